@@ -1,0 +1,148 @@
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+
+from app.api.pagination import PageDep, after_id, id_page
+from app.deps import SessionDep
+from app.models.enums import DocumentKind, DocumentStatus
+from app.schemas.common import NOT_FOUND, PROBLEMS, Page
+from app.schemas.council import (
+    ActivityOut,
+    BodyOut,
+    DocumentOut,
+    EventOut,
+    MeetingOut,
+    ReportedFigureOut,
+)
+from app.services import council
+
+router = APIRouter(responses=PROBLEMS)
+
+Year = Annotated[int | None, Query(ge=1900, le=2100, description="Calendar year.")]
+
+
+@router.get("/bodies", response_model=Page[BodyOut], summary="List bodies")
+def list_bodies(
+    session: SessionDep, request: Request, response: Response, page: PageDep
+) -> dict[str, Any]:
+    """The Coordinating Council (KSOPN) and its subsidiary bodies, with founding dates."""
+    rows = council.list_bodies(session, after_id(page), page.limit + 1)
+    return id_page(request, response, page, rows)
+
+
+@router.get("/bodies/{body}", response_model=BodyOut, summary="Get a body", responses=NOT_FOUND)
+def get_body(session: SessionDep, body: str) -> dict[str, Any]:
+    """A body by slug (`ksopn`) or id."""
+    return council.get_body(session, body)
+
+
+@router.get("/meetings", response_model=Page[MeetingOut], summary="List meetings")
+def list_meetings(
+    session: SessionDep, request: Request, response: Response, page: PageDep, year: Year = None
+) -> dict[str, Any]:
+    """Meetings of the Council's bodies that a source dates or numbers. How many were held
+    in all, when a source gives only the count, is under `/reported-figures`."""
+    rows = council.list_meetings(session, year, after_id(page), page.limit + 1)
+    return id_page(request, response, page, rows)
+
+
+@router.get(
+    "/meetings/{meeting_id}",
+    response_model=MeetingOut,
+    summary="Get a meeting",
+    responses=NOT_FOUND,
+)
+def get_meeting(session: SessionDep, meeting_id: int) -> dict[str, Any]:
+    """A meeting by id."""
+    return council.get_meeting(session, meeting_id)
+
+
+@router.get("/documents", response_model=Page[DocumentOut], summary="List documents")
+def list_documents(
+    session: SessionDep,
+    request: Request,
+    response: Response,
+    page: PageDep,
+    kind: Annotated[DocumentKind | None, Query(description="Only this kind.")] = None,
+    status: Annotated[DocumentStatus | None, Query(description="Only this status.")] = None,
+) -> dict[str, Any]:
+    """Strategies, plans and decisions, with the period they cover and their status as the
+    source reports it."""
+    rows = council.list_documents(session, kind, status, after_id(page), page.limit + 1)
+    return id_page(request, response, page, rows)
+
+
+@router.get(
+    "/documents/{document}",
+    response_model=DocumentOut,
+    summary="Get a document",
+    responses=NOT_FOUND,
+)
+def get_document(session: SessionDep, document: str) -> dict[str, Any]:
+    """A document by slug (`anti-drug-strategy-2015-2020`) or id."""
+    return council.get_document(session, document)
+
+
+@router.get("/events", response_model=Page[EventOut], summary="List events")
+def list_events(
+    session: SessionDep, request: Request, response: Response, page: PageDep, year: Year = None
+) -> dict[str, Any]:
+    """Dated happenings that are not meetings, with their organizers and participants."""
+    rows = council.list_events(session, year, after_id(page), page.limit + 1)
+    return id_page(request, response, page, rows)
+
+
+@router.get("/events/{event}", response_model=EventOut, summary="Get an event", responses=NOT_FOUND)
+def get_event(session: SessionDep, event: str) -> dict[str, Any]:
+    """An event by slug (`cnd-63-exhibition-2020`) or id."""
+    return council.get_event(session, event)
+
+
+@router.get("/activities", response_model=Page[ActivityOut], summary="List activities")
+def list_activities(
+    session: SessionDep, request: Request, response: Response, page: PageDep
+) -> dict[str, Any]:
+    """Standing lines of the Council's work (training, drug-treatment cooperation, analysis)
+    with the parties that carry them."""
+    rows = council.list_activities(session, after_id(page), page.limit + 1)
+    return id_page(request, response, page, rows)
+
+
+@router.get(
+    "/activities/{activity}",
+    response_model=ActivityOut,
+    summary="Get an activity",
+    responses=NOT_FOUND,
+)
+def get_activity(session: SessionDep, activity: str) -> dict[str, Any]:
+    """An activity by slug (`personnel-training`) or id."""
+    return council.get_activity(session, activity)
+
+
+@router.get(
+    "/reported-figures", response_model=Page[ReportedFigureOut], summary="List reported figures"
+)
+def list_reported_figures(
+    session: SessionDep,
+    request: Request,
+    response: Response,
+    page: PageDep,
+    metric: Annotated[
+        str | None, Query(max_length=60, description="e.g. `meetings_held`, `stages_carried_out`.")
+    ] = None,
+) -> dict[str, Any]:
+    """Counts a source states without itemizing them (meetings held, stages carried out),
+    with value, qualifier, the words as reported and the date they refer to."""
+    rows = council.list_reported_figures(session, metric, after_id(page), page.limit + 1)
+    return id_page(request, response, page, rows)
+
+
+@router.get(
+    "/reported-figures/{figure}",
+    response_model=ReportedFigureOut,
+    summary="Get a reported figure",
+    responses=NOT_FOUND,
+)
+def get_reported_figure(session: SessionDep, figure: str) -> dict[str, Any]:
+    """A reported figure by slug (`ksopn-meetings-held-2020`) or id."""
+    return council.get_reported_figure(session, figure)

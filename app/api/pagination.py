@@ -1,0 +1,86 @@
+"""Keyset pagination: `limit` and an opaque `cursor`, with `next` as a ready URL."""
+
+import base64
+import binascii
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, Query, Request, Response
+
+from app.errors import InvalidParameterError
+
+MAX_LIMIT = 1000
+Row = TypeVar("Row")
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    limit: int
+    after: tuple[Any, ...] | None
+
+
+def encode_cursor(key: Sequence[Any]) -> str:
+    raw = json.dumps(list(key), separators=(",", ":"), default=str).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[Any, ...]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        key = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (binascii.Error, ValueError, UnicodeDecodeError) as error:
+        raise InvalidParameterError(
+            "cursor", "malformed cursor; use the `next` URL of the previous page"
+        ) from error
+    if not isinstance(key, list) or not key:
+        raise InvalidParameterError("cursor", "malformed cursor; use the `next` URL")
+    return tuple(key)
+
+
+def page_request(
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")] = 50,
+    cursor: Annotated[
+        str | None,
+        Query(max_length=512, description="Opaque; take it from the previous page's `next`."),
+    ] = None,
+) -> PageRequest:
+    return PageRequest(limit=limit, after=decode_cursor(cursor) if cursor else None)
+
+
+PageDep = Annotated[PageRequest, Depends(page_request)]
+
+
+def after_id(page: PageRequest) -> int:
+    """The id a page of an id-ordered list starts after (0 for the first page)."""
+    if page.after is None:
+        return 0
+    (last,) = page.after
+    if not isinstance(last, int) or isinstance(last, bool):
+        raise InvalidParameterError("cursor", "this cursor belongs to another list")
+    return last
+
+
+def paginate(
+    request: Request,
+    response: Response,
+    rows: list[Row],
+    page: PageRequest,
+    key_of: Callable[[Row], Sequence[Any]],
+) -> tuple[list[Row], str | None]:
+    """Drops the look-ahead row; gives the next page's URL and sets `Link: rel="next"`."""
+    if len(rows) <= page.limit:
+        return rows, None
+    rows = rows[: page.limit]
+    url = str(request.url.include_query_params(cursor=encode_cursor(key_of(rows[-1]))))
+    response.headers["Link"] = f'<{url}>; rel="next"'
+    return rows, url
+
+
+def id_page(
+    request: Request, response: Response, page: PageRequest, rows: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """A page of an id-ordered list; `rows` holds up to `limit + 1` rows."""
+    items, next_page = paginate(request, response, rows, page, lambda row: [row["id"]])
+    return {"items": items, "next": next_page}

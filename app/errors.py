@@ -1,0 +1,93 @@
+"""One error hierarchy, rendered by one handler as RFC 9457 `application/problem+json`."""
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class DomainError(Exception):
+    status = 400
+    title = "Bad request"
+
+    def __init__(self, detail: str, *, errors: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or []
+
+
+class NotFoundError(DomainError):
+    status = 404
+    title = "Not found"
+
+
+class InvalidParameterError(DomainError):
+    """A query or path parameter the API cannot use; names the parameter."""
+
+    status = 422
+    title = "Invalid parameter"
+
+    def __init__(self, name: str, message: str, *, location: str = "query") -> None:
+        super().__init__(
+            f"{name}: {message}", errors=[{"name": name, "in": location, "message": message}]
+        )
+
+
+class ConflictError(DomainError):
+    status = 409
+    title = "Conflict"
+
+
+def problem(
+    request: Request, status: int, title: str, detail: str, errors: list[dict[str, Any]]
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+    }
+    if errors:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def on_domain_error(request: Request, error: DomainError) -> JSONResponse:
+        return problem(request, error.status, error.title, error.detail, error.errors)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
+        errors = [_describe(item) for item in error.errors()]
+        detail = "; ".join(f"{e['name']}: {e['message']}" for e in errors)
+        return problem(request, 422, "Invalid request", detail, errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        title = {404: "Not found", 405: "Method not allowed"}.get(error.status_code, "Error")
+        response = problem(request, error.status_code, title, str(error.detail), [])
+        for name, value in (error.headers or {}).items():
+            response.headers[name] = value
+        return response
+
+    @app.exception_handler(Exception)
+    async def on_unexpected(request: Request, error: Exception) -> JSONResponse:
+        logger.exception("unhandled error on %s %s", request.method, request.url.path)
+        detail = "The server failed to answer; the error is logged. Please report it."
+        return problem(request, 500, "Internal server error", detail, [])
+
+
+def _describe(item: Any) -> dict[str, Any]:
+    location = [str(part) for part in item.get("loc", ())]
+    where = location[0] if location else "request"
+    name = ".".join(location[1:]) or where
+    return {"name": name, "in": where, "message": item.get("msg", "invalid")}

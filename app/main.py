@@ -1,0 +1,54 @@
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+from fastapi_offline import FastAPIOffline
+
+from app.api import council, health, operations, reference, seizures
+from app.db import make_engine, make_sessionmaker
+from app.errors import install_error_handlers
+from app.settings import Settings, get_settings
+
+DESCRIPTION = """
+The registry of the anti-drug cooperation of the CSTO member states: the Coordinating
+Council (KSOPN), its meetings, operation **Channel** and its stages, the **Grom** exercises,
+and the drug seizures they report, each fact with its source and the place in it.
+
+Seizure quantities are exact integers in base units (grams for mass). A report with a
+`parent_id` is part of its parent ("including ..."). Errors are `application/problem+json`.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(
+            settings.database_url,
+            echo=settings.sql_echo,
+            sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+        )
+        app.state.sessionmaker = make_sessionmaker(engine)
+        try:
+            yield
+        finally:
+            engine.dispose()
+
+    app: FastAPI = FastAPIOffline(
+        title="KSOPN registry",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.include_router(health.router)
+    for module in (operations, seizures, reference, council):
+        app.include_router(module.router, prefix="/api/v1")
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/docs")
+
+    return app

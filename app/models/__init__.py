@@ -1,0 +1,36 @@
+"""All mapped tables; importing this module registers them on `Base.metadata`."""
+
+from app.models.base import Base
+from app.models.council import Activity, Body, Document, Event, Meeting, ReportedFigure
+from app.models.operations import (
+    Assessment,
+    ExerciseObjective,
+    Operation,
+    OperationStatus,
+    Participation,
+    Stage,
+)
+from app.models.reference import Country, Membership, Organization, Source, Substance
+from app.models.seizures import SeizureReport
+
+__all__ = [
+    "Activity",
+    "Assessment",
+    "Base",
+    "Body",
+    "Country",
+    "Document",
+    "Event",
+    "ExerciseObjective",
+    "Meeting",
+    "Membership",
+    "Operation",
+    "OperationStatus",
+    "Organization",
+    "Participation",
+    "ReportedFigure",
+    "SeizureReport",
+    "Source",
+    "Stage",
+    "Substance",
+]

@@ -1,0 +1,168 @@
+"""Operations (Channel, Grom), their status history, stages, parties and assessments."""
+
+from datetime import date
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base, Cited, Named, exactly_one_set, one_of, precision_goes_with
+from app.models.enums import (
+    AssessorKind,
+    DatePrecision,
+    OperationKind,
+    PartyKind,
+    Regularity,
+    Role,
+)
+
+
+class Operation(Named, Cited, Base):
+    __tablename__ = "operations"
+    __table_args__ = (one_of("kind", OperationKind),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    body_id: Mapped[int | None] = mapped_column(
+        ForeignKey("bodies.id", ondelete="RESTRICT"),
+        comment="The body that coordinates the operation",
+    )
+    description: Mapped[str | None] = mapped_column(Text)
+
+    stages: Mapped[list["Stage"]] = relationship(
+        back_populates="operation", lazy="raise", order_by="Stage.number"
+    )
+
+
+class OperationStatus(Cited, Base):
+    """One entry of an operation's status history."""
+
+    __tablename__ = "operation_statuses"
+    __table_args__ = (
+        UniqueConstraint("operation_id", "status_en"),
+        one_of("valid_from_precision", DatePrecision),
+        precision_goes_with("valid_from", "valid_from_precision"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operation_id: Mapped[int] = mapped_column(
+        ForeignKey("operations.id", ondelete="CASCADE"), index=True
+    )
+    status_en: Mapped[str] = mapped_column(String(300))
+    status_ru: Mapped[str | None] = mapped_column(String(300))
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_from_precision: Mapped[str | None] = mapped_column(String(8))
+    decision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("documents.id", ondelete="RESTRICT"),
+        comment="The decision that conferred the status",
+    )
+
+
+class ExerciseObjective(Cited, Base):
+    """What a tactical exercise trains."""
+
+    __tablename__ = "exercise_objectives"
+    __table_args__ = (
+        UniqueConstraint("operation_id", "position"),
+        CheckConstraint("position > 0", name="position_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operations.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    summary: Mapped[str] = mapped_column(String(500))
+
+
+class Stage(Cited, Base):
+    __tablename__ = "stages"
+    __table_args__ = (
+        UniqueConstraint("operation_id", "number"),
+        CheckConstraint("number > 0", name="number_positive"),
+        CheckConstraint("end_on IS NULL OR end_on >= start_on", name="period_ordered"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operations.id", ondelete="RESTRICT"))
+    number: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str | None] = mapped_column(String(300))
+    start_on: Mapped[date | None] = mapped_column(Date, index=True)
+    end_on: Mapped[date | None] = mapped_column(Date)
+    lead_country_id: Mapped[int | None] = mapped_column(
+        ForeignKey("countries.id", ondelete="RESTRICT")
+    )
+    description: Mapped[str | None] = mapped_column(Text)
+
+    operation: Mapped[Operation] = relationship(back_populates="stages", lazy="raise")
+
+
+class Participation(Cited, Base):
+    """A party taking part in an operation, a stage, an event or an activity, in one role."""
+
+    __tablename__ = "participations"
+    __table_args__ = (
+        one_of("role", Role),
+        one_of("party_kind", PartyKind),
+        one_of("regularity", Regularity),
+        exactly_one_set("one_target", "operation_id", "stage_id", "event_id", "activity_id"),
+        CheckConstraint(
+            "(party_kind = 'country' AND country_id IS NOT NULL AND organization_id IS NULL)"
+            " OR (party_kind = 'organization' AND organization_id IS NOT NULL"
+            " AND country_id IS NULL)"
+            " OR (party_kind = 'member_states' AND country_id IS NULL"
+            " AND organization_id IS NULL)",
+            name="party_matches_kind",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("operations.id", ondelete="CASCADE"), index=True
+    )
+    stage_id: Mapped[int | None] = mapped_column(
+        ForeignKey("stages.id", ondelete="CASCADE"), index=True
+    )
+    event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), index=True
+    )
+    activity_id: Mapped[int | None] = mapped_column(
+        ForeignKey("activities.id", ondelete="CASCADE"), index=True
+    )
+    party_kind: Mapped[str] = mapped_column(String(16))
+    country_id: Mapped[int | None] = mapped_column(
+        ForeignKey("countries.id", ondelete="RESTRICT"), index=True
+    )
+    organization_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="RESTRICT"), index=True
+    )
+    party_detail: Mapped[str | None] = mapped_column(
+        String(300), comment="Which of the party's bodies take part, as the source puts it"
+    )
+    role: Mapped[str] = mapped_column(String(16))
+    regularity: Mapped[str | None] = mapped_column(String(16))
+
+
+class Assessment(Cited, Base):
+    """Who the source says assessed an operation's results, and how."""
+
+    __tablename__ = "assessments"
+    __table_args__ = (
+        one_of("assessor_kind", AssessorKind),
+        CheckConstraint(
+            "(assessor_kind = 'organization') = (organization_id IS NOT NULL)",
+            name="organization_matches_kind",
+        ),
+        CheckConstraint("verdict IN ('positive', 'negative', 'mixed')", name="verdict_valid"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operation_id: Mapped[int] = mapped_column(
+        ForeignKey("operations.id", ondelete="CASCADE"), index=True
+    )
+    assessor_kind: Mapped[str] = mapped_column(String(24))
+    organization_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="RESTRICT")
+    )
+    channel: Mapped[str | None] = mapped_column(
+        String(200), comment="Where the assessment was expressed (official materials)"
+    )
+    verdict: Mapped[str] = mapped_column(String(10))

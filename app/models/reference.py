@@ -1,0 +1,104 @@
+"""Reference entities: sources, countries, organizations, memberships, substances."""
+
+from datetime import date
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base, Cited, Named, OptionallyCited, one_of, precision_goes_with
+from app.models.enums import DatePrecision, MembershipStatus, OrganizationKind
+
+
+class Source(Base):
+    __tablename__ = "sources"
+    __table_args__ = (
+        one_of("published_precision", DatePrecision),
+        precision_goes_with("published_on", "published_precision"),
+        CheckConstraint("length(language) = 2", name="language_iso_639_1"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    title: Mapped[str] = mapped_column(String(500))
+    publisher: Mapped[str] = mapped_column(String(300))
+    published_on: Mapped[date | None] = mapped_column(Date)
+    published_precision: Mapped[str | None] = mapped_column(String(8))
+    language: Mapped[str] = mapped_column(String(2))
+    url: Mapped[str | None] = mapped_column(String(1000))
+    reference: Mapped[str | None] = mapped_column(
+        String(300), comment="Where the project keeps or finds its copy of the source"
+    )
+    locator_scheme: Mapped[str] = mapped_column(
+        Text, comment="How a locator in this source is to be read"
+    )
+
+
+class Country(Named, OptionallyCited, Base):
+    __tablename__ = "countries"
+    __table_args__ = (
+        CheckConstraint("length(iso3) = 3 AND upper(iso3) = iso3", name="iso3_format"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    iso3: Mapped[str] = mapped_column(String(3), unique=True)
+
+
+class Organization(Named, OptionallyCited, Base):
+    __tablename__ = "organizations"
+    __table_args__ = (
+        one_of("kind", OrganizationKind),
+        CheckConstraint("parent_id <> id", name="not_own_parent"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    acronym_en: Mapped[str | None] = mapped_column(String(40))
+    acronym_ru: Mapped[str | None] = mapped_column(String(40))
+    country_id: Mapped[int | None] = mapped_column(
+        ForeignKey("countries.id", ondelete="RESTRICT"), index=True
+    )
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="RESTRICT"), index=True
+    )
+    description: Mapped[str | None] = mapped_column(Text)
+
+    def search_terms(self) -> list[str]:
+        return [*super().search_terms(), self.acronym_en or "", self.acronym_ru or ""]
+
+
+class Membership(Cited, Base):
+    """A country's membership of an organization (the CSTO) over a period."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (
+        one_of("status", MembershipStatus),
+        CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="period_ordered"),
+        UniqueConstraint("country_id", "organization_id", "valid_from"),
+        Index("ix_memberships_period", "organization_id", "valid_from", "valid_to"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    country_id: Mapped[int] = mapped_column(ForeignKey("countries.id", ondelete="RESTRICT"))
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="RESTRICT")
+    )
+    status: Mapped[str] = mapped_column(String(16))
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+
+
+class Substance(Named, Base):
+    """A node of the substance taxonomy; a query for a node includes its descendants."""
+
+    __tablename__ = "substances"
+    __table_args__ = (CheckConstraint("parent_id <> id", name="not_own_parent"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("substances.id", ondelete="RESTRICT"), index=True
+    )
+    description: Mapped[str | None] = mapped_column(Text)
+
+    parent: Mapped["Substance | None"] = relationship(remote_side=[id], lazy="raise")

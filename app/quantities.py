@@ -1,0 +1,123 @@
+"""Quantity phrases ("48 tons and 988 kg", "3 т 737 кг", "1.5 t") to exact base units.
+
+Mass comes out in grams, volume in millilitres, counts in items. The arithmetic is done
+in Decimal, so "1.5 t" is exactly 1,500,000 g; a phrase that does not come to a whole
+number of base units is refused rather than rounded.
+"""
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from app.models.enums import Qualifier, UnitKind
+
+
+class QuantityError(ValueError):
+    """A phrase that cannot be read as a quantity; the message says why."""
+
+
+@dataclass(frozen=True)
+class Quantity:
+    unit_kind: UnitKind
+    amount: int
+    qualifier: Qualifier | None = None  # set only when the phrase itself says "more than" etc.
+
+
+_UNITS: dict[str, tuple[UnitKind, Decimal]] = {}
+
+
+def _register(kind: UnitKind, factor: str, *names: str) -> None:
+    for name in names:
+        _UNITS[name] = (kind, Decimal(factor))
+
+
+_register(UnitKind.MASS, "1000000", "t", "ton", "tons", "tonne", "tonnes", "т", "тн", "тонна",
+          "тонны", "тонн")  # fmt: skip
+_register(UnitKind.MASS, "1000", "kg", "kgs", "kilogram", "kilograms", "кг", "килограмм",
+          "килограмма", "килограммов")  # fmt: skip
+_register(UnitKind.MASS, "1", "g", "gr", "gram", "grams", "gramme", "grammes", "г", "гр",
+          "грамм", "грамма", "граммов")  # fmt: skip
+_register(UnitKind.MASS, "0.001", "mg", "milligram", "milligrams", "мг")
+_register(UnitKind.VOLUME, "1000", "l", "litre", "litres", "liter", "liters", "л", "литр",
+          "литра", "литров")  # fmt: skip
+_register(UnitKind.VOLUME, "1", "ml", "millilitre", "millilitres", "milliliter", "milliliters",
+          "мл")  # fmt: skip
+_register(UnitKind.COUNT, "1", "pcs", "pieces", "piece", "items", "item", "units", "unit",
+          "tablets", "tablet", "doses", "dose", "plants", "plant", "шт", "штук", "штуки",
+          "таблеток", "таблетки", "доз", "растений")  # fmt: skip
+
+_QUALIFIERS: list[tuple[str, Qualifier]] = [
+    ("more than", Qualifier.AT_LEAST),
+    ("over", Qualifier.AT_LEAST),
+    ("at least", Qualifier.AT_LEAST),
+    ("не менее", Qualifier.AT_LEAST),
+    ("более", Qualifier.AT_LEAST),
+    ("свыше", Qualifier.AT_LEAST),
+    ("about", Qualifier.ABOUT),
+    ("approximately", Qualifier.ABOUT),
+    ("around", Qualifier.ABOUT),
+    ("около", Qualifier.ABOUT),
+    ("порядка", Qualifier.ABOUT),
+]
+
+# A number, then its unit. Separators between terms ("and", "of", "и", commas) are skipped.
+_TERM = re.compile(r"(?P<number>\d+(?:[.,]\d+)?)\s*(?P<unit>[^\W\d_]+)\.?", re.UNICODE)
+_SEPARATOR = re.compile(r"^(?:\s|,|and|of|и|plus)*$", re.IGNORECASE)
+
+
+def parse_quantity(phrase: str) -> Quantity:
+    text = " ".join(phrase.casefold().split())
+    if not text:
+        raise QuantityError("the quantity is empty")
+    qualifier, text = _strip_qualifier(text)
+
+    kind: UnitKind | None = None
+    total = Decimal(0)
+    position = 0
+    for match in _TERM.finditer(text):
+        _expect_separator(text[position : match.start()], phrase)
+        term_kind, base = _term_value(match["number"], match["unit"], phrase)
+        if kind is not None and term_kind != kind:
+            raise QuantityError(f"{phrase!r} mixes {kind.value} and {term_kind.value} units")
+        kind = term_kind
+        total += base
+        position = match.end()
+    _expect_separator(text[position:], phrase)
+    if kind is None:
+        raise QuantityError(f"{phrase!r} has no number with a unit (for example '790 kg')")
+    if total != total.to_integral_value():
+        raise QuantityError(f"{phrase!r} is not a whole number of {_base_unit(kind)}")
+    return Quantity(unit_kind=kind, amount=int(total), qualifier=qualifier)
+
+
+def _strip_qualifier(text: str) -> tuple[Qualifier | None, str]:
+    for words, qualifier in _QUALIFIERS:
+        if text.startswith(words + " "):
+            return qualifier, text[len(words) + 1 :]
+    return None, text
+
+
+def _expect_separator(gap: str, phrase: str) -> None:
+    if not _SEPARATOR.match(gap):
+        raise QuantityError(f"{phrase!r}: cannot read {gap.strip()!r}")
+
+
+def _term_value(number: str, unit: str, phrase: str) -> tuple[UnitKind, Decimal]:
+    if unit not in _UNITS:
+        known = "t, kg, g, mg, l, ml, pcs (or т, кг, г, л, мл, шт)"
+        raise QuantityError(f"{phrase!r}: unknown unit {unit!r}; known units: {known}")
+    kind, factor = _UNITS[unit]
+    if re.fullmatch(r"\d+,\d{3}", number):
+        raise QuantityError(
+            f"{phrase!r}: {number!r} could be a thousands separator or a decimal comma; "
+            f"write {number.replace(',', '')} or {number.replace(',', '.')}"
+        )
+    try:
+        value = Decimal(number.replace(",", "."))
+    except InvalidOperation as error:  # pragma: no cover - the regex admits only digits
+        raise QuantityError(f"{phrase!r}: {number!r} is not a number") from error
+    return kind, value * factor
+
+
+def _base_unit(kind: UnitKind) -> str:
+    return {UnitKind.MASS: "grams", UnitKind.VOLUME: "millilitres", UnitKind.COUNT: "items"}[kind]

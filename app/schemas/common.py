@@ -1,0 +1,92 @@
+from datetime import date
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, model_validator
+
+Item = TypeVar("Item")
+
+
+class Schema(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class SourceRef(Schema):
+    """Where a fact comes from: the source and the place in it."""
+
+    id: int
+    slug: str
+    title: str
+    locator: str
+
+
+def _nest_source(data: Any) -> Any:
+    """Query rows carry the source flat (source_id, source_slug, ...); nest it."""
+    if not isinstance(data, dict) or "source" in data or "source_id" not in data:
+        return data
+    data = dict(data)
+    source_id = data.pop("source_id")
+    fields = {name: data.pop(f"source_{name}") for name in ("slug", "title", "locator")}
+    data["source"] = None if source_id is None else {"id": source_id, **fields}
+    return data
+
+
+class Cited(Schema):
+    source: SourceRef
+
+    @model_validator(mode="before")
+    @classmethod
+    def _nest(cls, data: Any) -> Any:
+        return _nest_source(data)
+
+
+class MaybeCited(Schema):
+    source: SourceRef | None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _nest(cls, data: Any) -> Any:
+        return _nest_source(data)
+
+
+class Page(Schema, Generic[Item]):
+    items: list[Item]
+    next: str | None = None
+
+
+class FuzzyDate(Schema):
+    """A date with the precision it is known to: for `month`, only year and month count."""
+
+    date: date
+    precision: str
+
+
+def fuzzy(value: date | None, precision: str | None) -> FuzzyDate | None:
+    return (
+        None if value is None or precision is None else FuzzyDate(date=value, precision=precision)
+    )
+
+
+class Problem(Schema):
+    """An RFC 9457 problem; `errors` names each parameter or field at fault."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    instance: str
+    errors: list[dict[str, Any]] = []
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {
+        "model": Problem,
+        "description": description,
+        "content": {"application/problem+json": {}},
+    }
+
+
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    400: _problem("A parameter cannot be used; `errors` names it."),
+    422: _problem("A parameter has the wrong form; `errors` names it."),
+}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: _problem("No such entity.")}

@@ -1,0 +1,546 @@
+"""Loads seed files: validate everything first, then upsert by natural keys in one transaction.
+
+The caller owns the transaction: a `SeedError` anywhere means the caller rolls back and
+nothing of the seed is kept.
+"""
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from itertools import pairwise
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, MultipleResultsFound
+from sqlalchemy.orm import Session
+
+from app import models as m
+from app.models.enums import PartyKind, Qualifier
+from app.quantities import QuantityError, parse_quantity
+from app.seeding import schema as s
+from app.services.seizures import ReportFacts, breakdown_problems
+from app.services.substances import subtree_ids
+
+Row = TypeVar("Row", bound=m.Base)
+
+
+class SeedError(Exception):
+    def __init__(self, file: Path | str, entry: str, message: str) -> None:
+        super().__init__(f"{file}: {entry}: {message}")
+        self.file = str(file)
+        self.entry = entry
+        self.message = message
+
+
+class _EntryError(Exception):
+    """A problem found while applying one entry; becomes a SeedError naming the entry."""
+
+
+@dataclass
+class Tally:
+    """What a load did, per table."""
+
+    counts: dict[str, Counter[str]] = field(default_factory=dict)
+
+    def add(self, table: str, outcome: str) -> None:
+        self.counts.setdefault(table, Counter())[outcome] += 1
+
+    @property
+    def changed(self) -> int:
+        return sum(c["inserted"] + c["updated"] for c in self.counts.values())
+
+
+@dataclass(frozen=True)
+class SeedDocument:
+    path: Path
+    content: s.SeedFile
+
+    def entries(self) -> int:
+        return sum(len(getattr(self.content, name)) for name in s.SeedFile.model_fields)
+
+
+def read_seed_files(directory: Path) -> list[SeedDocument]:
+    paths = sorted(directory.glob("*.yaml")) + sorted(directory.glob("*.yml"))
+    if not paths:
+        raise SeedError(directory, "-", "no *.yaml seed files here")
+    return [read_seed_file(path) for path in paths]
+
+
+def read_seed_file(path: Path) -> SeedDocument:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:
+        raise SeedError(path, "-", f"not valid YAML: {error}") from error
+    try:
+        return SeedDocument(path, s.SeedFile.model_validate(raw))
+    except ValidationError as error:
+        first = error.errors()[0]
+        entry = _describe_location(raw, first["loc"])
+        raise SeedError(path, entry, first["msg"]) from error
+
+
+def _describe_location(raw: Any, loc: tuple[int | str, ...]) -> str:
+    """'operations[0] (channel).participations[2]' from a pydantic error location."""
+    parts: list[str] = []
+    node = raw
+    for step in loc:
+        if isinstance(step, int):
+            parts[-1] += f"[{step}]"
+            node = node[step] if isinstance(node, list) and step < len(node) else None
+            key = _natural_key(node)
+            if key:
+                parts[-1] += f" ({key})"
+        else:
+            parts.append(str(step))
+            node = node.get(step) if isinstance(node, dict) else None
+    return ".".join(parts) or "-"
+
+
+def _natural_key(node: Any) -> str | None:
+    if not isinstance(node, dict):
+        return None
+    for name in ("slug", "iso3", "substance", "country", "organization", "number"):
+        if name in node:
+            return str(node[name])
+    return None
+
+
+def apply_seeds(
+    session: Session, documents: list[SeedDocument], on_entry: Callable[[], None] | None = None
+) -> Tally:
+    loader = _Loader(session, on_entry or (lambda: None))
+    for section, apply in loader.sections():
+        for document in documents:
+            for index, entry in enumerate(getattr(document.content, section)):
+                label = f"{section}[{index}]" + (f" ({k})" if (k := _key_of(entry)) else "")
+                try:
+                    apply(entry)
+                except (_EntryError, QuantityError) as error:
+                    raise SeedError(document.path, label, str(error)) from error
+                loader.on_entry()
+    return loader.tally
+
+
+def _key_of(entry: s.Entry) -> str | None:
+    return _natural_key(entry.model_dump())
+
+
+class _Loader:
+    def __init__(self, session: Session, on_entry: Callable[[], None]) -> None:
+        self.session = session
+        self.on_entry = on_entry
+        self.tally = Tally()
+        self._ids: dict[tuple[type[m.Base], str], int] = {}
+
+    def sections(self) -> list[tuple[str, Callable[[Any], None]]]:
+        return [
+            ("sources", self.source),
+            ("countries", self.country),
+            ("organizations", self.organization),
+            ("substances", self.substance),
+            ("memberships", self.membership),
+            ("bodies", self.body),
+            ("documents", self.document),
+            ("activities", self.activity),
+            ("events", self.event),
+            ("operations", self.operation),
+            ("reported_figures", self.reported_figure),
+            ("seizure_reports", self.seizure_report),
+        ]
+
+    # -- lookups -------------------------------------------------------------------------
+
+    def id_of(self, model: type[m.Base], key: str, value: str) -> int:
+        cached = self._ids.get((model, value))
+        if cached is not None:
+            return cached
+        found = self.session.scalar(select(model.id).where(getattr(model, key) == value))  # type: ignore[attr-defined]
+        if found is None:
+            raise _EntryError(f"unknown {model.__tablename__[:-1]} {value!r}")
+        self._ids[(model, value)] = found
+        return int(found)
+
+    def maybe_id(self, model: type[m.Base], key: str, value: str | None) -> int | None:
+        return None if value is None else self.id_of(model, key, value)
+
+    def cite(self, citation: s.Citation | None) -> dict[str, Any]:
+        if citation is None:
+            return {"source_id": None, "locator": None}
+        return {
+            "source_id": self.id_of(m.Source, "slug", citation.source),
+            "locator": citation.locator,
+        }
+
+    # -- the one write primitive ---------------------------------------------------------
+
+    def upsert(self, model: type[Row], key: dict[str, Any], values: dict[str, Any]) -> Row:
+        table = model.__tablename__
+        with self._flushing(table):
+            row = self.session.scalars(select(model).filter_by(**key)).one_or_none()
+            if row is None:
+                row = model(**key, **values)
+                self.session.add(row)
+                self.tally.add(table, "inserted")
+            else:
+                changed = {k: v for k, v in values.items() if getattr(row, k) != v}
+                for name, value in changed.items():
+                    setattr(row, name, value)
+                self.tally.add(table, "updated" if changed else "unchanged")
+        return row
+
+    @contextmanager
+    def _flushing(self, table: str) -> Iterator[None]:
+        try:
+            yield
+            self.session.flush()
+        except MultipleResultsFound as error:
+            raise _EntryError(f"{table} holds more than one row for this entry") from error
+        except IntegrityError as error:
+            raise _EntryError(f"the database refused it: {error.orig}") from error
+
+    # -- sections ------------------------------------------------------------------------
+
+    def source(self, e: s.SourceEntry) -> None:
+        self.upsert(
+            m.Source,
+            {"slug": e.slug},
+            {
+                "title": e.title,
+                "publisher": e.publisher,
+                "published_on": e.published.value if e.published else None,
+                "published_precision": e.published.precision if e.published else None,
+                "language": e.language,
+                "url": e.url,
+                "reference": e.reference,
+                "locator_scheme": e.locator_scheme,
+            },
+        )
+
+    def _names(self, e: s.NamedEntry) -> dict[str, Any]:
+        return {
+            "name_en": e.name_en,
+            "name_ru": e.name_ru,
+            "aliases_en": list(e.aliases_en),
+            "aliases_ru": list(e.aliases_ru),
+        }
+
+    def country(self, e: s.CountryEntry) -> None:
+        self.upsert(m.Country, {"iso3": e.iso3}, {**self._names(e), **self.cite(e.cite)})
+
+    def organization(self, e: s.OrganizationEntry) -> None:
+        self.upsert(
+            m.Organization,
+            {"slug": e.slug},
+            {
+                **self._names(e),
+                "kind": e.kind,
+                "acronym_en": e.acronym_en,
+                "acronym_ru": e.acronym_ru,
+                "country_id": self.maybe_id(m.Country, "iso3", e.country),
+                "parent_id": self.maybe_id(m.Organization, "slug", e.parent),
+                "description": e.description,
+                **self.cite(e.cite),
+            },
+        )
+
+    def substance(self, e: s.SubstanceEntry) -> None:
+        self.upsert(
+            m.Substance,
+            {"slug": e.slug},
+            {
+                **self._names(e),
+                "parent_id": self.maybe_id(m.Substance, "slug", e.parent),
+                "description": e.description,
+            },
+        )
+
+    def membership(self, e: s.MembershipEntry) -> None:
+        country_id = self.id_of(m.Country, "iso3", e.country)
+        organization_id = self.id_of(m.Organization, "slug", e.organization)
+        self.upsert(
+            m.Membership,
+            {
+                "country_id": country_id,
+                "organization_id": organization_id,
+                "valid_from": e.valid_from,
+            },
+            {"status": e.status, "valid_to": e.valid_to, **self.cite(e.cite)},
+        )
+        self._check_memberships_disjoint(country_id, organization_id)
+
+    def _check_memberships_disjoint(self, country_id: int, organization_id: int) -> None:
+        periods = self.session.execute(
+            select(m.Membership.valid_from, m.Membership.valid_to)
+            .filter_by(country_id=country_id, organization_id=organization_id)
+            .order_by(m.Membership.valid_from)
+        ).all()
+        for (_, earlier_end), (later_start, _) in pairwise(periods):
+            if earlier_end is None or earlier_end >= later_start:
+                raise _EntryError(f"overlaps another membership period starting {later_start}")
+
+    def body(self, e: s.BodyEntry) -> None:
+        self.upsert(
+            m.Body,
+            {"slug": e.slug},
+            {
+                "name_en": e.name_en,
+                "name_ru": e.name_ru,
+                "acronym_en": e.acronym_en,
+                "acronym_ru": e.acronym_ru,
+                "parent_id": self.maybe_id(m.Body, "slug", e.parent),
+                "organization_id": self.maybe_id(m.Organization, "slug", e.organization),
+                "established_on": e.established_on,
+                "purpose": e.purpose,
+                **self.cite(e.cite),
+            },
+        )
+
+    def document(self, e: s.DocumentEntry) -> None:
+        start, end = e.period or (None, None)
+        self.upsert(
+            m.Document,
+            {"slug": e.slug},
+            {
+                "kind": e.kind,
+                "title_en": e.title_en,
+                "title_ru": e.title_ru,
+                "issuer_id": self.maybe_id(m.Organization, "slug", e.issuer),
+                "adopted_on": e.adopted.value if e.adopted else None,
+                "adopted_precision": e.adopted.precision if e.adopted else None,
+                "period_start_year": start,
+                "period_end_year": end,
+                "status": e.status,
+                "parent_id": self.maybe_id(m.Document, "slug", e.parent),
+                "body_id": self.maybe_id(m.Body, "slug", e.body),
+                "body_relation": e.body_relation,
+                "summary": e.summary,
+                **self.cite(e.cite),
+            },
+        )
+
+    def activity(self, e: s.ActivityEntry) -> None:
+        row = self.upsert(
+            m.Activity,
+            {"slug": e.slug},
+            {
+                "body_id": self.id_of(m.Body, "slug", e.body),
+                "name_en": e.name_en,
+                "name_ru": e.name_ru,
+                "description": e.description,
+                **self.cite(e.cite),
+            },
+        )
+        self.participations({"activity_id": row.id}, e.participations)
+
+    def event(self, e: s.EventEntry) -> None:
+        row = self.upsert(
+            m.Event,
+            {"slug": e.slug},
+            {
+                "kind": e.kind,
+                "name_en": e.name_en,
+                "name_ru": e.name_ru,
+                "start_on": e.start_on,
+                "end_on": e.end_on,
+                "date_precision": e.date_precision,
+                "place": e.place,
+                "country_id": self.maybe_id(m.Country, "iso3", e.country),
+                "occasion": e.occasion,
+                "occasion_organization_id": self.maybe_id(
+                    m.Organization, "slug", e.occasion_organization
+                ),
+                "description": e.description,
+                **self.cite(e.cite),
+            },
+        )
+        self.participations({"event_id": row.id}, e.participations)
+
+    def participations(self, target: dict[str, int], entries: list[s.ParticipationEntry]) -> None:
+        for p in entries:
+            if p.member_states:
+                kind = PartyKind.MEMBER_STATES
+            elif p.country:
+                kind = PartyKind.COUNTRY
+            else:
+                kind = PartyKind.ORGANIZATION
+            self.upsert(
+                m.Participation,
+                {
+                    **target,
+                    "party_kind": kind,
+                    "country_id": self.maybe_id(m.Country, "iso3", p.country),
+                    "organization_id": self.maybe_id(m.Organization, "slug", p.organization),
+                    "role": p.role,
+                },
+                {"party_detail": p.party_detail, "regularity": p.regularity, **self.cite(p.cite)},
+            )
+
+    def operation(self, e: s.OperationEntry) -> None:
+        row = self.upsert(
+            m.Operation,
+            {"slug": e.slug},
+            {
+                **self._names(e),
+                "kind": e.kind,
+                "body_id": self.maybe_id(m.Body, "slug", e.body),
+                "description": e.description,
+                **self.cite(e.cite),
+            },
+        )
+        for status in e.statuses:
+            self.upsert(
+                m.OperationStatus,
+                {"operation_id": row.id, "status_en": status.status_en},
+                {
+                    "status_ru": status.status_ru,
+                    "valid_from": status.valid_from.value if status.valid_from else None,
+                    "valid_from_precision": (
+                        status.valid_from.precision if status.valid_from else None
+                    ),
+                    "decision_id": self.maybe_id(m.Document, "slug", status.decision),
+                    **self.cite(status.cite),
+                },
+            )
+        for position, objective in enumerate(e.objectives, start=1):
+            self.upsert(
+                m.ExerciseObjective,
+                {"operation_id": row.id, "position": position},
+                {"summary": objective.summary, **self.cite(objective.cite)},
+            )
+        for assessment in e.assessments:
+            self.upsert(
+                m.Assessment,
+                {
+                    "operation_id": row.id,
+                    "assessor_kind": assessment.assessor,
+                    "organization_id": self.maybe_id(
+                        m.Organization, "slug", assessment.organization
+                    ),
+                },
+                {
+                    "channel": assessment.channel,
+                    "verdict": assessment.verdict,
+                    **self.cite(assessment.cite),
+                },
+            )
+        self.participations({"operation_id": row.id}, e.participations)
+        for stage in e.stages:
+            self.stage(row.id, stage)
+
+    def stage(self, operation_id: int, e: s.StageEntry) -> None:
+        row = self.upsert(
+            m.Stage,
+            {"operation_id": operation_id, "number": e.number},
+            {
+                "name": e.name,
+                "start_on": e.start_on,
+                "end_on": e.end_on,
+                "lead_country_id": self.maybe_id(m.Country, "iso3", e.lead_country),
+                "description": e.description,
+                **self.cite(e.cite),
+            },
+        )
+        self.participations({"stage_id": row.id}, e.participations)
+
+    def reported_figure(self, e: s.ReportedFigureEntry) -> None:
+        self.upsert(
+            m.ReportedFigure,
+            {"slug": e.slug},
+            {
+                "metric": e.metric,
+                "body_id": self.maybe_id(m.Body, "slug", e.body),
+                "operation_id": self.maybe_id(m.Operation, "slug", e.operation),
+                "value": e.value,
+                "unit": e.unit,
+                "qualifier": e.qualifier,
+                "per": e.per,
+                "as_reported": e.as_reported,
+                "as_of": e.as_of.value,
+                "as_of_precision": e.as_of.precision,
+                "description": e.description,
+                **self.cite(e.cite),
+            },
+        )
+
+    def seizure_report(self, e: s.SeizureReportEntry) -> None:
+        operation_id = self.id_of(m.Operation, "slug", e.operation)
+        stage_id = None
+        if e.stage is not None:
+            stage_id = self.session.scalar(
+                select(m.Stage.id).filter_by(operation_id=operation_id, number=e.stage)
+            )
+            if stage_id is None:
+                raise _EntryError(f"operation {e.operation!r} has no stage {e.stage}")
+        scope = {"operation_id": operation_id, "stage_id": stage_id}
+        self._seizure(e, scope, e.period, e.country, parent=None, label=e.substance)
+
+    def _seizure(
+        self,
+        e: s.SeizurePartEntry,
+        scope: dict[str, Any],
+        period: tuple[Any, Any],
+        country: str | None,
+        parent: m.SeizureReport | None,
+        label: str,
+    ) -> m.SeizureReport:
+        if period[1] < period[0]:
+            raise _EntryError(f"{label}: the period ends before it starts")
+        quantity = parse_quantity(e.quantity)
+        if e.qualifier and quantity.qualifier and e.qualifier != quantity.qualifier:
+            raise _EntryError(
+                f"{label}: qualifier {e.qualifier.value!r} contradicts {e.quantity!r}"
+            )
+        substance_id = self.id_of(m.Substance, "slug", e.substance)
+        row = self.upsert(
+            m.SeizureReport,
+            {
+                **scope,
+                "country_id": self.maybe_id(m.Country, "iso3", country),
+                "substance_id": substance_id,
+                "period_start": period[0],
+                "period_end": period[1],
+                "parent_id": parent.id if parent else None,
+            },
+            {
+                "unit_kind": quantity.unit_kind,
+                "amount": quantity.amount,
+                "qualifier": e.qualifier or quantity.qualifier or Qualifier.EXACT,
+                "cases": e.cases,
+                "as_reported": e.quantity,
+                **self.cite(e.cite),
+            },
+        )
+        children = [
+            self._seizure(
+                part,
+                scope,
+                part.period or period,
+                part.country or country,
+                parent=row,
+                label=f"{label} > {part.substance}",
+            )
+            for part in e.parts
+        ]
+        if children:
+            self._check_breakdown(row, children, label)
+        return row
+
+    def _check_breakdown(
+        self, parent: m.SeizureReport, children: list[m.SeizureReport], label: str
+    ) -> None:
+        def facts(row: m.SeizureReport, name: str) -> ReportFacts:
+            return ReportFacts(
+                name, row.substance_id, row.unit_kind, row.amount, row.period_start, row.period_end
+            )
+
+        problems = breakdown_problems(
+            facts(parent, label),
+            [facts(child, f"part {i}") for i, child in enumerate(children)],
+            subtree_ids(self.session, parent.substance_id),
+        )
+        if problems:
+            raise _EntryError("; ".join(problems))

@@ -1,0 +1,325 @@
+"""The shape of a seed file, validated before anything touches the database."""
+
+import re
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from app.models.enums import (
+    AssessorKind,
+    BodyRelation,
+    DatePrecision,
+    DocumentKind,
+    DocumentStatus,
+    MembershipStatus,
+    OperationKind,
+    OrganizationKind,
+    Qualifier,
+    Regularity,
+    Role,
+)
+
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=100)]
+Iso3 = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+
+
+class Citation(BaseModel):
+    source: str
+    locator: str
+
+
+def _parse_citation(value: Any) -> Any:
+    if isinstance(value, str):
+        source, _, locator = value.strip().partition(" ")
+        if not source or not locator.strip():
+            raise ValueError("a citation is '<source slug> <locator>', e.g. 'my-source ¶3'")
+        return {"source": source, "locator": locator.strip()}
+    return value
+
+
+Cite = Annotated[Citation, BeforeValidator(_parse_citation)]
+
+
+class PartialDate(BaseModel):
+    """A date known to the day, the month or the year: 2008-09-15, 2008-09, 2008."""
+
+    value: date
+    precision: DatePrecision
+
+
+def _parse_partial_date(value: Any) -> Any:
+    if isinstance(value, date):
+        return {"value": value, "precision": DatePrecision.DAY}
+    text = str(value)
+    if match := re.fullmatch(r"(\d{4})", text):
+        return {"value": date(int(match[1]), 1, 1), "precision": DatePrecision.YEAR}
+    if match := re.fullmatch(r"(\d{4})-(\d{2})", text):
+        return {"value": date(int(match[1]), int(match[2]), 1), "precision": DatePrecision.MONTH}
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return {"value": date.fromisoformat(text), "precision": DatePrecision.DAY}
+    raise ValueError(f"{text!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
+
+
+FuzzyDate = Annotated[PartialDate, BeforeValidator(_parse_partial_date)]
+
+
+class Entry(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SourceEntry(Entry):
+    slug: Slug
+    title: str
+    publisher: str
+    published: FuzzyDate | None = None
+    language: Annotated[str, Field(pattern=r"^[a-z]{2}$")]
+    url: str | None = None
+    reference: str | None = None
+    locator_scheme: str
+
+
+class NamedEntry(Entry):
+    name_en: str
+    name_ru: str
+    aliases_en: list[str] = []
+    aliases_ru: list[str] = []
+
+
+class CountryEntry(NamedEntry):
+    iso3: Iso3
+    cite: Cite | None = None
+
+
+class OrganizationEntry(NamedEntry):
+    slug: Slug
+    kind: OrganizationKind
+    acronym_en: str | None = None
+    acronym_ru: str | None = None
+    country: Iso3 | None = None
+    parent: Slug | None = None
+    description: str | None = None
+    cite: Cite | None = None
+
+
+class MembershipEntry(Entry):
+    country: Iso3
+    organization: Slug
+    status: MembershipStatus
+    valid_from: date
+    valid_to: date | None = None
+    cite: Cite
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "MembershipEntry":
+        if self.valid_to is not None and self.valid_to < self.valid_from:
+            raise ValueError("valid_to is before valid_from")
+        return self
+
+
+class SubstanceEntry(NamedEntry):
+    slug: Slug
+    parent: Slug | None = None
+    description: str | None = None
+
+
+class BodyEntry(Entry):
+    slug: Slug
+    name_en: str
+    name_ru: str
+    acronym_en: str | None = None
+    acronym_ru: str | None = None
+    parent: Slug | None = None
+    organization: Slug | None = None
+    established_on: date | None = None
+    purpose: str | None = None
+    cite: Cite
+
+
+class DocumentEntry(Entry):
+    slug: Slug
+    kind: DocumentKind
+    title_en: str
+    title_ru: str | None = None
+    issuer: Slug | None = None
+    adopted: FuzzyDate | None = None
+    period: tuple[int | None, int | None] | None = None
+    status: DocumentStatus
+    parent: Slug | None = None
+    body: Slug | None = None
+    body_relation: BodyRelation | None = None
+    summary: str | None = None
+    cite: Cite
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "DocumentEntry":
+        if (self.body is None) != (self.body_relation is None):
+            raise ValueError("body and body_relation go together")
+        start, end = self.period or (None, None)
+        if start is not None and end is not None and end < start:
+            raise ValueError("the period ends before it starts")
+        return self
+
+
+class ParticipationEntry(Entry):
+    country: Iso3 | None = None
+    organization: Slug | None = None
+    member_states: Literal[True] | None = None
+    party_detail: str | None = None
+    role: Role
+    regularity: Regularity | None = None
+    cite: Cite
+
+    @model_validator(mode="after")
+    def _one_party(self) -> "ParticipationEntry":
+        named = [p for p in (self.country, self.organization, self.member_states) if p]
+        if len(named) != 1:
+            raise ValueError("name exactly one party: country, organization or member_states")
+        return self
+
+
+class ActivityEntry(Entry):
+    slug: Slug
+    body: Slug
+    name_en: str
+    name_ru: str | None = None
+    description: str | None = None
+    cite: Cite
+    participations: list[ParticipationEntry] = []
+
+
+class EventEntry(Entry):
+    slug: Slug
+    kind: str
+    name_en: str
+    name_ru: str | None = None
+    start_on: date
+    end_on: date | None = None
+    date_precision: DatePrecision
+    place: str | None = None
+    country: Iso3 | None = None
+    occasion: str | None = None
+    occasion_organization: Slug | None = None
+    description: str | None = None
+    cite: Cite
+    participations: list[ParticipationEntry] = []
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "EventEntry":
+        if self.end_on is not None and self.end_on < self.start_on:
+            raise ValueError("end_on is before start_on")
+        return self
+
+
+class StatusEntry(Entry):
+    status_en: str
+    status_ru: str | None = None
+    valid_from: FuzzyDate | None = None
+    decision: Slug | None = None
+    cite: Cite
+
+
+class AssessmentEntry(Entry):
+    assessor: AssessorKind = AssessorKind.ORGANIZATION
+    organization: Slug | None = None
+    channel: str | None = None
+    verdict: Literal["positive", "negative", "mixed"]
+    cite: Cite
+
+    @model_validator(mode="after")
+    def _organization_named(self) -> "AssessmentEntry":
+        if (self.assessor == AssessorKind.ORGANIZATION) != (self.organization is not None):
+            raise ValueError("an organization is named exactly when assessor is 'organization'")
+        return self
+
+
+class ObjectiveEntry(Entry):
+    summary: str
+    cite: Cite
+
+
+class StageEntry(Entry):
+    number: Annotated[int, Field(gt=0)]
+    name: str | None = None
+    start_on: date | None = None
+    end_on: date | None = None
+    lead_country: Iso3 | None = None
+    description: str | None = None
+    cite: Cite
+    participations: list[ParticipationEntry] = []
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "StageEntry":
+        if self.start_on and self.end_on and self.end_on < self.start_on:
+            raise ValueError("end_on is before start_on")
+        return self
+
+
+class OperationEntry(NamedEntry):
+    slug: Slug
+    kind: OperationKind
+    body: Slug | None = None
+    description: str | None = None
+    cite: Cite
+    statuses: list[StatusEntry] = []
+    participations: list[ParticipationEntry] = []
+    assessments: list[AssessmentEntry] = []
+    objectives: list[ObjectiveEntry] = []
+    stages: list[StageEntry] = []
+
+
+class ReportedFigureEntry(Entry):
+    slug: Slug
+    metric: Annotated[str, Field(pattern=r"^[a-z_]+$")]
+    body: Slug | None = None
+    operation: Slug | None = None
+    value: Annotated[int, Field(ge=0)]
+    unit: str
+    qualifier: Qualifier
+    per: Literal["year"] | None = None
+    as_reported: str
+    as_of: FuzzyDate
+    description: str | None = None
+    cite: Cite
+
+    @model_validator(mode="after")
+    def _one_subject(self) -> "ReportedFigureEntry":
+        if (self.body is None) == (self.operation is None):
+            raise ValueError("name exactly one subject: body or operation")
+        return self
+
+
+class SeizurePartEntry(Entry):
+    """A breakdown row; scope (operation, stage, country, period) defaults to the parent's."""
+
+    substance: Slug
+    quantity: str
+    qualifier: Qualifier | None = None
+    period: tuple[date, date] | None = None
+    country: Iso3 | None = None
+    cases: Annotated[int, Field(ge=0)] | None = None
+    cite: Cite
+    parts: list["SeizurePartEntry"] = []
+
+
+class SeizureReportEntry(SeizurePartEntry):
+    operation: Slug
+    stage: Annotated[int, Field(gt=0)] | None = None
+    period: tuple[date, date]
+
+
+class SeedFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sources: list[SourceEntry] = []
+    countries: list[CountryEntry] = []
+    organizations: list[OrganizationEntry] = []
+    memberships: list[MembershipEntry] = []
+    substances: list[SubstanceEntry] = []
+    bodies: list[BodyEntry] = []
+    documents: list[DocumentEntry] = []
+    activities: list[ActivityEntry] = []
+    events: list[EventEntry] = []
+    operations: list[OperationEntry] = []
+    reported_figures: list[ReportedFigureEntry] = []
+    seizure_reports: list[SeizureReportEntry] = []

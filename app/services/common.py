@@ -1,0 +1,44 @@
+"""Small query helpers shared by the read services."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, Select
+from sqlalchemy.orm import InstrumentedAttribute
+
+from app.errors import NotFoundError
+from app.models import Source
+from app.models.base import fold
+
+
+def cited_columns(locator: InstrumentedAttribute[Any]) -> list[ColumnElement[Any]]:
+    """The flat source columns that `schemas.common.Cited` nests into `source`."""
+    return [
+        Source.id.label("source_id"),
+        Source.slug.label("source_slug"),
+        Source.title.label("source_title"),
+        locator.label("source_locator"),
+    ]
+
+
+def matches(search_text: InstrumentedAttribute[str], q: str) -> ColumnElement[bool]:
+    """Case-insensitive substring match on the folded names and aliases (any script)."""
+    needle = fold(q).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return search_text.like(f"%{needle}%", escape="\\")
+
+
+def dicts(rows: Sequence[Row[Any]]) -> list[dict[str, Any]]:
+    return [dict(row._mapping) for row in rows]
+
+
+def one(stmt: Select[Any], session: Any, what: str, key: object) -> dict[str, Any]:
+    row = session.execute(stmt).first()
+    if row is None:
+        raise NotFoundError(f"no {what} {key!s}")
+    return dict(row._mapping)
+
+
+def by_key(model: Any, key: str) -> ColumnElement[bool]:
+    """Entities with a slug are addressed by slug or by id."""
+    condition: ColumnElement[bool] = model.id == int(key) if key.isdigit() else model.slug == key
+    return condition

@@ -1,0 +1,230 @@
+"""Reads of operations, their stages, parties, status history and figures."""
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from app.models import (
+    Assessment,
+    Body,
+    Country,
+    Document,
+    ExerciseObjective,
+    Operation,
+    OperationStatus,
+    Organization,
+    Participation,
+    ReportedFigure,
+    Source,
+    Stage,
+)
+from app.models.enums import PartyKind
+from app.schemas.common import fuzzy
+from app.services.common import by_key, cited_columns, dicts, matches, one
+from app.services.seizures import SeizureFilters, list_seizures
+
+MEMBER_STATES_NAME = "CSTO member states"
+
+
+def _operations() -> Select[Any]:
+    return (
+        select(
+            Operation.id,
+            Operation.slug,
+            Operation.kind,
+            Operation.name_en,
+            Operation.name_ru,
+            Operation.aliases_en,
+            Operation.aliases_ru,
+            Body.slug.label("body"),
+            Operation.description,
+            *cited_columns(Operation.locator),
+        )
+        .outerjoin(Body, Body.id == Operation.body_id)
+        .join(Source, Source.id == Operation.source_id)
+    )
+
+
+def list_operations(
+    session: Session, q: str | None, kind: str | None, after: int, limit: int
+) -> list[dict[str, Any]]:
+    stmt = _operations().where(Operation.id > after).order_by(Operation.id).limit(limit)
+    if q:
+        stmt = stmt.where(matches(Operation.search_text, q))
+    if kind:
+        stmt = stmt.where(Operation.kind == kind)
+    return dicts(session.execute(stmt).all())
+
+
+def get_operation(session: Session, key: str) -> dict[str, Any]:
+    operation = one(_operations().where(by_key(Operation, key)), session, "operation", key)
+    operation_id = operation["id"]
+    operation["statuses"] = _statuses(session, operation_id)
+    operation["stages"] = list_stages(session, operation_id, after=0, limit=None)
+    operation["participations"] = participations_of(
+        session, Participation.operation_id, [operation_id]
+    )[operation_id]
+    operation["objectives"] = dicts(
+        session.execute(
+            select(
+                ExerciseObjective.position,
+                ExerciseObjective.summary,
+                *cited_columns(ExerciseObjective.locator),
+            )
+            .join(Source, Source.id == ExerciseObjective.source_id)
+            .where(ExerciseObjective.operation_id == operation_id)
+            .order_by(ExerciseObjective.position)
+        ).all()
+    )
+    operation["assessments"] = dicts(
+        session.execute(
+            select(
+                Assessment.assessor_kind,
+                Organization.slug.label("organization"),
+                Assessment.channel,
+                Assessment.verdict,
+                *cited_columns(Assessment.locator),
+            )
+            .outerjoin(Organization, Organization.id == Assessment.organization_id)
+            .join(Source, Source.id == Assessment.source_id)
+            .where(Assessment.operation_id == operation_id)
+            .order_by(Assessment.id)
+        ).all()
+    )
+    operation["reported_figures"] = _figures(session, operation_id)
+    return operation
+
+
+def _statuses(session: Session, operation_id: int) -> list[dict[str, Any]]:
+    rows = dicts(
+        session.execute(
+            select(
+                OperationStatus.status_en,
+                OperationStatus.status_ru,
+                OperationStatus.valid_from,
+                OperationStatus.valid_from_precision,
+                Document.slug.label("decision"),
+                *cited_columns(OperationStatus.locator),
+            )
+            .outerjoin(Document, Document.id == OperationStatus.decision_id)
+            .join(Source, Source.id == OperationStatus.source_id)
+            .where(OperationStatus.operation_id == operation_id)
+            # Undated statuses (the one before any dated change) come first.
+            .order_by(OperationStatus.valid_from.is_not(None), OperationStatus.valid_from)
+        ).all()
+    )
+    for row in rows:
+        row["valid_from"] = fuzzy(row["valid_from"], row.pop("valid_from_precision"))
+    return rows
+
+
+def _figures(session: Session, operation_id: int) -> list[dict[str, Any]]:
+    rows = dicts(
+        session.execute(
+            select(
+                ReportedFigure.slug,
+                ReportedFigure.metric,
+                ReportedFigure.value,
+                ReportedFigure.unit,
+                ReportedFigure.qualifier,
+                ReportedFigure.per,
+                ReportedFigure.as_reported,
+                ReportedFigure.as_of,
+                ReportedFigure.as_of_precision,
+                *cited_columns(ReportedFigure.locator),
+            )
+            .join(Source, Source.id == ReportedFigure.source_id)
+            .where(ReportedFigure.operation_id == operation_id)
+            .order_by(ReportedFigure.id)
+        ).all()
+    )
+    for row in rows:
+        row["as_of"] = fuzzy(row["as_of"], row.pop("as_of_precision"))
+    return rows
+
+
+def participations_of(
+    session: Session, target: InstrumentedAttribute[int | None], ids: list[int]
+) -> dict[int, list[dict[str, Any]]]:
+    """Participations of several targets (operations, stages, events...) in one query."""
+    stmt = (
+        select(
+            Participation.id,
+            target.label("target_id"),
+            Participation.party_kind,
+            Country.iso3,
+            Country.name_en.label("country_name"),
+            Organization.slug,
+            Organization.name_en.label("organization_name"),
+            Participation.party_detail,
+            Participation.role,
+            Participation.regularity,
+            *cited_columns(Participation.locator),
+        )
+        .outerjoin(Country, Country.id == Participation.country_id)
+        .outerjoin(Organization, Organization.id == Participation.organization_id)
+        .join(Source, Source.id == Participation.source_id)
+        .where(target.in_(ids))
+        .order_by(Participation.id)
+    )
+    grouped: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in dicts(session.execute(stmt).all()):
+        grouped[row.pop("target_id")].append(_with_party(row))
+    return grouped
+
+
+def _with_party(row: dict[str, Any]) -> dict[str, Any]:
+    kind = row.pop("party_kind")
+    iso3, slug = row.pop("iso3"), row.pop("slug")
+    country_name, organization_name = row.pop("country_name"), row.pop("organization_name")
+    if kind == PartyKind.COUNTRY:
+        row["party"] = {"kind": kind, "iso3": iso3, "name_en": country_name}
+    elif kind == PartyKind.ORGANIZATION:
+        row["party"] = {"kind": kind, "slug": slug, "name_en": organization_name}
+    else:
+        row["party"] = {"kind": kind, "name_en": MEMBER_STATES_NAME}
+    return row
+
+
+def _stages() -> Select[Any]:
+    return (
+        select(
+            Stage.id,
+            Operation.slug.label("operation"),
+            Stage.number,
+            Stage.name,
+            Stage.start_on,
+            Stage.end_on,
+            Country.iso3.label("lead_country"),
+            Stage.description,
+            *cited_columns(Stage.locator),
+        )
+        .join(Operation, Operation.id == Stage.operation_id)
+        .outerjoin(Country, Country.id == Stage.lead_country_id)
+        .join(Source, Source.id == Stage.source_id)
+    )
+
+
+def list_stages(
+    session: Session, operation_id: int | None, after: int, limit: int | None
+) -> list[dict[str, Any]]:
+    stmt = _stages().where(Stage.id > after)
+    if operation_id is not None:
+        stmt = stmt.where(Stage.operation_id == operation_id)
+    stmt = stmt.order_by(Stage.id).limit(limit)
+    return dicts(session.execute(stmt).all())
+
+
+def get_stage(session: Session, stage_id: int) -> dict[str, Any]:
+    stage = one(_stages().where(Stage.id == stage_id), session, "stage", stage_id)
+    stage["participations"] = participations_of(session, Participation.stage_id, [stage_id])[
+        stage_id
+    ]
+    stage["seizures"] = list_seizures(session, SeizureFilters(stage_id=stage_id), limit=None)
+    return stage
+
+
+def operation_id_of(session: Session, key: str) -> int | None:
+    return session.scalar(select(Operation.id).where(by_key(Operation, key)))

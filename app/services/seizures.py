@@ -1,0 +1,164 @@
+"""Rules about seizure reports that the database cannot state as constraints."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import Session
+
+from app.models import Country, Operation, SeizureReport, Source, Stage, Substance
+from app.models.enums import UnitKind
+from app.services.common import cited_columns
+from app.services.substances import subtree_ids_query
+
+
+@dataclass(frozen=True)
+class ReportFacts:
+    """What a breakdown rule needs to know of a report."""
+
+    label: str
+    substance_id: int
+    unit_kind: str
+    amount: int
+    period_start: date
+    period_end: date
+
+
+def breakdown_problems(
+    parent: ReportFacts, parts: Sequence[ReportFacts], parent_subtree: set[int]
+) -> list[str]:
+    """Why `parts` cannot be the breakdown of `parent` ("including ..."); empty if they can.
+
+    `parent_subtree` holds the ids of the parent's substance and its descendants.
+    """
+    problems = []
+    for part in parts:
+        if part.unit_kind != parent.unit_kind:
+            problems.append(
+                f"{part.label} is a {part.unit_kind} figure but its parent is {parent.unit_kind}"
+            )
+        if part.substance_id not in parent_subtree:
+            problems.append(f"{part.label}: its substance is not under the parent's substance")
+        if part.period_start < parent.period_start or part.period_end > parent.period_end:
+            problems.append(f"{part.label}: its period lies outside the parent's period")
+    covered = sum(part.amount for part in parts if part.unit_kind == parent.unit_kind)
+    if covered > parent.amount:
+        problems.append(
+            f"the parts of {parent.label} add up to {covered}, more than its {parent.amount}"
+        )
+    return problems
+
+
+BASE_UNITS = {UnitKind.MASS: "g", UnitKind.VOLUME: "ml", UnitKind.COUNT: "items"}
+
+
+@dataclass(frozen=True)
+class SeizureFilters:
+    operation_id: int | None = None
+    stage_id: int | None = None
+    country_id: int | None = None
+    substance_id: int | None = None  # includes the substance's descendants
+    year: int | None = None
+    after_id: int = 0
+
+
+def list_seizures(
+    session: Session, filters: SeizureFilters, limit: int | None
+) -> list[dict[str, Any]]:
+    stmt = (
+        select(
+            SeizureReport.id,
+            Operation.id.label("operation_id"),
+            Operation.slug.label("operation_slug"),
+            Operation.name_en.label("operation_name"),
+            Stage.id.label("stage_id"),
+            Stage.number.label("stage_number"),
+            Country.iso3.label("country_iso3"),
+            Country.name_en.label("country_name"),
+            SeizureReport.period_start,
+            SeizureReport.period_end,
+            Substance.slug.label("substance_slug"),
+            Substance.name_en.label("substance_name_en"),
+            Substance.name_ru.label("substance_name_ru"),
+            SeizureReport.unit_kind,
+            SeizureReport.amount,
+            SeizureReport.qualifier,
+            SeizureReport.cases,
+            SeizureReport.as_reported,
+            SeizureReport.parent_id,
+            *cited_columns(SeizureReport.locator),
+        )
+        .join(Operation, Operation.id == SeizureReport.operation_id)
+        .outerjoin(Stage, Stage.id == SeizureReport.stage_id)
+        .outerjoin(Country, Country.id == SeizureReport.country_id)
+        .join(Substance, Substance.id == SeizureReport.substance_id)
+        .join(Source, Source.id == SeizureReport.source_id)
+        .where(*_conditions(filters))
+        .order_by(SeizureReport.id)
+        .limit(limit)
+    )
+    return [_seizure_out(row._mapping) for row in session.execute(stmt)]
+
+
+def _conditions(filters: SeizureFilters) -> list[ColumnElement[bool]]:
+    conditions = [SeizureReport.id > filters.after_id]
+    if filters.operation_id is not None:
+        conditions.append(SeizureReport.operation_id == filters.operation_id)
+    if filters.stage_id is not None:
+        conditions.append(SeizureReport.stage_id == filters.stage_id)
+    if filters.country_id is not None:
+        conditions.append(SeizureReport.country_id == filters.country_id)
+    if filters.substance_id is not None:
+        subtree = subtree_ids_query(filters.substance_id)
+        conditions.append(SeizureReport.substance_id.in_(subtree))
+    if filters.year is not None:
+        # A report belongs to a year when its period overlaps it.
+        conditions.append(SeizureReport.period_start <= date(filters.year, 12, 31))
+        conditions.append(SeizureReport.period_end >= date(filters.year, 1, 1))
+    return conditions
+
+
+def _seizure_out(row: Mapping[str, Any]) -> dict[str, Any]:
+    start, end = row["period_start"], row["period_end"]
+    grams = row["amount"] if row["unit_kind"] == UnitKind.MASS else None
+    return {
+        "id": row["id"],
+        "operation": {
+            "id": row["operation_id"],
+            "slug": row["operation_slug"],
+            "name_en": row["operation_name"],
+        },
+        "stage": (
+            {"id": row["stage_id"], "number": row["stage_number"]} if row["stage_id"] else None
+        ),
+        "country": (
+            {"iso3": row["country_iso3"], "name_en": row["country_name"]}
+            if row["country_iso3"]
+            else None
+        ),
+        "period_start": start,
+        "period_end": end,
+        "years": list(range(start.year, end.year + 1)),
+        "substance": {
+            "slug": row["substance_slug"],
+            "name_en": row["substance_name_en"],
+            "name_ru": row["substance_name_ru"],
+        },
+        "unit_kind": row["unit_kind"],
+        "amount": row["amount"],
+        "unit": BASE_UNITS[UnitKind(row["unit_kind"])],
+        "quantity_grams": grams,
+        "quantity_kg": None if grams is None else grams / 1000,
+        "qualifier": row["qualifier"],
+        "cases": row["cases"],
+        "as_reported": row["as_reported"],
+        "parent_id": row["parent_id"],
+        "source": {
+            "id": row["source_id"],
+            "slug": row["source_slug"],
+            "title": row["source_title"],
+            "locator": row["source_locator"],
+        },
+    }
