@@ -34,4 +34,5 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def has_schema(engine: Engine) -> bool:
-    return inspect(engine).has_table("alembic_version")
+    """True once any migration has run (a database downgraded to base has none)."""
+    return inspect(engine).has_table("alembic_version") and current_revision(engine) is not None

@@ -10,6 +10,10 @@ from app.errors import NotFoundError
 from app.models import Source
 from app.models.base import fold
 
+# A SELECT of any columns (SQLAlchemy 2.1 types a Select by the tuple of its columns).
+AnySelect = Select[*tuple[Any, ...]]
+AnyRow = Row[*tuple[Any, ...]]
+
 
 def cited_columns(locator: InstrumentedAttribute[Any]) -> list[ColumnElement[Any]]:
     """The flat source columns that `schemas.common.Cited` nests into `source`."""
@@ -27,11 +31,11 @@ def matches(search_text: InstrumentedAttribute[str], q: str) -> ColumnElement[bo
     return search_text.like(f"%{needle}%", escape="\\")
 
 
-def dicts(rows: Sequence[Row[Any]]) -> list[dict[str, Any]]:
+def dicts(rows: Sequence[AnyRow]) -> list[dict[str, Any]]:
     return [dict(row._mapping) for row in rows]
 
 
-def one(stmt: Select[Any], session: Any, what: str, key: object) -> dict[str, Any]:
+def one(stmt: AnySelect, session: Any, what: str, key: object) -> dict[str, Any]:
     row = session.execute(stmt).first()
     if row is None:
         raise NotFoundError(f"no {what} {key!s}")

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from sqlalchemy import Select, extract, select
+from sqlalchemy import extract, select
 from sqlalchemy.orm import Session, aliased
 
 from app.models import (
@@ -19,11 +19,11 @@ from app.models import (
     Source,
 )
 from app.schemas.common import fuzzy
-from app.services.common import by_key, cited_columns, dicts, one
+from app.services.common import AnySelect, by_key, cited_columns, dicts, one
 from app.services.operations import participations_of
 
 
-def _bodies() -> Select[Any]:
+def _bodies() -> AnySelect:
     parent = aliased(Body)
     return (
         select(
@@ -54,7 +54,7 @@ def get_body(session: Session, key: str) -> dict[str, Any]:
     return one(_bodies().where(by_key(Body, key)), session, "body", key)
 
 
-def _meetings() -> Select[Any]:
+def _meetings() -> AnySelect:
     return (
         select(
             Meeting.id,
@@ -92,7 +92,7 @@ def get_meeting(session: Session, meeting_id: int) -> dict[str, Any]:
     return _meeting_out(one(stmt, session, "meeting", meeting_id))
 
 
-def _documents() -> Select[Any]:
+def _documents() -> AnySelect:
     parent = aliased(Document)
     return (
         select(
@@ -141,7 +141,7 @@ def get_document(session: Session, key: str) -> dict[str, Any]:
     return _document_out(one(stmt, session, "document", key))
 
 
-def _events() -> Select[Any]:
+def _events() -> AnySelect:
     return (
         select(
             Event.id,
@@ -186,7 +186,7 @@ def get_event(session: Session, key: str) -> dict[str, Any]:
     return _with_participations(session, [row], Participation.event_id)[0]
 
 
-def _activities() -> Select[Any]:
+def _activities() -> AnySelect:
     return (
         select(
             Activity.id,
@@ -213,7 +213,7 @@ def get_activity(session: Session, key: str) -> dict[str, Any]:
     return _with_participations(session, [row], Participation.activity_id)[0]
 
 
-def _figures() -> Select[Any]:
+def _figures() -> AnySelect:
     return (
         select(
             ReportedFigure.id,

@@ -3,7 +3,7 @@
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.models import (
@@ -22,13 +22,13 @@ from app.models import (
 )
 from app.models.enums import PartyKind
 from app.schemas.common import fuzzy
-from app.services.common import by_key, cited_columns, dicts, matches, one
+from app.services.common import AnySelect, by_key, cited_columns, dicts, matches, one
 from app.services.seizures import SeizureFilters, list_seizures
 
 MEMBER_STATES_NAME = "CSTO member states"
 
 
-def _operations() -> Select[Any]:
+def _operations() -> AnySelect:
     return (
         select(
             Operation.id,
@@ -188,7 +188,7 @@ def _with_party(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def _stages() -> Select[Any]:
+def _stages() -> AnySelect:
     return (
         select(
             Stage.id,

@@ -3,13 +3,13 @@
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from app.models import Country, Membership, Organization, Source, Substance
 from app.models.enums import MembershipStatus
 from app.schemas.common import fuzzy
-from app.services.common import by_key, cited_columns, dicts, matches, one
+from app.services.common import AnySelect, by_key, cited_columns, dicts, matches, one
 
 _SOURCE_COLUMNS = (
     Source.id,
@@ -40,7 +40,7 @@ def get_source(session: Session, slug: str) -> dict[str, Any]:
     return _source_out(one(stmt, session, "source", slug))
 
 
-def _countries() -> Select[Any]:
+def _countries() -> AnySelect:
     return select(
         Country.id,
         Country.iso3,
@@ -63,7 +63,7 @@ def get_country(session: Session, iso3: str) -> dict[str, Any]:
     return one(_countries().where(Country.iso3 == iso3.upper()), session, "country", iso3)
 
 
-def _organizations() -> Select[Any]:
+def _organizations() -> AnySelect:
     parent = aliased(Organization)
     return (
         select(
@@ -103,7 +103,7 @@ def get_organization(session: Session, key: str) -> dict[str, Any]:
     return one(stmt, session, "organization", key)
 
 
-def _substances() -> Select[Any]:
+def _substances() -> AnySelect:
     parent = aliased(Substance)
     return select(
         Substance.id,

@@ -1,11 +1,11 @@
 """Rules about seizure reports that the database cannot state as constraints."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, RowMapping, select
 from sqlalchemy.orm import Session
 
 from app.models import Country, Operation, SeizureReport, Source, Stage, Substance
@@ -120,7 +120,7 @@ def _conditions(filters: SeizureFilters) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _seizure_out(row: Mapping[str, Any]) -> dict[str, Any]:
+def _seizure_out(row: RowMapping) -> dict[str, Any]:
     start, end = row["period_start"], row["period_end"]
     grams = row["amount"] if row["unit_kind"] == UnitKind.MASS else None
     return {

@@ -1,0 +1,127 @@
+"""Every test runs on a database built by `alembic upgrade head` and seeded once; each test
+runs inside a transaction that is rolled back, so tests see the seed and nothing else.
+
+The suite runs on SQLite by default. With KSOPN_TEST_DATABASE_URL naming a PostgreSQL
+server database, it creates a scratch database on that server, and drops it afterwards.
+"""
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from app import PROJECT_DIR, migrate
+from app.db import make_engine
+from app.deps import get_session
+from app.main import create_app
+from app.seeding.loader import apply_seeds, read_seed_files
+from app.settings import Settings
+
+SERVER_URL = os.environ.get("KSOPN_TEST_DATABASE_URL")
+SEEDS_DIR = PROJECT_DIR / "seeds"
+
+
+@pytest.fixture(scope="session")
+def new_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[], str]]:
+    """Makes empty databases of the kind under test; drops them at the end of the run."""
+    created: list[str] = []
+
+    def make() -> str:
+        if SERVER_URL is None:
+            path = tmp_path_factory.mktemp("db") / "ksopn.sqlite3"
+            return f"sqlite:///{path}"
+        name = f"ksopn_test_{uuid.uuid4().hex[:12]}"
+        _on_server(f'CREATE DATABASE "{name}"')
+        created.append(name)
+        return make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False)
+
+    yield make
+    for name in created:
+        _on_server(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _on_server(statement: str) -> None:
+    assert SERVER_URL is not None
+    engine = create_engine(SERVER_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(statement))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(new_database: Callable[[], str]) -> str:
+    """The shared test database: migrated to head and seeded."""
+    url = new_database()
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session, session.begin():
+            apply_seeds(session, read_seed_files(SEEDS_DIR))
+    finally:
+        engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        try:
+            yield connection
+        finally:
+            transaction.rollback()
+
+
+@pytest.fixture
+def session(connection: Connection) -> Iterator[Session]:
+    """A session whose commits only release savepoints inside the test's transaction."""
+    with Session(bind=connection, join_transaction_mode="create_savepoint") as session:
+        yield session
+
+
+@pytest.fixture
+def client(database_url: str, connection: Connection) -> Iterator[TestClient]:
+    app = create_app(Settings(database_url=database_url))
+
+    def session_in_test_transaction() -> Iterator[Session]:
+        with Session(bind=connection, join_transaction_mode="create_savepoint") as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    app.dependency_overrides[get_session] = session_in_test_transaction
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client
+
+
+@pytest.fixture
+def source_document() -> str:
+    """The source the seeds are written from, kept beside the project in ../shared."""
+    path = PROJECT_DIR.parent / "shared" / "source" / "000_382a7fa959d6d0c8.txt"
+    if not path.exists():
+        pytest.skip(f"source document not found at {path}")
+    return path.read_text(encoding="utf-8")
+
+
+def write_seed(directory: Path, name: str, content: str) -> Path:
+    path = directory / name
+    path.write_text(content, encoding="utf-8")
+    return path

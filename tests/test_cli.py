@@ -1,0 +1,105 @@
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from app import cli, migrate
+from app.db import make_engine
+from app.models import Operation, SeizureReport
+from app.settings import get_settings
+from tests.conftest import write_seed
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def empty_url(new_database: Callable[[], str], monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    url = new_database()
+    monkeypatch.setenv("KSOPN_DATABASE_URL", url)
+    get_settings.cache_clear()
+    yield url
+    get_settings.cache_clear()
+
+
+def _count(url: str, model: Any) -> int:
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            return session.scalar(select(func.count()).select_from(model)) or 0
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_then_seed_twice(empty_url: str) -> None:
+    assert runner.invoke(cli.cli, ["db", "upgrade"]).exit_code == 0
+
+    first = runner.invoke(cli.cli, ["seed"])
+    assert first.exit_code == 0, first.output
+    assert _count(empty_url, SeizureReport) == 6
+
+    second = runner.invoke(cli.cli, ["seed"])
+    assert second.exit_code == 0, second.output
+    assert "nothing to change" in second.output
+    assert _count(empty_url, SeizureReport) == 6
+
+
+def test_a_bad_seed_folder_loads_nothing(empty_url: str, tmp_path: Path) -> None:
+    runner.invoke(cli.cli, ["db", "upgrade"])
+    write_seed(
+        tmp_path,
+        "a.yaml",
+        "operations:\n"
+        "  - {slug: x, kind: anti_drug_operation, name_en: X, name_ru: Х, cite: 'nope ¶1'}\n",
+    )
+    result = runner.invoke(cli.cli, ["seed", "--path", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "a.yaml" in result.output
+    assert "operations[0] (x)" in result.output
+    assert "unknown source 'nope'" in result.output
+    assert _count(empty_url, Operation) == 0
+
+
+def test_seed_needs_a_schema(empty_url: str) -> None:
+    result = runner.invoke(cli.cli, ["seed"])
+    assert result.exit_code == 1
+    assert "ksopn db upgrade" in result.output
+
+
+def test_serve_migrates_and_seeds_an_empty_database(
+    empty_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: calls.append(options))
+
+    result = runner.invoke(cli.cli, ["serve", "--port", "8123", "--workers", "2"])
+
+    assert result.exit_code == 0, result.output
+    (options,) = calls
+    assert (options["port"], options["workers"], options["factory"]) == (8123, 2, True)
+    assert _count(empty_url, Operation) == 2
+
+
+def test_serve_refuses_a_database_behind_the_code(
+    empty_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    migrate.upgrade(empty_url)
+    engine = make_engine(empty_url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = 'f00d'"))
+    engine.dispose()
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: pytest.fail("served"))
+    result = runner.invoke(cli.cli, ["serve"])
+    assert result.exit_code == 1
+    assert "ksopn db upgrade" in result.output
+
+
+def test_db_current_and_downgrade(empty_url: str) -> None:
+    runner.invoke(cli.cli, ["db", "upgrade"])
+    assert "current: 0001" in runner.invoke(cli.cli, ["db", "current"]).output
+    assert runner.invoke(cli.cli, ["db", "downgrade", "base"]).exit_code == 0
+    assert "current: (no schema)" in runner.invoke(cli.cli, ["db", "current"]).output
