@@ -6,6 +6,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from app.errors import InvalidParameterError
+
 
 def get_session(request: Request) -> Iterator[Session]:
     """One session per request: committed when the handler succeeds, rolled back otherwise."""
@@ -21,3 +23,12 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def refuse_nul_characters(request: Request) -> None:
+    """No text the API takes may hold NUL: PostgreSQL cannot store or compare it."""
+    for location, params in (("query", request.query_params.multi_items()),
+                             ("path", request.path_params.items())):  # fmt: skip
+        for name, value in params:
+            if isinstance(value, str) and "\x00" in value:
+                raise InvalidParameterError(name, "contains a NUL character", location=location)

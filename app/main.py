@@ -1,12 +1,13 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi_offline import FastAPIOffline
 
 from app.api import council, health, operations, reference, seizures
 from app.db import make_engine, make_sessionmaker
+from app.deps import refuse_nul_characters
 from app.errors import install_error_handlers
 from app.settings import Settings, get_settings
 
@@ -45,7 +46,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     for module in (operations, seizures, reference, council):
-        app.include_router(module.router, prefix="/api/v1")
+        app.include_router(
+            module.router, prefix="/api/v1", dependencies=[Depends(refuse_nul_characters)]
+        )
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:

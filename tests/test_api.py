@@ -1,3 +1,4 @@
+import re
 from typing import Any
 
 import pytest
@@ -253,3 +254,41 @@ def test_docs_are_served_without_a_cdn(client: TestClient) -> None:
     assert "/static-offline-docs/swagger-ui-bundle.js" in page.text
     assert client.get("/static-offline-docs/swagger-ui-bundle.js").status_code == 200
     assert "/api/v1/seizures" in client.get("/openapi.json").json()["paths"]
+
+
+ODD_VALUES = ["0", "-1", "99999999999999999999", "%00", "' OR 1=1 --", "ä%E2%80%AE", "x" * 300]
+
+
+def test_no_get_endpoint_answers_500_to_odd_input(client: TestClient) -> None:
+    """Every documented GET, with odd values in each path parameter and in `q`/`cursor`."""
+    paths = client.get("/openapi.json").json()["paths"]
+    checked = 0
+    for template, methods in paths.items():
+        if "get" not in methods:
+            continue
+        for value in ODD_VALUES:
+            url = re.sub(r"\{[^}]+\}", value, template)
+            for query in ("", f"?q={value}", f"?cursor={value}", f"?limit={value}"):
+                response = client.get(url + query)
+                assert response.status_code < 500, (url + query, response.text)
+                if response.status_code >= 400:
+                    assert response.headers["content-type"] == PROBLEM
+                checked += 1
+    assert checked > 500
+
+
+@pytest.mark.parametrize(
+    ("url", "parameter"),
+    [
+        ("/api/v1/stages/99999999999999999999", "stage_id"),
+        ("/api/v1/seizures?stage=99999999999999999999", "stage"),
+        ("/api/v1/seizures?cursor=WzEwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDBd", "cursor"),
+        ("/api/v1/seizures?cursor=WzEsMl0", "cursor"),
+        ("/api/v1/organizations?q=%00", "q"),
+        ("/api/v1/operations/%00", "operation"),
+    ],
+)
+def test_out_of_range_ids_and_nul_characters_are_named(
+    client: TestClient, url: str, parameter: str
+) -> None:
+    _problem(client, url, 422, parameter)

@@ -2,7 +2,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
-from app.api.pagination import PageDep, after_id, id_page
+from app.api.pagination import EntityId, PageDep, after_id, id_page
 from app.deps import SessionDep
 from app.models.enums import DocumentKind, DocumentStatus
 from app.schemas.common import NOT_FOUND, PROBLEMS, Page
@@ -52,7 +52,7 @@ def list_meetings(
     summary="Get a meeting",
     responses=NOT_FOUND,
 )
-def get_meeting(session: SessionDep, meeting_id: int) -> dict[str, Any]:
+def get_meeting(session: SessionDep, meeting_id: EntityId) -> dict[str, Any]:
     """A meeting by id."""
     return council.get_meeting(session, meeting_id)
 

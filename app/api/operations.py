@@ -2,7 +2,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
-from app.api.pagination import PageDep, after_id, id_page
+from app.api.pagination import EntityId, PageDep, after_id, id_page
 from app.deps import SessionDep
 from app.errors import InvalidParameterError
 from app.models.enums import OperationKind
@@ -65,6 +65,6 @@ def list_stages(
 @router.get(
     "/stages/{stage_id}", response_model=StageDetail, summary="Get a stage", responses=NOT_FOUND
 )
-def get_stage(session: SessionDep, stage_id: int) -> dict[str, Any]:
+def get_stage(session: SessionDep, stage_id: EntityId) -> dict[str, Any]:
     """A stage with its participants, observers and seizure reports."""
     return operations.get_stage(session, stage_id)

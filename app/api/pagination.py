@@ -7,9 +7,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Query, Request, Response
+from fastapi import Depends, Path, Query, Request, Response
 
 from app.errors import InvalidParameterError
+from app.services.common import MAX_ID
 
 MAX_LIMIT = 1000
 Row = TypeVar("Row")
@@ -50,16 +51,21 @@ def page_request(
 
 
 PageDep = Annotated[PageRequest, Depends(page_request)]
+EntityId = Annotated[int, Path(ge=1, le=MAX_ID, description="The entity's id.")]
 
 
 def after_id(page: PageRequest) -> int:
     """The id a page of an id-ordered list starts after (0 for the first page)."""
     if page.after is None:
         return 0
-    (last,) = page.after
-    if not isinstance(last, int) or isinstance(last, bool):
+    last = page.after[0]
+    if len(page.after) != 1 or not _is_id(last):
         raise InvalidParameterError("cursor", "this cursor belongs to another list")
-    return last
+    return int(last)
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_ID
 
 
 def paginate(

@@ -8,6 +8,7 @@ from app.errors import InvalidParameterError
 from app.schemas.common import PROBLEMS, Page
 from app.schemas.seizures import SeizureOut
 from app.services import operations, reference
+from app.services.common import MAX_ID
 from app.services.seizures import SeizureFilters, list_seizures
 
 router = APIRouter(responses=PROBLEMS)
@@ -26,7 +27,7 @@ def seizures(
     operation: Annotated[
         str | None, Query(max_length=100, description="Operation slug or id.")
     ] = None,
-    stage: Annotated[int | None, Query(ge=1, description="Stage id.")] = None,
+    stage: Annotated[int | None, Query(ge=1, le=MAX_ID, description="Stage id.")] = None,
     country: Annotated[
         str | None, Query(min_length=3, max_length=3, description="ISO 3166-1 alpha-3.")
     ] = None,

@@ -3,12 +3,14 @@
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select
+from sqlalchemy import ColumnElement, Row, Select, false
 from sqlalchemy.orm import InstrumentedAttribute
 
 from app.errors import NotFoundError
 from app.models import Source
 from app.models.base import fold
+
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in both databases
 
 # A SELECT of any columns (SQLAlchemy 2.1 types a Select by the tuple of its columns).
 AnySelect = Select[*tuple[Any, ...]]
@@ -44,5 +46,8 @@ def one(stmt: AnySelect, session: Any, what: str, key: object) -> dict[str, Any]
 
 def by_key(model: Any, key: str) -> ColumnElement[bool]:
     """Entities with a slug are addressed by slug or by id."""
-    condition: ColumnElement[bool] = model.id == int(key) if key.isdigit() else model.slug == key
-    return condition
+    if not key.isdigit():
+        return model.slug == key  # type: ignore[no-any-return]
+    if int(key) > MAX_ID:
+        return false()  # no such row, and PostgreSQL would refuse the number
+    return model.id == int(key)  # type: ignore[no-any-return]
