@@ -16,7 +16,8 @@ from app.schemas.council import (
 )
 from app.services import council
 
-router = APIRouter(responses=PROBLEMS)
+TAG = "council"
+router = APIRouter(responses=PROBLEMS, tags=[TAG])
 
 Year = Annotated[int | None, Query(ge=1900, le=2100, description="Calendar year.")]
 

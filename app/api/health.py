@@ -7,7 +7,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.deps import SessionDep
 from app.errors import DomainError
 
-router = APIRouter()
+router = APIRouter(tags=["health"])
 
 
 class DatabaseUnavailableError(DomainError):

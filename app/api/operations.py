@@ -10,7 +10,8 @@ from app.schemas.common import NOT_FOUND, PROBLEMS, Page
 from app.schemas.operations import OperationDetail, OperationOut, StageDetail, StageOut
 from app.services import operations
 
-router = APIRouter(responses=PROBLEMS)
+TAG = "operations"
+router = APIRouter(responses=PROBLEMS, tags=[TAG])
 
 
 @router.get("/operations", response_model=Page[OperationOut], summary="List operations")

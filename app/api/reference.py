@@ -17,7 +17,8 @@ from app.schemas.reference import (
 )
 from app.services import reference
 
-router = APIRouter(responses=PROBLEMS)
+TAG = "reference data"
+router = APIRouter(responses=PROBLEMS, tags=[TAG])
 
 Search = Annotated[
     str | None,

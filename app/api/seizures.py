@@ -11,7 +11,8 @@ from app.services import operations, reference
 from app.services.common import MAX_ID
 from app.services.seizures import SeizureFilters, list_seizures
 
-router = APIRouter(responses=PROBLEMS)
+TAG = "seizures"
+router = APIRouter(responses=PROBLEMS, tags=[TAG])
 
 
 @router.get("/seizures", response_model=Page[SeizureOut], summary="List seizure reports")
