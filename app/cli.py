@@ -14,12 +14,17 @@ from sqlalchemy.orm import Session
 
 from app import migrate
 from app.db import make_engine
+from app.errors import DomainError
+from app.models.enums import KeyRole
 from app.seeding.loader import SeedError, Tally, apply_seeds, read_seed_files
+from app.services.keys import create_key, list_keys, revoke_key
 from app.settings import get_settings
 
 cli = typer.Typer(no_args_is_help=True, help="The KSOPN registry.")
 db_cli = typer.Typer(no_args_is_help=True, help="Database schema (Alembic migrations).")
 cli.add_typer(db_cli, name="db")
+keys_cli = typer.Typer(no_args_is_help=True, help="API keys for secretariat staff.")
+cli.add_typer(keys_cli, name="keys")
 console = Console(stderr=True)
 
 
@@ -100,6 +105,46 @@ def serve(
         workers=workers,
         log_level=settings.log_level,
     )
+
+
+@keys_cli.command("create")
+def keys_create(
+    name: Annotated[str, typer.Option(help="Who or what holds the key; shown in the audit log.")],
+    role: Annotated[KeyRole, typer.Option(help="editor writes; admin also reads the audit log.")],
+) -> None:
+    """Create a key and print it. It is shown this once; only its hash is stored."""
+    with Session(_engine()) as session, session.begin():
+        try:
+            key = create_key(session, name, role)
+        except DomainError as error:
+            console.print(f"[red]{error.detail}[/red]")
+            raise typer.Exit(1) from error
+    console.print(f"key {name!r} ({role.value}) created; store it now, it is not shown again:")
+    typer.echo(key)
+
+
+@keys_cli.command("list")
+def keys_list() -> None:
+    """List the keys (never the keys themselves)."""
+    with Session(_engine()) as session:
+        keys = list_keys(session)
+    table = Table("name", "role", "created", "revoked")
+    for key in keys:
+        revoked = key.revoked_at.isoformat(timespec="seconds") if key.revoked_at else ""
+        table.add_row(key.name, key.role, key.created_at.isoformat(timespec="seconds"), revoked)
+    Console().print(table)
+
+
+@keys_cli.command("revoke")
+def keys_revoke(name: Annotated[str, typer.Argument(help="The key's name.")]) -> None:
+    """Revoke a key: requests with it get 401 from now on."""
+    with Session(_engine()) as session, session.begin():
+        try:
+            revoke_key(session, name)
+        except DomainError as error:
+            console.print(f"[red]{error.detail}[/red]")
+            raise typer.Exit(1) from error
+    console.print(f"key {name!r} revoked")
 
 
 def _engine() -> Engine:

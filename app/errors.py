@@ -1,7 +1,7 @@
 """One error hierarchy, rendered by one handler as RFC 9457 `application/problem+json`."""
 
 import logging
-from typing import Any
+from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -16,6 +16,7 @@ PROBLEM_JSON = "application/problem+json"
 class DomainError(Exception):
     status = 400
     title = "Bad request"
+    headers: ClassVar[dict[str, str]] = {}
 
     def __init__(self, detail: str, *, errors: list[dict[str, Any]] | None = None) -> None:
         super().__init__(detail)
@@ -63,7 +64,9 @@ def problem(
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def on_domain_error(request: Request, error: DomainError) -> JSONResponse:
-        return problem(request, error.status, error.title, error.detail, error.errors)
+        response = problem(request, error.status, error.title, error.detail, error.errors)
+        response.headers.update(error.headers)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def on_validation_error(request: Request, error: RequestValidationError) -> JSONResponse:

@@ -6,6 +6,7 @@ from fastapi.responses import RedirectResponse
 from fastapi_offline import FastAPIOffline
 
 from app.api import council, health, operations, reference, seizures
+from app.auth import reader_check
 from app.db import make_engine, make_sessionmaker
 from app.deps import refuse_nul_characters
 from app.errors import install_error_handlers
@@ -43,11 +44,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
     )
+    app.state.settings = settings
     install_error_handlers(app)
     app.include_router(health.router)
     for module in (operations, seizures, reference, council):
         app.include_router(
-            module.router, prefix="/api/v1", dependencies=[Depends(refuse_nul_characters)]
+            module.router,
+            prefix="/api/v1",
+            dependencies=[Depends(refuse_nul_characters), Depends(reader_check)],
         )
 
     @app.get("/", include_in_schema=False)

@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     seeds_dir: Path = PROJECT_DIR / "seeds"
     sql_echo: bool = False
     sqlite_busy_timeout_ms: int = Field(default=10_000, ge=0)
+    require_key_for_reads: bool = False
+    idempotency_ttl_hours: int = Field(default=48, ge=24)
 
 
 @lru_cache

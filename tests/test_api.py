@@ -4,6 +4,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from app import migrate
 from tests.conftest import SERVER_URL
 
 PROBLEM = "application/problem+json"
@@ -236,7 +237,7 @@ def test_the_exhibition_with_its_organizers(client: TestClient) -> None:
 def test_healthz_checks_the_database(client: TestClient) -> None:
     body = _get(client, "/healthz")
     assert body["status"] == "ok"
-    assert body["schema"] == "0001"
+    assert body["schema"] == migrate.head_revision()
     assert body["database"] == ("postgresql" if SERVER_URL else "sqlite")
 
 
@@ -292,3 +293,16 @@ def test_out_of_range_ids_and_nul_characters_are_named(
     client: TestClient, url: str, parameter: str
 ) -> None:
     _problem(client, url, 422, parameter)
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/v1/operations/channel", "/api/v1/seizures?year=2018", "/api/v1/member-states"]
+)
+def test_reads_send_an_etag_and_answer_if_none_match_with_304(client: TestClient, url: str) -> None:
+    first = client.get(url)
+    etag = first.headers["etag"]
+    assert etag.startswith('"') and etag.endswith('"')
+    again = client.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.content == b""
+    assert client.get(url, headers={"If-None-Match": '"other"'}).status_code == 200

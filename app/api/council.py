@@ -1,8 +1,9 @@
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from app.api.pagination import EntityId, PageDep, after_id, id_page
+from app.api.pagination import EntityId, PageDep, after_id, page_of
+from app.api.representation import represent
 from app.deps import SessionDep
 from app.models.enums import DocumentKind, DocumentStatus
 from app.schemas.common import NOT_FOUND, PROBLEMS, Page
@@ -23,28 +24,26 @@ Year = Annotated[int | None, Query(ge=1900, le=2100, description="Calendar year.
 
 
 @router.get("/bodies", response_model=Page[BodyOut], summary="List bodies")
-def list_bodies(
-    session: SessionDep, request: Request, response: Response, page: PageDep
-) -> dict[str, Any]:
+def list_bodies(session: SessionDep, request: Request, page: PageDep) -> Response:
     """The Coordinating Council (KSOPN) and its subsidiary bodies, with founding dates."""
     rows = council.list_bodies(session, after_id(page), page.limit + 1)
-    return id_page(request, response, page, rows)
+    return page_of(request, Page[BodyOut], rows, page)
 
 
 @router.get("/bodies/{body}", response_model=BodyOut, summary="Get a body", responses=NOT_FOUND)
-def get_body(session: SessionDep, body: str) -> dict[str, Any]:
+def get_body(session: SessionDep, request: Request, body: str) -> Response:
     """A body by slug (`ksopn`) or id."""
-    return council.get_body(session, body)
+    return represent(request, BodyOut, council.get_body(session, body))
 
 
 @router.get("/meetings", response_model=Page[MeetingOut], summary="List meetings")
 def list_meetings(
-    session: SessionDep, request: Request, response: Response, page: PageDep, year: Year = None
-) -> dict[str, Any]:
+    session: SessionDep, request: Request, page: PageDep, year: Year = None
+) -> Response:
     """Meetings of the Council's bodies that a source dates or numbers. How many were held
     in all, when a source gives only the count, is under `/reported-figures`."""
     rows = council.list_meetings(session, year, after_id(page), page.limit + 1)
-    return id_page(request, response, page, rows)
+    return page_of(request, Page[MeetingOut], rows, page)
 
 
 @router.get(
@@ -53,24 +52,23 @@ def list_meetings(
     summary="Get a meeting",
     responses=NOT_FOUND,
 )
-def get_meeting(session: SessionDep, meeting_id: EntityId) -> dict[str, Any]:
+def get_meeting(session: SessionDep, request: Request, meeting_id: EntityId) -> Response:
     """A meeting by id."""
-    return council.get_meeting(session, meeting_id)
+    return represent(request, MeetingOut, council.get_meeting(session, meeting_id))
 
 
 @router.get("/documents", response_model=Page[DocumentOut], summary="List documents")
 def list_documents(
     session: SessionDep,
     request: Request,
-    response: Response,
     page: PageDep,
     kind: Annotated[DocumentKind | None, Query(description="Only this kind.")] = None,
     status: Annotated[DocumentStatus | None, Query(description="Only this status.")] = None,
-) -> dict[str, Any]:
+) -> Response:
     """Strategies, plans and decisions, with the period they cover and their status as the
     source reports it."""
     rows = council.list_documents(session, kind, status, after_id(page), page.limit + 1)
-    return id_page(request, response, page, rows)
+    return page_of(request, Page[DocumentOut], rows, page)
 
 
 @router.get(
@@ -79,34 +77,32 @@ def list_documents(
     summary="Get a document",
     responses=NOT_FOUND,
 )
-def get_document(session: SessionDep, document: str) -> dict[str, Any]:
+def get_document(session: SessionDep, request: Request, document: str) -> Response:
     """A document by slug (`anti-drug-strategy-2015-2020`) or id."""
-    return council.get_document(session, document)
+    return represent(request, DocumentOut, council.get_document(session, document))
 
 
 @router.get("/events", response_model=Page[EventOut], summary="List events")
 def list_events(
-    session: SessionDep, request: Request, response: Response, page: PageDep, year: Year = None
-) -> dict[str, Any]:
+    session: SessionDep, request: Request, page: PageDep, year: Year = None
+) -> Response:
     """Dated happenings that are not meetings, with their organizers and participants."""
     rows = council.list_events(session, year, after_id(page), page.limit + 1)
-    return id_page(request, response, page, rows)
+    return page_of(request, Page[EventOut], rows, page)
 
 
 @router.get("/events/{event}", response_model=EventOut, summary="Get an event", responses=NOT_FOUND)
-def get_event(session: SessionDep, event: str) -> dict[str, Any]:
+def get_event(session: SessionDep, request: Request, event: str) -> Response:
     """An event by slug (`cnd-63-exhibition-2020`) or id."""
-    return council.get_event(session, event)
+    return represent(request, EventOut, council.get_event(session, event))
 
 
 @router.get("/activities", response_model=Page[ActivityOut], summary="List activities")
-def list_activities(
-    session: SessionDep, request: Request, response: Response, page: PageDep
-) -> dict[str, Any]:
+def list_activities(session: SessionDep, request: Request, page: PageDep) -> Response:
     """Standing lines of the Council's work (training, drug-treatment cooperation, analysis)
     with the parties that carry them."""
     rows = council.list_activities(session, after_id(page), page.limit + 1)
-    return id_page(request, response, page, rows)
+    return page_of(request, Page[ActivityOut], rows, page)
 
 
 @router.get(
@@ -115,9 +111,9 @@ def list_activities(
     summary="Get an activity",
     responses=NOT_FOUND,
 )
-def get_activity(session: SessionDep, activity: str) -> dict[str, Any]:
+def get_activity(session: SessionDep, request: Request, activity: str) -> Response:
     """An activity by slug (`personnel-training`) or id."""
-    return council.get_activity(session, activity)
+    return represent(request, ActivityOut, council.get_activity(session, activity))
 
 
 @router.get(
@@ -126,16 +122,15 @@ def get_activity(session: SessionDep, activity: str) -> dict[str, Any]:
 def list_reported_figures(
     session: SessionDep,
     request: Request,
-    response: Response,
     page: PageDep,
     metric: Annotated[
         str | None, Query(max_length=60, description="e.g. `meetings_held`, `stages_carried_out`.")
     ] = None,
-) -> dict[str, Any]:
+) -> Response:
     """Counts a source states without itemizing them (meetings held, stages carried out),
     with value, qualifier, the words as reported and the date they refer to."""
     rows = council.list_reported_figures(session, metric, after_id(page), page.limit + 1)
-    return id_page(request, response, page, rows)
+    return page_of(request, Page[ReportedFigureOut], rows, page)
 
 
 @router.get(
@@ -144,6 +139,6 @@ def list_reported_figures(
     summary="Get a reported figure",
     responses=NOT_FOUND,
 )
-def get_reported_figure(session: SessionDep, figure: str) -> dict[str, Any]:
+def get_reported_figure(session: SessionDep, request: Request, figure: str) -> Response:
     """A reported figure by slug (`ksopn-meetings-held-2020`) or id."""
-    return council.get_reported_figure(session, figure)
+    return represent(request, ReportedFigureOut, council.get_reported_figure(session, figure))

@@ -5,15 +5,16 @@ import binascii
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from fastapi import Depends, Path, Query, Request, Response
+from pydantic import BaseModel
 
+from app.api.representation import represent
 from app.errors import InvalidParameterError
 from app.services.common import MAX_ID
 
 MAX_LIMIT = 1000
-Row = TypeVar("Row")
 
 
 @dataclass(frozen=True)
@@ -68,25 +69,21 @@ def _is_id(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_ID
 
 
-def paginate(
+def page_of(
     request: Request,
-    response: Response,
-    rows: list[Row],
+    model: type[BaseModel],
+    rows: list[dict[str, Any]],
     page: PageRequest,
-    key_of: Callable[[Row], Sequence[Any]],
-) -> tuple[list[Row], str | None]:
-    """Drops the look-ahead row; gives the next page's URL and sets `Link: rel="next"`."""
-    if len(rows) <= page.limit:
-        return rows, None
-    rows = rows[: page.limit]
-    url = str(request.url.include_query_params(cursor=encode_cursor(key_of(rows[-1]))))
-    response.headers["Link"] = f'<{url}>; rel="next"'
-    return rows, url
+    key_of: Callable[[dict[str, Any]], Sequence[Any]] = lambda row: [row["id"]],
+) -> Response:
+    """A page from up to `limit + 1` rows: the extra row only tells that a next page exists.
 
-
-def id_page(
-    request: Request, response: Response, page: PageRequest, rows: list[dict[str, Any]]
-) -> dict[str, Any]:
-    """A page of an id-ordered list; `rows` holds up to `limit + 1` rows."""
-    items, next_page = paginate(request, response, rows, page, lambda row: [row["id"]])
-    return {"items": items, "next": next_page}
+    The next page's URL is in the body (`next`) and in a `Link: rel="next"` header.
+    """
+    headers = {}
+    next_url = None
+    if len(rows) > page.limit:
+        rows = rows[: page.limit]
+        next_url = str(request.url.include_query_params(cursor=encode_cursor(key_of(rows[-1]))))
+        headers["Link"] = f'<{next_url}>; rel="next"'
+    return represent(request, model, {"items": rows, "next": next_url}, headers=headers)

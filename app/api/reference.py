@@ -1,9 +1,10 @@
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from app.api.pagination import PageDep, after_id, id_page
+from app.api.pagination import PageDep, after_id, page_of
+from app.api.representation import represent
 from app.deps import SessionDep
 from app.errors import NotFoundError
 from app.models.enums import OrganizationKind
@@ -31,53 +32,50 @@ Search = Annotated[
 
 
 @router.get("/sources", response_model=Page[SourceOut], summary="List sources")
-def list_sources(
-    session: SessionDep, request: Request, response: Response, page: PageDep
-) -> dict[str, Any]:
+def list_sources(session: SessionDep, request: Request, page: PageDep) -> Response:
     """The documents the registry's facts come from. Every fact names one and a locator in it."""
     rows = reference.list_sources(session, after_id(page), page.limit + 1)
-    return id_page(request, response, page, rows)
+    return page_of(request, Page[SourceOut], rows, page)
 
 
 @router.get(
     "/sources/{source}", response_model=SourceOut, summary="Get a source", responses=NOT_FOUND
 )
-def get_source(session: SessionDep, source: str) -> dict[str, Any]:
+def get_source(session: SessionDep, request: Request, source: str) -> Response:
     """A source by slug (`mvd-ksopn-15-years-2020`) or id."""
-    return reference.get_source(session, source)
+    return represent(request, SourceOut, reference.get_source(session, source))
 
 
 @router.get("/countries", response_model=Page[CountryOut], summary="List countries")
 def list_countries(
-    session: SessionDep, request: Request, response: Response, page: PageDep, q: Search = None
-) -> dict[str, Any]:
+    session: SessionDep, request: Request, page: PageDep, q: Search = None
+) -> Response:
     """Countries named by the sources, with ISO 3166-1 alpha-3 codes and names in both
     languages. `q=Киргизия` finds Kyrgyzstan."""
     rows = reference.list_countries(session, q, after_id(page), page.limit + 1)
-    return id_page(request, response, page, rows)
+    return page_of(request, Page[CountryOut], rows, page)
 
 
 @router.get(
     "/countries/{iso3}", response_model=CountryOut, summary="Get a country", responses=NOT_FOUND
 )
-def get_country(session: SessionDep, iso3: str) -> dict[str, Any]:
+def get_country(session: SessionDep, request: Request, iso3: str) -> Response:
     """A country by its ISO 3166-1 alpha-3 code, e.g. `KGZ`."""
-    return reference.get_country(session, iso3)
+    return represent(request, CountryOut, reference.get_country(session, iso3))
 
 
 @router.get("/organizations", response_model=Page[OrganizationOut], summary="List organizations")
 def list_organizations(
     session: SessionDep,
     request: Request,
-    response: Response,
     page: PageDep,
     q: Search = None,
     kind: Annotated[OrganizationKind | None, Query(description="Only this kind.")] = None,
-) -> dict[str, Any]:
+) -> Response:
     """International organizations, national bodies and educational institutions.
     `q=УНП ООН` or `q=unodc` finds the UN Office on Drugs and Crime."""
     rows = reference.list_organizations(session, q, kind, after_id(page), page.limit + 1)
-    return id_page(request, response, page, rows)
+    return page_of(request, Page[OrganizationOut], rows, page)
 
 
 @router.get(
@@ -86,18 +84,18 @@ def list_organizations(
     summary="Get an organization",
     responses=NOT_FOUND,
 )
-def get_organization(session: SessionDep, organization: str) -> dict[str, Any]:
+def get_organization(session: SessionDep, request: Request, organization: str) -> Response:
     """An organization by slug (`unodc`) or id."""
-    return reference.get_organization(session, organization)
+    return represent(request, OrganizationOut, reference.get_organization(session, organization))
 
 
 @router.get("/substances", response_model=Page[SubstanceOut], summary="List substances")
 def list_substances(
-    session: SessionDep, request: Request, response: Response, page: PageDep, q: Search = None
-) -> dict[str, Any]:
+    session: SessionDep, request: Request, page: PageDep, q: Search = None
+) -> Response:
     """The substance taxonomy; each node names its parent. `q=cannabis resin` finds hashish."""
     rows = reference.list_substances(session, q, after_id(page), page.limit + 1)
-    return id_page(request, response, page, rows)
+    return page_of(request, Page[SubstanceOut], rows, page)
 
 
 @router.get(
@@ -106,9 +104,9 @@ def list_substances(
     summary="Get a substance",
     responses=NOT_FOUND,
 )
-def get_substance(session: SessionDep, substance: str) -> dict[str, Any]:
+def get_substance(session: SessionDep, request: Request, substance: str) -> Response:
     """A substance by slug (`hashish`) or id."""
-    return reference.get_substance(session, substance)
+    return represent(request, SubstanceOut, reference.get_substance(session, substance))
 
 
 @router.get(
@@ -119,15 +117,17 @@ def get_substance(session: SessionDep, substance: str) -> dict[str, Any]:
 )
 def member_states(
     session: SessionDep,
+    request: Request,
     on: Annotated[
         date | None, Query(description="The date (YYYY-MM-DD); today when left out.")
     ] = None,
     organization: Annotated[
         str, Query(max_length=100, description="The organization's slug.")
     ] = "csto",
-) -> list[dict[str, Any]]:
+) -> Response:
     """The countries that were members of the organization (the CSTO by default) on a date,
     each with its membership period and source."""
     if not reference.organization_exists(session, organization):
         raise NotFoundError(f"no organization {organization}")
-    return reference.member_states(session, on or date.today(), organization)
+    members = reference.member_states(session, on or date.today(), organization)
+    return represent(request, list[MemberStateOut], members)

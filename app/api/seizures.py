@@ -2,7 +2,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
-from app.api.pagination import PageDep, after_id, id_page
+from app.api.pagination import PageDep, after_id, page_of
 from app.deps import SessionDep
 from app.errors import InvalidParameterError
 from app.schemas.common import PROBLEMS, Page
@@ -19,7 +19,6 @@ router = APIRouter(responses=PROBLEMS, tags=[TAG])
 def seizures(
     session: SessionDep,
     request: Request,
-    response: Response,
     page: PageDep,
     year: Annotated[
         int | None,
@@ -36,7 +35,7 @@ def seizures(
         str | None,
         Query(max_length=100, description="Substance slug; includes its descendants."),
     ] = None,
-) -> dict[str, Any]:
+) -> Response:
     """Seizure reports with their full period, the years it spans, exact grams and the
     quantity as reported. A report with `parent_id` is part of its parent's quantity (the
     source's "including ..."), not in addition to it."""
@@ -49,7 +48,7 @@ def seizures(
         after_id=after_id(page),
     )
     rows = list_seizures(session, filters, limit=page.limit + 1)
-    return id_page(request, response, page, rows)
+    return page_of(request, Page[SeizureOut], rows, page)
 
 
 def _resolve(name: str, value: str | None, lookup: Any, session: Any) -> int | None:

@@ -12,16 +12,20 @@ from app.models.operations import (
 )
 from app.models.reference import Country, Membership, Organization, Source, Substance
 from app.models.seizures import SeizureReport
+from app.models.staff import ApiKey, AuditEntry, IdempotencyRecord
 
 __all__ = [
     "Activity",
+    "ApiKey",
     "Assessment",
+    "AuditEntry",
     "Base",
     "Body",
     "Country",
     "Document",
     "Event",
     "ExerciseObjective",
+    "IdempotencyRecord",
     "Meeting",
     "Membership",
     "Operation",

@@ -84,3 +84,14 @@ class DocumentStatus(StrEnum):
 class BodyRelation(StrEnum):
     ESTABLISHES = "establishes"
     GOVERNS = "governs"
+
+
+class KeyRole(StrEnum):
+    EDITOR = "editor"
+    ADMIN = "admin"
+
+
+class AuditAction(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"

@@ -1,0 +1,55 @@
+"""JSON bodies serialized through their declared response model, with an ETag.
+
+The ETag is a hash of the exact bytes sent, so a read's `If-None-Match` gets a 304 when
+nothing changed, and a write's `If-Match` can be checked against the same value the
+client last read (`current_etag`).
+"""
+
+import hashlib
+from functools import lru_cache
+from typing import Any
+
+from fastapi import Request, Response
+from pydantic import BaseModel, TypeAdapter
+
+
+@lru_cache(maxsize=256)
+def _adapter(model: Any) -> TypeAdapter[Any]:
+    return TypeAdapter(model)
+
+
+def render(model: Any, data: Any) -> bytes:
+    adapter = _adapter(model)
+    return adapter.dump_json(adapter.validate_python(data))
+
+
+def etag_of(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def current_etag(model: type[BaseModel] | Any, data: Any) -> str:
+    return etag_of(render(model, data))
+
+
+def etag_matches(header: str | None, etag: str) -> bool:
+    """True when a comma-separated If-Match / If-None-Match list names `etag` (or is `*`)."""
+    if header is None:
+        return False
+    tags = [tag.strip().removeprefix("W/") for tag in header.split(",")]
+    return "*" in tags or etag in tags
+
+
+def represent(
+    request: Request,
+    model: Any,
+    data: Any,
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    body = render(model, data)
+    etag = etag_of(body)
+    all_headers = {"ETag": etag, **(headers or {})}
+    if request.method == "GET" and etag_matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=all_headers)
+    return Response(body, status_code, all_headers, media_type="application/json")

@@ -1,0 +1,68 @@
+"""Bearer-key authentication and the role dependencies (`EditorDep`, `AdminDep`)."""
+
+from typing import Annotated, ClassVar
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from app.deps import SessionDep
+from app.errors import DomainError
+from app.models.enums import KeyRole
+from app.services.keys import Caller, authenticate
+
+bearer = HTTPBearer(
+    auto_error=False,
+    description="An API key made with `ksopn keys create`: `Authorization: Bearer ksopn_...`",
+)
+
+
+class UnauthorizedError(DomainError):
+    status = 401
+    title = "Unauthorized"
+    headers: ClassVar[dict[str, str]] = {"WWW-Authenticate": 'Bearer realm="ksopn"'}
+
+
+class ForbiddenError(DomainError):
+    status = 403
+    title = "Forbidden"
+
+
+def _caller(
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Caller:
+    if credentials is None:
+        raise UnauthorizedError("this needs an API key: send `Authorization: Bearer <key>`")
+    caller = authenticate(session, credentials.credentials)
+    if caller is None:
+        raise UnauthorizedError("the API key is unknown or revoked")
+    return caller
+
+
+CallerDep = Annotated[Caller, Depends(_caller)]
+
+
+def _editor(caller: CallerDep) -> Caller:
+    if caller.role not in (KeyRole.EDITOR, KeyRole.ADMIN):
+        raise ForbiddenError(f"key {caller.name!r} may not write")
+    return caller
+
+
+def _admin(caller: CallerDep) -> Caller:
+    if caller.role != KeyRole.ADMIN:
+        raise ForbiddenError(f"this needs an admin key; {caller.name!r} is {caller.role.value}")
+    return caller
+
+
+EditorDep = Annotated[Caller, Depends(_editor)]
+AdminDep = Annotated[Caller, Depends(_admin)]
+
+
+def reader_check(
+    request: Request,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> None:
+    """Reads are public unless KSOPN_REQUIRE_KEY_FOR_READS is set."""
+    if request.app.state.settings.require_key_for_reads:
+        _caller(session, credentials)
