@@ -37,8 +37,14 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # Writers take the write lock at BEGIN (IMMEDIATE) and wait for it (busy_timeout);
+        # a deferred transaction that reads and then writes could instead fail at once
+        # with "database is locked" when another writer got in between.
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+def make_sessionmaker(engine: Engine, *, writes: bool = False) -> sessionmaker[Session]:
+    """Sessions for reads, or (writes=True) for writes: on SQLite those BEGIN IMMEDIATE."""
+    bind = engine.execution_options(sqlite_begin="IMMEDIATE") if writes else engine
+    return sessionmaker(bind, expire_on_commit=False)

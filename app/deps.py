@@ -11,7 +11,15 @@ from app.errors import InvalidParameterError
 
 def get_session(request: Request) -> Iterator[Session]:
     """One session per request: committed when the handler succeeds, rolled back otherwise."""
-    session: Session = request.app.state.sessionmaker()
+    yield from _session_for(request.app.state.sessionmaker())
+
+
+def get_write_session(request: Request) -> Iterator[Session]:
+    """Like get_session; on SQLite its transaction takes the write lock from the start."""
+    yield from _session_for(request.app.state.write_sessionmaker())
+
+
+def _session_for(session: Session) -> Iterator[Session]:
     try:
         yield session
         session.commit()
@@ -23,6 +31,7 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+WriteSessionDep = Annotated[Session, Depends(get_write_session)]
 
 
 def refuse_nul_characters(request: Request) -> None:

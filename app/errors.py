@@ -18,10 +18,17 @@ class DomainError(Exception):
     title = "Bad request"
     headers: ClassVar[dict[str, str]] = {}
 
-    def __init__(self, detail: str, *, errors: list[dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        errors: list[dict[str, Any]] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.errors = errors or []
+        self.extra = extra or {}
 
 
 class NotFoundError(DomainError):
@@ -36,6 +43,7 @@ class InvalidParameterError(DomainError):
     title = "Invalid parameter"
 
     def __init__(self, name: str, message: str, *, location: str = "query") -> None:
+        self.name = name
         super().__init__(
             f"{name}: {message}", errors=[{"name": name, "in": location, "message": message}]
         )
@@ -46,8 +54,23 @@ class ConflictError(DomainError):
     title = "Conflict"
 
 
+class PreconditionRequiredError(DomainError):
+    status = 428
+    title = "Precondition required"
+
+
+class PreconditionFailedError(DomainError):
+    status = 412
+    title = "Precondition failed"
+
+
 def problem(
-    request: Request, status: int, title: str, detail: str, errors: list[dict[str, Any]]
+    request: Request,
+    status: int,
+    title: str,
+    detail: str,
+    errors: list[dict[str, Any]],
+    extra: dict[str, Any] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {
         "type": "about:blank",
@@ -58,13 +81,16 @@ def problem(
     }
     if errors:
         body["errors"] = errors
+    body.update(extra or {})
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def on_domain_error(request: Request, error: DomainError) -> JSONResponse:
-        response = problem(request, error.status, error.title, error.detail, error.errors)
+        response = problem(
+            request, error.status, error.title, error.detail, error.errors, error.extra
+        )
         response.headers.update(error.headers)
         return response
 
@@ -92,5 +118,9 @@ def install_error_handlers(app: FastAPI) -> None:
 def _describe(item: Any) -> dict[str, Any]:
     location = [str(part) for part in item.get("loc", ())]
     where = location[0] if location else "request"
+    if item.get("type") == "json_invalid":  # the location is a character offset
+        offset = location[1] if len(location) > 1 else "?"
+        message = f"the body is not valid JSON (at character {offset}): {item.get('msg')}"
+        return {"name": "body", "in": "body", "message": message}
     name = ".".join(location[1:]) or where
     return {"name": name, "in": where, "message": item.get("msg", "invalid")}

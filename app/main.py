@@ -5,7 +5,7 @@ from fastapi import Depends, FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi_offline import FastAPIOffline
 
-from app.api import council, health, operations, reference, seizures
+from app.api import audit, council, health, operations, reference, seizures, stages
 from app.auth import reader_check
 from app.db import make_engine, make_sessionmaker
 from app.deps import refuse_nul_characters
@@ -33,6 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms,
         )
         app.state.sessionmaker = make_sessionmaker(engine)
+        app.state.write_sessionmaker = make_sessionmaker(engine, writes=True)
         try:
             yield
         finally:
@@ -47,7 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
     app.include_router(health.router)
-    for module in (operations, seizures, reference, council):
+    for module in (operations, seizures, reference, council, stages, audit):
         app.include_router(
             module.router,
             prefix="/api/v1",

@@ -18,9 +18,11 @@ from sqlalchemy.orm import Session
 
 from app import PROJECT_DIR, migrate
 from app.db import make_engine
-from app.deps import get_session
+from app.deps import get_session, get_write_session
 from app.main import create_app
+from app.models.enums import KeyRole
 from app.seeding.loader import apply_seeds, read_seed_files
+from app.services.keys import create_key
 from app.settings import Settings
 
 SERVER_URL = os.environ.get("KSOPN_TEST_DATABASE_URL")
@@ -108,6 +110,7 @@ def client(database_url: str, connection: Connection) -> Iterator[TestClient]:
                 raise
 
     app.dependency_overrides[get_session] = session_in_test_transaction
+    app.dependency_overrides[get_write_session] = session_in_test_transaction
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
 
@@ -125,3 +128,14 @@ def write_seed(directory: Path, name: str, content: str) -> Path:
     path = directory / name
     path.write_text(content, encoding="utf-8")
     return path
+
+
+@pytest.fixture
+def editor(session: Session) -> dict[str, str]:
+    """Authorization headers of an editor key that exists for this test only."""
+    return {"Authorization": f"Bearer {create_key(session, 'secretariat-editor', KeyRole.EDITOR)}"}
+
+
+@pytest.fixture
+def admin(session: Session) -> dict[str, str]:
+    return {"Authorization": f"Bearer {create_key(session, 'secretariat-admin', KeyRole.ADMIN)}"}

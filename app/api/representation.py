@@ -53,3 +53,7 @@ def represent(
     if request.method == "GET" and etag_matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=all_headers)
     return Response(body, status_code, all_headers, media_type="application/json")
+
+
+def created(request: Request, model: Any, data: Any, location: str) -> Response:
+    return represent(request, model, data, status_code=201, headers={"Location": location})

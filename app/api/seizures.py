@@ -2,12 +2,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
-from app.api.pagination import PageDep, after_id, page_of
+from app.api.pagination import EntityId, PageDep, after_id, page_of
+from app.api.representation import represent
 from app.deps import SessionDep
 from app.errors import InvalidParameterError
-from app.schemas.common import PROBLEMS, Page
+from app.schemas.common import NOT_FOUND, PROBLEMS, Page
 from app.schemas.seizures import SeizureOut
 from app.services import operations, reference
+from app.services import seizures as seizures_service
 from app.services.common import MAX_ID
 from app.services.seizures import SeizureFilters, list_seizures
 
@@ -49,6 +51,17 @@ def seizures(
     )
     rows = list_seizures(session, filters, limit=page.limit + 1)
     return page_of(request, Page[SeizureOut], rows, page)
+
+
+@router.get(
+    "/seizures/{report_id}",
+    response_model=SeizureOut,
+    summary="Get a seizure report",
+    responses=NOT_FOUND,
+)
+def get_seizure(request: Request, session: SessionDep, report_id: EntityId) -> Response:
+    """A seizure report by id."""
+    return represent(request, SeizureOut, seizures_service.get_seizure(session, report_id))
 
 
 def _resolve(name: str, value: str | None, lookup: Any, session: Any) -> int | None:

@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from app.errors import NotFoundError
 from app.models import (
     Assessment,
     Body,
@@ -228,3 +229,10 @@ def get_stage(session: Session, stage_id: int) -> dict[str, Any]:
 
 def operation_id_of(session: Session, key: str) -> int | None:
     return session.scalar(select(Operation.id).where(by_key(Operation, key)))
+
+
+def get_participation(session: Session, participation_id: int) -> dict[str, Any]:
+    found = participations_of(session, Participation.id, [participation_id]).get(participation_id)
+    if not found:
+        raise NotFoundError(f"no participation {participation_id}")
+    return found[0]

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, RowMapping, select
 from sqlalchemy.orm import Session
 
+from app.errors import NotFoundError
 from app.models import Country, Operation, SeizureReport, Source, Stage, Substance
 from app.models.enums import UnitKind
 from app.services.common import cited_columns
@@ -61,6 +62,7 @@ class SeizureFilters:
     country_id: int | None = None
     substance_id: int | None = None  # includes the substance's descendants
     year: int | None = None
+    report_id: int | None = None
     after_id: int = 0
 
 
@@ -104,6 +106,8 @@ def list_seizures(
 
 def _conditions(filters: SeizureFilters) -> list[ColumnElement[bool]]:
     conditions = [SeizureReport.id > filters.after_id]
+    if filters.report_id is not None:
+        conditions.append(SeizureReport.id == filters.report_id)
     if filters.operation_id is not None:
         conditions.append(SeizureReport.operation_id == filters.operation_id)
     if filters.stage_id is not None:
@@ -162,3 +166,10 @@ def _seizure_out(row: RowMapping) -> dict[str, Any]:
             "locator": row["source_locator"],
         },
     }
+
+
+def get_seizure(session: Session, report_id: int) -> dict[str, Any]:
+    rows = list_seizures(session, SeizureFilters(report_id=report_id), limit=1)
+    if not rows:
+        raise NotFoundError(f"no seizure report {report_id}")
+    return rows[0]

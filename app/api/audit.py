@@ -1,0 +1,55 @@
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from app.api.pagination import PageDep, after_id, page_of
+from app.auth import AdminDep
+from app.deps import SessionDep
+from app.models import Base
+from app.schemas.audit import AuditEntryOut
+from app.schemas.common import PROBLEMS, Page, Problem
+from app.services import audit
+
+router = APIRouter(
+    tags=["staff: audit"],
+    responses={
+        **PROBLEMS,
+        401: {"model": Problem, "description": "No API key, or an unknown or revoked one."},
+        403: {"model": Problem, "description": "Not an admin key."},
+    },
+)
+
+Entity = Annotated[
+    str | None,
+    Query(
+        max_length=40,
+        pattern=r"^[a-z_]+$",
+        description="Table name: " + ", ".join(sorted(Base.metadata.tables)),
+    ),
+]
+
+
+@router.get("/audit", response_model=Page[AuditEntryOut], summary="Read the audit log")
+def read_audit(
+    request: Request,
+    caller: AdminDep,
+    session: SessionDep,
+    page: PageDep,
+    entity: Entity = None,
+    entity_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    since: Annotated[datetime | None, Query(description="From this time (inclusive).")] = None,
+    until: Annotated[datetime | None, Query(description="Before this time.")] = None,
+) -> Response:
+    """Every write, newest first: who (key name), when, what, and the state before and
+    after. A deleted entity stays here. Admin keys only."""
+    rows = audit.list_entries(
+        session,
+        entity=entity,
+        entity_id=entity_id,
+        since=since,
+        until=until,
+        before_id=after_id(page) or None,
+        limit=page.limit + 1,
+    )
+    return page_of(request, Page[AuditEntryOut], rows, page)

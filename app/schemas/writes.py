@@ -1,0 +1,342 @@
+"""Request bodies of the write API. Unknown fields are refused, every size is bounded."""
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from app.models.enums import (
+    DatePrecision,
+    DocumentKind,
+    DocumentStatus,
+    OrganizationKind,
+    Qualifier,
+    Regularity,
+    Role,
+)
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+SlugText = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=100)]
+Iso3 = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+Locator = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+Number = Annotated[int, Field(ge=1, le=2**31 - 1)]
+Year = Annotated[int, Field(ge=1900, le=2100)]
+Aliases = Annotated[list[Text], Field(max_length=50)]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+class Citation(Body):
+    source: SlugText = Field(description="Slug of the source (see /api/v1/sources).")
+    locator: Locator = Field(description="Where in the source, e.g. `¶8`.")
+
+
+class AmountIn(Body):
+    amount: Annotated[Decimal, Field(ge=0, le=10**12, max_digits=18, decimal_places=6)]
+    unit: Annotated[str, StringConstraints(min_length=1, max_length=20)] = Field(
+        description="t, kg, g, mg, l, ml, pcs, or the Russian т, кг, г, л, мл, шт."
+    )
+
+
+QuantityIn = (
+    Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    | AmountIn
+)
+
+
+class PartyIn(Body):
+    party: Annotated[str, StringConstraints(min_length=1, max_length=100)] = Field(
+        description="ISO 3166-1 alpha-3 code (`KAZ`), organization slug (`unodc`), or "
+        "`member-states` for the CSTO member states as a group."
+    )
+    detail: Text | None = Field(None, description="Which of the party's bodies, e.g. 'customs'.")
+    regularity: Regularity | None = None
+
+
+class SeizureIn(Body):
+    substance: SlugText = Field(description="Substance slug (see /api/v1/substances).")
+    quantity: QuantityIn = Field(
+        description='A phrase ("1 t 500 kg", "3 т 737 кг") or {"amount": 1.5, "unit": "t"}; '
+        "the phrase is kept as reported."
+    )
+    qualifier: Qualifier | None = Field(
+        None, description="exact, at_least or about; if left out, read from the phrase."
+    )
+    country: Iso3 | None = None
+    period_start: date | None = Field(None, description="Defaults to the stage's start.")
+    period_end: date | None = Field(None, description="Defaults to the stage's end.")
+    outside_stage: bool = Field(
+        False, description="Set to state that the period reaches outside the stage's dates."
+    )
+    cases: Annotated[int, Field(ge=0, le=10**9)] | None = None
+    locator: Locator | None = Field(None, description="Overrides the stage's locator.")
+    parts: Annotated[list["SeizureIn"], Field(max_length=100)] = Field(
+        default_factory=list, description='The breakdown ("including ..."), not added on top.'
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "SeizureIn":
+        if self.period_start and self.period_end and self.period_end < self.period_start:
+            raise ValueError("period_end is before period_start")
+        return self
+
+
+class StageCreate(Citation):
+    number: Number
+    name: Text | None = None
+    start_on: date | None = None
+    end_on: date | None = None
+    lead_country: Iso3 | None = None
+    description: LongText | None = None
+    participants: Annotated[list[PartyIn | str], Field(max_length=200)] = []
+    observers: Annotated[list[PartyIn | str], Field(max_length=200)] = []
+    seizures: Annotated[list[SeizureIn], Field(max_length=1000)] = Field(default_factory=list)
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "number": 31,
+                    "name": "Channel - Almaty 2021",
+                    "start_on": "2021-05-10",
+                    "end_on": "2021-05-21",
+                    "lead_country": "KAZ",
+                    "source": "mvd-ksopn-15-years-2020",
+                    "locator": "¶8",
+                    "participants": [
+                        "KAZ",
+                        "KGZ",
+                        "RUS",
+                        {"party": "TJK", "detail": "drug control agency"},
+                    ],
+                    "observers": [{"party": "unodc", "detail": "representatives"}, "IRN"],
+                    "seizures": [
+                        {
+                            "substance": "controlled-substances",
+                            "quantity": "more than 2 t 500 kg",
+                            "country": "KAZ",
+                            "cases": 120,
+                            "parts": [
+                                {"substance": "hashish", "quantity": "1 t 200 kg"},
+                                {"substance": "heroin", "quantity": {"amount": 85.5, "unit": "kg"}},
+                            ],
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "StageCreate":
+        if self.start_on and self.end_on and self.end_on < self.start_on:
+            raise ValueError("end_on is before start_on")
+        return self
+
+
+class StagePatch(Body):
+    number: Number | None = None
+    name: Text | None = None
+    start_on: date | None = None
+    end_on: date | None = None
+    lead_country: Iso3 | None = None
+    description: LongText | None = None
+    source: SlugText | None = None
+    locator: Locator | None = None
+
+
+class SeizureCreate(SeizureIn):
+    source: SlugText
+    locator: Locator
+    parent_id: Number | None = Field(
+        None, description="Make this report part of an existing report on the same stage."
+    )
+
+
+class SeizurePatch(Body):
+    substance: SlugText | None = None
+    quantity: QuantityIn | None = None
+    qualifier: Qualifier | None = None
+    country: Iso3 | None = None
+    period_start: date | None = None
+    period_end: date | None = None
+    outside_stage: bool = False
+    cases: Annotated[int, Field(ge=0, le=10**9)] | None = None
+    source: SlugText | None = None
+    locator: Locator | None = None
+
+
+class ParticipationCreate(PartyIn, Citation):
+    role: Role
+
+
+class ParticipationPatch(Body):
+    detail: Text | None = None
+    regularity: Regularity | None = None
+    role: Role | None = None
+    source: SlugText | None = None
+    locator: Locator | None = None
+
+
+class FuzzyDateIn(Body):
+    date: date
+    precision: DatePrecision
+
+
+class MeetingCreate(Citation):
+    body: SlugText = Field(description="Body slug, e.g. `ksopn`.")
+    number: Number | None = None
+    held: FuzzyDateIn | None = None
+    place: Text | None = None
+    country: Iso3 | None = None
+    summary: LongText | None = None
+
+
+class MeetingPatch(Body):
+    number: Number | None = None
+    held: FuzzyDateIn | None = None
+    place: Text | None = None
+    country: Iso3 | None = None
+    summary: LongText | None = None
+    source: SlugText | None = None
+    locator: Locator | None = None
+
+
+class EventCreate(Citation):
+    slug: SlugText
+    kind: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    name_en: Text
+    name_ru: Text | None = None
+    start_on: date
+    end_on: date | None = None
+    date_precision: DatePrecision = DatePrecision.DAY
+    place: Text | None = None
+    country: Iso3 | None = None
+    occasion: Text | None = None
+    occasion_organization: SlugText | None = None
+    description: LongText | None = None
+    organizers: Annotated[list[PartyIn | str], Field(max_length=100)] = Field(default_factory=list)
+    participants: Annotated[list[PartyIn | str], Field(max_length=100)] = Field(
+        default_factory=list
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "EventCreate":
+        if self.end_on and self.end_on < self.start_on:
+            raise ValueError("end_on is before start_on")
+        return self
+
+
+class EventPatch(Body):
+    kind: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = None
+    name_en: Text | None = None
+    name_ru: Text | None = None
+    start_on: date | None = None
+    end_on: date | None = None
+    date_precision: DatePrecision | None = None
+    place: Text | None = None
+    country: Iso3 | None = None
+    occasion: Text | None = None
+    description: LongText | None = None
+    source: SlugText | None = None
+    locator: Locator | None = None
+
+
+class DocumentCreate(Citation):
+    slug: SlugText
+    kind: DocumentKind
+    title_en: Text
+    title_ru: Text | None = None
+    issuer: SlugText | None = None
+    adopted: FuzzyDateIn | None = None
+    period_start_year: Year | None = None
+    period_end_year: Year | None = None
+    status: DocumentStatus
+    summary: LongText | None = None
+
+
+class DocumentPatch(Body):
+    title_en: Text | None = None
+    title_ru: Text | None = None
+    adopted: FuzzyDateIn | None = None
+    period_start_year: Year | None = None
+    period_end_year: Year | None = None
+    status: DocumentStatus | None = None
+    summary: LongText | None = None
+    source: SlugText | None = None
+    locator: Locator | None = None
+
+
+class FigureCreate(Citation):
+    slug: SlugText
+    metric: Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,60}$")]
+    body: SlugText | None = None
+    operation: SlugText | None = None
+    value: Annotated[int, Field(ge=0, le=10**15)]
+    unit: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    qualifier: Qualifier = Qualifier.EXACT
+    per: Annotated[str, StringConstraints(pattern=r"^year$")] | None = None
+    as_reported: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    as_of: FuzzyDateIn
+    description: LongText | None = None
+
+    @model_validator(mode="after")
+    def _one_subject(self) -> "FigureCreate":
+        if (self.body is None) == (self.operation is None):
+            raise ValueError("name exactly one subject: body or operation")
+        return self
+
+
+class FigurePatch(Body):
+    value: Annotated[int, Field(ge=0, le=10**15)] | None = None
+    unit: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = None
+    qualifier: Qualifier | None = None
+    as_reported: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    as_of: FuzzyDateIn | None = None
+    description: LongText | None = None
+    source: SlugText | None = None
+    locator: Locator | None = None
+
+
+class OrganizationCreate(Body):
+    slug: SlugText
+    kind: OrganizationKind
+    name_en: Text
+    name_ru: Text
+    acronym_en: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = None
+    acronym_ru: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = None
+    aliases_en: Aliases = Field(default_factory=list)
+    aliases_ru: Aliases = Field(default_factory=list)
+    country: Iso3 | None = None
+    parent: SlugText | None = None
+    description: LongText | None = None
+    source: SlugText | None = None
+    locator: Locator | None = None
+
+
+class OrganizationPatch(Body):
+    kind: OrganizationKind | None = None
+    name_en: Text | None = None
+    name_ru: Text | None = None
+    acronym_en: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = None
+    acronym_ru: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = None
+    aliases_en: Aliases | None = None
+    aliases_ru: Aliases | None = None
+    country: Iso3 | None = None
+    parent: SlugText | None = None
+    description: LongText | None = None
+
+
+class SourceCreate(Body):
+    slug: SlugText
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    publisher: Text
+    published: FuzzyDateIn | None = None
+    language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]
+    url: Annotated[str, StringConstraints(pattern=r"^https?://", max_length=1000)] | None = None
+    reference: Text | None = None
+    locator_scheme: LongText

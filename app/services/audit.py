@@ -1,0 +1,77 @@
+"""The audit log: every write, with the state before and after, in the write's transaction."""
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import Session
+
+from app.models import AuditEntry, Base
+from app.models.enums import AuditAction
+from app.services.keys import Caller
+
+
+def snapshot(row: Base) -> dict[str, Any]:
+    """The row's columns as JSON-ready values."""
+    state: dict[str, Any] = {}
+    for column in inspect(row).mapper.column_attrs:
+        value = getattr(row, column.key)
+        state[column.key] = value.isoformat() if isinstance(value, date | datetime) else value
+    state.pop("search_text", None)  # derived from the names, which are there already
+    return state
+
+
+def record(
+    session: Session,
+    caller: Caller,
+    action: AuditAction,
+    row: Base,
+    before: dict[str, Any] | None,
+) -> None:
+    """Logs a write of `row`; call after the write is flushed (for a delete: before it)."""
+    session.add(
+        AuditEntry(
+            at=datetime.now(UTC),
+            actor=caller.name,
+            action=action,
+            entity=row.__tablename__,
+            entity_id=row.id,  # type: ignore[attr-defined]
+            before=before,
+            after=None if action == AuditAction.DELETE else snapshot(row),
+        )
+    )
+
+
+def list_entries(
+    session: Session,
+    *,
+    entity: str | None,
+    entity_id: int | None,
+    since: datetime | None,
+    until: datetime | None,
+    before_id: int | None,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """Newest first; `before_id` continues a listing after its last entry."""
+    stmt = select(
+        AuditEntry.id,
+        AuditEntry.at,
+        AuditEntry.actor,
+        AuditEntry.action,
+        AuditEntry.entity,
+        AuditEntry.entity_id,
+        AuditEntry.before,
+        AuditEntry.after,
+    )
+    if entity is not None:
+        stmt = stmt.where(AuditEntry.entity == entity)
+    if entity_id is not None:
+        stmt = stmt.where(AuditEntry.entity_id == entity_id)
+    if since is not None:
+        stmt = stmt.where(AuditEntry.at >= since)
+    if until is not None:
+        stmt = stmt.where(AuditEntry.at < until)
+    if before_id is not None:
+        stmt = stmt.where(AuditEntry.id < before_id)
+    stmt = stmt.order_by(AuditEntry.id.desc()).limit(limit)
+    return [dict(row._mapping) for row in session.execute(stmt)]

@@ -1,0 +1,423 @@
+"""Staff writes to stages, their parties and their seizure reports.
+
+Each function validates everything it is given before it writes, writes in the caller's
+transaction (never commits), and logs every row it creates, changes or deletes.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app import models as m
+from app.errors import ConflictError, InvalidParameterError, NotFoundError
+from app.models.enums import AuditAction, PartyKind, Qualifier, Role
+from app.quantities import QuantityError, parse_quantity
+from app.schemas import writes as w
+from app.services.audit import record, snapshot
+from app.services.common import by_key
+from app.services.keys import Caller
+from app.services.seizures import ReportFacts, breakdown_problems
+from app.services.substances import subtree_ids
+
+MEMBER_STATES_PARTY = "member-states"
+
+
+def body_error(field: str, message: str) -> InvalidParameterError:
+    return InvalidParameterError(field, message, location="body")
+
+
+class Refs:
+    """Turns the names a request uses (slugs, ISO codes) into ids, naming the field if unknown."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def _id(self, model: Any, column: Any, value: str, field: str, what: str) -> int:
+        found = self.session.scalar(select(model.id).where(column == value))
+        if found is None:
+            raise body_error(field, f"no {what} {value!r}")
+        return int(found)
+
+    def source(self, slug: str, field: str = "source") -> int:
+        return self._id(m.Source, m.Source.slug, slug, field, "source")
+
+    def country(self, iso3: str | None, field: str) -> int | None:
+        if iso3 is None:
+            return None
+        return self._id(m.Country, m.Country.iso3, iso3, field, "country")
+
+    def organization(self, slug: str | None, field: str) -> int | None:
+        if slug is None:
+            return None
+        return self._id(m.Organization, m.Organization.slug, slug, field, "organization")
+
+    def substance(self, slug: str, field: str) -> int:
+        return self._id(m.Substance, m.Substance.slug, slug, field, "substance")
+
+    def body(self, slug: str | None, field: str) -> int | None:
+        if slug is None:
+            return None
+        return self._id(m.Body, m.Body.slug, slug, field, "body")
+
+    def operation(self, slug: str | None, field: str) -> int | None:
+        if slug is None:
+            return None
+        return self._id(m.Operation, m.Operation.slug, slug, field, "operation")
+
+    def party(self, entry: w.PartyIn | str, field: str) -> dict[str, Any]:
+        party = entry if isinstance(entry, w.PartyIn) else w.PartyIn(party=entry)
+        columns: dict[str, Any] = {
+            "country_id": None,
+            "organization_id": None,
+            "party_detail": party.detail,
+            "regularity": party.regularity,
+        }
+        if party.party == MEMBER_STATES_PARTY:
+            columns["party_kind"] = PartyKind.MEMBER_STATES
+        elif len(party.party) == 3 and party.party.isupper():
+            columns["party_kind"] = PartyKind.COUNTRY
+            columns["country_id"] = self.country(party.party, field)
+        else:
+            columns["party_kind"] = PartyKind.ORGANIZATION
+            columns["organization_id"] = self.organization(party.party, field)
+        return columns
+
+
+def quantity_columns(
+    quantity: w.QuantityIn, qualifier: Qualifier | None, field: str
+) -> dict[str, Any]:
+    phrase = quantity if isinstance(quantity, str) else f"{quantity.amount:f} {quantity.unit}"
+    try:
+        parsed = parse_quantity(phrase)
+    except QuantityError as error:
+        raise body_error(field, str(error)) from error
+    if qualifier and parsed.qualifier and qualifier != parsed.qualifier:
+        raise body_error(f"{field}", f"qualifier {qualifier.value!r} contradicts {phrase!r}")
+    return {
+        "unit_kind": parsed.unit_kind,
+        "amount": parsed.amount,
+        "qualifier": qualifier or parsed.qualifier or Qualifier.EXACT,
+        "as_reported": phrase,
+    }
+
+
+# -- stages ----------------------------------------------------------------------------
+
+
+def post_stage(session: Session, caller: Caller, operation_key: str, body: w.StageCreate) -> int:
+    """Creates a stage with its parties and seizure reports: all of it, or nothing."""
+    operation_id = session.scalar(select(m.Operation.id).where(by_key(m.Operation, operation_key)))
+    if operation_id is None:
+        raise NotFoundError(f"no operation {operation_key}")
+    refs = Refs(session)
+    source_id = refs.source(body.source)
+    stage = m.Stage(
+        operation_id=operation_id,
+        number=body.number,
+        name=body.name,
+        start_on=body.start_on,
+        end_on=body.end_on,
+        lead_country_id=refs.country(body.lead_country, "lead_country"),
+        description=body.description,
+        source_id=source_id,
+        locator=body.locator,
+    )
+    parties = [
+        (role, refs.party(entry, f"{name}[{i}]"))
+        for role, name, entries in (
+            (Role.PARTICIPANT, "participants", body.participants),
+            (Role.OBSERVER, "observers", body.observers),
+        )
+        for i, entry in enumerate(entries)
+    ]
+    _insert_stage(session, stage, operation_key)
+    record(session, caller, AuditAction.CREATE, stage, None)
+    for role, columns in parties:
+        participation = m.Participation(
+            stage_id=stage.id, role=role, source_id=source_id, locator=body.locator, **columns
+        )
+        _add(session, caller, participation)
+    writer = SeizureWriter(session, caller, refs, stage, source_id, body.locator)
+    for i, seizure in enumerate(body.seizures):
+        writer.create(seizure, f"seizures[{i}]", parent=None)
+    return stage.id
+
+
+def _insert_stage(session: Session, stage: m.Stage, operation_key: str) -> None:
+    existing = _stage_with_number(session, stage.operation_id, stage.number)
+    if existing is None:
+        try:
+            with session.begin_nested():
+                session.add(stage)
+            return
+        except IntegrityError:
+            # A concurrent request took the number between our check and our insert.
+            existing = _stage_with_number(session, stage.operation_id, stage.number)
+            if existing is None:
+                raise
+    raise ConflictError(
+        f"operation {operation_key} already has stage {stage.number}",
+        errors=[{"name": "number", "in": "body", "message": "taken"}],
+        extra={"existing": f"/api/v1/stages/{existing}"},
+    )
+
+
+def _stage_with_number(session: Session, operation_id: int, number: int) -> int | None:
+    return session.scalar(
+        select(m.Stage.id).where(m.Stage.operation_id == operation_id, m.Stage.number == number)
+    )
+
+
+def _add(session: Session, caller: Caller, row: m.Base) -> None:
+    session.add(row)
+    session.flush()
+    record(session, caller, AuditAction.CREATE, row, None)
+
+
+def lock(session: Session, model: Any, entity_id: int) -> Any:
+    """The row, locked for this transaction (PostgreSQL; SQLite writers hold the lock)."""
+    row = session.scalar(select(model).where(model.id == entity_id).with_for_update())
+    if row is None:
+        raise NotFoundError(f"no {model.__tablename__[:-1].replace('_', ' ')} {entity_id}")
+    return row
+
+
+def patch_stage(session: Session, caller: Caller, stage: m.Stage, patch: w.StagePatch) -> None:
+    before = snapshot(stage)
+    refs = Refs(session)
+    changes = patch.model_dump(exclude_unset=True)
+    if "lead_country" in changes:
+        stage.lead_country_id = refs.country(changes.pop("lead_country"), "lead_country")
+    if "source" in changes:
+        stage.source_id = refs.source(changes.pop("source"))
+    if "number" in changes and changes["number"] != stage.number:
+        taken = _stage_with_number(session, stage.operation_id, changes["number"])
+        if taken is not None:
+            raise ConflictError(
+                f"the operation already has stage {changes['number']}",
+                errors=[{"name": "number", "in": "body", "message": "taken"}],
+                extra={"existing": f"/api/v1/stages/{taken}"},
+            )
+    for name, value in changes.items():
+        setattr(stage, name, value)
+    if stage.start_on and stage.end_on and stage.end_on < stage.start_on:
+        raise body_error("end_on", "the stage would end before it starts")
+    session.flush()
+    record(session, caller, AuditAction.UPDATE, stage, before)
+
+
+def delete_stage(session: Session, caller: Caller, stage: m.Stage) -> None:
+    """Deletes the stage with its parties and seizure reports; the audit log keeps them all."""
+    reports = list(
+        session.scalars(select(m.SeizureReport).where(m.SeizureReport.stage_id == stage.id))
+    )
+    for report in _children_first(reports):
+        _delete(session, caller, report)
+    for participation in session.scalars(
+        select(m.Participation).where(m.Participation.stage_id == stage.id)
+    ):
+        _delete(session, caller, participation)
+    _delete(session, caller, stage)
+
+
+def _children_first(reports: list[m.SeizureReport]) -> list[m.SeizureReport]:
+    remaining = {report.id: report for report in reports}
+    ordered: list[m.SeizureReport] = []
+    while remaining:
+        parents = {r.parent_id for r in remaining.values()}
+        leaves = [r for r in remaining.values() if r.id not in parents]
+        ordered += leaves
+        for leaf in leaves:
+            del remaining[leaf.id]
+    return ordered
+
+
+def _delete(session: Session, caller: Caller, row: m.Base) -> None:
+    record(session, caller, AuditAction.DELETE, row, snapshot(row))
+    session.delete(row)
+    session.flush()
+
+
+# -- seizure reports -------------------------------------------------------------------
+
+
+@dataclass
+class SeizureWriter:
+    """Creates seizure reports (with their parts) on one stage."""
+
+    session: Session
+    caller: Caller
+    refs: Refs
+    stage: m.Stage
+    source_id: int
+    locator: str
+
+    def create(
+        self, entry: w.SeizureIn, field: str, parent: m.SeizureReport | None
+    ) -> m.SeizureReport:
+        start = entry.period_start or (parent.period_start if parent else self.stage.start_on)
+        end = entry.period_end or (parent.period_end if parent else self.stage.end_on)
+        if start is None or end is None:
+            raise body_error(f"{field}.period_start", "the stage has no dates; give the period")
+        if end < start:
+            raise body_error(f"{field}.period_end", "the period ends before it starts")
+        if not entry.outside_stage:
+            self._check_inside_stage(start, end, field)
+        country = entry.country
+        report = m.SeizureReport(
+            operation_id=self.stage.operation_id,
+            stage_id=self.stage.id,
+            country_id=(
+                self.refs.country(country, f"{field}.country")
+                if country
+                else (parent.country_id if parent else None)
+            ),
+            period_start=start,
+            period_end=end,
+            substance_id=self.refs.substance(entry.substance, f"{field}.substance"),
+            cases=entry.cases,
+            parent_id=parent.id if parent else None,
+            source_id=self.source_id,
+            locator=entry.locator or self.locator,
+            **quantity_columns(entry.quantity, entry.qualifier, f"{field}.quantity"),
+        )
+        _add(self.session, self.caller, report)
+        parts = [
+            self.create(part, f"{field}.parts[{i}]", parent=report)
+            for i, part in enumerate(entry.parts)
+        ]
+        if parts:
+            check_breakdown(self.session, report, parts, field)
+        return report
+
+    def _check_inside_stage(self, start: date, end: date, field: str) -> None:
+        stage_start, stage_end = self.stage.start_on, self.stage.end_on
+        if (stage_start and start < stage_start) or (stage_end and end > stage_end):
+            raise body_error(
+                f"{field}.period_start",
+                "the period reaches outside the stage's dates; set outside_stage to say so",
+            )
+
+
+def check_breakdown(
+    session: Session, parent: m.SeizureReport, parts: list[m.SeizureReport], field: str
+) -> None:
+    def facts(row: m.SeizureReport, label: str) -> ReportFacts:
+        return ReportFacts(
+            label, row.substance_id, row.unit_kind, row.amount, row.period_start, row.period_end
+        )
+
+    problems = breakdown_problems(
+        facts(parent, field or f"report {parent.id}"),
+        [facts(part, f"part {part.id}") for part in parts],
+        subtree_ids(session, parent.substance_id),
+    )
+    if problems:
+        raise body_error(field or "parts", "; ".join(problems))
+
+
+def add_seizure(session: Session, caller: Caller, stage: m.Stage, body: w.SeizureCreate) -> int:
+    refs = Refs(session)
+    parent = None
+    if body.parent_id is not None:
+        parent = session.get(m.SeizureReport, body.parent_id)
+        if parent is None or parent.stage_id != stage.id:
+            raise body_error("parent_id", f"no seizure report {body.parent_id} on this stage")
+    writer = SeizureWriter(session, caller, refs, stage, refs.source(body.source), body.locator)
+    report = writer.create(body, "", parent=parent)
+    if parent is not None:
+        check_breakdown(session, parent, _parts_of(session, parent), "parent_id")
+    return report.id
+
+
+def _parts_of(session: Session, report: m.SeizureReport) -> list[m.SeizureReport]:
+    return list(
+        session.scalars(select(m.SeizureReport).where(m.SeizureReport.parent_id == report.id))
+    )
+
+
+def patch_seizure(
+    session: Session, caller: Caller, report: m.SeizureReport, patch: w.SeizurePatch
+) -> None:
+    before = snapshot(report)
+    refs = Refs(session)
+    changes = patch.model_dump(exclude_unset=True)
+    if "quantity" in changes or "qualifier" in changes:
+        quantity = patch.quantity if patch.quantity is not None else report.as_reported
+        for name, value in quantity_columns(quantity, patch.qualifier, "quantity").items():
+            setattr(report, name, value)
+    if "substance" in changes:
+        report.substance_id = refs.substance(changes["substance"], "substance")
+    if "country" in changes:
+        report.country_id = refs.country(changes["country"], "country")
+    if "source" in changes:
+        report.source_id = refs.source(changes["source"])
+    for name in ("period_start", "period_end", "cases", "locator"):
+        if name in changes:
+            setattr(report, name, changes[name])
+    if report.period_end < report.period_start:
+        raise body_error("period_end", "the period would end before it starts")
+    if not patch.outside_stage and report.stage_id is not None:
+        stage = session.get(m.Stage, report.stage_id)
+        assert stage is not None
+        SeizureWriter(session, caller, refs, stage, 0, "")._check_inside_stage(
+            report.period_start, report.period_end, ""
+        )
+    session.flush()
+    if report.parent_id is not None:
+        parent = session.get(m.SeizureReport, report.parent_id)
+        assert parent is not None
+        check_breakdown(session, parent, _parts_of(session, parent), "quantity")
+    if parts := _parts_of(session, report):
+        check_breakdown(session, report, parts, "quantity")
+    record(session, caller, AuditAction.UPDATE, report, before)
+
+
+def delete_seizure(session: Session, caller: Caller, report: m.SeizureReport) -> None:
+    if parts := _parts_of(session, report):
+        raise ConflictError(
+            f"seizure report {report.id} has parts; delete them first",
+            extra={"parts": [f"/api/v1/seizures/{part.id}" for part in parts]},
+        )
+    _delete(session, caller, report)
+
+
+# -- participations --------------------------------------------------------------------
+
+
+def add_participation(
+    session: Session, caller: Caller, stage: m.Stage, body: w.ParticipationCreate
+) -> int:
+    refs = Refs(session)
+    participation = m.Participation(
+        stage_id=stage.id,
+        role=body.role,
+        source_id=refs.source(body.source),
+        locator=body.locator,
+        **refs.party(body, "party"),
+    )
+    _add(session, caller, participation)
+    return participation.id
+
+
+def patch_participation(
+    session: Session, caller: Caller, participation: m.Participation, patch: w.ParticipationPatch
+) -> None:
+    before = snapshot(participation)
+    changes = patch.model_dump(exclude_unset=True)
+    if "source" in changes:
+        participation.source_id = Refs(session).source(changes.pop("source"))
+    if "detail" in changes:
+        participation.party_detail = changes.pop("detail")
+    for name, value in changes.items():
+        setattr(participation, name, value)
+    session.flush()
+    record(session, caller, AuditAction.UPDATE, participation, before)
+
+
+def delete_participation(session: Session, caller: Caller, participation: m.Participation) -> None:
+    _delete(session, caller, participation)

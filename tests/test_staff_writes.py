@@ -1,0 +1,385 @@
+"""The staff write path: keys and roles, atomic stage posting, retries, concurrency control."""
+
+import copy
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app import models as m
+from app.schemas.writes import StageCreate
+
+PROBLEM = "application/problem+json"
+EXAMPLE: dict[str, Any] = StageCreate.model_json_schema()["examples"][0]
+POST_STAGE = "/api/v1/operations/channel/stages"
+
+
+def _count(session: Session, model: Any) -> int:
+    return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def _counts(session: Session) -> tuple[int, int, int, int]:
+    return (
+        _count(session, m.Stage),
+        _count(session, m.SeizureReport),
+        _count(session, m.Participation),
+        _count(session, m.AuditEntry),
+    )
+
+
+def _stage(**changes: Any) -> dict[str, Any]:
+    body = copy.deepcopy(EXAMPLE)
+    body.update(changes)
+    return body
+
+
+def _problem_names(response: Any) -> set[str]:
+    assert response.headers["content-type"] == PROBLEM, response.text
+    return {error["name"] for error in response.json().get("errors", [])}
+
+
+# -- keys and roles --------------------------------------------------------------------
+
+
+def test_writes_need_a_key(client: TestClient, session: Session) -> None:
+    response = client.post(POST_STAGE, json=_stage())
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"].startswith("Bearer")
+    assert response.headers["content-type"] == PROBLEM
+    bad = client.post(POST_STAGE, json=_stage(), headers={"Authorization": "Bearer ksopn_x_y"})
+    assert bad.status_code == 401
+    assert _count(session, m.Stage) == 0
+
+
+def test_a_revoked_key_is_refused(
+    client: TestClient, session: Session, editor: dict[str, str]
+) -> None:
+    key = session.scalars(select(m.ApiKey)).one()
+    key.revoked_at = key.created_at
+    session.flush()
+    assert client.post(POST_STAGE, json=_stage(), headers=editor).status_code == 401
+
+
+def test_the_audit_log_needs_an_admin(
+    client: TestClient, editor: dict[str, str], admin: dict[str, str]
+) -> None:
+    assert client.get("/api/v1/audit").status_code == 401
+    forbidden = client.get("/api/v1/audit", headers=editor)
+    assert forbidden.status_code == 403
+    assert forbidden.headers["content-type"] == PROBLEM
+    assert client.get("/api/v1/audit", headers=admin).status_code == 200
+
+
+def test_keys_are_stored_only_as_hashes(session: Session, editor: dict[str, str]) -> None:
+    key = editor["Authorization"].removeprefix("Bearer ")
+    row = session.scalars(select(m.ApiKey)).one()
+    assert key not in (row.key_hash, row.prefix, row.name)
+    assert len(key) > 40
+
+
+# -- posting a stage -------------------------------------------------------------------
+
+
+def test_post_the_documented_example(client: TestClient, editor: dict[str, str]) -> None:
+    response = client.post(POST_STAGE, json=_stage(), headers=editor)
+    assert response.status_code == 201, response.text
+    stage = response.json()
+    assert response.headers["location"] == f"/api/v1/stages/{stage['id']}"
+    assert client.get(response.headers["location"]).json() == stage
+    assert (stage["number"], stage["operation"], stage["lead_country"]) == (31, "channel", "KAZ")
+    roles = sorted(
+        (p["role"], p["party"].get("iso3") or p["party"].get("slug"))
+        for p in stage["participations"]
+    )
+    assert ("observer", "unodc") in roles
+    assert ("participant", "TJK") in roles
+    total, hashish, heroin = stage["seizures"]
+    assert (total["quantity_grams"], total["qualifier"]) == (2_500_000, "at_least")
+    assert total["as_reported"] == "more than 2 t 500 kg"
+    assert (total["period_start"], total["period_end"]) == ("2021-05-10", "2021-05-21")
+    assert hashish["parent_id"] == heroin["parent_id"] == total["id"]
+    assert heroin["quantity_grams"] == 85_500
+    assert hashish["country"]["iso3"] == "KAZ", "parts take the parent's country"
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"participants": ["KAZ", "ZZZ"]}, "participants[1]"),
+        ({"observers": [{"party": "no-such-org"}]}, "observers[0]"),
+        ({"lead_country": "QQQ"}, "lead_country"),
+        ({"source": "nowhere"}, "source"),
+        (
+            {"seizures": [{"substance": "khat", "quantity": "1 kg"}]},
+            "seizures[0].substance",
+        ),
+        (
+            {"seizures": [{"substance": "heroin", "quantity": "1 furlong"}]},
+            "seizures[0].quantity",
+        ),
+        (
+            {
+                "seizures": [
+                    {
+                        "substance": "opioids",
+                        "quantity": "1 t",
+                        "parts": [{"substance": "heroin", "quantity": "1 t 1 kg"}],
+                    }
+                ]
+            },
+            "seizures[0]",
+        ),
+        (
+            {
+                "seizures": [
+                    {
+                        "substance": "opioids",
+                        "quantity": "1 t",
+                        "parts": [{"substance": "hashish", "quantity": "1 kg"}],
+                    }
+                ]
+            },
+            "seizures[0]",
+        ),
+        (
+            {
+                "seizures": [
+                    {"substance": "heroin", "quantity": "1 kg", "period_start": "2021-01-01"}
+                ]
+            },
+            "seizures[0].period_start",
+        ),
+    ],
+)
+def test_a_bad_stage_is_refused_whole_and_the_field_named(
+    client: TestClient,
+    session: Session,
+    editor: dict[str, str],
+    changes: dict[str, Any],
+    field: str,
+) -> None:
+    before = _counts(session)
+    response = client.post(POST_STAGE, json=_stage(**changes), headers=editor)
+    assert response.status_code == 422, response.text
+    assert field in _problem_names(response)
+    assert _counts(session) == before
+
+
+def test_a_period_outside_the_stage_can_be_stated(
+    client: TestClient, editor: dict[str, str]
+) -> None:
+    seizure = {
+        "substance": "heroin",
+        "quantity": "1 kg",
+        "period_start": "2021-01-01",
+        "outside_stage": True,
+    }
+    response = client.post(POST_STAGE, json=_stage(seizures=[seizure]), headers=editor)
+    assert response.status_code == 201, response.text
+    assert response.json()["seizures"][0]["period_start"] == "2021-01-01"
+
+
+@pytest.mark.parametrize(
+    ("raw", "field"),
+    [
+        ('{"number": 31,', "body"),
+        ('{"number": "thirty-one", "source": "mvd-ksopn-15-years-2020", "locator": "x"}', "number"),
+        (
+            '{"number": 99999999999999999999, "source": "mvd-ksopn-15-years-2020", "locator": "x"}',
+            "number",
+        ),
+        (
+            '{"number": 32, "source": "mvd-ksopn-15-years-2020", "locator": "x", "colour": "red"}',
+            "colour",
+        ),
+        (
+            '{"number": 32, "source": "mvd-ksopn-15-years-2020", "locator": "x", "start_on": "2019-02-30"}',
+            "start_on",
+        ),
+        (
+            '{"number": 32, "source": "mvd-ksopn-15-years-2020", "locator": "x", "start_on": "2021-05-10", "end_on": "2021-05-01"}',
+            "body",
+        ),
+        (
+            '{"number": 32, "source": "mvd-ksopn-15-years-2020", "locator": "x", "seizures": [{"substance": "heroin", "quantity": {"amount": NaN, "unit": "kg"}}]}',
+            "seizures.0.quantity",
+        ),
+        (
+            '{"number": 32, "source": "mvd-ksopn-15-years-2020", "locator": "x", "seizures": [{"substance": "heroin", "quantity": {"amount": -1, "unit": "kg"}}]}',
+            "seizures.0.quantity",
+        ),
+        (
+            '{"number": 32, "source": "mvd-ksopn-15-years-2020", "locator": "x", "seizures": [{"substance": "heroin", "quantity": {"amount": 1e300, "unit": "kg"}}]}',
+            "seizures.0.quantity",
+        ),
+    ],
+)
+def test_malformed_bodies_are_named(
+    client: TestClient, session: Session, editor: dict[str, str], raw: str, field: str
+) -> None:
+    before = _counts(session)
+    response = client.post(
+        POST_STAGE, content=raw, headers={**editor, "Content-Type": "application/json"}
+    )
+    assert response.status_code == 422, response.text
+    names = _problem_names(response)
+    assert any(name == field or name.startswith(field) for name in names), names
+    assert _counts(session) == before
+
+
+def test_a_taken_stage_number_is_a_conflict_pointing_at_the_stage(
+    client: TestClient, editor: dict[str, str]
+) -> None:
+    first = client.post(POST_STAGE, json=_stage(), headers=editor)
+    second = client.post(POST_STAGE, json=_stage(name="another"), headers=editor)
+    assert second.status_code == 409
+    assert second.json()["existing"] == first.headers["location"]
+
+
+def test_an_unknown_operation_is_404(client: TestClient, editor: dict[str, str]) -> None:
+    response = client.post("/api/v1/operations/nope/stages", json=_stage(), headers=editor)
+    assert response.status_code == 404
+
+
+# -- idempotent retries ----------------------------------------------------------------
+
+
+def test_a_retry_with_the_same_key_replays_and_creates_nothing(
+    client: TestClient, session: Session, editor: dict[str, str]
+) -> None:
+    headers = {**editor, "Idempotency-Key": "stage-31-attempt"}
+    first = client.post(POST_STAGE, json=_stage(), headers=headers)
+    counts = _counts(session)
+    retry = client.post(POST_STAGE, json=_stage(), headers=headers)
+    assert (retry.status_code, retry.content) == (first.status_code, first.content)
+    assert retry.headers["location"] == first.headers["location"]
+    assert retry.headers["idempotent-replayed"] == "true"
+    assert _counts(session) == counts
+
+    different = client.post(POST_STAGE, json=_stage(name="changed"), headers=headers)
+    assert different.status_code == 422
+    assert "Idempotency-Key" in _problem_names(different)
+    assert _counts(session) == counts
+
+
+def test_idempotency_keys_belong_to_their_api_key(
+    client: TestClient, editor: dict[str, str], admin: dict[str, str]
+) -> None:
+    client.post(POST_STAGE, json=_stage(), headers={**editor, "Idempotency-Key": "k"})
+    other = client.post(POST_STAGE, json=_stage(), headers={**admin, "Idempotency-Key": "k"})
+    assert other.status_code == 409, "a different key's retry is a new request"
+
+
+# -- corrections, deletions, audit -----------------------------------------------------
+
+
+def test_corrections_need_the_current_etag(
+    client: TestClient, editor: dict[str, str], admin: dict[str, str]
+) -> None:
+    location = client.post(POST_STAGE, json=_stage(), headers=editor).headers["location"]
+    etag = client.get(location).headers["etag"]
+
+    missing = client.patch(location, json={"name": "renamed"}, headers=editor)
+    assert missing.status_code == 428
+    changed = client.patch(location, json={"name": "renamed"}, headers={**editor, "If-Match": etag})
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["name"] == "renamed"
+    assert changed.headers["etag"] != etag
+    stale = client.patch(location, json={"name": "again"}, headers={**editor, "If-Match": etag})
+    assert stale.status_code == 412
+    assert stale.json()["current_etag"] == changed.headers["etag"]
+
+    stage_id = int(location.rsplit("/", 1)[1])
+    entries = client.get(f"/api/v1/audit?entity=stages&entity_id={stage_id}", headers=admin).json()[
+        "items"
+    ]
+    assert [e["action"] for e in entries] == ["update", "create"]
+    assert entries[0]["actor"] == "secretariat-editor"
+    assert (entries[0]["before"]["name"], entries[0]["after"]["name"]) == (
+        "Channel - Almaty 2021",
+        "renamed",
+    )
+
+
+def test_deleting_a_stage_keeps_it_in_the_audit_log(
+    client: TestClient, session: Session, editor: dict[str, str], admin: dict[str, str]
+) -> None:
+    before = _count(session, m.SeizureReport)
+    location = client.post(POST_STAGE, json=_stage(), headers=editor).headers["location"]
+    etag = client.get(location).headers["etag"]
+    assert client.delete(location, headers=editor).status_code == 428
+    deleted = client.delete(location, headers={**editor, "If-Match": etag})
+    assert deleted.status_code == 204
+    assert client.get(location).status_code == 404
+    assert _count(session, m.SeizureReport) == before
+    log = client.get("/api/v1/audit?limit=1000", headers=admin).json()["items"]
+    deletions = [e for e in log if e["action"] == "delete"]
+    assert {e["entity"] for e in deletions} == {"stages", "seizure_reports", "participations"}
+    stage_entry = next(e for e in deletions if e["entity"] == "stages")
+    assert stage_entry["before"]["number"] == 31
+    assert stage_entry["after"] is None
+
+
+def test_seizure_corrections_recheck_the_breakdown(
+    client: TestClient, editor: dict[str, str]
+) -> None:
+    stage = client.post(POST_STAGE, json=_stage(), headers=editor).json()
+    total, hashish, _ = stage["seizures"]
+    url = f"/api/v1/seizures/{hashish['id']}"
+    etag = client.get(url).headers["etag"]
+    too_much = client.patch(
+        url, json={"quantity": "2 t 500 kg"}, headers={**editor, "If-Match": etag}
+    )
+    assert too_much.status_code == 422
+    assert "quantity" in _problem_names(too_much)
+    fixed = client.patch(
+        url, json={"quantity": "1 t 250 kg", "cases": 7}, headers={**editor, "If-Match": etag}
+    )
+    assert fixed.status_code == 200, fixed.text
+    assert (fixed.json()["quantity_grams"], fixed.json()["cases"]) == (1_250_000, 7)
+
+    parent = f"/api/v1/seizures/{total['id']}"
+    parent_etag = client.get(parent).headers["etag"]
+    refused = client.delete(parent, headers={**editor, "If-Match": parent_etag})
+    assert refused.status_code == 409
+    assert url in refused.json()["parts"]
+
+
+def test_adding_a_part_to_an_existing_report(client: TestClient, editor: dict[str, str]) -> None:
+    stage = client.post(POST_STAGE, json=_stage(), headers=editor).json()
+    total = stage["seizures"][0]
+    base = {"source": "mvd-ksopn-15-years-2020", "locator": "¶8", "parent_id": total["id"]}
+    url = f"/api/v1/stages/{stage['id']}/seizures"
+    ok = client.post(url, json={**base, "substance": "opium", "quantity": "1 t"}, headers=editor)
+    assert ok.status_code == 201, ok.text
+    assert ok.json()["parent_id"] == total["id"]
+    over = client.post(url, json={**base, "substance": "opium", "quantity": "1 t"}, headers=editor)
+    assert over.status_code == 422, "1200 + 85.5 + 1000 + 1000 kg exceed 2500 kg"
+
+
+def test_participations_are_added_corrected_and_removed(
+    client: TestClient, editor: dict[str, str]
+) -> None:
+    stage = client.post(POST_STAGE, json=_stage(), headers=editor).json()
+    added = client.post(
+        f"/api/v1/stages/{stage['id']}/participations",
+        json={
+            "party": "interpol",
+            "role": "observer",
+            "source": "mvd-ksopn-15-years-2020",
+            "locator": "¶6",
+        },
+        headers=editor,
+    )
+    assert added.status_code == 201, added.text
+    url = added.headers["location"]
+    etag = client.get(url).headers["etag"]
+    patched = client.patch(
+        url, json={"detail": "liaison officer"}, headers={**editor, "If-Match": etag}
+    )
+    assert patched.json()["party_detail"] == "liaison officer"
+    gone = client.delete(url, headers={**editor, "If-Match": patched.headers["etag"]})
+    assert gone.status_code == 204
+    assert client.get(url).status_code == 404
