@@ -1,11 +1,11 @@
 """Bearer-key authentication and the role dependencies (`EditorDep`, `AdminDep`)."""
 
+from collections.abc import Callable
 from typing import Annotated, ClassVar
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from app.deps import SessionDep
 from app.errors import DomainError
 from app.models.enums import KeyRole
 from app.services.keys import Caller, authenticate
@@ -27,13 +27,30 @@ class ForbiddenError(DomainError):
     title = "Forbidden"
 
 
+KeyLookup = Callable[[str], Caller | None]
+
+
+def get_key_lookup(request: Request) -> KeyLookup:
+    """Checks a key in a short transaction of its own.
+
+    Not the request's session: a write request would then hold two pooled connections
+    at once, and enough concurrent writers exhaust the pool waiting on each other.
+    """
+
+    def lookup(presented: str) -> Caller | None:
+        with request.app.state.sessionmaker() as session:
+            return authenticate(session, presented)
+
+    return lookup
+
+
 def _caller(
-    session: SessionDep,
+    lookup: Annotated[KeyLookup, Depends(get_key_lookup)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Caller:
     if credentials is None:
         raise UnauthorizedError("this needs an API key: send `Authorization: Bearer <key>`")
-    caller = authenticate(session, credentials.credentials)
+    caller = lookup(credentials.credentials)
     if caller is None:
         raise UnauthorizedError("the API key is unknown or revoked")
     return caller
@@ -60,9 +77,9 @@ AdminDep = Annotated[Caller, Depends(_admin)]
 
 def reader_check(
     request: Request,
-    session: SessionDep,
+    lookup: Annotated[KeyLookup, Depends(get_key_lookup)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> None:
     """Reads are public unless KSOPN_REQUIRE_KEY_FOR_READS is set."""
     if request.app.state.settings.require_key_for_reads:
-        _caller(session, credentials)
+        _caller(lookup, credentials)

@@ -17,12 +17,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from app import PROJECT_DIR, migrate
+from app.auth import KeyLookup, get_key_lookup
 from app.db import make_engine
 from app.deps import get_session, get_write_session
 from app.main import create_app
 from app.models.enums import KeyRole
 from app.seeding.loader import apply_seeds, read_seed_files
-from app.services.keys import create_key
+from app.services.keys import Caller, authenticate, create_key
 from app.settings import Settings
 
 SERVER_URL = os.environ.get("KSOPN_TEST_DATABASE_URL")
@@ -109,7 +110,15 @@ def client(database_url: str, connection: Connection) -> Iterator[TestClient]:
                 session.rollback()
                 raise
 
+    def key_lookup_in_test_transaction() -> KeyLookup:
+        def lookup(presented: str) -> Caller | None:
+            with Session(bind=connection, join_transaction_mode="create_savepoint") as session:
+                return authenticate(session, presented)
+
+        return lookup
+
     app.dependency_overrides[get_session] = session_in_test_transaction
+    app.dependency_overrides[get_key_lookup] = key_lookup_in_test_transaction
     app.dependency_overrides[get_write_session] = session_in_test_transaction
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client

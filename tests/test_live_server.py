@@ -1,0 +1,131 @@
+"""Against a real server process (uvicorn), not the in-process client."""
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app import PROJECT_DIR, migrate
+from app.db import make_engine
+from app.models import Stage
+from app.models.enums import KeyRole
+from app.seeding.loader import apply_seeds, read_seed_files
+from app.services.keys import create_key
+from tests.conftest import SEEDS_DIR
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    url: str
+    database_url: str
+    editor: dict[str, str]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def live_server(new_database: Callable[[], str]) -> Iterator[LiveServer]:
+    database_url = new_database()
+    migrate.upgrade(database_url)
+    engine = make_engine(database_url)
+    with Session(engine) as session, session.begin():
+        apply_seeds(session, read_seed_files(SEEDS_DIR))
+        key = create_key(session, "live-editor", KeyRole.EDITOR)
+    engine.dispose()
+
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory",
+         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        cwd=PROJECT_DIR,
+        env={**os.environ, "KSOPN_DATABASE_URL": database_url},
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(url, process)
+        yield LiveServer(url, database_url, {"Authorization": f"Bearer {key}"})
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise RuntimeError("the server did not come up in 20 s")
+
+
+STAGE = {
+    "number": 40,
+    "start_on": "2022-06-01",
+    "end_on": "2022-06-10",
+    "source": "mvd-ksopn-15-years-2020",
+    "locator": "¶8",
+    "participants": ["KAZ", "RUS"],
+    "seizures": [{"substance": "heroin", "quantity": "12 kg"}],
+}
+
+
+def test_twenty_concurrent_posts_of_one_stage_make_one_stage(live_server: LiveServer) -> None:
+    start = threading.Barrier(20)
+
+    def post(i: int) -> int:
+        with httpx.Client(base_url=live_server.url, timeout=30) as client:
+            start.wait()
+            headers = {**live_server.editor, "Idempotency-Key": f"attempt-{i}"}
+            return client.post(
+                "/api/v1/operations/channel/stages", json=STAGE, headers=headers
+            ).status_code
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        statuses = Counter(pool.map(post, range(20)))
+
+    assert statuses == Counter({201: 1, 409: 19})
+    engine = make_engine(live_server.database_url)
+    try:
+        with Session(engine) as session:
+            assert (
+                session.scalar(select(func.count()).select_from(Stage).where(Stage.number == 40))
+                == 1
+            )
+    finally:
+        engine.dispose()
+
+
+def test_concurrent_retries_with_one_idempotency_key_create_once(live_server: LiveServer) -> None:
+    start = threading.Barrier(10)
+
+    def post(_: int) -> tuple[int, str]:
+        with httpx.Client(base_url=live_server.url, timeout=30) as client:
+            start.wait()
+            headers = {**live_server.editor, "Idempotency-Key": "one-and-the-same"}
+            response = client.post("/api/v1/operations/channel/stages", json=STAGE, headers=headers)
+            return response.status_code, response.headers.get("location", "")
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        results = list(pool.map(post, range(10)))
+
+    assert {status for status, _ in results} == {201}
+    assert len({location for _, location in results}) == 1
