@@ -5,7 +5,16 @@ from fastapi import Depends, FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi_offline import FastAPIOffline
 
-from app.api import audit, council, health, operations, reference, seizures, stages
+from app.api import (
+    audit,
+    council,
+    health,
+    operations,
+    records,
+    reference,
+    seizures,
+    stages,
+)
 from app.auth import reader_check
 from app.db import make_engine, make_sessionmaker
 from app.deps import refuse_nul_characters
@@ -48,7 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
     app.include_router(health.router)
-    for module in (operations, seizures, reference, council, stages, audit):
+    for module in (operations, seizures, reference, council, stages, records, audit):
         app.include_router(
             module.router,
             prefix="/api/v1",

@@ -62,9 +62,11 @@ def post_stage(
 
 
 @router.patch(
-    "/stages/{stage_id}", response_model=StageDetail, summary="Correct a stage",
+    "/stages/{stage_id}",
+    response_model=StageDetail,
+    summary="Correct a stage",
     responses=EDIT_PROBLEMS,
-)  # fmt: skip
+)
 def patch_stage(
     request: Request,
     caller: EditorDep,

@@ -1,0 +1,389 @@
+"""Staff writes to meetings, events, documents, reported figures, organizations, sources.
+
+POST creates (editor key; `Idempotency-Key` makes retries safe); PATCH changes the fields
+given and DELETE removes, both with `If-Match` set to the ETag of the entity's last GET.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import models as m
+from app.api.idempotency import IdempotencyDep, run_idempotent
+from app.api.preconditions import require_if_match
+from app.api.representation import created, represent
+from app.api.stages import EDIT_PROBLEMS, WRITE_PROBLEMS
+from app.auth import EditorDep
+from app.deps import WriteSessionDep
+from app.errors import NotFoundError
+from app.models.enums import Role
+from app.schemas import writes as w
+from app.schemas.council import DocumentOut, EventOut, MeetingOut, ReportedFigureOut
+from app.schemas.reference import OrganizationOut, SourceOut
+from app.services import council, records, reference
+from app.services.common import by_key
+from app.services.editing import lock
+
+router = APIRouter(tags=["staff: records"], responses=WRITE_PROBLEMS)
+
+Reader = Callable[[Session, str], dict[str, Any]]
+
+
+def _locked_for_edit(
+    request: Request, session: Session, model: Any, key: str, schema: Any, read: Reader
+) -> Any:
+    """The entity, locked, once If-Match is checked against its current representation."""
+    entity_id = session.scalar(select(model.id).where(by_key(model, key)))
+    if entity_id is None:
+        raise NotFoundError(f"no {model.__tablename__[:-1].replace('_', ' ')} {key}")
+    row = lock(session, model, entity_id)
+    require_if_match(request, schema, read(session, str(entity_id)))
+    return row
+
+
+def _meeting(session: Session, key: str) -> dict[str, Any]:
+    return council.get_meeting(session, int(key))
+
+
+def _post(
+    request: Request,
+    session: Session,
+    caller: Any,
+    idem: Any,
+    make: Callable[[], tuple[str, Any, Reader, str]],
+) -> Response:
+    """Runs `make` (which writes and says what to show) under the Idempotency-Key."""
+
+    def action() -> Response:
+        collection, schema, read, key = make()
+        return created(request, schema, read(session, key), f"/api/v1/{collection}/{key}")
+
+    return run_idempotent(request, session, caller, idem, action)
+
+
+# -- meetings ---------------------------------------------------------------------------
+
+
+@router.post("/meetings", status_code=201, response_model=MeetingOut, summary="Add a meeting")
+def post_meeting(
+    request: Request,
+    caller: EditorDep,
+    session: WriteSessionDep,
+    idem: IdempotencyDep,
+    body: w.MeetingCreate,
+) -> Response:
+    """Records a meeting of a body, with its number, date (to its precision) and place."""
+
+    def make() -> tuple[str, Any, Reader, str]:
+        row = m.Meeting(**records.columns_from(session, body.model_dump(), m.Meeting))
+        records.create(session, caller, row, "the meeting")
+        return "meetings", MeetingOut, _meeting, str(row.id)
+
+    return _post(request, session, caller, idem, make)
+
+
+@router.patch(
+    "/meetings/{meeting}",
+    response_model=MeetingOut,
+    summary="Correct a meeting",
+    responses=EDIT_PROBLEMS,
+)
+def patch_meeting(
+    request: Request,
+    caller: EditorDep,
+    session: WriteSessionDep,
+    meeting: int,
+    body: w.MeetingPatch,
+) -> Response:
+    """Changes the fields given. Needs `If-Match`."""
+    row = _locked_for_edit(request, session, m.Meeting, str(meeting), MeetingOut, _meeting)
+    changes = records.columns_from(session, body.model_dump(exclude_unset=True), m.Meeting)
+    records.update(session, caller, row, changes, "the meeting")
+    return represent(request, MeetingOut, _meeting(session, str(row.id)))
+
+
+@router.delete(
+    "/meetings/{meeting}", status_code=204, summary="Delete a meeting", responses=EDIT_PROBLEMS
+)
+def delete_meeting(
+    request: Request, caller: EditorDep, session: WriteSessionDep, meeting: int
+) -> Response:
+    """Deletes a meeting; it stays in the audit log. Needs `If-Match`."""
+    row = _locked_for_edit(request, session, m.Meeting, str(meeting), MeetingOut, _meeting)
+    records.delete(session, caller, row, "the meeting")
+    return Response(status_code=204)
+
+
+# -- events -----------------------------------------------------------------------------
+
+
+@router.post("/events", status_code=201, response_model=EventOut, summary="Add an event")
+def post_event(
+    request: Request,
+    caller: EditorDep,
+    session: WriteSessionDep,
+    idem: IdempotencyDep,
+    body: w.EventCreate,
+) -> Response:
+    """Records a dated happening that is not a meeting, with its organizers and participants."""
+
+    def make() -> tuple[str, Any, Reader, str]:
+        fields = body.model_dump(exclude={"organizers", "participants"})
+        row = m.Event(**records.columns_from(session, fields, m.Event))
+        records.create(session, caller, row, "the event")
+        parties = {Role.ORGANIZER: body.organizers, Role.PARTICIPANT: body.participants}
+        records.add_event_parties(session, caller, row, parties)
+        return "events", EventOut, council.get_event, row.slug
+
+    return _post(request, session, caller, idem, make)
+
+
+@router.patch(
+    "/events/{event}",
+    response_model=EventOut,
+    summary="Correct an event",
+    responses=EDIT_PROBLEMS,
+)
+def patch_event(
+    request: Request, caller: EditorDep, session: WriteSessionDep, event: str, body: w.EventPatch
+) -> Response:
+    """Changes the fields given. Needs `If-Match`."""
+    row = _locked_for_edit(request, session, m.Event, event, EventOut, council.get_event)
+    changes = records.columns_from(session, body.model_dump(exclude_unset=True), m.Event)
+    records.check_period(
+        changes.get("start_on", row.start_on), changes.get("end_on", row.end_on), "end_on"
+    )
+    records.update(session, caller, row, changes, "the event")
+    return represent(request, EventOut, council.get_event(session, row.slug))
+
+
+@router.delete(
+    "/events/{event}", status_code=204, summary="Delete an event", responses=EDIT_PROBLEMS
+)
+def delete_event(
+    request: Request, caller: EditorDep, session: WriteSessionDep, event: str
+) -> Response:
+    """Deletes an event with its parties; all stay in the audit log. Needs `If-Match`."""
+    row = _locked_for_edit(request, session, m.Event, event, EventOut, council.get_event)
+    records.delete_event(session, caller, row)
+    return Response(status_code=204)
+
+
+# -- documents --------------------------------------------------------------------------
+
+
+@router.post("/documents", status_code=201, response_model=DocumentOut, summary="Add a document")
+def post_document(
+    request: Request,
+    caller: EditorDep,
+    session: WriteSessionDep,
+    idem: IdempotencyDep,
+    body: w.DocumentCreate,
+) -> Response:
+    """Records a strategy, plan or decision with its period and status."""
+
+    def make() -> tuple[str, Any, Reader, str]:
+        records.check_period(body.period_start_year, body.period_end_year, "period_end_year")
+        row = m.Document(**records.columns_from(session, body.model_dump(), m.Document))
+        records.create(session, caller, row, "the document")
+        return "documents", DocumentOut, council.get_document, row.slug
+
+    return _post(request, session, caller, idem, make)
+
+
+@router.patch(
+    "/documents/{document}",
+    response_model=DocumentOut,
+    summary="Correct a document",
+    responses=EDIT_PROBLEMS,
+)
+def patch_document(
+    request: Request,
+    caller: EditorDep,
+    session: WriteSessionDep,
+    document: str,
+    body: w.DocumentPatch,
+) -> Response:
+    """Changes the fields given (a status change, say). Needs `If-Match`."""
+    row = _locked_for_edit(
+        request, session, m.Document, document, DocumentOut, council.get_document
+    )
+    changes = records.columns_from(session, body.model_dump(exclude_unset=True), m.Document)
+    records.check_period(
+        changes.get("period_start_year", row.period_start_year),
+        changes.get("period_end_year", row.period_end_year),
+        "period_end_year",
+    )
+    records.update(session, caller, row, changes, "the document")
+    return represent(request, DocumentOut, council.get_document(session, row.slug))
+
+
+@router.delete(
+    "/documents/{document}",
+    status_code=204,
+    summary="Delete a document",
+    responses=EDIT_PROBLEMS,
+)
+def delete_document(
+    request: Request, caller: EditorDep, session: WriteSessionDep, document: str
+) -> Response:
+    """Deletes a document nothing refers to (409 otherwise). Needs `If-Match`."""
+    row = _locked_for_edit(
+        request, session, m.Document, document, DocumentOut, council.get_document
+    )
+    records.delete(session, caller, row, "the document")
+    return Response(status_code=204)
+
+
+# -- reported figures -------------------------------------------------------------------
+
+
+@router.post(
+    "/reported-figures",
+    status_code=201,
+    response_model=ReportedFigureOut,
+    summary="Add a reported figure",
+)
+def post_figure(
+    request: Request,
+    caller: EditorDep,
+    session: WriteSessionDep,
+    idem: IdempotencyDep,
+    body: w.FigureCreate,
+) -> Response:
+    """Records a count a source states without itemizing it, with its words as reported."""
+
+    def make() -> tuple[str, Any, Reader, str]:
+        row = m.ReportedFigure(**records.columns_from(session, body.model_dump(), m.ReportedFigure))
+        records.create(session, caller, row, "the reported figure")
+        return "reported-figures", ReportedFigureOut, council.get_reported_figure, row.slug
+
+    return _post(request, session, caller, idem, make)
+
+
+@router.patch(
+    "/reported-figures/{figure}",
+    response_model=ReportedFigureOut,
+    summary="Correct a reported figure",
+    responses=EDIT_PROBLEMS,
+)
+def patch_figure(
+    request: Request, caller: EditorDep, session: WriteSessionDep, figure: str, body: w.FigurePatch
+) -> Response:
+    """Changes the fields given. Needs `If-Match`."""
+    row = _locked_for_edit(
+        request, session, m.ReportedFigure, figure, ReportedFigureOut, council.get_reported_figure
+    )
+    changes = records.columns_from(session, body.model_dump(exclude_unset=True), m.ReportedFigure)
+    records.update(session, caller, row, changes, "the reported figure")
+    return represent(request, ReportedFigureOut, council.get_reported_figure(session, row.slug))
+
+
+@router.delete(
+    "/reported-figures/{figure}",
+    status_code=204,
+    summary="Delete a reported figure",
+    responses=EDIT_PROBLEMS,
+)
+def delete_figure(
+    request: Request, caller: EditorDep, session: WriteSessionDep, figure: str
+) -> Response:
+    """Deletes a reported figure; it stays in the audit log. Needs `If-Match`."""
+    row = _locked_for_edit(
+        request, session, m.ReportedFigure, figure, ReportedFigureOut, council.get_reported_figure
+    )
+    records.delete(session, caller, row, "the reported figure")
+    return Response(status_code=204)
+
+
+# -- organizations ----------------------------------------------------------------------
+
+
+@router.post(
+    "/organizations",
+    status_code=201,
+    response_model=OrganizationOut,
+    summary="Add an organization",
+)
+def post_organization(
+    request: Request,
+    caller: EditorDep,
+    session: WriteSessionDep,
+    idem: IdempotencyDep,
+    body: w.OrganizationCreate,
+) -> Response:
+    """Adds an international organization, national body or institution."""
+
+    def make() -> tuple[str, Any, Reader, str]:
+        if (body.source is None) != (body.locator is None):
+            raise records.body_error("locator", "source and locator go together")
+        row = m.Organization(**records.columns_from(session, body.model_dump(), m.Organization))
+        records.create(session, caller, row, "the organization")
+        return "organizations", OrganizationOut, reference.get_organization, row.slug
+
+    return _post(request, session, caller, idem, make)
+
+
+@router.patch(
+    "/organizations/{organization}",
+    response_model=OrganizationOut,
+    summary="Correct an organization",
+    responses=EDIT_PROBLEMS,
+)
+def patch_organization(
+    request: Request,
+    caller: EditorDep,
+    session: WriteSessionDep,
+    organization: str,
+    body: w.OrganizationPatch,
+) -> Response:
+    """Changes the fields given (names, aliases, parent...). Needs `If-Match`."""
+    row = _locked_for_edit(
+        request, session, m.Organization, organization, OrganizationOut, reference.get_organization
+    )
+    changes = records.columns_from(session, body.model_dump(exclude_unset=True), m.Organization)
+    if changes.get("parent_id") == row.id:
+        raise records.body_error("parent", "an organization cannot be its own parent")
+    records.update(session, caller, row, changes, "the organization")
+    return represent(request, OrganizationOut, reference.get_organization(session, row.slug))
+
+
+@router.delete(
+    "/organizations/{organization}",
+    status_code=204,
+    summary="Delete an organization",
+    responses=EDIT_PROBLEMS,
+)
+def delete_organization(
+    request: Request, caller: EditorDep, session: WriteSessionDep, organization: str
+) -> Response:
+    """Deletes an organization nothing refers to (409 otherwise). Needs `If-Match`."""
+    row = _locked_for_edit(
+        request, session, m.Organization, organization, OrganizationOut, reference.get_organization
+    )
+    records.delete(session, caller, row, "the organization")
+    return Response(status_code=204)
+
+
+# -- sources ----------------------------------------------------------------------------
+
+
+@router.post("/sources", status_code=201, response_model=SourceOut, summary="Add a source")
+def post_source(
+    request: Request,
+    caller: EditorDep,
+    session: WriteSessionDep,
+    idem: IdempotencyDep,
+    body: w.SourceCreate,
+) -> Response:
+    """Registers a document that new facts will cite."""
+
+    def make() -> tuple[str, Any, Reader, str]:
+        row = m.Source(**records.columns_from(session, body.model_dump(), m.Source))
+        records.create(session, caller, row, "the source")
+        return "sources", SourceOut, reference.get_source, row.slug
+
+    return _post(request, session, caller, idem, make)

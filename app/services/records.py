@@ -1,0 +1,140 @@
+"""Staff writes to the Council's records and reference data: meetings, events, documents,
+reported figures, organizations and sources.
+
+Request fields that name other records (slugs, ISO codes) are resolved to ids here, and
+dates known to a precision are split into their two columns. Every write is audited.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app import models as m
+from app.errors import ConflictError, DomainError
+from app.models.enums import AuditAction, Role
+from app.services.audit import record, snapshot
+from app.services.editing import Refs, body_error
+
+__all__ = ["body_error"]
+from app.services.keys import Caller
+
+Resolver = Callable[[Refs, Any, str], Any]
+
+# request field -> (column, how to resolve its value)
+REFERENCES: dict[str, tuple[str, Resolver]] = {
+    "source": ("source_id", lambda refs, v, f: refs.source(v, f)),
+    "country": ("country_id", lambda refs, v, f: refs.country(v, f)),
+    "body": ("body_id", lambda refs, v, f: refs.body(v, f)),
+    "operation": ("operation_id", lambda refs, v, f: refs.operation(v, f)),
+    "issuer": ("issuer_id", lambda refs, v, f: refs.organization(v, f)),
+    "occasion_organization": (
+        "occasion_organization_id",
+        lambda refs, v, f: refs.organization(v, f),
+    ),
+}
+# request field -> (date column, precision column)
+FUZZY_DATES = {
+    "held": ("held_on", "date_precision"),
+    "adopted": ("adopted_on", "adopted_precision"),
+    "as_of": ("as_of", "as_of_precision"),
+    "published": ("published_on", "published_precision"),
+}
+
+
+def columns_from(session: Session, fields: dict[str, Any], model: type[m.Base]) -> dict[str, Any]:
+    """Request fields to column values: references resolved, fuzzy dates split."""
+    refs = Refs(session)
+    columns: dict[str, Any] = {}
+    for name, value in fields.items():
+        if name in REFERENCES:
+            column, resolve = REFERENCES[name]
+            columns[column] = None if value is None else resolve(refs, value, name)
+        elif name in FUZZY_DATES:
+            date_column, precision_column = FUZZY_DATES[name]
+            columns[date_column] = value["date"] if value else None
+            columns[precision_column] = value["precision"] if value else None
+        elif name == "parent" and model is m.Organization:
+            columns["parent_id"] = refs.organization(value, name)
+        else:
+            columns[name] = value
+    return columns
+
+
+class ConstraintError(DomainError):
+    status = 422
+    title = "Invalid record"
+
+
+def _refused(error: IntegrityError, what: str) -> DomainError:
+    """Maps a refusal by the database to the client's error, by the constraint's kind."""
+    code = getattr(error.orig, "sqlstate", None)
+    message = str(error.orig).lower()
+    if code == "23505" or "unique" in message:
+        return ConflictError(f"{what} would duplicate an existing record (same slug or number)")
+    if code == "23503" or "foreign key" in message:
+        return ConflictError(f"{what} is still referenced by other records; change those first")
+    return ConstraintError(f"{what} breaks a rule of the record: {error.orig}")
+
+
+def create(session: Session, caller: Caller, row: m.Base, what: str) -> None:
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError as error:
+        raise _refused(error, what) from error
+    record(session, caller, AuditAction.CREATE, row, None)
+
+
+def update(
+    session: Session, caller: Caller, row: m.Base, columns: dict[str, Any], what: str
+) -> None:
+    before = snapshot(row)
+    try:
+        with session.begin_nested():
+            for name, value in columns.items():
+                setattr(row, name, value)
+    except IntegrityError as error:
+        raise _refused(error, what) from error
+    record(session, caller, AuditAction.UPDATE, row, before)
+
+
+def delete(session: Session, caller: Caller, row: m.Base, what: str) -> None:
+    record(session, caller, AuditAction.DELETE, row, snapshot(row))
+    try:
+        with session.begin_nested():
+            session.delete(row)
+    except IntegrityError as error:
+        raise _refused(error, what) from error
+
+
+def add_event_parties(
+    session: Session, caller: Caller, event: m.Event, parties: dict[Role, list[Any]]
+) -> None:
+    refs = Refs(session)
+    for role, entries in parties.items():
+        for i, entry in enumerate(entries):
+            field = "organizers" if role == Role.ORGANIZER else "participants"
+            participation = m.Participation(
+                event_id=event.id,
+                role=role,
+                source_id=event.source_id,
+                locator=event.locator,
+                **refs.party(entry, f"{field}[{i}]"),
+            )
+            create(session, caller, participation, "the participation")
+
+
+def delete_event(session: Session, caller: Caller, event: m.Event) -> None:
+    for participation in session.scalars(
+        select(m.Participation).where(m.Participation.event_id == event.id)
+    ):
+        delete(session, caller, participation, "the participation")
+    delete(session, caller, event, "the event")
+
+
+def check_period(start: Any, end: Any, field: str) -> None:
+    if start is not None and end is not None and end < start:
+        raise body_error(field, "the period would end before it starts")
