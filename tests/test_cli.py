@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from app import cli, migrate
 from app.db import make_engine
 from app.models import Operation, SeizureReport
+from app.services.keys import authenticate
 from app.settings import get_settings
 from tests.conftest import write_seed
 
@@ -103,3 +104,28 @@ def test_db_current_and_downgrade(empty_url: str) -> None:
     assert f"current: {migrate.head_revision()}" in runner.invoke(cli.cli, ["db", "current"]).output
     assert runner.invoke(cli.cli, ["db", "downgrade", "base"]).exit_code == 0
     assert "current: (no schema)" in runner.invoke(cli.cli, ["db", "current"]).output
+
+
+def test_keys_create_list_revoke(empty_url: str) -> None:
+    runner.invoke(cli.cli, ["db", "upgrade"])
+    made = runner.invoke(cli.cli, ["keys", "create", "--name", "anna", "--role", "editor"])
+    assert made.exit_code == 0, made.output
+    key = made.stdout.strip().splitlines()[-1]
+    assert key.startswith("ksopn_")
+
+    listed = runner.invoke(cli.cli, ["keys", "list"])
+    assert "anna" in listed.output
+    assert key not in listed.output
+
+    again = runner.invoke(cli.cli, ["keys", "create", "--name", "anna", "--role", "admin"])
+    assert again.exit_code == 1
+    assert "exists" in again.output
+
+    assert runner.invoke(cli.cli, ["keys", "revoke", "anna"]).exit_code == 0
+    assert runner.invoke(cli.cli, ["keys", "revoke", "nobody"]).exit_code == 1
+    engine = make_engine(empty_url)
+    try:
+        with Session(engine) as session:
+            assert authenticate(session, key) is None
+    finally:
+        engine.dispose()

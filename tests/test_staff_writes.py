@@ -9,10 +9,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import models as m
-from app.schemas.writes import StageCreate
+from app.schemas.writes import STAGE_EXAMPLE
+from app.settings import Settings
 
 PROBLEM = "application/problem+json"
-EXAMPLE: dict[str, Any] = StageCreate.model_json_schema()["examples"][0]
+EXAMPLE: dict[str, Any] = STAGE_EXAMPLE
 POST_STAGE = "/api/v1/operations/channel/stages"
 
 
@@ -383,3 +384,22 @@ def test_participations_are_added_corrected_and_removed(
     gone = client.delete(url, headers={**editor, "If-Match": patched.headers["etag"]})
     assert gone.status_code == 204
     assert client.get(url).status_code == 404
+
+
+def test_reads_can_be_closed_to_anonymous_callers(
+    client: TestClient, database_url: str, editor: dict[str, str]
+) -> None:
+    app: Any = client.app
+    app.state.settings = Settings(database_url=database_url, require_key_for_reads=True)
+    assert client.get("/api/v1/operations").status_code == 401
+    assert client.get("/api/v1/operations", headers=editor).status_code == 200
+    assert client.get("/healthz").status_code == 200, "the health check stays open"
+
+
+def test_the_docs_let_a_user_authorize(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+    post = spec["paths"]["/api/v1/operations/{operation}/stages"]["post"]
+    assert post["security"] == [{"HTTPBearer": []}]
+    examples = post["requestBody"]["content"]["application/json"]["examples"]
+    assert examples["stage"]["value"] == STAGE_EXAMPLE

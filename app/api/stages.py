@@ -1,6 +1,8 @@
 """Staff writes to stages, their parties and seizure reports (editor key required)."""
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Request, Response
 
 from app.api.idempotency import IdempotencyDep, run_idempotent
 from app.api.pagination import EntityId
@@ -45,7 +47,10 @@ def post_stage(
     session: WriteSessionDep,
     idem: IdempotencyDep,
     operation: str,
-    body: w.StageCreate,
+    body: Annotated[
+        w.StageCreate,
+        Body(openapi_examples={"stage": {"summary": "A stage", "value": w.STAGE_EXAMPLE}}),
+    ],
 ) -> Response:
     """Creates a stage with its participants, observers and seizure reports in one
     transaction: all of it, or nothing. Parties are ISO alpha-3 codes, organization slugs
