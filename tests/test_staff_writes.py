@@ -403,3 +403,29 @@ def test_the_docs_let_a_user_authorize(client: TestClient) -> None:
     assert post["security"] == [{"HTTPBearer": []}]
     examples = post["requestBody"]["content"]["application/json"]["examples"]
     assert examples["stage"]["value"] == STAGE_EXAMPLE
+
+
+def test_the_audit_log_pages_newest_first_and_filters_by_time(
+    client: TestClient, editor: dict[str, str], admin: dict[str, str]
+) -> None:
+    client.post(POST_STAGE, json=_stage(), headers=editor)
+    everything = client.get("/api/v1/audit?limit=1000", headers=admin).json()["items"]
+    ids = [entry["id"] for entry in everything]
+    assert ids == sorted(ids, reverse=True)
+    assert all(entry["at"].endswith(("Z", "+00:00")) for entry in everything)
+
+    paged: list[int] = []
+    url: str | None = "/api/v1/audit?limit=3"
+    while url:
+        body = client.get(url, headers=admin).json()
+        paged += [entry["id"] for entry in body["items"]]
+        url = body["next"]
+    assert paged == ids
+
+    newest = everything[0]["at"]
+    assert client.get("/api/v1/audit", params={"since": newest}, headers=admin).json()["items"]
+    in_moscow = newest.replace("+00:00", "").replace("Z", "")
+    later = client.get("/api/v1/audit", params={"since": in_moscow + "+03:00"}, headers=admin)
+    assert later.json()["items"] == everything, "the same wall time in Moscow is 3 h earlier"
+    old = client.get("/api/v1/audit", params={"until": "2000-01-01T00:00:00Z"}, headers=admin)
+    assert old.json()["items"] == []

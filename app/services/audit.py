@@ -68,10 +68,20 @@ def list_entries(
     if entity_id is not None:
         stmt = stmt.where(AuditEntry.entity_id == entity_id)
     if since is not None:
-        stmt = stmt.where(AuditEntry.at >= since)
+        stmt = stmt.where(AuditEntry.at >= as_utc(since))
     if until is not None:
-        stmt = stmt.where(AuditEntry.at < until)
+        stmt = stmt.where(AuditEntry.at < as_utc(until))
     if before_id is not None:
         stmt = stmt.where(AuditEntry.id < before_id)
     stmt = stmt.order_by(AuditEntry.id.desc()).limit(limit)
-    return [dict(row._mapping) for row in session.execute(stmt)]
+    entries = [dict(row._mapping) for row in session.execute(stmt)]
+    for entry in entries:
+        entry["at"] = as_utc(entry["at"])
+    return entries
+
+
+def as_utc(moment: datetime) -> datetime:
+    """Times are kept in UTC; SQLite keeps no zone, so a time without one is UTC."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
