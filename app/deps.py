@@ -11,15 +11,16 @@ from app.errors import InvalidParameterError
 
 def get_session(request: Request) -> Iterator[Session]:
     """One session per request: committed when the handler succeeds, rolled back otherwise."""
-    yield from _session_for(request.app.state.sessionmaker())
+    yield from session_scope(request.app.state.sessionmaker())
 
 
 def get_write_session(request: Request) -> Iterator[Session]:
     """Like get_session; on SQLite its transaction takes the write lock from the start."""
-    yield from _session_for(request.app.state.write_sessionmaker())
+    yield from session_scope(request.app.state.write_sessionmaker())
 
 
-def _session_for(session: Session) -> Iterator[Session]:
+def session_scope(session: Session) -> Iterator[Session]:
+    """Commits when the request succeeds, rolls back otherwise, closes in any case."""
     try:
         yield session
         session.commit()

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from app import PROJECT_DIR, migrate
 from app.auth import KeyLookup, get_key_lookup
 from app.db import make_engine
-from app.deps import get_session, get_write_session
+from app.deps import get_session, get_write_session, session_scope
 from app.main import create_app
 from app.models.enums import KeyRole
 from app.seeding.loader import apply_seeds, read_seed_files
@@ -102,13 +102,7 @@ def client(database_url: str, connection: Connection) -> Iterator[TestClient]:
     app = create_app(Settings(database_url=database_url))
 
     def session_in_test_transaction() -> Iterator[Session]:
-        with Session(bind=connection, join_transaction_mode="create_savepoint") as session:
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
+        yield from session_scope(Session(bind=connection, join_transaction_mode="create_savepoint"))
 
     def key_lookup_in_test_transaction() -> KeyLookup:
         def lookup(presented: str) -> Caller | None:

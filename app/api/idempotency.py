@@ -4,12 +4,13 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 import orjson
 from fastapi import Depends, Header, Request, Response
 from sqlalchemy.orm import Session
 
+from app.api.representation import created
 from app.services import idempotency
 from app.services.keys import Caller
 
@@ -76,3 +77,22 @@ def run_idempotent(
         idempotency.StoredResponse(response.status_code, headers, bytes(response.body)),
     )
     return response
+
+
+def respond_created(
+    request: Request,
+    session: Session,
+    caller: Caller,
+    idem: IdempotencyRequest,
+    make: Callable[[], tuple[Any, Any, str]],
+) -> Response:
+    """201 with the new entity as its model shows it, under the Idempotency-Key.
+
+    `make` writes and returns (response model, representation, location).
+    """
+
+    def action() -> Response:
+        model, data, location = make()
+        return created(request, model, data, location)
+
+    return run_idempotent(request, session, caller, idem, action)

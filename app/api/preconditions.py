@@ -1,11 +1,16 @@
 """Optimistic concurrency: a change names the version it was made from (If-Match)."""
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import Request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.api.representation import current_etag, etag_matches
-from app.errors import PreconditionFailedError, PreconditionRequiredError
+from app.errors import NotFoundError, PreconditionFailedError, PreconditionRequiredError
+from app.services.common import by_key
+from app.services.editing import lock
 
 
 def require_if_match(request: Request, model: Any, current: Any) -> None:
@@ -27,3 +32,21 @@ def require_if_match(request: Request, model: Any, current: Any) -> None:
             errors=[{"name": "If-Match", "in": "header", "message": "stale"}],
             extra={"current_etag": etag},
         )
+
+
+def locked_for_edit(
+    request: Request,
+    session: Session,
+    model: Any,
+    key: str | int,
+    schema: Any,
+    read: Callable[[int], Any],
+) -> Any:
+    """The entity addressed by `key` (slug or id), locked for this transaction, once
+    If-Match is checked against its current representation `read(id)`."""
+    entity_id = session.scalar(select(model.id).where(by_key(model, str(key))))
+    if entity_id is None:
+        raise NotFoundError(f"no {model.__tablename__[:-1].replace('_', ' ')} {key}")
+    row = lock(session, model, entity_id)
+    require_if_match(request, schema, read(entity_id))
+    return row

@@ -8,24 +8,20 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import models as m
-from app.api.idempotency import IdempotencyDep, run_idempotent
-from app.api.preconditions import require_if_match
-from app.api.representation import created, represent
+from app.api.idempotency import IdempotencyDep, respond_created
+from app.api.preconditions import locked_for_edit
+from app.api.representation import represent
 from app.api.stages import EDIT_PROBLEMS, WRITE_PROBLEMS
 from app.auth import EditorDep
 from app.deps import WriteSessionDep
-from app.errors import NotFoundError
 from app.models.enums import Role
 from app.schemas import writes as w
 from app.schemas.council import DocumentOut, EventOut, MeetingOut, ReportedFigureOut
 from app.schemas.reference import OrganizationOut, SourceOut
 from app.services import council, records, reference
-from app.services.common import by_key
-from app.services.editing import lock
 
 router = APIRouter(tags=["staff: records"], responses=WRITE_PROBLEMS)
 
@@ -35,33 +31,11 @@ Reader = Callable[[Session, str], dict[str, Any]]
 def _locked_for_edit(
     request: Request, session: Session, model: Any, key: str, schema: Any, read: Reader
 ) -> Any:
-    """The entity, locked, once If-Match is checked against its current representation."""
-    entity_id = session.scalar(select(model.id).where(by_key(model, key)))
-    if entity_id is None:
-        raise NotFoundError(f"no {model.__tablename__[:-1].replace('_', ' ')} {key}")
-    row = lock(session, model, entity_id)
-    require_if_match(request, schema, read(session, str(entity_id)))
-    return row
+    return locked_for_edit(request, session, model, key, schema, lambda i: read(session, str(i)))
 
 
 def _meeting(session: Session, key: str) -> dict[str, Any]:
     return council.get_meeting(session, int(key))
-
-
-def _post(
-    request: Request,
-    session: Session,
-    caller: Any,
-    idem: Any,
-    make: Callable[[], tuple[str, Any, Reader, str]],
-) -> Response:
-    """Runs `make` (which writes and says what to show) under the Idempotency-Key."""
-
-    def action() -> Response:
-        collection, schema, read, key = make()
-        return created(request, schema, read(session, key), f"/api/v1/{collection}/{key}")
-
-    return run_idempotent(request, session, caller, idem, action)
 
 
 # -- meetings ---------------------------------------------------------------------------
@@ -77,12 +51,12 @@ def post_meeting(
 ) -> Response:
     """Records a meeting of a body, with its number, date (to its precision) and place."""
 
-    def make() -> tuple[str, Any, Reader, str]:
+    def make() -> tuple[Any, Any, str]:
         row = m.Meeting(**records.columns_from(session, body.model_dump(), m.Meeting))
         records.create(session, caller, row, "the meeting")
-        return "meetings", MeetingOut, _meeting, str(row.id)
+        return MeetingOut, council.get_meeting(session, row.id), f"/api/v1/meetings/{row.id}"
 
-    return _post(request, session, caller, idem, make)
+    return respond_created(request, session, caller, idem, make)
 
 
 @router.patch(
@@ -130,15 +104,15 @@ def post_event(
 ) -> Response:
     """Records a dated happening that is not a meeting, with its organizers and participants."""
 
-    def make() -> tuple[str, Any, Reader, str]:
+    def make() -> tuple[Any, Any, str]:
         fields = body.model_dump(exclude={"organizers", "participants"})
         row = m.Event(**records.columns_from(session, fields, m.Event))
         records.create(session, caller, row, "the event")
         parties = {Role.ORGANIZER: body.organizers, Role.PARTICIPANT: body.participants}
         records.add_event_parties(session, caller, row, parties)
-        return "events", EventOut, council.get_event, row.slug
+        return EventOut, council.get_event(session, row.slug), f"/api/v1/events/{row.slug}"
 
-    return _post(request, session, caller, idem, make)
+    return respond_created(request, session, caller, idem, make)
 
 
 @router.patch(
@@ -185,13 +159,14 @@ def post_document(
 ) -> Response:
     """Records a strategy, plan or decision with its period and status."""
 
-    def make() -> tuple[str, Any, Reader, str]:
+    def make() -> tuple[Any, Any, str]:
         records.check_period(body.period_start_year, body.period_end_year, "period_end_year")
         row = m.Document(**records.columns_from(session, body.model_dump(), m.Document))
         records.create(session, caller, row, "the document")
-        return "documents", DocumentOut, council.get_document, row.slug
+        location = f"/api/v1/documents/{row.slug}"
+        return DocumentOut, council.get_document(session, row.slug), location
 
-    return _post(request, session, caller, idem, make)
+    return respond_created(request, session, caller, idem, make)
 
 
 @router.patch(
@@ -256,12 +231,13 @@ def post_figure(
 ) -> Response:
     """Records a count a source states without itemizing it, with its words as reported."""
 
-    def make() -> tuple[str, Any, Reader, str]:
+    def make() -> tuple[Any, Any, str]:
         row = m.ReportedFigure(**records.columns_from(session, body.model_dump(), m.ReportedFigure))
         records.create(session, caller, row, "the reported figure")
-        return "reported-figures", ReportedFigureOut, council.get_reported_figure, row.slug
+        location = f"/api/v1/reported-figures/{row.slug}"
+        return ReportedFigureOut, council.get_reported_figure(session, row.slug), location
 
-    return _post(request, session, caller, idem, make)
+    return respond_created(request, session, caller, idem, make)
 
 
 @router.patch(
@@ -317,14 +293,15 @@ def post_organization(
 ) -> Response:
     """Adds an international organization, national body or institution."""
 
-    def make() -> tuple[str, Any, Reader, str]:
+    def make() -> tuple[Any, Any, str]:
         if (body.source is None) != (body.locator is None):
             raise records.body_error("locator", "source and locator go together")
         row = m.Organization(**records.columns_from(session, body.model_dump(), m.Organization))
         records.create(session, caller, row, "the organization")
-        return "organizations", OrganizationOut, reference.get_organization, row.slug
+        location = f"/api/v1/organizations/{row.slug}"
+        return OrganizationOut, reference.get_organization(session, row.slug), location
 
-    return _post(request, session, caller, idem, make)
+    return respond_created(request, session, caller, idem, make)
 
 
 @router.patch(
@@ -381,9 +358,9 @@ def post_source(
 ) -> Response:
     """Registers a document that new facts will cite."""
 
-    def make() -> tuple[str, Any, Reader, str]:
+    def make() -> tuple[Any, Any, str]:
         row = m.Source(**records.columns_from(session, body.model_dump(), m.Source))
         records.create(session, caller, row, "the source")
-        return "sources", SourceOut, reference.get_source, row.slug
+        return SourceOut, reference.get_source(session, row.slug), f"/api/v1/sources/{row.slug}"
 
-    return _post(request, session, caller, idem, make)
+    return respond_created(request, session, caller, idem, make)

@@ -1,13 +1,13 @@
 """Staff writes to stages, their parties and seizure reports (editor key required)."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Request, Response
 
-from app.api.idempotency import IdempotencyDep, run_idempotent
+from app.api.idempotency import IdempotencyDep, respond_created
 from app.api.pagination import EntityId
-from app.api.preconditions import require_if_match
-from app.api.representation import created, represent
+from app.api.preconditions import locked_for_edit
+from app.api.representation import represent
 from app.auth import EditorDep
 from app.deps import SessionDep, WriteSessionDep
 from app.models import Participation, SeizureReport, Stage
@@ -57,13 +57,11 @@ def post_stage(
     or `member-states`; quantities are phrases or `{"amount", "unit"}`. Send an
     `Idempotency-Key` to make retries safe."""
 
-    def create() -> Response:
+    def make() -> tuple[Any, Any, str]:
         stage_id = editing.post_stage(session, caller, operation, body)
-        return created(
-            request, StageDetail, get_stage(session, stage_id), f"/api/v1/stages/{stage_id}"
-        )
+        return StageDetail, get_stage(session, stage_id), f"/api/v1/stages/{stage_id}"
 
-    return run_idempotent(request, session, caller, idem, create)
+    return respond_created(request, session, caller, idem, make)
 
 
 @router.patch(
@@ -80,8 +78,9 @@ def patch_stage(
     body: w.StagePatch,
 ) -> Response:
     """Changes the fields given. Needs `If-Match` with the ETag of the stage's last GET."""
-    stage = editing.lock(session, Stage, stage_id)
-    require_if_match(request, StageDetail, get_stage(session, stage_id))
+    stage = locked_for_edit(
+        request, session, Stage, stage_id, StageDetail, lambda i: get_stage(session, i)
+    )
     editing.patch_stage(session, caller, stage, body)
     return represent(request, StageDetail, get_stage(session, stage_id))
 
@@ -94,8 +93,9 @@ def delete_stage(
 ) -> Response:
     """Deletes the stage with its parties and seizure reports. Needs `If-Match`. Everything
     deleted stays readable in the audit log."""
-    stage = editing.lock(session, Stage, stage_id)
-    require_if_match(request, StageDetail, get_stage(session, stage_id))
+    stage = locked_for_edit(
+        request, session, Stage, stage_id, StageDetail, lambda i: get_stage(session, i)
+    )
     editing.delete_stage(session, caller, stage)
     return Response(status_code=204)
 
@@ -117,14 +117,12 @@ def add_seizure(
     """Adds a report (with its parts) to an existing stage; with `parent_id`, a part of an
     existing report, checked not to exceed it."""
 
-    def create() -> Response:
+    def make() -> tuple[Any, Any, str]:
         stage = editing.lock(session, Stage, stage_id)
         report_id = editing.add_seizure(session, caller, stage, body)
-        return created(
-            request, SeizureOut, get_seizure(session, report_id), f"/api/v1/seizures/{report_id}"
-        )
+        return SeizureOut, get_seizure(session, report_id), f"/api/v1/seizures/{report_id}"
 
-    return run_idempotent(request, session, caller, idem, create)
+    return respond_created(request, session, caller, idem, make)
 
 
 @router.patch(
@@ -141,8 +139,9 @@ def patch_seizure(
     body: w.SeizurePatch,
 ) -> Response:
     """Changes the fields given; breakdowns are checked again. Needs `If-Match`."""
-    report = editing.lock(session, SeizureReport, report_id)
-    require_if_match(request, SeizureOut, get_seizure(session, report_id))
+    report = locked_for_edit(
+        request, session, SeizureReport, report_id, SeizureOut, lambda i: get_seizure(session, i)
+    )
     editing.patch_seizure(session, caller, report, body)
     return represent(request, SeizureOut, get_seizure(session, report_id))
 
@@ -157,8 +156,9 @@ def delete_seizure(
     request: Request, caller: EditorDep, session: WriteSessionDep, report_id: EntityId
 ) -> Response:
     """Deletes a report that has no parts. Needs `If-Match`."""
-    report = editing.lock(session, SeizureReport, report_id)
-    require_if_match(request, SeizureOut, get_seizure(session, report_id))
+    report = locked_for_edit(
+        request, session, SeizureReport, report_id, SeizureOut, lambda i: get_seizure(session, i)
+    )
     editing.delete_seizure(session, caller, report)
     return Response(status_code=204)
 
@@ -179,17 +179,13 @@ def add_participation(
 ) -> Response:
     """Adds a party to a stage in a role (participant, observer, organizer, host)."""
 
-    def create() -> Response:
+    def make() -> tuple[Any, Any, str]:
         stage = editing.lock(session, Stage, stage_id)
         new_id = editing.add_participation(session, caller, stage, body)
-        return created(
-            request,
-            ParticipationOut,
-            get_participation(session, new_id),
-            f"/api/v1/participations/{new_id}",
-        )
+        location = f"/api/v1/participations/{new_id}"
+        return ParticipationOut, get_participation(session, new_id), location
 
-    return run_idempotent(request, session, caller, idem, create)
+    return respond_created(request, session, caller, idem, make)
 
 
 @router.get(
@@ -220,8 +216,14 @@ def patch_participation(
     body: w.ParticipationPatch,
 ) -> Response:
     """Changes role, detail, regularity or citation. Needs `If-Match`."""
-    participation = editing.lock(session, Participation, participation_id)
-    require_if_match(request, ParticipationOut, get_participation(session, participation_id))
+    participation = locked_for_edit(
+        request,
+        session,
+        Participation,
+        participation_id,
+        ParticipationOut,
+        lambda i: get_participation(session, i),
+    )
     editing.patch_participation(session, caller, participation, body)
     return represent(request, ParticipationOut, get_participation(session, participation_id))
 
@@ -236,7 +238,13 @@ def delete_participation(
     request: Request, caller: EditorDep, session: WriteSessionDep, participation_id: EntityId
 ) -> Response:
     """Removes a party from a stage. Needs `If-Match`."""
-    participation = editing.lock(session, Participation, participation_id)
-    require_if_match(request, ParticipationOut, get_participation(session, participation_id))
+    participation = locked_for_edit(
+        request,
+        session,
+        Participation,
+        participation_id,
+        ParticipationOut,
+        lambda i: get_participation(session, i),
+    )
     editing.delete_participation(session, caller, participation)
     return Response(status_code=204)
