@@ -1,6 +1,7 @@
 """The staff write path: keys and roles, atomic stage posting, retries, concurrency control."""
 
 import copy
+import re
 from typing import Any
 
 import pytest
@@ -429,3 +430,55 @@ def test_the_audit_log_pages_newest_first_and_filters_by_time(
     assert later.json()["items"] == everything, "the same wall time in Moscow is 3 h earlier"
     old = client.get("/api/v1/audit", params={"until": "2000-01-01T00:00:00Z"}, headers=admin)
     assert old.json()["items"] == []
+
+
+ODD = ["0", "-5", "99999999999999999999", "%00", "' OR 1=1 --", "x" * 300]
+
+
+def test_no_write_endpoint_answers_500_to_odd_input(
+    client: TestClient, editor: dict[str, str]
+) -> None:
+    """Every documented write, with odd path values and odd bodies, answers 4xx, never 5xx."""
+    paths = client.get("/openapi.json").json()["paths"]
+    bodies: list[Any] = [
+        None,
+        {},
+        [],
+        "text",
+        {"number": -1},
+        {"name": "\x00"},
+        {"quantity": "1e999 kg"},
+    ]
+    checked = 0
+    for template, methods in paths.items():
+        for method in set(methods) & {"post", "patch", "delete"}:
+            for value in ODD:
+                url = re.sub(r"\{[^}]+\}", value, template)
+                for body in bodies:
+                    headers = {**editor, "If-Match": '"stale"'}
+                    response = client.request(method, url, json=body, headers=headers)
+                    assert response.status_code < 500, (method, url, body, response.text)
+                    checked += 1
+    assert checked > 300
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"name": "Almaty\x00"}, "name"),
+        ({"participants": ["KAZ\x00"]}, "participants"),
+        ({"seizures": [{"substance": "heroin", "quantity": "1\x00 kg"}]}, "seizures"),
+    ],
+)
+def test_nul_characters_in_bodies_are_named(
+    client: TestClient,
+    session: Session,
+    editor: dict[str, str],
+    changes: dict[str, Any],
+    field: str,
+) -> None:
+    before = _counts(session)
+    response = client.post(POST_STAGE, json=_stage(**changes), headers=editor)
+    assert response.status_code == 422, response.text
+    assert any(name.startswith(field) for name in _problem_names(response))
+    assert _counts(session) == before

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from app import models as m
 from app.api.idempotency import IdempotencyDep, respond_created
+from app.api.pagination import EntityId
 from app.api.preconditions import locked_for_edit
 from app.api.representation import represent
 from app.api.stages import EDIT_PROBLEMS, WRITE_PROBLEMS
@@ -69,7 +70,7 @@ def patch_meeting(
     request: Request,
     caller: EditorDep,
     session: WriteSessionDep,
-    meeting: int,
+    meeting: EntityId,
     body: w.MeetingPatch,
 ) -> Response:
     """Changes the fields given. Needs `If-Match`."""
@@ -83,7 +84,7 @@ def patch_meeting(
     "/meetings/{meeting}", status_code=204, summary="Delete a meeting", responses=EDIT_PROBLEMS
 )
 def delete_meeting(
-    request: Request, caller: EditorDep, session: WriteSessionDep, meeting: int
+    request: Request, caller: EditorDep, session: WriteSessionDep, meeting: EntityId
 ) -> Response:
     """Deletes a meeting; it stays in the audit log. Needs `If-Match`."""
     row = _locked_for_edit(request, session, m.Meeting, str(meeting), MeetingOut, _meeting)

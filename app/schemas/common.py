@@ -90,3 +90,20 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
     422: _problem("A parameter has the wrong form; `errors` names it."),
 }
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: _problem("No such entity.")}
+
+
+def has_nul(value: Any) -> bool:
+    """NUL cannot be stored in PostgreSQL text; refuse it wherever text comes in."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list | tuple):
+        return any(has_nul(item) for item in value)
+    if isinstance(value, dict):
+        return any(has_nul(k) or has_nul(v) for k, v in value.items())
+    return False
+
+
+def refuse_nul(value: Any) -> Any:
+    if has_nul(value):
+        raise ValueError("contains a NUL character, which cannot be stored")
+    return value

@@ -4,7 +4,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from app.models.enums import (
     DatePrecision,
@@ -15,6 +22,7 @@ from app.models.enums import (
     Regularity,
     Role,
 )
+from app.schemas.common import refuse_nul
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
@@ -28,6 +36,8 @@ Aliases = Annotated[list[Text], Field(max_length=50)]
 
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    _no_nul = field_validator("*", mode="before")(refuse_nul)
 
 
 class Citation(Body):

@@ -4,7 +4,14 @@ import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from app.models.enums import (
     AssessorKind,
@@ -19,6 +26,7 @@ from app.models.enums import (
     Regularity,
     Role,
 )
+from app.schemas.common import refuse_nul
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=100)]
 Iso3 = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
@@ -66,6 +74,8 @@ FuzzyDate = Annotated[PartialDate, BeforeValidator(_parse_partial_date)]
 
 class Entry(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    _no_nul = field_validator("*", mode="before")(refuse_nul)
 
 
 class SourceEntry(Entry):
