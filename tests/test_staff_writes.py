@@ -2,6 +2,7 @@
 
 import copy
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -482,3 +483,19 @@ def test_nul_characters_in_bodies_are_named(
     assert response.status_code == 422, response.text
     assert any(name.startswith(field) for name in _problem_names(response))
     assert _counts(session) == before
+
+
+def test_idempotency_keys_expire_after_their_time(
+    client: TestClient, session: Session, editor: dict[str, str]
+) -> None:
+    headers = {**editor, "Idempotency-Key": "old-key"}
+    client.post(POST_STAGE, json=_stage(), headers=headers)
+    record = session.scalars(select(m.IdempotencyRecord)).one()
+    record.created_at = record.created_at - timedelta(hours=49)
+    session.flush()
+
+    reused = client.post(POST_STAGE, json=_stage(number=32), headers=headers)
+    assert reused.status_code == 201, "an expired key is free for a new request"
+    old_hash = record.request_hash
+    session.expire_all()
+    assert session.scalars(select(m.IdempotencyRecord)).one().request_hash != old_hash
