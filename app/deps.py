@@ -31,8 +31,10 @@ def session_scope(session: Session) -> Iterator[Session]:
         session.close()
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
-WriteSessionDep = Annotated[Session, Depends(get_write_session)]
+# scope="function": the commit happens before the response is sent, so a client is never
+# told of a write that then fails to commit.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+WriteSessionDep = Annotated[Session, Depends(get_write_session, scope="function")]
 
 
 def refuse_nul_characters(request: Request) -> None:

@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 logger = logging.getLogger(__name__)
@@ -106,6 +107,14 @@ def install_error_handlers(app: FastAPI) -> None:
         response = problem(request, error.status_code, title, str(error.detail), [])
         for name, value in (error.headers or {}).items():
             response.headers[name] = value
+        return response
+
+    @app.exception_handler(OperationalError)
+    async def on_database_unavailable(request: Request, error: OperationalError) -> JSONResponse:
+        logger.warning("database unavailable on %s %s: %s", request.method, request.url.path, error)
+        detail = "The database is busy or unreachable; nothing was changed. Retry shortly."
+        response = problem(request, 503, "Service unavailable", detail, [])
+        response.headers["Retry-After"] = "2"
         return response
 
     @app.exception_handler(Exception)

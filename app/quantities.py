@@ -11,6 +11,10 @@ from decimal import Decimal, InvalidOperation
 
 from app.models.enums import Qualifier, UnitKind
 
+# 10^15 g is a billion tonnes: anything larger is a typing error, and it keeps every
+# amount well inside a 64-bit integer column.
+MAX_AMOUNT = 10**15
+
 
 class QuantityError(ValueError):
     """A phrase that cannot be read as a quantity; the message says why."""
@@ -85,6 +89,8 @@ def parse_quantity(phrase: str) -> Quantity:
     _expect_separator(text[position:], phrase)
     if kind is None:
         raise QuantityError(f"{phrase!r} has no number with a unit (for example '790 kg')")
+    if total > MAX_AMOUNT:
+        raise QuantityError(f"{phrase!r} is larger than any plausible quantity")
     if total != total.to_integral_value():
         raise QuantityError(f"{phrase!r} is not a whole number of {_base_unit(kind)}")
     return Quantity(unit_kind=kind, amount=int(total), qualifier=qualifier)

@@ -129,3 +129,44 @@ def test_concurrent_retries_with_one_idempotency_key_create_once(live_server: Li
 
     assert {status for status, _ in results} == {201}
     assert len({location for _, location in results}) == 1
+
+
+def test_concurrent_corrections_cannot_overfill_a_breakdown(live_server: LiveServer) -> None:
+    """Two parts raised at once, each fitting alone, both not: exactly one succeeds."""
+    stage = {
+        **STAGE,
+        "number": 41,
+        "seizures": [
+            {
+                "substance": "controlled-substances",
+                "quantity": "2 t 500 kg",
+                "parts": [
+                    {"substance": "hashish", "quantity": "100 kg"},
+                    {"substance": "heroin", "quantity": "100 kg"},
+                ],
+            }
+        ],
+    }
+    with httpx.Client(base_url=live_server.url, timeout=30) as client:
+        posted = client.post(
+            "/api/v1/operations/channel/stages", json=stage, headers=live_server.editor
+        )
+        assert posted.status_code == 201, posted.text
+        _, hashish, heroin = posted.json()["seizures"]
+        targets = [(hashish["id"], "2 t 400 kg"), (heroin["id"], "1 t")]
+        etags = {i: client.get(f"/api/v1/seizures/{i}").headers["etag"] for i, _ in targets}
+
+    start = threading.Barrier(2)
+
+    def patch(target: tuple[int, str]) -> int:
+        report_id, quantity = target
+        with httpx.Client(base_url=live_server.url, timeout=30) as client:
+            start.wait()
+            headers = {**live_server.editor, "If-Match": etags[report_id]}
+            return client.patch(
+                f"/api/v1/seizures/{report_id}", json={"quantity": quantity}, headers=headers
+            ).status_code
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        statuses = sorted(pool.map(patch, targets))
+    assert statuses == [200, 422]

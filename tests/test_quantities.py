@@ -59,6 +59,7 @@ def test_volume_and_counts_keep_their_own_kind() -> None:
         ("0.5 g", "not a whole number of grams"),
         ("5 kg and then some", "cannot read"),
         ("1,500 kg", "thousands separator or a decimal comma"),
+        ("99999999999999999999999999 t", "larger than any plausible quantity"),
     ],
 )
 def test_unreadable_phrases_are_refused_with_a_reason(phrase: str, complaint: str) -> None:

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query, Request, Response
 from app.api.pagination import PageDep, after_id, page_of
 from app.auth import AdminDep
 from app.deps import SessionDep
+from app.errors import InvalidParameterError
 from app.models import Base
 from app.schemas.audit import AuditEntryOut
 from app.schemas.common import PROBLEMS, Page, Problem
@@ -30,6 +31,15 @@ Entity = Annotated[
 ]
 
 
+def _in_utc(name: str, moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    try:
+        return audit.as_utc(moment)
+    except OverflowError as error:
+        raise InvalidParameterError(name, "out of range once converted to UTC") from error
+
+
 @router.get("/audit", response_model=Page[AuditEntryOut], summary="Read the audit log")
 def read_audit(
     request: Request,
@@ -47,8 +57,8 @@ def read_audit(
         session,
         entity=entity,
         entity_id=entity_id,
-        since=since,
-        until=until,
+        since=_in_utc("since", since),
+        until=_in_utc("until", until),
         before_id=after_id(page) or None,
         limit=page.limit + 1,
     )

@@ -38,7 +38,7 @@ async def _idempotency_request(
     body = await request.body()
     try:  # the same JSON, however spaced or ordered, is the same request
         canonical = orjson.dumps(orjson.loads(body), option=orjson.OPT_SORT_KEYS)
-    except orjson.JSONDecodeError:
+    except (orjson.JSONDecodeError, TypeError):  # TypeError: nested too deep to re-encode
         canonical = body
     digest = hashlib.sha256(f"{request.method} {request.url.path}\n".encode() + canonical)
     return IdempotencyRequest(key, digest.hexdigest())

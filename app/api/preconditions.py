@@ -26,7 +26,7 @@ def require_if_match(request: Request, model: Any, current: Any) -> None:
             errors=[{"name": "If-Match", "in": "header", "message": "missing"}],
         )
     etag = current_etag(model, current)
-    if not etag_matches(header, etag):
+    if not etag_matches(header, etag, weak=False):
         raise PreconditionFailedError(
             "the entity changed since your ETag was issued; GET it again and reapply your edit",
             errors=[{"name": "If-Match", "in": "header", "message": "stale"}],

@@ -323,8 +323,8 @@ def patch_organization(
         request, session, m.Organization, organization, OrganizationOut, reference.get_organization
     )
     changes = records.columns_from(session, body.model_dump(exclude_unset=True), m.Organization)
-    if changes.get("parent_id") == row.id:
-        raise records.body_error("parent", "an organization cannot be its own parent")
+    if "parent_id" in changes:
+        records.check_no_cycle(session, row, changes["parent_id"])
     records.update(session, caller, row, changes, "the organization")
     return represent(request, OrganizationOut, reference.get_organization(session, row.slug))
 

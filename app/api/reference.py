@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Request, Response
 from app.api.pagination import PageDep, after_id, page_of
 from app.api.representation import represent
 from app.deps import SessionDep
-from app.errors import NotFoundError
+from app.errors import InvalidParameterError
 from app.models.enums import OrganizationKind
 from app.schemas.common import NOT_FOUND, PROBLEMS, Page
 from app.schemas.reference import (
@@ -128,6 +128,6 @@ def member_states(
     """The countries that were members of the organization (the CSTO by default) on a date,
     each with its membership period and source."""
     if not reference.organization_exists(session, organization):
-        raise NotFoundError(f"no organization {organization}")
+        raise InvalidParameterError("organization", f"no organization {organization!r}")
     members = reference.member_states(session, on or date.today(), organization)
     return represent(request, list[MemberStateOut], members)

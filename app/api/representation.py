@@ -31,11 +31,16 @@ def current_etag(model: type[BaseModel] | Any, data: Any) -> str:
     return etag_of(render(model, data))
 
 
-def etag_matches(header: str | None, etag: str) -> bool:
-    """True when a comma-separated If-Match / If-None-Match list names `etag` (or is `*`)."""
+def etag_matches(header: str | None, etag: str, *, weak: bool = True) -> bool:
+    """True when a comma-separated If-Match / If-None-Match list names `etag` (or is `*`).
+
+    If-None-Match compares weakly (W/"x" matches "x"); If-Match strongly (RFC 9110).
+    """
     if header is None:
         return False
-    tags = [tag.strip().removeprefix("W/") for tag in header.split(",")]
+    tags = [tag.strip() for tag in header.split(",")]
+    if weak:
+        tags = [tag.removeprefix("W/") for tag in tags]
     return "*" in tags or etag in tags
 
 

@@ -139,6 +139,7 @@ def patch_seizure(
     body: w.SeizurePatch,
 ) -> Response:
     """Changes the fields given; breakdowns are checked again. Needs `If-Match`."""
+    editing.lock_breakdown(session, report_id)
     report = locked_for_edit(
         request, session, SeizureReport, report_id, SeizureOut, lambda i: get_seizure(session, i)
     )
@@ -156,6 +157,7 @@ def delete_seizure(
     request: Request, caller: EditorDep, session: WriteSessionDep, report_id: EntityId
 ) -> Response:
     """Deletes a report that has no parts. Needs `If-Match`."""
+    editing.lock_breakdown(session, report_id)
     report = locked_for_edit(
         request, session, SeizureReport, report_id, SeizureOut, lambda i: get_seizure(session, i)
     )

@@ -1,6 +1,16 @@
 from datetime import date
 
-from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, Integer, String
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, Cited, one_of
@@ -47,4 +57,10 @@ class SeizureReport(Cited, Base):
     as_reported: Mapped[str] = mapped_column(String(200))
     parent_id: Mapped[int | None] = mapped_column(
         ForeignKey("seizure_reports.id", ondelete="RESTRICT"), index=True
+    )
+    outside_stage: Mapped[bool] = mapped_column(
+        Boolean,
+        default=False,
+        server_default=false(),
+        comment="Staff stated that the period reaches outside the stage's dates",
     )

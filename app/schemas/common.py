@@ -92,6 +92,13 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: _problem("No such entity.")}
 
 
+def has_a_letter(slug: str) -> str:
+    """A slug of digits alone would read as an id wherever slug-or-id is accepted."""
+    if not any(char.isalpha() for char in slug):
+        raise ValueError("a slug needs at least one letter (digits alone read as an id)")
+    return slug
+
+
 def has_nul(value: Any) -> bool:
     """NUL cannot be stored in PostgreSQL text; refuse it wherever text comes in."""
     if isinstance(value, str):

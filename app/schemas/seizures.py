@@ -46,3 +46,4 @@ class SeizureOut(Cited):
     cases: int | None
     as_reported: str
     parent_id: int | None
+    outside_stage: bool

@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -22,11 +23,15 @@ from app.models.enums import (
     Regularity,
     Role,
 )
-from app.schemas.common import refuse_nul
+from app.schemas.common import has_a_letter, refuse_nul
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
-SlugText = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=100)]
+SlugText = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=100),
+    AfterValidator(has_a_letter),
+]
 Iso3 = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 Locator = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 Number = Annotated[int, Field(ge=1, le=2**31 - 1)]
@@ -38,6 +43,17 @@ class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     _no_nul = field_validator("*", mode="before")(refuse_nul)
+
+
+def _not_null(value: Any) -> Any:
+    if value is None:
+        raise ValueError("may not be null; leave the field out to keep its value")
+    return value
+
+
+def not_null(*fields: str) -> Any:
+    """For PATCH bodies: these fields may be left out, but not set to null."""
+    return field_validator(*fields, mode="after")(_not_null)
 
 
 class Citation(Body):
@@ -147,6 +163,8 @@ class StageCreate(Citation):
 
 
 class StagePatch(Body):
+    _required = not_null("number", "source", "locator")
+
     number: Number | None = None
     name: Text | None = None
     start_on: date | None = None
@@ -166,13 +184,18 @@ class SeizureCreate(SeizureIn):
 
 
 class SeizurePatch(Body):
+    _required = not_null(
+        "substance", "quantity", "qualifier", "period_start", "period_end", "outside_stage",
+        "source", "locator",
+    )  # fmt: skip
+
     substance: SlugText | None = None
     quantity: QuantityIn | None = None
     qualifier: Qualifier | None = None
     country: Iso3 | None = None
     period_start: date | None = None
     period_end: date | None = None
-    outside_stage: bool = False
+    outside_stage: bool | None = None
     cases: Annotated[int, Field(ge=0, le=10**9)] | None = None
     source: SlugText | None = None
     locator: Locator | None = None
@@ -183,6 +206,8 @@ class ParticipationCreate(PartyIn, Citation):
 
 
 class ParticipationPatch(Body):
+    _required = not_null("role", "source", "locator")
+
     detail: Text | None = None
     regularity: Regularity | None = None
     role: Role | None = None
@@ -205,6 +230,8 @@ class MeetingCreate(Citation):
 
 
 class MeetingPatch(Body):
+    _required = not_null("source", "locator")
+
     number: Number | None = None
     held: FuzzyDateIn | None = None
     place: Text | None = None
@@ -240,6 +267,8 @@ class EventCreate(Citation):
 
 
 class EventPatch(Body):
+    _required = not_null("kind", "name_en", "start_on", "date_precision", "source", "locator")
+
     kind: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = None
     name_en: Text | None = None
     name_ru: Text | None = None
@@ -268,6 +297,8 @@ class DocumentCreate(Citation):
 
 
 class DocumentPatch(Body):
+    _required = not_null("title_en", "status", "source", "locator")
+
     title_en: Text | None = None
     title_ru: Text | None = None
     adopted: FuzzyDateIn | None = None
@@ -300,6 +331,8 @@ class FigureCreate(Citation):
 
 
 class FigurePatch(Body):
+    _required = not_null("value", "unit", "qualifier", "as_reported", "as_of", "source", "locator")
+
     value: Annotated[int, Field(ge=0, le=10**15)] | None = None
     unit: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = None
     qualifier: Qualifier | None = None
@@ -327,6 +360,8 @@ class OrganizationCreate(Body):
 
 
 class OrganizationPatch(Body):
+    _required = not_null("kind", "name_en", "name_ru", "aliases_en", "aliases_ru")
+
     kind: OrganizationKind | None = None
     name_en: Text | None = None
     name_ru: Text | None = None

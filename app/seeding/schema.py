@@ -5,6 +5,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -26,9 +27,13 @@ from app.models.enums import (
     Regularity,
     Role,
 )
-from app.schemas.common import refuse_nul
+from app.schemas.common import has_a_letter, refuse_nul
 
-Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=100)]
+Slug = Annotated[
+    str,
+    Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=100),
+    AfterValidator(has_a_letter),
+]
 Iso3 = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 
 

@@ -46,7 +46,7 @@ def one(stmt: AnySelect, session: Any, what: str, key: object) -> dict[str, Any]
 
 def by_key(model: Any, key: str) -> ColumnElement[bool]:
     """Entities with a slug are addressed by slug or by id."""
-    if not key.isdigit():
+    if not (key.isascii() and key.isdigit()):  # "²".isdigit() is True, int("²") fails
         return model.slug == key  # type: ignore[no-any-return]
     if int(key) > MAX_ID:
         return false()  # no such row, and PostgreSQL would refuse the number

@@ -88,21 +88,37 @@ class Refs:
 
 
 def quantity_columns(
-    quantity: w.QuantityIn, qualifier: Qualifier | None, field: str
+    quantity: w.QuantityIn,
+    qualifier: Qualifier | None,
+    field: str,
+    *,
+    default_qualifier: Qualifier = Qualifier.EXACT,
+    qualifier_field: str | None = None,
 ) -> dict[str, Any]:
+    """Amount, unit kind, qualifier and the phrase as reported.
+
+    The qualifier is the one given, else the one the phrase states ("more than"), else
+    `default_qualifier`.
+    """
     phrase = quantity if isinstance(quantity, str) else f"{quantity.amount:f} {quantity.unit}"
     try:
         parsed = parse_quantity(phrase)
     except QuantityError as error:
         raise body_error(field, str(error)) from error
     if qualifier and parsed.qualifier and qualifier != parsed.qualifier:
-        raise body_error(f"{field}", f"qualifier {qualifier.value!r} contradicts {phrase!r}")
+        raise body_error(
+            qualifier_field or field, f"qualifier {qualifier.value!r} contradicts {phrase!r}"
+        )
     return {
         "unit_kind": parsed.unit_kind,
         "amount": parsed.amount,
-        "qualifier": qualifier or parsed.qualifier or Qualifier.EXACT,
+        "qualifier": qualifier or parsed.qualifier or default_qualifier,
         "as_reported": phrase,
     }
+
+
+def _at(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}" if prefix else name
 
 
 # -- stages ----------------------------------------------------------------------------
@@ -205,9 +221,33 @@ def patch_stage(session: Session, caller: Caller, stage: m.Stage, patch: w.Stage
     for name, value in changes.items():
         setattr(stage, name, value)
     if stage.start_on and stage.end_on and stage.end_on < stage.start_on:
-        raise body_error("end_on", "the stage would end before it starts")
+        field = "start_on" if "start_on" in changes and "end_on" not in changes else "end_on"
+        raise body_error(field, "the stage would end before it starts")
+    if "start_on" in changes or "end_on" in changes:
+        _check_reports_inside(session, stage)
     session.flush()
     record(session, caller, AuditAction.UPDATE, stage, before)
+
+
+def _check_reports_inside(session: Session, stage: m.Stage) -> None:
+    """New stage dates must still hold the reports not stated to reach outside them."""
+    bounds = (
+        ("start_on", stage.start_on, m.SeizureReport.period_start < stage.start_on),
+        ("end_on", stage.end_on, m.SeizureReport.period_end > stage.end_on),
+    )
+    for field, bound, outside_it in bounds:
+        if bound is None:
+            continue
+        outside = session.scalars(
+            select(m.SeizureReport.id).where(
+                m.SeizureReport.stage_id == stage.id,
+                m.SeizureReport.outside_stage.is_(False),
+                outside_it,
+            )
+        ).all()
+        if outside:
+            urls = ", ".join(f"/api/v1/seizures/{i}" for i in outside)
+            raise body_error(field, f"{urls} would fall outside the stage; correct them first")
 
 
 def delete_stage(session: Session, caller: Caller, stage: m.Stage) -> None:
@@ -262,45 +302,47 @@ class SeizureWriter:
         start = entry.period_start or (parent.period_start if parent else self.stage.start_on)
         end = entry.period_end or (parent.period_end if parent else self.stage.end_on)
         if start is None or end is None:
-            raise body_error(f"{field}.period_start", "the stage has no dates; give the period")
+            missing = "period_start" if start is None else "period_end"
+            raise body_error(_at(field, missing), "the stage has no dates; give the period")
         if end < start:
-            raise body_error(f"{field}.period_end", "the period ends before it starts")
+            raise body_error(_at(field, "period_end"), "the period ends before it starts")
         if not entry.outside_stage:
-            self._check_inside_stage(start, end, field)
+            check_inside_stage(self.stage, start, end, field)
         country = entry.country
         report = m.SeizureReport(
             operation_id=self.stage.operation_id,
             stage_id=self.stage.id,
             country_id=(
-                self.refs.country(country, f"{field}.country")
+                self.refs.country(country, _at(field, "country"))
                 if country
                 else (parent.country_id if parent else None)
             ),
             period_start=start,
             period_end=end,
-            substance_id=self.refs.substance(entry.substance, f"{field}.substance"),
+            substance_id=self.refs.substance(entry.substance, _at(field, "substance")),
             cases=entry.cases,
             parent_id=parent.id if parent else None,
+            outside_stage=entry.outside_stage,
             source_id=self.source_id,
             locator=entry.locator or self.locator,
-            **quantity_columns(entry.quantity, entry.qualifier, f"{field}.quantity"),
+            **quantity_columns(entry.quantity, entry.qualifier, _at(field, "quantity")),
         )
         _add(self.session, self.caller, report)
         parts = [
-            self.create(part, f"{field}.parts[{i}]", parent=report)
+            self.create(part, _at(field, f"parts[{i}]"), parent=report)
             for i, part in enumerate(entry.parts)
         ]
         if parts:
             check_breakdown(self.session, report, parts, field)
         return report
 
-    def _check_inside_stage(self, start: date, end: date, field: str) -> None:
-        stage_start, stage_end = self.stage.start_on, self.stage.end_on
-        if (stage_start and start < stage_start) or (stage_end and end > stage_end):
-            raise body_error(
-                f"{field}.period_start",
-                "the period reaches outside the stage's dates; set outside_stage to say so",
-            )
+
+def check_inside_stage(stage: m.Stage, start: date, end: date, field: str) -> None:
+    message = "the period reaches outside the stage's dates; set outside_stage to say so"
+    if stage.start_on and start < stage.start_on:
+        raise body_error(_at(field, "period_start"), message)
+    if stage.end_on and end > stage.end_on:
+        raise body_error(_at(field, "period_end"), message)
 
 
 def check_breakdown(
@@ -348,7 +390,14 @@ def patch_seizure(
     changes = patch.model_dump(exclude_unset=True)
     if "quantity" in changes or "qualifier" in changes:
         quantity = patch.quantity if patch.quantity is not None else report.as_reported
-        for name, value in quantity_columns(quantity, patch.qualifier, "quantity").items():
+        columns = quantity_columns(
+            quantity,
+            patch.qualifier,
+            "quantity",
+            default_qualifier=Qualifier(report.qualifier),
+            qualifier_field="qualifier" if "quantity" not in changes else "quantity",
+        )
+        for name, value in columns.items():
             setattr(report, name, value)
     if "substance" in changes:
         report.substance_id = refs.substance(changes["substance"], "substance")
@@ -356,17 +405,17 @@ def patch_seizure(
         report.country_id = refs.country(changes["country"], "country")
     if "source" in changes:
         report.source_id = refs.source(changes["source"])
-    for name in ("period_start", "period_end", "cases", "locator"):
+    for name in ("period_start", "period_end", "cases", "locator", "outside_stage"):
         if name in changes:
             setattr(report, name, changes[name])
     if report.period_end < report.period_start:
-        raise body_error("period_end", "the period would end before it starts")
-    if not patch.outside_stage and report.stage_id is not None:
+        field = "period_start" if "period_end" not in changes else "period_end"
+        raise body_error(field, "the period would end before it starts")
+    dates_touched = {"period_start", "period_end", "outside_stage"} & changes.keys()
+    if dates_touched and not report.outside_stage and report.stage_id is not None:
         stage = session.get(m.Stage, report.stage_id)
         assert stage is not None
-        SeizureWriter(session, caller, refs, stage, 0, "")._check_inside_stage(
-            report.period_start, report.period_end, ""
-        )
+        check_inside_stage(stage, report.period_start, report.period_end, "")
     session.flush()
     if report.parent_id is not None:
         parent = session.get(m.SeizureReport, report.parent_id)
@@ -375,6 +424,33 @@ def patch_seizure(
     if parts := _parts_of(session, report):
         check_breakdown(session, report, parts, "quantity")
     record(session, caller, AuditAction.UPDATE, report, before)
+
+
+def lock_breakdown(session: Session, report_id: int) -> None:
+    """Locks what a change to a report is checked against, before the report itself.
+
+    A report's quantity is checked against its parent and siblings. All of a stage's
+    reports change under the stage's lock (as posting and deleting stages take it); a
+    report with no stage, under the lock of the top report of its breakdown.
+    """
+    row = session.execute(
+        select(m.SeizureReport.stage_id, m.SeizureReport.parent_id).where(
+            m.SeizureReport.id == report_id
+        )
+    ).first()
+    if row is None:
+        return
+    if row.stage_id is not None:
+        lock(session, m.Stage, row.stage_id)
+        return
+    top, parent_id = report_id, row.parent_id
+    while parent_id is not None:
+        top = parent_id
+        parent_id = session.scalar(
+            select(m.SeizureReport.parent_id).where(m.SeizureReport.id == parent_id)
+        )
+    if top != report_id:
+        lock(session, m.SeizureReport, top)
 
 
 def delete_seizure(session: Session, caller: Caller, report: m.SeizureReport) -> None:

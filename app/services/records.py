@@ -69,14 +69,40 @@ class ConstraintError(DomainError):
 
 
 def _refused(error: IntegrityError, what: str) -> DomainError:
-    """Maps a refusal by the database to the client's error, by the constraint's kind."""
+    """Maps a refusal by the database to the client's error, by the constraint's kind.
+
+    The database's own message is not passed on: it can quote the whole row.
+    """
     code = getattr(error.orig, "sqlstate", None)
     message = str(error.orig).lower()
+    constraint = _constraint_name(error)
     if code == "23505" or "unique" in message:
-        return ConflictError(f"{what} would duplicate an existing record (same slug or number)")
+        field = _unique_field(error, constraint)
+        return ConflictError(
+            f"{what} would duplicate an existing record ({field} is taken)",
+            errors=[{"name": field, "in": "body", "message": "taken"}],
+        )
     if code == "23503" or "foreign key" in message:
         return ConflictError(f"{what} is still referenced by other records; change those first")
-    return ConstraintError(f"{what} breaks a rule of the record: {error.orig}")
+    return ConstraintError(f"{what} breaks the rule {constraint or 'of the record'}")
+
+
+def _constraint_name(error: IntegrityError) -> str | None:
+    diag = getattr(error.orig, "diag", None)  # psycopg
+    if diag is not None and diag.constraint_name:
+        return str(diag.constraint_name)
+    _, _, name = str(error.orig).partition("failed: ")  # sqlite: "... constraint failed: x"
+    return name.strip() or None
+
+
+def _unique_field(error: IntegrityError, constraint: str | None) -> str:
+    """'slug' from uq_organizations_slug (PostgreSQL) or organizations.slug (SQLite)."""
+    if constraint and "." in constraint:
+        return constraint.split(",")[0].rsplit(".", 1)[1]
+    table = getattr(getattr(error.orig, "diag", None), "table_name", None)
+    if constraint and table and constraint.startswith(f"uq_{table}_"):
+        return constraint.removeprefix(f"uq_{table}_")
+    return "slug"
 
 
 def create(session: Session, caller: Caller, row: m.Base, what: str) -> None:
@@ -133,6 +159,18 @@ def delete_event(session: Session, caller: Caller, event: m.Event) -> None:
     ):
         delete(session, caller, participation, "the participation")
     delete(session, caller, event, "the event")
+
+
+def check_no_cycle(session: Session, row: m.Organization, parent_id: int | None) -> None:
+    """An organization may not end up among its own ancestors."""
+    seen = set()
+    while parent_id is not None and parent_id not in seen:
+        if parent_id == row.id:
+            raise body_error("parent", "this parent would make the organization its own ancestor")
+        seen.add(parent_id)
+        parent_id = session.scalar(
+            select(m.Organization.parent_id).where(m.Organization.id == parent_id)
+        )
 
 
 def check_period(start: Any, end: Any, field: str) -> None:

@@ -90,6 +90,7 @@ def list_seizures(
             SeizureReport.cases,
             SeizureReport.as_reported,
             SeizureReport.parent_id,
+            SeizureReport.outside_stage,
             *cited_columns(SeizureReport.locator),
         )
         .join(Operation, Operation.id == SeizureReport.operation_id)
@@ -159,6 +160,7 @@ def _seizure_out(row: RowMapping) -> dict[str, Any]:
         "cases": row["cases"],
         "as_reported": row["as_reported"],
         "parent_id": row["parent_id"],
+        "outside_stage": row["outside_stage"],
         "source": {
             "id": row["source_id"],
             "slug": row["source_slug"],
