@@ -23,6 +23,7 @@ from app.schemas import writes as w
 from app.schemas.council import DocumentOut, EventOut, MeetingOut, ReportedFigureOut
 from app.schemas.reference import OrganizationOut, SourceOut
 from app.services import council, records, reference
+from app.services.editing import body_error
 
 router = APIRouter(tags=["staff: records"], responses=WRITE_PROBLEMS)
 
@@ -296,7 +297,7 @@ def post_organization(
 
     def make() -> tuple[Any, Any, str]:
         if (body.source is None) != (body.locator is None):
-            raise records.body_error("locator", "source and locator go together")
+            raise body_error("locator", "source and locator go together")
         row = m.Organization(**records.columns_from(session, body.model_dump(), m.Organization))
         records.create(session, caller, row, "the organization")
         location = f"/api/v1/organizations/{row.slug}"

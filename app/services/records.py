@@ -17,8 +17,6 @@ from app.errors import ConflictError, DomainError
 from app.models.enums import AuditAction, Role
 from app.services.audit import record, snapshot
 from app.services.editing import Refs, body_error
-
-__all__ = ["body_error"]
 from app.services.keys import Caller
 
 Resolver = Callable[[Refs, Any, str], Any]
