@@ -22,8 +22,7 @@ from app import models as m
 from app.models.enums import PartyKind, Qualifier
 from app.quantities import QuantityError, parse_quantity
 from app.seeding import schema as s
-from app.services.seizures import ReportFacts, breakdown_problems
-from app.services.substances import subtree_ids
+from app.services.seizures import breakdown_problems
 
 Row = TypeVar("Row", bound=m.Base)
 
@@ -532,15 +531,12 @@ class _Loader:
     def _check_breakdown(
         self, parent: m.SeizureReport, children: list[m.SeizureReport], label: str
     ) -> None:
-        def facts(row: m.SeizureReport, name: str) -> ReportFacts:
-            return ReportFacts(
-                name, row.substance_id, row.unit_kind, row.amount, row.period_start, row.period_end
-            )
-
         problems = breakdown_problems(
-            facts(parent, label),
-            [facts(child, f"part {i}") for i, child in enumerate(children)],
-            subtree_ids(self.session, parent.substance_id),
+            self.session,
+            parent,
+            children,
+            parent_label=label,
+            part_label=lambda index, _: f"part {index}",
         )
         if problems:
             raise _EntryError("; ".join(problems))

@@ -20,8 +20,7 @@ from app.schemas import writes as w
 from app.services.audit import record, snapshot
 from app.services.common import by_key
 from app.services.keys import Caller
-from app.services.seizures import ReportFacts, breakdown_problems
-from app.services.substances import subtree_ids
+from app.services.seizures import breakdown_problems
 
 MEMBER_STATES_PARTY = "member-states"
 
@@ -348,15 +347,12 @@ def check_inside_stage(stage: m.Stage, start: date, end: date, field: str) -> No
 def check_breakdown(
     session: Session, parent: m.SeizureReport, parts: list[m.SeizureReport], field: str
 ) -> None:
-    def facts(row: m.SeizureReport, label: str) -> ReportFacts:
-        return ReportFacts(
-            label, row.substance_id, row.unit_kind, row.amount, row.period_start, row.period_end
-        )
-
     problems = breakdown_problems(
-        facts(parent, field or f"report {parent.id}"),
-        [facts(part, f"part {part.id}") for part in parts],
-        subtree_ids(session, parent.substance_id),
+        session,
+        parent,
+        parts,
+        parent_label=field or f"report {parent.id}",
+        part_label=lambda _, part: f"part {part.id}",
     )
     if problems:
         raise body_error(field or "parts", "; ".join(problems))

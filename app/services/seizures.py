@@ -1,6 +1,6 @@
 """Rules about seizure reports that the database cannot state as constraints."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -12,42 +12,38 @@ from app.errors import NotFoundError
 from app.models import Country, Operation, SeizureReport, Source, Stage, Substance
 from app.models.enums import UnitKind
 from app.services.common import cited_columns
-from app.services.substances import subtree_ids_query
-
-
-@dataclass(frozen=True)
-class ReportFacts:
-    """What a breakdown rule needs to know of a report."""
-
-    label: str
-    substance_id: int
-    unit_kind: str
-    amount: int
-    period_start: date
-    period_end: date
+from app.services.substances import subtree_ids, subtree_ids_query
 
 
 def breakdown_problems(
-    parent: ReportFacts, parts: Sequence[ReportFacts], parent_subtree: set[int]
+    session: Session,
+    parent: SeizureReport,
+    parts: Sequence[SeizureReport],
+    *,
+    parent_label: str,
+    part_label: Callable[[int, SeizureReport], str],
 ) -> list[str]:
     """Why `parts` cannot be the breakdown of `parent` ("including ..."); empty if they can.
 
-    `parent_subtree` holds the ids of the parent's substance and its descendants.
+    A part has the parent's unit kind, a substance at or under the parent's, and a period
+    inside the parent's; the parts together never exceed the parent.
     """
+    parent_subtree = subtree_ids(session, parent.substance_id)
     problems = []
-    for part in parts:
+    for index, part in enumerate(parts):
+        label = part_label(index, part)
         if part.unit_kind != parent.unit_kind:
             problems.append(
-                f"{part.label} is a {part.unit_kind} figure but its parent is {parent.unit_kind}"
+                f"{label} is a {part.unit_kind} figure but its parent is {parent.unit_kind}"
             )
         if part.substance_id not in parent_subtree:
-            problems.append(f"{part.label}: its substance is not under the parent's substance")
+            problems.append(f"{label}: its substance is not under the parent's substance")
         if part.period_start < parent.period_start or part.period_end > parent.period_end:
-            problems.append(f"{part.label}: its period lies outside the parent's period")
+            problems.append(f"{label}: its period lies outside the parent's period")
     covered = sum(part.amount for part in parts if part.unit_kind == parent.unit_kind)
     if covered > parent.amount:
         problems.append(
-            f"the parts of {parent.label} add up to {covered}, more than its {parent.amount}"
+            f"the parts of {parent_label} add up to {covered}, more than its {parent.amount}"
         )
     return problems
 
