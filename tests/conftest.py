@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from app import PROJECT_DIR, migrate
+from app.api.listing import get_export_sessions
 from app.auth import KeyLookup, get_key_lookup
 from app.db import make_engine
 from app.deps import get_session, get_write_session, session_scope
@@ -114,6 +115,9 @@ def client(database_url: str, connection: Connection) -> Iterator[TestClient]:
     app.dependency_overrides[get_session] = session_in_test_transaction
     app.dependency_overrides[get_key_lookup] = key_lookup_in_test_transaction
     app.dependency_overrides[get_write_session] = session_in_test_transaction
+    app.dependency_overrides[get_export_sessions] = lambda: (
+        lambda: Session(bind=connection, join_transaction_mode="create_savepoint")
+    )
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
 

@@ -1,11 +1,10 @@
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 
-from app.api.pagination import PageDep, after_id, page_of
+from app.api.listing import EXPORTS, ListingDep
 from app.auth import AdminDep
-from app.deps import SessionDep
 from app.errors import InvalidParameterError
 from app.models import Base
 from app.schemas.audit import AuditEntryOut
@@ -40,12 +39,12 @@ def _in_utc(name: str, moment: datetime | None) -> datetime | None:
         raise InvalidParameterError(name, "out of range once converted to UTC") from error
 
 
-@router.get("/audit", response_model=Page[AuditEntryOut], summary="Read the audit log")
+@router.get(
+    "/audit", response_model=Page[AuditEntryOut], summary="Read the audit log", responses=EXPORTS
+)
 def read_audit(
-    request: Request,
     caller: AdminDep,
-    session: SessionDep,
-    page: PageDep,
+    listing: ListingDep,
     entity: Entity = None,
     entity_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     since: Annotated[datetime | None, Query(description="From this time (inclusive).")] = None,
@@ -53,13 +52,16 @@ def read_audit(
 ) -> Response:
     """Every write, newest first: who (key name), when, what, and the state before and
     after. A deleted entity stays here. Admin keys only."""
-    rows = audit.list_entries(
-        session,
-        entity=entity,
-        entity_id=entity_id,
-        since=_in_utc("since", since),
-        until=_in_utc("until", until),
-        before_id=after_id(page) or None,
-        limit=page.limit + 1,
+    since, until = _in_utc("since", since), _in_utc("until", until)
+    return listing.respond(
+        AuditEntryOut,
+        lambda s, cursor, limit: audit.list_entries(
+            s,
+            entity=entity,
+            entity_id=entity_id,
+            since=since,
+            until=until,
+            before_id=cursor or None,
+            limit=limit,
+        ),
     )
-    return page_of(request, Page[AuditEntryOut], rows, page)

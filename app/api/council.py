@@ -2,7 +2,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from app.api.pagination import EntityId, PageDep, after_id, page_of
+from app.api.listing import EXPORTS, ListingDep
+from app.api.pagination import EntityId
 from app.api.representation import represent
 from app.deps import SessionDep
 from app.models.enums import DocumentKind, DocumentStatus
@@ -23,11 +24,10 @@ router = APIRouter(responses=PROBLEMS, tags=[TAG])
 Year = Annotated[int | None, Query(ge=1900, le=2100, description="Calendar year.")]
 
 
-@router.get("/bodies", response_model=Page[BodyOut], summary="List bodies")
-def list_bodies(session: SessionDep, request: Request, page: PageDep) -> Response:
+@router.get("/bodies", response_model=Page[BodyOut], summary="List bodies", responses=EXPORTS)
+def list_bodies(listing: ListingDep) -> Response:
     """The Coordinating Council (KSOPN) and its subsidiary bodies, with founding dates."""
-    rows = council.list_bodies(session, after_id(page), page.limit + 1)
-    return page_of(request, Page[BodyOut], rows, page)
+    return listing.respond(BodyOut, council.list_bodies)
 
 
 @router.get("/bodies/{body}", response_model=BodyOut, summary="Get a body", responses=NOT_FOUND)
@@ -36,14 +36,15 @@ def get_body(session: SessionDep, request: Request, body: str) -> Response:
     return represent(request, BodyOut, council.get_body(session, body))
 
 
-@router.get("/meetings", response_model=Page[MeetingOut], summary="List meetings")
-def list_meetings(
-    session: SessionDep, request: Request, page: PageDep, year: Year = None
-) -> Response:
+@router.get(
+    "/meetings", response_model=Page[MeetingOut], summary="List meetings", responses=EXPORTS
+)
+def list_meetings(listing: ListingDep, year: Year = None) -> Response:
     """Meetings of the Council's bodies that a source dates or numbers. How many were held
     in all, when a source gives only the count, is under `/reported-figures`."""
-    rows = council.list_meetings(session, year, after_id(page), page.limit + 1)
-    return page_of(request, Page[MeetingOut], rows, page)
+    return listing.respond(
+        MeetingOut, lambda s, after, limit: council.list_meetings(s, year, after, limit)
+    )
 
 
 @router.get(
@@ -57,18 +58,19 @@ def get_meeting(session: SessionDep, request: Request, meeting_id: EntityId) -> 
     return represent(request, MeetingOut, council.get_meeting(session, meeting_id))
 
 
-@router.get("/documents", response_model=Page[DocumentOut], summary="List documents")
+@router.get(
+    "/documents", response_model=Page[DocumentOut], summary="List documents", responses=EXPORTS
+)
 def list_documents(
-    session: SessionDep,
-    request: Request,
-    page: PageDep,
+    listing: ListingDep,
     kind: Annotated[DocumentKind | None, Query(description="Only this kind.")] = None,
     status: Annotated[DocumentStatus | None, Query(description="Only this status.")] = None,
 ) -> Response:
     """Strategies, plans and decisions, with the period they cover and their status as the
     source reports it."""
-    rows = council.list_documents(session, kind, status, after_id(page), page.limit + 1)
-    return page_of(request, Page[DocumentOut], rows, page)
+    return listing.respond(
+        DocumentOut, lambda s, after, limit: council.list_documents(s, kind, status, after, limit)
+    )
 
 
 @router.get(
@@ -82,13 +84,12 @@ def get_document(session: SessionDep, request: Request, document: str) -> Respon
     return represent(request, DocumentOut, council.get_document(session, document))
 
 
-@router.get("/events", response_model=Page[EventOut], summary="List events")
-def list_events(
-    session: SessionDep, request: Request, page: PageDep, year: Year = None
-) -> Response:
+@router.get("/events", response_model=Page[EventOut], summary="List events", responses=EXPORTS)
+def list_events(listing: ListingDep, year: Year = None) -> Response:
     """Dated happenings that are not meetings, with their organizers and participants."""
-    rows = council.list_events(session, year, after_id(page), page.limit + 1)
-    return page_of(request, Page[EventOut], rows, page)
+    return listing.respond(
+        EventOut, lambda s, after, limit: council.list_events(s, year, after, limit)
+    )
 
 
 @router.get("/events/{event}", response_model=EventOut, summary="Get an event", responses=NOT_FOUND)
@@ -97,12 +98,13 @@ def get_event(session: SessionDep, request: Request, event: str) -> Response:
     return represent(request, EventOut, council.get_event(session, event))
 
 
-@router.get("/activities", response_model=Page[ActivityOut], summary="List activities")
-def list_activities(session: SessionDep, request: Request, page: PageDep) -> Response:
+@router.get(
+    "/activities", response_model=Page[ActivityOut], summary="List activities", responses=EXPORTS
+)
+def list_activities(listing: ListingDep) -> Response:
     """Standing lines of the Council's work (training, drug-treatment cooperation, analysis)
     with the parties that carry them."""
-    rows = council.list_activities(session, after_id(page), page.limit + 1)
-    return page_of(request, Page[ActivityOut], rows, page)
+    return listing.respond(ActivityOut, council.list_activities)
 
 
 @router.get(
@@ -117,20 +119,23 @@ def get_activity(session: SessionDep, request: Request, activity: str) -> Respon
 
 
 @router.get(
-    "/reported-figures", response_model=Page[ReportedFigureOut], summary="List reported figures"
+    "/reported-figures",
+    response_model=Page[ReportedFigureOut],
+    summary="List reported figures",
+    responses=EXPORTS,
 )
 def list_reported_figures(
-    session: SessionDep,
-    request: Request,
-    page: PageDep,
+    listing: ListingDep,
     metric: Annotated[
         str | None, Query(max_length=60, description="e.g. `meetings_held`, `stages_carried_out`.")
     ] = None,
 ) -> Response:
     """Counts a source states without itemizing them (meetings held, stages carried out),
     with value, qualifier, the words as reported and the date they refer to."""
-    rows = council.list_reported_figures(session, metric, after_id(page), page.limit + 1)
-    return page_of(request, Page[ReportedFigureOut], rows, page)
+    return listing.respond(
+        ReportedFigureOut,
+        lambda s, after, limit: council.list_reported_figures(s, metric, after, limit),
+    )
 
 
 @router.get(

@@ -2,7 +2,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from app.api.pagination import EntityId, PageDep, after_id, page_of
+from app.api.listing import EXPORTS, ListingDep
+from app.api.pagination import EntityId
 from app.api.representation import represent
 from app.deps import SessionDep
 from app.errors import InvalidParameterError
@@ -15,11 +16,11 @@ TAG = "operations"
 router = APIRouter(responses=PROBLEMS, tags=[TAG])
 
 
-@router.get("/operations", response_model=Page[OperationOut], summary="List operations")
+@router.get(
+    "/operations", response_model=Page[OperationOut], summary="List operations", responses=EXPORTS
+)
 def list_operations(
-    session: SessionDep,
-    request: Request,
-    page: PageDep,
+    listing: ListingDep,
     q: Annotated[
         str | None,
         Query(min_length=1, max_length=200, description="Names and aliases; `q=канал` works."),
@@ -27,8 +28,9 @@ def list_operations(
     kind: Annotated[OperationKind | None, Query(description="Only this kind.")] = None,
 ) -> Response:
     """Anti-drug operations (Channel) and tactical exercises (Grom), each with its source."""
-    rows = operations.list_operations(session, q, kind, after_id(page), page.limit + 1)
-    return page_of(request, Page[OperationOut], rows, page)
+    return listing.respond(
+        OperationOut, lambda s, after, limit: operations.list_operations(s, q, kind, after, limit)
+    )
 
 
 @router.get(
@@ -43,11 +45,10 @@ def get_operation(session: SessionDep, request: Request, operation: str) -> Resp
     return represent(request, OperationDetail, operations.get_operation(session, operation))
 
 
-@router.get("/stages", response_model=Page[StageOut], summary="List stages")
+@router.get("/stages", response_model=Page[StageOut], summary="List stages", responses=EXPORTS)
 def list_stages(
     session: SessionDep,
-    request: Request,
-    page: PageDep,
+    listing: ListingDep,
     operation: Annotated[
         str | None, Query(max_length=100, description="Operation slug or id.")
     ] = None,
@@ -58,8 +59,9 @@ def list_stages(
         operation_id = operations.operation_id_of(session, operation)
         if operation_id is None:
             raise InvalidParameterError("operation", f"no operation {operation!r}")
-    rows = operations.list_stages(session, operation_id, after_id(page), page.limit + 1)
-    return page_of(request, Page[StageOut], rows, page)
+    return listing.respond(
+        StageOut, lambda s, after, limit: operations.list_stages(s, operation_id, after, limit)
+    )
 
 
 @router.get(

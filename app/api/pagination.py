@@ -75,6 +75,8 @@ def page_of(
     rows: list[dict[str, Any]],
     page: PageRequest,
     key_of: Callable[[dict[str, Any]], Sequence[Any]] = lambda row: [row["id"]],
+    *,
+    count: int | None = None,
 ) -> Response:
     """A page from up to `limit + 1` rows: the extra row only tells that a next page exists.
 
@@ -86,4 +88,5 @@ def page_of(
         rows = rows[: page.limit]
         next_url = str(request.url.include_query_params(cursor=encode_cursor(key_of(rows[-1]))))
         headers["Link"] = f'<{next_url}>; rel="next"'
-    return represent(request, model, {"items": rows, "next": next_url}, headers=headers)
+    body = {"items": rows, "next": next_url, "count": count}
+    return represent(request, model, body, headers=headers)

@@ -3,7 +3,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from app.api.pagination import PageDep, after_id, page_of
+from app.api.listing import EXPORTS, ListingDep
 from app.api.representation import represent
 from app.deps import SessionDep
 from app.errors import InvalidParameterError
@@ -31,11 +31,10 @@ Search = Annotated[
 ]
 
 
-@router.get("/sources", response_model=Page[SourceOut], summary="List sources")
-def list_sources(session: SessionDep, request: Request, page: PageDep) -> Response:
+@router.get("/sources", response_model=Page[SourceOut], summary="List sources", responses=EXPORTS)
+def list_sources(listing: ListingDep) -> Response:
     """The documents the registry's facts come from. Every fact names one and a locator in it."""
-    rows = reference.list_sources(session, after_id(page), page.limit + 1)
-    return page_of(request, Page[SourceOut], rows, page)
+    return listing.respond(SourceOut, reference.list_sources)
 
 
 @router.get(
@@ -46,14 +45,15 @@ def get_source(session: SessionDep, request: Request, source: str) -> Response:
     return represent(request, SourceOut, reference.get_source(session, source))
 
 
-@router.get("/countries", response_model=Page[CountryOut], summary="List countries")
-def list_countries(
-    session: SessionDep, request: Request, page: PageDep, q: Search = None
-) -> Response:
+@router.get(
+    "/countries", response_model=Page[CountryOut], summary="List countries", responses=EXPORTS
+)
+def list_countries(listing: ListingDep, q: Search = None) -> Response:
     """Countries named by the sources, with ISO 3166-1 alpha-3 codes and names in both
     languages. `q=Киргизия` finds Kyrgyzstan."""
-    rows = reference.list_countries(session, q, after_id(page), page.limit + 1)
-    return page_of(request, Page[CountryOut], rows, page)
+    return listing.respond(
+        CountryOut, lambda s, after, limit: reference.list_countries(s, q, after, limit)
+    )
 
 
 @router.get(
@@ -64,18 +64,23 @@ def get_country(session: SessionDep, request: Request, iso3: str) -> Response:
     return represent(request, CountryOut, reference.get_country(session, iso3))
 
 
-@router.get("/organizations", response_model=Page[OrganizationOut], summary="List organizations")
+@router.get(
+    "/organizations",
+    response_model=Page[OrganizationOut],
+    summary="List organizations",
+    responses=EXPORTS,
+)
 def list_organizations(
-    session: SessionDep,
-    request: Request,
-    page: PageDep,
+    listing: ListingDep,
     q: Search = None,
     kind: Annotated[OrganizationKind | None, Query(description="Only this kind.")] = None,
 ) -> Response:
     """International organizations, national bodies and educational institutions.
     `q=УНП ООН` or `q=unodc` finds the UN Office on Drugs and Crime."""
-    rows = reference.list_organizations(session, q, kind, after_id(page), page.limit + 1)
-    return page_of(request, Page[OrganizationOut], rows, page)
+    return listing.respond(
+        OrganizationOut,
+        lambda s, after, limit: reference.list_organizations(s, q, kind, after, limit),
+    )
 
 
 @router.get(
@@ -89,13 +94,14 @@ def get_organization(session: SessionDep, request: Request, organization: str) -
     return represent(request, OrganizationOut, reference.get_organization(session, organization))
 
 
-@router.get("/substances", response_model=Page[SubstanceOut], summary="List substances")
-def list_substances(
-    session: SessionDep, request: Request, page: PageDep, q: Search = None
-) -> Response:
+@router.get(
+    "/substances", response_model=Page[SubstanceOut], summary="List substances", responses=EXPORTS
+)
+def list_substances(listing: ListingDep, q: Search = None) -> Response:
     """The substance taxonomy; each node names its parent. `q=cannabis resin` finds hashish."""
-    rows = reference.list_substances(session, q, after_id(page), page.limit + 1)
-    return page_of(request, Page[SubstanceOut], rows, page)
+    return listing.respond(
+        SubstanceOut, lambda s, after, limit: reference.list_substances(s, q, after, limit)
+    )
 
 
 @router.get(

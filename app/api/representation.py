@@ -18,9 +18,9 @@ def _adapter(model: Any) -> TypeAdapter[Any]:
     return TypeAdapter(model)
 
 
-def render(model: Any, data: Any) -> bytes:
+def render(model: Any, data: Any, *, exclude_unset: bool = False) -> bytes:
     adapter = _adapter(model)
-    return adapter.dump_json(adapter.validate_python(data))
+    return adapter.dump_json(adapter.validate_python(data), exclude_unset=exclude_unset)
 
 
 def etag_of(body: bytes) -> str:
@@ -51,8 +51,9 @@ def represent(
     *,
     status_code: int = 200,
     headers: dict[str, str] | None = None,
+    exclude_unset: bool = False,
 ) -> Response:
-    body = render(model, data)
+    body = render(model, data, exclude_unset=exclude_unset)
     etag = etag_of(body)
     all_headers = {"ETag": etag, **(headers or {})}
     if request.method == "GET" and etag_matches(request.headers.get("if-none-match"), etag):

@@ -1,7 +1,7 @@
 from datetime import date
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Item = TypeVar("Item")
 
@@ -50,7 +50,10 @@ class MaybeCited(Schema):
 
 class Page(Schema, Generic[Item]):
     items: list[Item]
-    next: str | None = None
+    next: str | None = Field(None, description="The next page's URL; null on the last page.")
+    count: int | None = Field(
+        None, description="All matching items, on every page; only when `count=true` asks."
+    )
 
 
 class FuzzyDate(Schema):

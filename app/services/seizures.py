@@ -5,12 +5,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, RowMapping, select
+from sqlalchemy import ColumnElement, RowMapping, func, select
 from sqlalchemy.orm import Session
 
 from app.errors import NotFoundError
 from app.models import Country, Operation, SeizureReport, Source, Stage, Substance
-from app.models.enums import UnitKind
+from app.models.enums import Qualifier, UnitKind
 from app.services.common import cited_columns
 from app.services.substances import subtree_ids, subtree_ids_query
 
@@ -58,6 +58,10 @@ class SeizureFilters:
     country_id: int | None = None
     substance_id: int | None = None  # includes the substance's descendants
     year: int | None = None
+    date_from: date | None = None  # with date_to: reports whose period overlaps the range
+    date_to: date | None = None
+    qualifier: Qualifier | None = None
+    top_level_only: bool = False  # hide breakdown rows
     report_id: int | None = None
     after_id: int = 0
 
@@ -94,31 +98,51 @@ def list_seizures(
         .outerjoin(Country, Country.id == SeizureReport.country_id)
         .join(Substance, Substance.id == SeizureReport.substance_id)
         .join(Source, Source.id == SeizureReport.source_id)
-        .where(*_conditions(filters))
+        .where(*conditions(filters))
         .order_by(SeizureReport.id)
         .limit(limit)
     )
     return [_seizure_out(row._mapping) for row in session.execute(stmt)]
 
 
-def _conditions(filters: SeizureFilters) -> list[ColumnElement[bool]]:
-    conditions = [SeizureReport.id > filters.after_id]
+def count_seizures(session: Session, filters: SeizureFilters) -> int:
+    stmt = select(func.count()).select_from(SeizureReport).where(*conditions(filters))
+    return session.scalar(stmt) or 0
+
+
+def conditions(
+    filters: SeizureFilters,
+    report: type[SeizureReport] = SeizureReport,
+    *,
+    subtree_name: str = "subtree",
+) -> list[ColumnElement[bool]]:
+    """The WHERE clause of `filters`, on `report` (the table, or an alias of it); each alias
+    in one statement needs its own `subtree_name`."""
+    where = [report.id > filters.after_id] if filters.after_id else []
     if filters.report_id is not None:
-        conditions.append(SeizureReport.id == filters.report_id)
+        where.append(report.id == filters.report_id)
     if filters.operation_id is not None:
-        conditions.append(SeizureReport.operation_id == filters.operation_id)
+        where.append(report.operation_id == filters.operation_id)
     if filters.stage_id is not None:
-        conditions.append(SeizureReport.stage_id == filters.stage_id)
+        where.append(report.stage_id == filters.stage_id)
     if filters.country_id is not None:
-        conditions.append(SeizureReport.country_id == filters.country_id)
+        where.append(report.country_id == filters.country_id)
     if filters.substance_id is not None:
-        subtree = subtree_ids_query(filters.substance_id)
-        conditions.append(SeizureReport.substance_id.in_(subtree))
+        subtree = subtree_ids_query(filters.substance_id, subtree_name)
+        where.append(report.substance_id.in_(subtree))
+    if filters.qualifier is not None:
+        where.append(report.qualifier == filters.qualifier)
+    if filters.top_level_only:
+        where.append(report.parent_id.is_(None))
+    # A report matches a year or a date range when its period overlaps it.
     if filters.year is not None:
-        # A report belongs to a year when its period overlaps it.
-        conditions.append(SeizureReport.period_start <= date(filters.year, 12, 31))
-        conditions.append(SeizureReport.period_end >= date(filters.year, 1, 1))
-    return conditions
+        where.append(report.period_start <= date(filters.year, 12, 31))
+        where.append(report.period_end >= date(filters.year, 1, 1))
+    if filters.date_from is not None:
+        where.append(report.period_end >= filters.date_from)
+    if filters.date_to is not None:
+        where.append(report.period_start <= filters.date_to)
+    return where
 
 
 def _seizure_out(row: RowMapping) -> dict[str, Any]:

@@ -1,0 +1,206 @@
+"""List endpoints: a JSON page, or every matching row exported as CSV or NDJSON.
+
+An export walks the list in id order, a batch at a time, in a session of its own (the
+request's session is closed before a streamed body starts), so memory stays flat however
+many rows match.
+"""
+
+import csv
+import io
+import json
+import types
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+from fastapi import Depends, Query, Request, Response
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, TypeAdapter
+from sqlalchemy.orm import Session
+
+from app.api.pagination import PageDep, PageRequest, after_id, page_of
+from app.deps import SessionDep
+from app.schemas.common import Page
+
+EXPORT_BATCH = 2000
+MEDIA_TYPES = {"csv": "text/csv", "ndjson": "application/x-ndjson"}
+EXPORTS: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "A page of JSON; or, with `format=csv|ndjson` or the matching `Accept`, "
+        "every matching row as a download.",
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            "application/x-ndjson": {"schema": {"type": "string"}},
+        },
+    }
+}
+# Text that a spreadsheet would run as a formula; OWASP's advice is to quote it.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+Fetch = Callable[[Session, int, int], list[dict[str, Any]]]
+ExportFormat = Literal["json", "csv", "ndjson"]
+
+
+def get_export_sessions(request: Request) -> Callable[[], Session]:
+    factory: Callable[[], Session] = request.app.state.sessionmaker
+    return factory
+
+
+@dataclass(frozen=True)
+class Listing:
+    request: Request
+    session: Session
+    page: PageRequest
+    format: str
+    sessions: Callable[[], Session]
+
+    def respond(self, item: type[BaseModel], fetch: Fetch, *, count: int | None = None) -> Response:
+        """`fetch(session, after_id, limit)` gives rows in id order after `after_id`."""
+        start = after_id(self.page)
+        if self.format == "json":
+            rows = fetch(self.session, start, self.page.limit + 1)
+            return page_of(self.request, Page[item], rows, self.page, count=count)  # type: ignore[valid-type]
+        resource = self.request.url.path.rstrip("/").rsplit("/", 1)[-1]
+        filename = f"ksopn-{resource}-{datetime.now(UTC):%Y-%m-%d}.{self.format}"
+        encode = _csv_batches if self.format == "csv" else _ndjson_batches
+        return StreamingResponse(
+            encode(item, self._all_rows(fetch, start)),
+            media_type=MEDIA_TYPES[self.format]
+            + ("; charset=utf-8" if self.format == "csv" else ""),
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+
+    def _all_rows(self, fetch: Fetch, start: int) -> Iterator[list[dict[str, Any]]]:
+        with self.sessions() as session:
+            after = start
+            while True:
+                rows = fetch(session, after, EXPORT_BATCH)
+                if rows:
+                    yield rows
+                if len(rows) < EXPORT_BATCH:
+                    return
+                after = rows[-1]["id"]
+
+
+def negotiate(format_: str | None, accept: str | None) -> str:
+    """`format=` wins; else the first of CSV, NDJSON or JSON that `Accept` prefers."""
+    if format_ is not None:
+        return format_
+    offered = {"text/csv": "csv", "application/x-ndjson": "ndjson", "application/json": "json"}
+    preferences = []
+    for position, part in enumerate((accept or "").split(",")):
+        media, *params = (piece.strip() for piece in part.split(";"))
+        quality = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if media.lower() in offered and quality > 0:
+            preferences.append((-quality, position, offered[media.lower()]))
+    return min(preferences)[2] if preferences else "json"
+
+
+def listing(
+    request: Request,
+    session: SessionDep,
+    page: PageDep,
+    sessions: Annotated[Callable[[], Session], Depends(get_export_sessions)],
+    format_: Annotated[
+        ExportFormat | None,
+        Query(
+            alias="format",
+            description="`csv` or `ndjson` downloads every matching row (limit is ignored); "
+            "`Accept: text/csv` or `application/x-ndjson` does the same.",
+        ),
+    ] = None,
+) -> Listing:
+    chosen = negotiate(format_, request.headers.get("accept"))
+    return Listing(request, session, page, chosen, sessions)
+
+
+ListingDep = Annotated[Listing, Depends(listing)]
+
+
+def _ndjson_batches(
+    item: type[BaseModel], batches: Iterator[list[dict[str, Any]]]
+) -> Iterator[bytes]:
+    adapter = _list_adapter(item)
+    for rows in batches:
+        items = adapter.validate_python(rows)
+        yield b"".join(item.__pydantic_serializer__.to_json(one) + b"\n" for one in items)
+
+
+def _csv_batches(item: type[BaseModel], batches: Iterator[list[dict[str, Any]]]) -> Iterator[bytes]:
+    columns = csv_columns(item)
+    adapter = _list_adapter(item)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    # The byte-order mark makes spreadsheets read the file as UTF-8 (Cyrillic intact).
+    buffer.write("\ufeff")
+    writer.writerow("_".join(path) for path in columns)
+    yield buffer.getvalue().encode()
+    for rows in batches:
+        buffer.seek(0)
+        buffer.truncate()
+        for row in adapter.dump_python(adapter.validate_python(rows), mode="json"):
+            writer.writerow(_cell(_at(row, path)) for path in columns)
+        yield buffer.getvalue().encode()
+
+
+def csv_columns(model: type[BaseModel], prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """One column per scalar field; nested objects become `parent_child` columns."""
+    columns = []
+    for name, field in model.model_fields.items():
+        nested = _nested_model(field.annotation)
+        if nested is None:
+            columns.append((*prefix, name))
+        else:
+            columns.extend(csv_columns(nested, (*prefix, name)))
+    if not prefix:  # a row reads better with its id first and its source last
+        columns.sort(key=lambda path: path[0] == "source")
+    return columns
+
+
+def _nested_model(annotation: Any) -> type[BaseModel] | None:
+    if get_origin(annotation) in (Union, types.UnionType):
+        models = [arg for arg in get_args(annotation) if arg is not type(None)]
+        return _nested_model(models[0]) if len(models) == 1 else None
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return None
+
+
+def _at(row: dict[str, Any], path: tuple[str, ...]) -> Any:
+    value: Any = row
+    for name in path:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(name)
+    return value
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list) and all(not isinstance(v, dict | list) for v in value):
+        return ";".join(str(v) for v in value)
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+_adapters: dict[type[BaseModel], TypeAdapter[list[Any]]] = {}
+
+
+def _list_adapter(item: type[BaseModel]) -> TypeAdapter[list[Any]]:
+    if item not in _adapters:
+        _adapters[item] = TypeAdapter(list[item])  # type: ignore[valid-type]
+    return _adapters[item]

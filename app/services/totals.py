@@ -1,0 +1,387 @@
+"""Seizure totals that count every seized quantity once.
+
+A report's *own* quantity is its amount less the amounts of its parts (its breakdown
+rows). Summing own quantities counts each gram once however deep the breakdowns go:
+a part counts its own amount, and its parent only the remainder no part names, which the
+totals show as an "unspecified" line of the parent's substance.
+
+Sums are exact integers in base units, per unit kind. A report whose period spans several
+calendar years is never given to one year: with `year` among the keys it goes to a
+separate `multi_year` list, or is split pro rata by days when the caller asks, and each
+split part is marked estimated.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    case,
+    cast,
+    exists,
+    extract,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+)
+from sqlalchemy.orm import Session, aliased
+
+from app.models import Country, Operation, SeizureReport, Stage, Substance
+from app.models.enums import Qualifier, UnitKind
+from app.services.seizures import BASE_UNITS, SeizureFilters, conditions
+
+GROUP_KEYS = ("year", "substance", "country", "operation", "stage")
+MAX_WARNINGS = 100
+PRO_RATA_BASIS = (
+    "Each multi-year report is split across the calendar years of its period in proportion "
+    "to the number of its days that fall in each year; grams are rounded by the largest "
+    "remainder so the parts add up exactly to the report."
+)
+
+
+@dataclass
+class _Sum:
+    """A running total of own quantities that share every group key and the unit kind."""
+
+    amount: int = 0
+    reports: int = 0
+    at_least: int = 0
+    about: int = 0
+    estimated: bool = False
+    report_ids: set[int] = field(default_factory=set)
+
+    def add(self, amount: int, reports: int, at_least: int, about: int) -> None:
+        self.amount += amount
+        self.reports += reports
+        self.at_least += at_least
+        self.about += about
+
+    @property
+    def qualifier(self) -> Qualifier:
+        # "about" is the weaker claim, so it wins over "at least" when both are present.
+        if self.about:
+            return Qualifier.ABOUT
+        return Qualifier.AT_LEAST if self.at_least else Qualifier.EXACT
+
+
+def seizure_totals(
+    session: Session,
+    filters: SeizureFilters,
+    group_by: Sequence[str],
+    *,
+    pro_rata: bool = False,
+) -> dict[str, Any]:
+    by_year = "year" in group_by
+    rows = session.execute(_grouped_own_quantities(filters, group_by)).mappings().all()
+    groups: dict[tuple[Any, ...], _Sum] = defaultdict(_Sum)
+    multi_year: dict[tuple[Any, ...], _Sum] = defaultdict(_Sum)
+    years_wanted = _years_wanted(filters)
+    for row in rows:
+        keys = tuple(row[name] for name in _key_names(group_by) if name != "year")
+        counts = (int(row["amount"]), row["reports"], row["n_at_least"], row["n_about"])
+        if not by_year or row["multi_start"] is None:
+            groups[(row.get("year"), *keys, row["unit_kind"])].add(*counts)
+        elif pro_rata:
+            for year, share in _pro_rata(counts[0], row["multi_start"], row["multi_end"]):
+                if years_wanted is None or year in years_wanted:
+                    total = groups[(year, *keys, row["unit_kind"])]
+                    total.add(share, *counts[1:])
+                    total.estimated = True
+        else:
+            period = (row["multi_start"], row["multi_end"])
+            multi_year[(period, *keys, row["unit_kind"])].add(*counts)
+    names = _Names(session, rows)
+    return {
+        "group_by": list(group_by),
+        "groups": [
+            _line(group_by, key, total, names) for key, total in sorted(groups.items(), key=_order)
+        ],
+        "multi_year": [
+            _line(group_by, key, total, names)
+            for key, total in sorted(multi_year.items(), key=_order)
+        ],
+        "allocation": (
+            {"method": "pro_rata", "basis": PRO_RATA_BASIS} if by_year and pro_rata else None
+        ),
+        "warnings": possible_double_counts(session, filters),
+    }
+
+
+def _key_names(group_by: Sequence[str]) -> list[str]:
+    names = []
+    for key in GROUP_KEYS:
+        if key in group_by:
+            names.extend({"substance": ["substance_id", "unspecified"]}.get(key, [key]))
+    return names
+
+
+def own_quantities(filters: SeizureFilters) -> Any:
+    """One row per matching report: its own quantity, and whether that is a remainder."""
+    report = SeizureReport
+    part = aliased(SeizureReport)
+    covered = (
+        select(func.coalesce(func.sum(part.amount), 0))
+        .where(part.parent_id == report.id)
+        .scalar_subquery()
+    )
+    has_parts = exists().where(part.parent_id == report.id)
+    inexact_parts = exists().where(part.parent_id == report.id, part.qualifier != Qualifier.EXACT)
+    # A remainder is only as exact as every part taken from it.
+    qualifier = case((inexact_parts, literal(Qualifier.ABOUT.value)), else_=report.qualifier)
+    return (
+        select(
+            report.id,
+            report.operation_id.label("operation"),
+            report.stage_id.label("stage"),
+            report.country_id.label("country"),
+            report.substance_id,
+            has_parts.label("unspecified"),
+            report.unit_kind,
+            qualifier.label("qualifier"),
+            report.period_start,
+            report.period_end,
+            (report.amount - covered).label("own"),
+        )
+        .where(*conditions(filters))
+        .subquery("own_quantities")
+    )
+
+
+def _grouped_own_quantities(filters: SeizureFilters, group_by: Sequence[str]) -> Any:
+    own = own_quantities(filters)
+    keys: list[ColumnElement[Any]] = []
+    if "year" in group_by:
+        start_year = cast(extract("year", own.c.period_start), Integer)
+        single = start_year == cast(extract("year", own.c.period_end), Integer)
+        keys += [
+            case((single, start_year)).label("year"),
+            case((single, None), else_=own.c.period_start).label("multi_start"),
+            case((single, None), else_=own.c.period_end).label("multi_end"),
+        ]
+    for name in _key_names(group_by):
+        if name != "year":
+            keys.append(own.c[name])
+    # A fully itemized parent adds nothing, unless its "at least" must still carry through.
+    adds_something = or_(own.c.own > 0, own.c.qualifier != Qualifier.EXACT.value)
+    return (
+        select(
+            *keys,
+            own.c.unit_kind,
+            func.sum(own.c.own).label("amount"),
+            func.count().label("reports"),
+            func.sum(case((own.c.qualifier == Qualifier.AT_LEAST.value, 1), else_=0)).label(
+                "n_at_least"
+            ),
+            func.sum(case((own.c.qualifier == Qualifier.ABOUT.value, 1), else_=0)).label("n_about"),
+        )
+        .where(adds_something)
+        .group_by(*keys, own.c.unit_kind)
+    )
+
+
+def _years_wanted(filters: SeizureFilters) -> set[int] | None:
+    """Estimated parts are only kept for the years the filters ask about."""
+    if filters.year is not None:
+        return {filters.year}
+    if filters.date_from is None and filters.date_to is None:
+        return None
+    first = filters.date_from.year if filters.date_from else 1
+    last = filters.date_to.year if filters.date_to else 9999
+    return set(range(first, last + 1))
+
+
+def _pro_rata(amount: int, start: date, end: date) -> list[tuple[int, int]]:
+    """`amount` split by the days of [start, end] in each year, summing exactly to it."""
+    days = {
+        year: (min(end, date(year, 12, 31)) - max(start, date(year, 1, 1))).days + 1
+        for year in range(start.year, end.year + 1)
+    }
+    total_days = (end - start).days + 1
+    shares = {year: amount * d // total_days for year, d in days.items()}
+    left = amount - sum(shares.values())
+    by_remainder = sorted(days, key=lambda year: (-(amount * days[year] % total_days), year))
+    for year in by_remainder[:left]:
+        shares[year] += 1
+    return sorted(shares.items())
+
+
+class _Names:
+    """Names for the ids that appear in the grouped rows, fetched in one query per table."""
+
+    def __init__(self, session: Session, rows: Sequence[Any]) -> None:
+        def ids(name: str) -> set[int]:
+            return {row[name] for row in rows if row.get(name) is not None}
+
+        substance_ids, country_ids = ids("substance_id"), ids("country")
+        operation_ids, stage_ids = ids("operation"), ids("stage")
+        self.substances = {
+            row.id: {"slug": row.slug, "name_en": row.name_en, "name_ru": row.name_ru}
+            for row in session.execute(
+                select(Substance.id, Substance.slug, Substance.name_en, Substance.name_ru).where(
+                    Substance.id.in_(substance_ids)
+                )
+            )
+        }
+        self.countries = {
+            row.id: {"iso3": row.iso3, "name_en": row.name_en}
+            for row in session.execute(
+                select(Country.id, Country.iso3, Country.name_en).where(Country.id.in_(country_ids))
+            )
+        }
+        self.operations = {
+            row.id: {"id": row.id, "slug": row.slug, "name_en": row.name_en}
+            for row in session.execute(
+                select(Operation.id, Operation.slug, Operation.name_en).where(
+                    Operation.id.in_(operation_ids)
+                )
+            )
+        }
+        self.stages = {
+            row.id: {"id": row.id, "number": row.number}
+            for row in session.execute(
+                select(Stage.id, Stage.number).where(Stage.id.in_(stage_ids))
+            )
+        }
+
+
+def _line(
+    group_by: Sequence[str], key: tuple[Any, ...], total: _Sum, names: _Names
+) -> dict[str, Any]:
+    values = iter(key)
+    line: dict[str, Any] = {}
+    if "year" in group_by:
+        year_or_period = next(values)
+        if isinstance(year_or_period, tuple):
+            start, end = year_or_period
+            line |= {
+                "period_start": start,
+                "period_end": end,
+                "years": list(range(start.year, end.year + 1)),
+            }
+        else:
+            line["year"] = year_or_period
+    else:
+        next(values)
+    if "substance" in group_by:
+        line["substance"] = names.substances[next(values)]
+        line["unspecified"] = bool(next(values))
+    for name, table in (
+        ("country", names.countries),
+        ("operation", names.operations),
+        ("stage", names.stages),
+    ):
+        if name in group_by:
+            found = next(values)
+            line[name] = None if found is None else table[found]
+    unit_kind = UnitKind(next(values))
+    grams = total.amount if unit_kind == UnitKind.MASS else None
+    return line | {
+        "unit_kind": unit_kind,
+        "amount": total.amount,
+        "unit": BASE_UNITS[unit_kind],
+        "quantity_grams": grams,
+        "quantity_kg": None if grams is None else grams / 1000,
+        "qualifier": total.qualifier,
+        "estimated": total.estimated,
+        "reports": total.reports,
+    }
+
+
+def _order(item: tuple[tuple[Any, ...], _Sum]) -> tuple[Any, ...]:
+    """Groups in key order, with absent keys (no country, no stage) last."""
+    return tuple((True, 0) if value is None else (False, value) for value in item[0])
+
+
+def possible_double_counts(session: Session, filters: SeizureFilters) -> list[dict[str, Any]]:
+    """Pairs of matching reports that could describe the same seizures without being linked:
+    same operation and unit kind, overlapping periods, compatible country and stage,
+    substances on one branch of the tree, and neither a breakdown of the other."""
+    first, second = aliased(SeizureReport), aliased(SeizureReport)
+    related_substances = _substances_on_one_branch(session)
+    pairs = session.execute(
+        select(first.id, second.id)
+        .where(
+            *conditions(filters, first, subtree_name="first_subtree"),
+            *conditions(filters, second, subtree_name="second_subtree"),
+            first.id < second.id,
+            first.operation_id == second.operation_id,
+            first.unit_kind == second.unit_kind,
+            first.period_start <= second.period_end,
+            second.period_start <= first.period_end,
+            _same_or_unknown(first.country_id, second.country_id),
+            _same_or_unknown(first.stage_id, second.stage_id),
+            tuple_(first.substance_id, second.substance_id).in_(related_substances),
+            or_(first.parent_id.is_(None), first.parent_id != second.id),
+            or_(second.parent_id.is_(None), second.parent_id != first.id),
+        )
+        .order_by(first.id, second.id)
+        .limit(MAX_WARNINGS * 4)
+    ).all()
+    lineage = _lineage(session, {report_id for pair in pairs for report_id in pair})
+    warnings = [
+        {
+            "kind": "possible_double_count",
+            "report_ids": [a, b],
+            "message": (
+                f"seizure reports {a} and {b} may cover the same seizures: same operation, "
+                "overlapping periods and substances on one branch, but neither is a breakdown "
+                "of the other; both are counted. Link them (parent_id) if one includes the other."
+            ),
+        }
+        for a, b in pairs
+        if a not in lineage[b] and b not in lineage[a]
+    ]
+    if len(warnings) > MAX_WARNINGS:
+        warnings = warnings[:MAX_WARNINGS]
+        warnings.append(
+            {
+                "kind": "truncated",
+                "report_ids": [],
+                "message": f"more than {MAX_WARNINGS} such pairs; narrow the filters to see all",
+            }
+        )
+    return warnings
+
+
+def _same_or_unknown(a: Any, b: Any) -> ColumnElement[bool]:
+    return or_(a == b, a.is_(None), b.is_(None))
+
+
+def _substances_on_one_branch(session: Session) -> list[tuple[int, int]]:
+    """Every (a, b) where a is b, or one is an ancestor of the other."""
+    parent_of: dict[int, int | None] = {
+        row.id: row.parent_id for row in session.execute(select(Substance.id, Substance.parent_id))
+    }
+    pairs = set()
+    for substance in parent_of:
+        node: int | None = substance
+        while node is not None:
+            pairs.add((substance, node))
+            pairs.add((node, substance))
+            node = parent_of.get(node)
+    return sorted(pairs)
+
+
+def _lineage(session: Session, report_ids: Iterable[int]) -> dict[int, set[int]]:
+    """For each report, the ids of all the reports it is (transitively) a part of."""
+    parent_of: dict[int, int | None] = {}
+    wanted = set(report_ids)
+    while wanted:
+        found = session.execute(
+            select(SeizureReport.id, SeizureReport.parent_id).where(SeizureReport.id.in_(wanted))
+        )
+        parent_of.update((row.id, row.parent_id) for row in found)
+        wanted = {p for p in parent_of.values() if p is not None and p not in parent_of}
+    lineage: dict[int, set[int]] = defaultdict(set)
+    for report_id in list(parent_of):
+        node = parent_of.get(report_id)
+        while node is not None and node not in lineage[report_id]:
+            lineage[report_id].add(node)
+            node = parent_of.get(node)
+    return lineage
