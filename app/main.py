@@ -15,6 +15,7 @@ from app.api import (
     seizures,
     stages,
 )
+from app.api.examples import install_examples
 from app.auth import reader_check
 from app.db import make_engine, make_sessionmaker
 from app.deps import refuse_nul_characters
@@ -63,6 +64,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             prefix="/api/v1",
             dependencies=[Depends(refuse_nul_characters), Depends(reader_check)],
         )
+
+    install_examples(app)
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:

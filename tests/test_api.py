@@ -44,7 +44,7 @@ def test_channel_detail_holds_its_status_history_and_parties(client: TestClient)
     assert permanent["decision"] == "csc-decision-2008-09-channel"
     parties = {
         (p["party"]["kind"], p["party"].get("iso3") or p["party"].get("slug"))
-        for p in channel["participations"]
+        for p in channel["participants"]
     }
     assert ("member_states", None) in parties
     assert {("country", "AFG"), ("country", "IRN"), ("country", "CHN")} <= parties

@@ -394,3 +394,18 @@ def test_export_errors_come_before_the_stream(client: TestClient) -> None:
     response = client.get("/api/v1/seizures?format=csv&substance=khat")
     assert response.status_code == 422
     assert response.headers["content-type"] == PROBLEM
+
+
+def test_substances_come_as_a_tree(client: TestClient) -> None:
+    [root] = _get(client, "/api/v1/substances/tree")
+    assert root["slug"] == "controlled-substances"
+    children = {child["slug"]: child for child in root["children"]}
+    assert [c["slug"] for c in children["cannabis"]["children"]] == ["hashish", "marijuana"]
+    assert [c["slug"] for c in children["opioids"]["children"]] == ["opium", "heroin"]
+    assert children["cannabis"]["children"][0]["children"] == []
+
+
+def test_operation_splits_participants_from_observers(client: TestClient) -> None:
+    channel = _get(client, "/api/v1/operations/channel")
+    assert {p["role"] for p in channel["participants"]} == {"participant"}
+    assert channel["observers"] == []

@@ -94,8 +94,9 @@ def test_post_the_documented_example(client: TestClient, editor: dict[str, str])
     assert (stage["number"], stage["operation"], stage["lead_country"]) == (31, "channel", "KAZ")
     roles = sorted(
         (p["role"], p["party"].get("iso3") or p["party"].get("slug"))
-        for p in stage["participations"]
+        for p in stage["participants"] + stage["observers"]
     )
+    assert {p["role"] for p in stage["observers"]} == {"observer"}
     assert ("observer", "unodc") in roles
     assert ("participant", "TJK") in roles
     total, hashish, heroin = stage["seizures"]

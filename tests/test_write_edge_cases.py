@@ -90,7 +90,7 @@ def test_explicit_null_for_a_required_field_is_named(
     urls = {
         "stage": f"/api/v1/stages/{stage['id']}",
         "seizure": f"/api/v1/seizures/{stage['seizures'][1]['id']}",
-        "participation": f"/api/v1/participations/{stage['participations'][0]['id']}",
+        "participation": f"/api/v1/participations/{stage['participants'][0]['id']}",
         "organization": "/api/v1/organizations/unodc",
     }
     response = _edit(client, urls[path], body, editor)

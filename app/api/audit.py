@@ -46,7 +46,9 @@ def read_audit(
     caller: AdminDep,
     listing: ListingDep,
     entity: Entity = None,
-    entity_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    entity_id: Annotated[
+        int | None, Query(ge=1, le=2**31 - 1, description="Only entries about this id.")
+    ] = None,
     since: Annotated[datetime | None, Query(description="From this time (inclusive).")] = None,
     until: Annotated[datetime | None, Query(description="Before this time.")] = None,
 ) -> Response:

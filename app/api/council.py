@@ -3,7 +3,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from app.api.listing import EXPORTS, ListingDep
-from app.api.pagination import EntityId
+from app.api.pagination import EntityId, SlugOrId
 from app.api.representation import represent
 from app.deps import SessionDep
 from app.models.enums import DocumentKind, DocumentStatus
@@ -31,7 +31,7 @@ def list_bodies(listing: ListingDep) -> Response:
 
 
 @router.get("/bodies/{body}", response_model=BodyOut, summary="Get a body", responses=NOT_FOUND)
-def get_body(session: SessionDep, request: Request, body: str) -> Response:
+def get_body(session: SessionDep, request: Request, body: SlugOrId) -> Response:
     """A body by slug (`ksopn`) or id."""
     return represent(request, BodyOut, council.get_body(session, body))
 
@@ -79,7 +79,7 @@ def list_documents(
     summary="Get a document",
     responses=NOT_FOUND,
 )
-def get_document(session: SessionDep, request: Request, document: str) -> Response:
+def get_document(session: SessionDep, request: Request, document: SlugOrId) -> Response:
     """A document by slug (`anti-drug-strategy-2015-2020`) or id."""
     return represent(request, DocumentOut, council.get_document(session, document))
 
@@ -93,7 +93,7 @@ def list_events(listing: ListingDep, year: Year = None) -> Response:
 
 
 @router.get("/events/{event}", response_model=EventOut, summary="Get an event", responses=NOT_FOUND)
-def get_event(session: SessionDep, request: Request, event: str) -> Response:
+def get_event(session: SessionDep, request: Request, event: SlugOrId) -> Response:
     """An event by slug (`cnd-63-exhibition-2020`) or id."""
     return represent(request, EventOut, council.get_event(session, event))
 
@@ -113,7 +113,7 @@ def list_activities(listing: ListingDep) -> Response:
     summary="Get an activity",
     responses=NOT_FOUND,
 )
-def get_activity(session: SessionDep, request: Request, activity: str) -> Response:
+def get_activity(session: SessionDep, request: Request, activity: SlugOrId) -> Response:
     """An activity by slug (`personnel-training`) or id."""
     return represent(request, ActivityOut, council.get_activity(session, activity))
 
@@ -144,6 +144,6 @@ def list_reported_figures(
     summary="Get a reported figure",
     responses=NOT_FOUND,
 )
-def get_reported_figure(session: SessionDep, request: Request, figure: str) -> Response:
+def get_reported_figure(session: SessionDep, request: Request, figure: SlugOrId) -> Response:
     """A reported figure by slug (`ksopn-meetings-held-2020`) or id."""
     return represent(request, ReportedFigureOut, council.get_reported_figure(session, figure))

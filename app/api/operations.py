@@ -3,7 +3,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from app.api.listing import EXPORTS, ListingDep
-from app.api.pagination import EntityId
+from app.api.pagination import EntityId, SlugOrId
 from app.api.representation import represent
 from app.deps import SessionDep
 from app.errors import InvalidParameterError
@@ -39,7 +39,7 @@ def list_operations(
     summary="Get an operation",
     responses=NOT_FOUND,
 )
-def get_operation(session: SessionDep, request: Request, operation: str) -> Response:
+def get_operation(session: SessionDep, request: Request, operation: SlugOrId) -> Response:
     """An operation by slug (`channel`) or id, with its status history, stages, parties,
     what it trains (for exercises), assessments and reported figures."""
     return represent(request, OperationDetail, operations.get_operation(session, operation))

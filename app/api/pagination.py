@@ -53,6 +53,10 @@ def page_request(
 
 PageDep = Annotated[PageRequest, Depends(page_request)]
 EntityId = Annotated[int, Path(ge=1, le=MAX_ID, description="The entity's id.")]
+SlugOrId = Annotated[
+    str, Path(max_length=100, description="The entity's slug (as in its `slug`) or its id.")
+]
+Iso3 = Annotated[str, Path(max_length=3, description="ISO 3166-1 alpha-3 code, e.g. `KGZ`.")]
 
 
 def after_id(page: PageRequest) -> int:

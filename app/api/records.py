@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app import models as m
 from app.api.idempotency import IdempotencyDep, respond_created
-from app.api.pagination import EntityId
+from app.api.pagination import EntityId, SlugOrId
 from app.api.preconditions import locked_for_edit
 from app.api.representation import represent
 from app.api.stages import EDIT_PROBLEMS, WRITE_PROBLEMS
@@ -124,7 +124,11 @@ def post_event(
     responses=EDIT_PROBLEMS,
 )
 def patch_event(
-    request: Request, caller: EditorDep, session: WriteSessionDep, event: str, body: w.EventPatch
+    request: Request,
+    caller: EditorDep,
+    session: WriteSessionDep,
+    event: SlugOrId,
+    body: w.EventPatch,
 ) -> Response:
     """Changes the fields given. Needs `If-Match`."""
     row = _locked_for_edit(request, session, m.Event, event, EventOut, council.get_event)
@@ -140,7 +144,7 @@ def patch_event(
     "/events/{event}", status_code=204, summary="Delete an event", responses=EDIT_PROBLEMS
 )
 def delete_event(
-    request: Request, caller: EditorDep, session: WriteSessionDep, event: str
+    request: Request, caller: EditorDep, session: WriteSessionDep, event: SlugOrId
 ) -> Response:
     """Deletes an event with its parties; all stay in the audit log. Needs `If-Match`."""
     row = _locked_for_edit(request, session, m.Event, event, EventOut, council.get_event)
@@ -181,7 +185,7 @@ def patch_document(
     request: Request,
     caller: EditorDep,
     session: WriteSessionDep,
-    document: str,
+    document: SlugOrId,
     body: w.DocumentPatch,
 ) -> Response:
     """Changes the fields given (a status change, say). Needs `If-Match`."""
@@ -205,7 +209,7 @@ def patch_document(
     responses=EDIT_PROBLEMS,
 )
 def delete_document(
-    request: Request, caller: EditorDep, session: WriteSessionDep, document: str
+    request: Request, caller: EditorDep, session: WriteSessionDep, document: SlugOrId
 ) -> Response:
     """Deletes a document nothing refers to (409 otherwise). Needs `If-Match`."""
     row = _locked_for_edit(
@@ -249,7 +253,11 @@ def post_figure(
     responses=EDIT_PROBLEMS,
 )
 def patch_figure(
-    request: Request, caller: EditorDep, session: WriteSessionDep, figure: str, body: w.FigurePatch
+    request: Request,
+    caller: EditorDep,
+    session: WriteSessionDep,
+    figure: SlugOrId,
+    body: w.FigurePatch,
 ) -> Response:
     """Changes the fields given. Needs `If-Match`."""
     row = _locked_for_edit(
@@ -267,7 +275,7 @@ def patch_figure(
     responses=EDIT_PROBLEMS,
 )
 def delete_figure(
-    request: Request, caller: EditorDep, session: WriteSessionDep, figure: str
+    request: Request, caller: EditorDep, session: WriteSessionDep, figure: SlugOrId
 ) -> Response:
     """Deletes a reported figure; it stays in the audit log. Needs `If-Match`."""
     row = _locked_for_edit(
@@ -316,7 +324,7 @@ def patch_organization(
     request: Request,
     caller: EditorDep,
     session: WriteSessionDep,
-    organization: str,
+    organization: SlugOrId,
     body: w.OrganizationPatch,
 ) -> Response:
     """Changes the fields given (names, aliases, parent...). Needs `If-Match`."""
@@ -337,7 +345,7 @@ def patch_organization(
     responses=EDIT_PROBLEMS,
 )
 def delete_organization(
-    request: Request, caller: EditorDep, session: WriteSessionDep, organization: str
+    request: Request, caller: EditorDep, session: WriteSessionDep, organization: SlugOrId
 ) -> Response:
     """Deletes an organization nothing refers to (409 otherwise). Needs `If-Match`."""
     row = _locked_for_edit(

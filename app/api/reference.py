@@ -4,6 +4,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from app.api.listing import EXPORTS, ListingDep
+from app.api.pagination import Iso3, SlugOrId
 from app.api.representation import represent
 from app.deps import SessionDep
 from app.errors import InvalidParameterError
@@ -14,6 +15,7 @@ from app.schemas.reference import (
     MemberStateOut,
     OrganizationOut,
     SourceOut,
+    SubstanceNode,
     SubstanceOut,
 )
 from app.services import reference
@@ -40,7 +42,7 @@ def list_sources(listing: ListingDep) -> Response:
 @router.get(
     "/sources/{source}", response_model=SourceOut, summary="Get a source", responses=NOT_FOUND
 )
-def get_source(session: SessionDep, request: Request, source: str) -> Response:
+def get_source(session: SessionDep, request: Request, source: SlugOrId) -> Response:
     """A source by slug (`mvd-ksopn-15-years-2020`) or id."""
     return represent(request, SourceOut, reference.get_source(session, source))
 
@@ -59,7 +61,7 @@ def list_countries(listing: ListingDep, q: Search = None) -> Response:
 @router.get(
     "/countries/{iso3}", response_model=CountryOut, summary="Get a country", responses=NOT_FOUND
 )
-def get_country(session: SessionDep, request: Request, iso3: str) -> Response:
+def get_country(session: SessionDep, request: Request, iso3: Iso3) -> Response:
     """A country by its ISO 3166-1 alpha-3 code, e.g. `KGZ`."""
     return represent(request, CountryOut, reference.get_country(session, iso3))
 
@@ -89,7 +91,7 @@ def list_organizations(
     summary="Get an organization",
     responses=NOT_FOUND,
 )
-def get_organization(session: SessionDep, request: Request, organization: str) -> Response:
+def get_organization(session: SessionDep, request: Request, organization: SlugOrId) -> Response:
     """An organization by slug (`unodc`) or id."""
     return represent(request, OrganizationOut, reference.get_organization(session, organization))
 
@@ -104,13 +106,20 @@ def list_substances(listing: ListingDep, q: Search = None) -> Response:
     )
 
 
+@router.get("/substances/tree", response_model=list[SubstanceNode], summary="The substance tree")
+def substance_tree(session: SessionDep, request: Request) -> Response:
+    """Every substance nested under its parent. A seizure filter or total on a node
+    (`substance=cannabis`) takes in everything beneath it (hashish, marijuana)."""
+    return represent(request, list[SubstanceNode], reference.substance_tree(session))
+
+
 @router.get(
     "/substances/{substance}",
     response_model=SubstanceOut,
     summary="Get a substance",
     responses=NOT_FOUND,
 )
-def get_substance(session: SessionDep, request: Request, substance: str) -> Response:
+def get_substance(session: SessionDep, request: Request, substance: SlugOrId) -> Response:
     """A substance by slug (`hashish`) or id."""
     return represent(request, SubstanceOut, reference.get_substance(session, substance))
 

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Request, Response
 
 from app.api.idempotency import IdempotencyDep, respond_created
-from app.api.pagination import EntityId
+from app.api.pagination import EntityId, SlugOrId
 from app.api.preconditions import locked_for_edit
 from app.api.representation import represent
 from app.auth import EditorDep
@@ -46,7 +46,7 @@ def post_stage(
     caller: EditorDep,
     session: WriteSessionDep,
     idem: IdempotencyDep,
-    operation: str,
+    operation: SlugOrId,
     body: Annotated[
         w.StageCreate,
         Body(openapi_examples={"stage": {"summary": "A stage", "value": w.STAGE_EXAMPLE}}),

@@ -1,5 +1,7 @@
 from datetime import date
 
+from pydantic import Field
+
 from app.schemas.common import Cited, FuzzyDate, Schema
 from app.schemas.seizures import SeizureOut
 
@@ -63,7 +65,8 @@ class StageOut(Cited):
 
 
 class StageDetail(StageOut):
-    participations: list[ParticipationOut]
+    participants: list[ParticipationOut] = Field(description="Every role but observer.")
+    observers: list[ParticipationOut]
     seizures: list[SeizureOut]
 
 
@@ -82,7 +85,10 @@ class OperationOut(Cited):
 class OperationDetail(OperationOut):
     statuses: list[StatusOut]
     stages: list[StageOut]
-    participations: list[ParticipationOut]
+    participants: list[ParticipationOut] = Field(
+        description="Participants, organizers and hosts; each says its role."
+    )
+    observers: list[ParticipationOut]
     objectives: list[ObjectiveOut]
     assessments: list[AssessmentOut]
     reported_figures: list[FigureRef]

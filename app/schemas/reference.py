@@ -50,6 +50,12 @@ class SubstanceOut(Schema):
     description: str | None
 
 
+class SubstanceNode(SubstanceOut):
+    """A substance with the substances under it; a total for a node includes them all."""
+
+    children: list["SubstanceNode"]
+
+
 class MemberStateOut(Cited):
     iso3: str
     name_en: str

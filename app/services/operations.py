@@ -21,7 +21,7 @@ from app.models import (
     Source,
     Stage,
 )
-from app.models.enums import PartyKind
+from app.models.enums import PartyKind, Role
 from app.schemas.common import fuzzy
 from app.services.common import AnySelect, by_key, cited_columns, dicts, matches, one
 from app.services.seizures import SeizureFilters, list_seizures
@@ -64,9 +64,9 @@ def get_operation(session: Session, key: str) -> dict[str, Any]:
     operation_id = operation["id"]
     operation["statuses"] = _statuses(session, operation_id)
     operation["stages"] = list_stages(session, operation_id, after=0, limit=None)
-    operation["participations"] = participations_of(
-        session, Participation.operation_id, [operation_id]
-    )[operation_id]
+    operation |= _participants_and_observers(
+        participations_of(session, Participation.operation_id, [operation_id])[operation_id]
+    )
     operation["objectives"] = dicts(
         session.execute(
             select(
@@ -220,11 +220,18 @@ def list_stages(
 
 def get_stage(session: Session, stage_id: int) -> dict[str, Any]:
     stage = one(_stages().where(Stage.id == stage_id), session, "stage", stage_id)
-    stage["participations"] = participations_of(session, Participation.stage_id, [stage_id])[
-        stage_id
-    ]
+    stage |= _participants_and_observers(
+        participations_of(session, Participation.stage_id, [stage_id])[stage_id]
+    )
     stage["seizures"] = list_seizures(session, SeizureFilters(stage_id=stage_id), limit=None)
     return stage
+
+
+def _participants_and_observers(parties: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "participants": [p for p in parties if p["role"] != Role.OBSERVER],
+        "observers": [p for p in parties if p["role"] == Role.OBSERVER],
+    }
 
 
 def operation_id_of(session: Session, key: str) -> int | None:

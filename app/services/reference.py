@@ -126,6 +126,17 @@ def list_substances(
     return dicts(session.execute(stmt).all())
 
 
+def substance_tree(session: Session) -> list[dict[str, Any]]:
+    """The whole taxonomy as nested nodes, roots first, each level in id order."""
+    nodes = [row | {"children": []} for row in dicts(session.execute(_substances()).all())]
+    by_slug = {node["slug"]: node for node in nodes}
+    roots: list[dict[str, Any]] = []
+    for node in sorted(nodes, key=lambda node: node["id"]):
+        parent = by_slug.get(node["parent"]) if node["parent"] else None
+        (parent["children"] if parent else roots).append(node)
+    return roots
+
+
 def get_substance(session: Session, key: str) -> dict[str, Any]:
     return one(_substances().where(by_key(Substance, key)), session, "substance", key)
 
