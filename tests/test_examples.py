@@ -98,7 +98,8 @@ def test_every_endpoint_and_parameter_is_described(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     for path, methods in paths.items():
         for method, operation in methods.items():
-            assert operation.get("summary") and operation.get("description"), (method, path)
+            assert operation.get("summary"), (method, path)
+            assert operation.get("description"), (method, path)
             for parameter in operation.get("parameters", []):
                 described = parameter.get("description") or parameter["schema"].get("description")
                 assert described, (method, path, parameter["name"])
