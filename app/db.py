@@ -7,6 +7,9 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+# Registers the session events that keep the totals' sum tables current with every write.
+import app.services.summaries  # noqa: F401
+
 
 def make_engine(url: str, *, echo: bool = False, sqlite_busy_timeout_ms: int = 10_000) -> Engine:
     parsed = make_url(url)

@@ -11,7 +11,7 @@ from app.models.operations import (
     Stage,
 )
 from app.models.reference import Country, Membership, Organization, Source, Substance
-from app.models.seizures import SeizureReport
+from app.models.seizures import SeizureOverlap, SeizureReport, SeizureSum, SeizureSumBySubstance
 from app.models.staff import ApiKey, AuditEntry, IdempotencyRecord
 
 __all__ = [
@@ -33,7 +33,10 @@ __all__ = [
     "Organization",
     "Participation",
     "ReportedFigure",
+    "SeizureOverlap",
     "SeizureReport",
+    "SeizureSum",
+    "SeizureSumBySubstance",
     "Source",
     "Stage",
     "Substance",

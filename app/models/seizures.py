@@ -9,6 +9,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    UniqueConstraint,
     false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -35,6 +36,8 @@ class SeizureReport(Cited, Base):
         CheckConstraint("parent_id <> id", name="not_own_parent"),
         Index("ix_seizure_reports_period", "period_start", "period_end"),
         Index("ix_seizure_reports_operation_period", "operation_id", "period_start"),
+        # Finds the reports a new one may overlap (services.summaries).
+        Index("ix_seizure_reports_overlap", "operation_id", "substance_id", "period_end"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -63,4 +66,73 @@ class SeizureReport(Cited, Base):
         default=False,
         server_default=false(),
         comment="Staff stated that the period reaches outside the stage's dates",
+    )
+
+
+class _SumColumns:
+    """A running sum of own quantities (see `services.totals`) per combination of keys.
+
+    Kept current by `services.summaries` in the same transaction as every change to
+    `seizure_reports`, so totals read a few thousand rows instead of every report. A report
+    within one calendar year is stored under that whole year (`multi_year` false); one
+    spanning years keeps its own period. Absent stage or country is 0, so that the keys can
+    be unique.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    substance_id: Mapped[int] = mapped_column(Integer)
+    unspecified: Mapped[bool] = mapped_column(Boolean)
+    unit_kind: Mapped[str] = mapped_column(String(8))
+    stated_qualifier: Mapped[str] = mapped_column(String(10))
+    qualifier: Mapped[str] = mapped_column(String(10))
+    multi_year: Mapped[bool] = mapped_column(Boolean)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    reports: Mapped[int] = mapped_column(Integer)
+
+
+SUM_KEYS = (
+    "substance_id",
+    "unspecified",
+    "unit_kind",
+    "stated_qualifier",
+    "qualifier",
+    "multi_year",
+    "period_start",
+    "period_end",
+)
+DETAIL_KEYS = ("operation_id", "stage_key", "country_key", *SUM_KEYS)
+
+
+class SeizureSum(_SumColumns, Base):
+    """Sums by every key a total can filter or group on."""
+
+    __tablename__ = "seizure_sums"
+    __table_args__ = (UniqueConstraint(*DETAIL_KEYS, name="uq_seizure_sums_keys"),)
+
+    operation_id: Mapped[int] = mapped_column(Integer)
+    stage_key: Mapped[int] = mapped_column(Integer)
+    country_key: Mapped[int] = mapped_column(Integer)
+
+
+class SeizureSumBySubstance(_SumColumns, Base):
+    """The same sums without operation, stage and country: small enough that a registry-wide
+    total by year and substance reads it in a few milliseconds."""
+
+    __tablename__ = "seizure_sums_by_substance"
+    __table_args__ = (UniqueConstraint(*SUM_KEYS, name="uq_seizure_sums_by_substance_keys"),)
+
+
+class SeizureOverlap(Base):
+    """A pair of reports that may describe the same seizures without being linked (see
+    `services.totals.possible_double_counts`), kept current like the sums."""
+
+    __tablename__ = "seizure_overlaps"
+
+    first_id: Mapped[int] = mapped_column(
+        ForeignKey("seizure_reports.id", ondelete="CASCADE"), primary_key=True
+    )
+    second_id: Mapped[int] = mapped_column(
+        ForeignKey("seizure_reports.id", ondelete="CASCADE"), primary_key=True, index=True
     )

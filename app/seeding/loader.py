@@ -22,6 +22,7 @@ from app import models as m
 from app.models.enums import PartyKind, Qualifier
 from app.quantities import QuantityError, parse_quantity
 from app.seeding import schema as s
+from app.services import summaries
 from app.services.seizures import breakdown_problems
 
 Row = TypeVar("Row", bound=m.Base)
@@ -121,6 +122,11 @@ def apply_seeds(
                 except (_EntryError, QuantityError) as error:
                     raise SeedError(document.path, label, str(error)) from error
                 loader.on_entry()
+    substances = loader.tally.counts.get("substances", Counter())
+    if substances["inserted"] + substances["updated"]:
+        # Moving a substance in the tree changes which reports may overlap.
+        session.flush()
+        summaries.rebuild(session)
     return loader.tally
 
 
