@@ -11,7 +11,11 @@ from sqlalchemy.orm import Session, sessionmaker
 import app.services.summaries  # noqa: F401
 
 
-def make_engine(url: str, *, echo: bool = False, sqlite_busy_timeout_ms: int = 10_000) -> Engine:
+def make_engine(
+    url: str, *, echo: bool = False, sqlite_busy_timeout_ms: int = 10_000, durable: bool = True
+) -> Engine:
+    """`durable=False` is for scratch databases only (bulk demo data): SQLite then does not
+    wait for the disk at commit."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, echo=echo, pool_pre_ping=True)
@@ -19,11 +23,11 @@ def make_engine(url: str, *, echo: bool = False, sqlite_busy_timeout_ms: int = 1
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, echo=echo)
-    _configure_sqlite(engine, sqlite_busy_timeout_ms)
+    _configure_sqlite(engine, sqlite_busy_timeout_ms, durable)
     return engine
 
 
-def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int, durable: bool) -> None:
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         # pysqlite's own transaction handling skips BEGIN for some statements and breaks
@@ -35,7 +39,7 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         # WAL lets readers run beside the writer; synchronous=FULL makes every
         # acknowledged commit survive a power loss, not only a process crash.
         cursor.execute("PRAGMA journal_mode = WAL")
-        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.execute(f"PRAGMA synchronous = {'FULL' if durable else 'OFF'}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

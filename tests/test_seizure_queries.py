@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Country, Operation, SeizureReport, Source, Stage, Substance
+from app.services import summaries
 from tests.test_api import PROBLEM, _get, _problem
 
 TOTALS = "/api/v1/seizures/totals"
@@ -209,7 +210,7 @@ class Reports:
             locator="¶10",
         )
         self.session.add(report)
-        self.session.flush()
+        summaries.settle(self.session)  # what a commit does: the sum tables follow
         return report
 
 
@@ -299,7 +300,7 @@ def test_unlinked_overlapping_reports_are_counted_and_named(
     assert body["groups"][0]["amount"] == 1_500
     assert [w["report_ids"] for w in body["warnings"]] == [[opioids.id, heroin.id]]
     heroin.parent_id = opioids.id
-    reports.session.flush()
+    summaries.settle(reports.session)
     linked = _get(client, f"{TOTALS}?operation=grom")
     assert linked["warnings"] == []
     assert linked["groups"][0]["amount"] == 1_200

@@ -34,12 +34,15 @@ class Refs:
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._known: dict[tuple[Any, str], int] = {}  # a stage names KAZ many times
 
     def _id(self, model: Any, column: Any, value: str, field: str, what: str) -> int:
-        found = self.session.scalar(select(model.id).where(column == value))
-        if found is None:
-            raise body_error(field, f"no {what} {value!r}")
-        return int(found)
+        if (model, value) not in self._known:
+            found = self.session.scalar(select(model.id).where(column == value))
+            if found is None:
+                raise body_error(field, f"no {what} {value!r}")
+            self._known[(model, value)] = int(found)
+        return self._known[(model, value)]
 
     def source(self, slug: str, field: str = "source") -> int:
         return self._id(m.Source, m.Source.slug, slug, field, "source")

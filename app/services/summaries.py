@@ -8,12 +8,13 @@ bypass the ORM call `rebuild`.
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, delete, event, insert, inspect, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, UOWTransaction
+from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction
 
 from app.models import SeizureOverlap, SeizureReport, SeizureSum, SeizureSumBySubstance, Substance
 from app.models.seizures import DETAIL_KEYS, SUM_KEYS
@@ -24,21 +25,10 @@ CHUNK = 500  # ids per IN list, well under every database's bound-parameter limi
 Key = tuple[Any, ...]
 
 
-def contributions(session: Session, report_ids: Iterable[int]) -> dict[Key, list[int]]:
-    """{detail key: [amount, reports]} for the given reports as the database holds them now."""
-    sums: dict[Key, list[int]] = defaultdict(lambda: [0, 0])
-    ids = sorted(set(report_ids))
-    for start in range(0, len(ids), CHUNK):
-        for row in session.execute(_contribution_rows(ids[start : start + CHUNK])):
-            key = _detail_key(row._mapping)
-            sums[key][0] += int(row.amount)
-            sums[key][1] += 1
-    return sums
-
-
 def _contribution_rows(ids: Sequence[int] | None) -> Select[Any]:
     own = own_quantities(report_ids=ids)
     return select(
+        own.c.id,
         own.c.operation,
         own.c.stage,
         own.c.country,
@@ -100,16 +90,21 @@ def _upsert(
     dialect = session.get_bind().dialect.name
     make_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     # One order for every writer, so that concurrent PostgreSQL writers lock rows alike.
-    for key in sorted(changes, key=repr):
-        amount, reports = changes[key]
-        row = dict(zip(keys, key, strict=True)) | {"amount": amount, "reports": reports}
-        stmt = make_insert(table).values(row)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=list(keys),
-            set_={"amount": table.c.amount + amount, "reports": table.c.reports + reports},
-        )
-        session.execute(stmt)
-    session.execute(delete(table).where(table.c.reports <= 0))
+    rows = [
+        dict(zip(keys, key, strict=True)) | {"amount": amount, "reports": reports}
+        for key, (amount, reports) in sorted(changes.items(), key=lambda item: repr(item[0]))
+    ]
+    stmt = make_insert(table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={
+            "amount": table.c.amount + stmt.excluded.amount,
+            "reports": table.c.reports + stmt.excluded.reports,
+        },
+    )
+    session.execute(stmt, rows)
+    if any(row["reports"] < 0 for row in rows):
+        session.execute(delete(table).where(table.c.reports <= 0))
 
 
 # -- possible double counts ---------------------------------------------------------------
@@ -143,18 +138,21 @@ def refresh_overlaps(session: Session, report_ids: Iterable[int]) -> None:
             )
         )
     related = related_substances(session)
-    pairs: set[tuple[int, int]] = set()
+    groups: dict[tuple[int, str, int | None], list[Any]] = defaultdict(list)
     for report in _reports(session, ids):
-        candidates = list(_candidates(session, report, related))
-        lineage = _lineages(session, [report.id, *(c.id for c in candidates)])
-        for other in candidates:
-            if other.id in lineage[report.id] or report.id in lineage[other.id]:
-                continue
-            pairs.add((min(report.id, other.id), max(report.id, other.id)))
+        groups[(report.operation_id, report.unit_kind, report.stage_id)].append(report)
+    found = [
+        (report.id, other.id)
+        for group in groups.values()
+        for report, other in _overlapping(session, group, related)
+    ]
+    lineage = _lineages(session, {report_id for pair in found for report_id in pair})
+    pairs = {
+        (min(a, b), max(a, b)) for a, b in found if a not in lineage[b] and b not in lineage[a]
+    }
     if pairs:
         session.execute(
-            insert(SeizureOverlap),
-            [{"first_id": a, "second_id": b} for a, b in sorted(pairs)],
+            insert(SeizureOverlap), [{"first_id": a, "second_id": b} for a, b in sorted(pairs)]
         )
 
 
@@ -165,24 +163,47 @@ def _reports(session: Session, ids: Sequence[int]) -> Iterator[Any]:
         )
 
 
-def _candidates(session: Session, report: Any, related: dict[int, set[int]]) -> Iterator[Any]:
+def _overlapping(
+    session: Session, group: list[Any], related: dict[int, set[int]]
+) -> Iterator[tuple[Any, Any]]:
+    """(report, other) for the reports of one operation, unit kind and stage: one query for
+    the group (a stage post's reports share them), then the exact test for each report."""
     other = SeizureReport
-    yield from session.execute(
-        select(other.id, other.parent_id).where(
-            other.operation_id == report.operation_id,
-            other.substance_id.in_(sorted(related[report.substance_id])),
-            other.period_end >= report.period_start,
-            other.period_start <= report.period_end,
-            other.unit_kind == report.unit_kind,
-            other.id != report.id,
-            *_same_or_unknown(other.country_id, report.country_id),
-            *_same_or_unknown(other.stage_id, report.stage_id),
+    substances = set().union(*(related[report.substance_id] for report in group))
+    narrower = []
+    if (stage := group[0].stage_id) is not None:
+        narrower.append(or_(other.stage_id == stage, other.stage_id.is_(None)))
+    countries = {report.country_id for report in group}
+    if None not in countries:
+        narrower.append(or_(other.country_id.in_(sorted(countries)), other.country_id.is_(None)))
+    rows = session.execute(
+        select(
+            other.id,
+            other.substance_id,
+            other.country_id,
+            other.stage_id,
+            other.period_start,
+            other.period_end,
+        ).where(
+            other.operation_id == group[0].operation_id,
+            other.unit_kind == group[0].unit_kind,
+            other.substance_id.in_(sorted(substances)),
+            other.period_end >= min(report.period_start for report in group),
+            other.period_start <= max(report.period_end for report in group),
+            *narrower,
         )
-    )
-
-
-def _same_or_unknown(column: Any, value: int | None) -> list[Any]:
-    return [] if value is None else [or_(column == value, column.is_(None))]
+    ).all()
+    for report in group:
+        for row in rows:
+            if (
+                row.id != report.id
+                and row.substance_id in related[report.substance_id]
+                and row.period_end >= report.period_start
+                and row.period_start <= report.period_end
+                and _compatible(row.country_id, report.country_id)
+                and _compatible(row.stage_id, report.stage_id)
+            ):
+                yield report, row
 
 
 def _lineages(session: Session, report_ids: Iterable[int]) -> dict[int, set[int]]:
@@ -233,15 +254,31 @@ def descendants(session: Session, report_ids: Iterable[int]) -> set[int]:
 
 def rebuild(session: Session) -> None:
     """Recomputes all derived tables from the reports: after bulk loads and seed changes."""
+    session.flush()
+    session.info.pop(PENDING, None)  # what this transaction changed is counted below
     session.execute(delete(SeizureSum))
     session.execute(delete(SeizureSumBySubstance))
     session.execute(delete(SeizureOverlap))
-    sums: dict[Key, list[int]] = defaultdict(lambda: [0, 0])
-    for row in session.execute(_contribution_rows(None)):
-        key = _detail_key(row._mapping)
-        sums[key][0] += int(row.amount)
-        sums[key][1] += 1
-    apply_delta(session, {}, sums)
+    detail: dict[Key, list[int]] = defaultdict(lambda: [0, 0])
+    for row in session.execute(_contribution_rows(None)).mappings():
+        sums = detail[_detail_key(row)]
+        sums[0] += int(row["amount"])
+        sums[1] += 1
+    coarse: dict[Key, list[int]] = defaultdict(lambda: [0, 0])
+    for key, (amount, reports) in detail.items():
+        coarse[key[3:]][0] += amount
+        coarse[key[3:]][1] += reports
+    tables: list[tuple[Any, Sequence[str], dict[Key, list[int]]]] = [
+        (SeizureSum, DETAIL_KEYS, detail),
+        (SeizureSumBySubstance, SUM_KEYS, coarse),
+    ]
+    for model, keys, totals in tables:
+        rows = [
+            dict(zip(keys, key, strict=True)) | {"amount": amount, "reports": reports}
+            for key, (amount, reports) in totals.items()
+        ]
+        for start in range(0, len(rows), 10_000):
+            session.execute(insert(model), rows[start : start + 10_000])
     _rebuild_overlaps(session)
 
 
@@ -308,13 +345,34 @@ def _is_part_of(report: int, whole: int, parent_of: dict[int, int | None]) -> bo
 
 
 # -- keeping them current -----------------------------------------------------------------
+#
+# A transaction may flush many times (a stage post flushes once per row, for the ids). The
+# contribution of every report it touches is taken once, before its first change, and the
+# derived tables are brought up to date once, just before the commit (or at `settle`).
+
+
+@dataclass
+class _Pending:
+    before: dict[int, tuple[Key, int]] = field(default_factory=dict)  # id: (key, amount)
+    touched: set[int] = field(default_factory=set)
+    created: set[int] = field(default_factory=set)
+    deleted: set[int] = field(default_factory=set)
+    moved: set[int] = field(default_factory=set)
+    written: set[int] = field(default_factory=set)
+
 
 PENDING = "ksopn_summaries_pending"
 
 
+def _pending(session: Session) -> _Pending:
+    pending = session.info.get(PENDING)
+    if pending is None:
+        pending = session.info[PENDING] = _Pending()
+    return pending
+
+
 @event.listens_for(Session, "before_flush")
 def _before_flush(session: Session, _flush: UOWTransaction, _instances: object) -> None:
-    """Takes the affected reports' contributions while the database still holds them."""
     changed = [
         obj
         for obj in (*session.new, *session.dirty, *session.deleted)
@@ -322,6 +380,7 @@ def _before_flush(session: Session, _flush: UOWTransaction, _instances: object) 
     ]
     if not changed:
         return
+    pending = _pending(session)
     with session.no_autoflush:
         stored = [obj.id for obj in changed if obj.id is not None and obj not in session.new]
         old_parents = {
@@ -335,22 +394,65 @@ def _before_flush(session: Session, _flush: UOWTransaction, _instances: object) 
             if parent is not None
         }
         new_parents = {obj.parent_id for obj in changed if obj.parent_id is not None}
-        moved = {
+        pending.moved |= {
             obj.id
             for obj in changed
             if obj.id in stored and inspect(obj).attrs.parent_id.history.has_changes()
         }
+        pending.deleted |= {obj.id for obj in session.deleted if isinstance(obj, SeizureReport)}
         scope = set(stored) | old_parents | new_parents
-        session.info[PENDING] = (scope, contributions(session, scope), moved, changed)
+        first_seen = scope - pending.touched - pending.created
+        pending.before |= _contributions_by_id(session, first_seen)
+        pending.touched |= scope
+    session.info[PENDING + "_flushing"] = changed
 
 
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _flush: UOWTransaction) -> None:
+    changed = session.info.pop(PENDING + "_flushing", None)
+    if changed is None:
+        return
+    pending = _pending(session)
+    ids = {obj.id for obj in changed if obj.id is not None}
+    pending.created |= ids - pending.touched - pending.deleted
+    pending.touched |= ids
+    pending.written |= ids - pending.deleted
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    settle(session)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the whole transaction, not a savepoint, is over
+        session.info.pop(PENDING, None)
+
+
+def settle(session: Session) -> None:
+    """Brings the derived tables up to date with this transaction's flushed changes."""
+    session.flush()
     pending = session.info.pop(PENDING, None)
     if pending is None:
         return
-    scope, before, moved, changed = pending
-    deleted = {obj.id for obj in changed if inspect(obj).deleted or inspect(obj).was_deleted}
-    written = {obj.id for obj in changed if obj.id is not None} - deleted
-    apply_delta(session, before, contributions(session, (scope | written) - deleted))
-    refresh_overlaps(session, written | descendants(session, moved))
+    before: dict[Key, list[int]] = defaultdict(lambda: [0, 0])
+    for key, amount in pending.before.values():
+        before[key][0] += amount
+        before[key][1] += 1
+    after: dict[Key, list[int]] = defaultdict(lambda: [0, 0])
+    for key, amount in _contributions_by_id(session, pending.touched - pending.deleted).values():
+        after[key][0] += amount
+        after[key][1] += 1
+    apply_delta(session, before, after)
+    written = pending.written - pending.deleted
+    refresh_overlaps(session, written | descendants(session, pending.moved - pending.deleted))
+
+
+def _contributions_by_id(session: Session, report_ids: Iterable[int]) -> dict[int, tuple[Key, int]]:
+    found = {}
+    ids = sorted(set(report_ids))
+    for start in range(0, len(ids), CHUNK):
+        for row in session.execute(_contribution_rows(ids[start : start + CHUNK])).mappings():
+            found[row["id"]] = (_detail_key(row), int(row["amount"]))
+    return found

@@ -1,0 +1,326 @@
+"""The benchmark: the registry beside Datasette and a bare ASGI app, on the same data.
+
+    .venv/bin/python bench/run.py [--reports 1000000] [--postgres URL] [--out docs/benchmarks.md]
+
+One run builds a synthetic registry with `ksopn demo-data` (timed: the bulk import), serves
+it with one uvicorn worker on SQLite (and on PostgreSQL when a server URL is given; a
+scratch database is made there and dropped), starts the anchors (a hello-world ASGI app on
+the same uvicorn, and Datasette on the same SQLite file in immutable mode), drives every
+target with wrk in interleaved rounds, then times totals, the CSV export (throughput and
+the server's peak RSS) and stage posts. Every process it starts is stopped at the end.
+`make bench` runs it on a million reports; `--quick` is the small version CI runs.
+"""
+
+import argparse
+import contextlib
+import os
+import platform
+import re
+import shutil
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+PROJECT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+DATASETTE = PROJECT / ".venv-bench" / "bin" / "datasette"
+YEAR_QUERY = "/api/v1/seizures?year=2018&limit=100"
+DATASETTE_QUERY = (
+    "/bench/seizure_reports.json?_shape=array&_size=100&_sort=id"
+    "&period_start__lte=2018-12-31&period_end__gte=2018-01-01"
+)
+TOTALS_QUERY = "/api/v1/seizures/totals?group_by=year,substance"
+
+
+@dataclass
+class Target:
+    name: str
+    url: str
+    results: list[dict[str, float]] = field(default_factory=list)
+
+    def median(self, metric: str) -> float:
+        return statistics.median(result[metric] for result in self.results)
+
+
+class Processes:
+    """Starts servers and makes sure each one is stopped, whatever happens."""
+
+    def __init__(self) -> None:
+        self.running: list[subprocess.Popen[bytes]] = []
+
+    def start(self, args: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+        process = subprocess.Popen(
+            args,
+            cwd=PROJECT,
+            env={**os.environ, **(env or {})},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        self.running.append(process)
+        return process
+
+    def stop_all(self) -> None:
+        for process in self.running:
+            if process.poll() is None:
+                process.terminate()
+        for process in self.running:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_up(url: str, process: subprocess.Popen[bytes], seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            error = process.stderr.read().decode() if process.stderr else ""
+            raise RuntimeError(f"{url} exited with {process.returncode}: {error[-2000:]}")
+        with contextlib.suppress(httpx.TransportError):
+            if httpx.get(url, timeout=2).status_code < 500:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not come up in {seconds} s")
+
+
+def uvicorn(processes: Processes, app: str, port: int, env: dict[str, str]) -> str:
+    args = [str(BIN / "uvicorn"), app, "--host", "127.0.0.1", "--port", str(port)]
+    args += ["--workers", "1", "--log-level", "warning", "--no-access-log"]
+    if app == "app.main:create_app":
+        args.append("--factory")
+    process = processes.start(args, env)
+    url = f"http://127.0.0.1:{port}"
+    wait_until_up(url + ("/healthz" if "create_app" in app else "/"), process)
+    return url
+
+
+def demo_data(url: str, reports: int) -> float:
+    started = time.perf_counter()
+    subprocess.run(
+        [str(BIN / "ksopn"), "demo-data", "--url", url, "--reports", str(reports)],
+        cwd=PROJECT,
+        check=True,
+        env={**os.environ, "KSOPN_DATABASE_URL": "sqlite:///unused-by-demo-data.sqlite3"},
+    )
+    return time.perf_counter() - started
+
+
+def editor_key(database_url: str) -> str:
+    result = subprocess.run(
+        [str(BIN / "ksopn"), "keys", "create", "--name", f"bench-{uuid.uuid4().hex[:6]}"]
+        + ["--role", "editor"],
+        cwd=PROJECT,
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "KSOPN_DATABASE_URL": database_url},
+    )
+    return result.stdout.strip().splitlines()[-1]
+
+
+def wrk(url: str, seconds: float, connections: int, extra: list[str] | None = None) -> dict[str, float]:
+    threads = min(2, connections)
+    args = ["wrk", "--latency", f"-t{threads}", f"-c{connections}", f"-d{seconds}s"]
+    output = subprocess.run(
+        [*args, *(extra or []), url], capture_output=True, text=True, check=True
+    ).stdout
+    result = {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),  # type: ignore[union-attr]
+        "errors": float(sum(int(n) for n in re.findall(r"(?:Non-2xx or 3xx responses|errors: connect \d+, read \d+, write \d+, timeout)\D*(\d+)", output))),
+    }
+    for percentile in ("50", "99"):
+        match = re.search(rf"^\s+{percentile}%\s+([\d.]+)(us|ms|s)\s*$", output, re.M)
+        value, unit = float(match.group(1)), match.group(2)  # type: ignore[union-attr]
+        result[f"p{percentile}_ms"] = value * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+    return result
+
+
+def csv_export(url: str, pid: int) -> dict[str, float]:
+    started = time.perf_counter()
+    rows = 0
+    with httpx.stream("GET", f"{url}/api/v1/seizures?format=csv", timeout=600) as response:
+        response.raise_for_status()
+        for chunk in response.iter_bytes():
+            rows += chunk.count(b"\n")
+    elapsed = time.perf_counter() - started
+    return {"rows": rows - 1, "seconds": elapsed, "rows_per_s": (rows - 1) / elapsed,
+            "peak_rss_mb": peak_rss_mb(pid)}  # fmt: skip
+
+
+def peak_rss_mb(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024  # type: ignore[union-attr]
+
+
+def server_pid(port: int) -> int:
+    """The uvicorn worker that listens on `port` (uvicorn with one worker is one process)."""
+    output = subprocess.run(["ss", "-ltnpH", f"sport = :{port}"], capture_output=True, text=True).stdout
+    return int(re.search(r"pid=(\d+)", output).group(1))  # type: ignore[union-attr]
+
+
+@contextlib.contextmanager
+def scratch_postgres(server_url: str) -> Iterator[str]:
+    name = f"ksopn_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def machine() -> str:
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+         if line.startswith("model name")), platform.processor(),
+    )  # fmt: skip
+    memory = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))  # type: ignore[union-attr]
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {memory / 1024 / 1024:.0f} GiB RAM, "
+        f"Linux {platform.release()}, Python {platform.python_version()}, "
+        f"SQLite {sqlite3.sqlite_version}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--reports", type=int, default=1_000_000)
+    parser.add_argument("--postgres", help="a PostgreSQL server URL (a scratch database is made)")
+    parser.add_argument("--seconds", type=float, default=10, help="per wrk run")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--out", type=Path, help="write the results as Markdown here")
+    parser.add_argument("--quick", action="store_true", help="20,000 reports, short runs (CI)")
+    args = parser.parse_args()
+    if args.quick:
+        args.reports, args.seconds, args.rounds = 20_000, 1, 1
+    for tool in ("wrk", str(DATASETTE)):
+        if not shutil.which(tool):
+            sys.exit(f"{tool} is missing: run `make bench-tools`")
+    processes = Processes()
+    with tempfile.TemporaryDirectory(prefix="ksopn-bench-") as folder, contextlib.ExitStack() as stack:
+        stack.callback(processes.stop_all)
+        report = run(args, processes, Path(folder), stack)
+    print(report)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(report, encoding="utf-8")
+
+
+def run(args: argparse.Namespace, processes: Processes, folder: Path, stack: contextlib.ExitStack) -> str:
+    sqlite_file = folder / "bench.sqlite3"
+    databases = {"SQLite": f"sqlite:///{sqlite_file}"}
+    if args.postgres:
+        databases["PostgreSQL"] = stack.enter_context(scratch_postgres(args.postgres))
+    imports = {name: demo_data(url, args.reports) for name, url in databases.items()}
+    registries = {
+        name: uvicorn(processes, "app.main:create_app", free_port(), {"KSOPN_DATABASE_URL": url})
+        for name, url in databases.items()
+    }
+    hello = uvicorn(processes, "bench.hello:app", free_port(), {})
+    datasette_port = free_port()
+    datasette = processes.start(
+        [str(DATASETTE), "serve", "-i", str(sqlite_file), "--port", str(datasette_port)]
+    )
+    datasette_url = f"http://127.0.0.1:{datasette_port}"
+    wait_until_up(datasette_url + "/-/versions.json", datasette)
+
+    targets = [Target(f"registry on {name}", url + YEAR_QUERY) for name, url in registries.items()]
+    targets += [
+        Target("Datasette (immutable SQLite)", datasette_url + DATASETTE_QUERY),
+        Target("hello-world ASGI (ceiling)", hello + "/"),
+    ]
+    totals = [Target(f"totals on {name}", url + TOTALS_QUERY) for name, url in registries.items()]
+    for target in targets + totals:  # warm-up: caches, connection pools, imports
+        wrk(target.url, 1, args.connections)
+    for _ in range(args.rounds):
+        for target in targets + totals:
+            target.results.append(wrk(target.url, args.seconds, args.connections))
+
+    exports = {
+        name: csv_export(url, server_pid(int(url.rsplit(":", 1)[1])))
+        for name, url in registries.items()
+    }
+    posts = {}
+    for name, url in registries.items():
+        key = editor_key(databases[name])
+        script = ["-s", str(PROJECT / "bench" / "post_stage.lua"),
+                  "-H", f"Authorization: Bearer {key}", "-H", "Content-Type: application/json"]  # fmt: skip
+        posts[name] = wrk(f"{url}/api/v1/operations/grom/stages", args.seconds, 2, script)
+    return markdown(args, targets, totals, exports, posts, imports)
+
+
+def markdown(
+    args: argparse.Namespace,
+    targets: list[Target],
+    totals: list[Target],
+    exports: dict[str, dict[str, float]],
+    posts: dict[str, dict[str, float]],
+    imports: dict[str, float],
+) -> str:
+    datasette = next(t for t in targets if t.name.startswith("Datasette")).median("rps")
+    ceiling = next(t for t in targets if t.name.startswith("hello")).median("rps")
+    command = "bench/run.py " + " ".join(sys.argv[1:])
+    lines = [
+        "# Benchmarks",
+        "",
+        f"- Machine: {machine()}",
+        f"- Command: `.venv/bin/python {command.strip()}`",
+        f"- Data: {args.reports:,} seizure reports from `ksopn demo-data`; wrk, "
+        f"{args.connections} connections, {args.seconds:g} s per run, {args.rounds} interleaved "
+        "round(s), medians shown; one uvicorn worker per server.",
+        "",
+        "## `GET /api/v1/seizures?year=2018&limit=100` beside the anchors",
+        "",
+        "| target | requests/s | p50 ms | p99 ms | × Datasette | share of the ceiling |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for target in targets:
+        rps = target.median("rps")
+        lines.append(
+            f"| {target.name} | {rps:,.0f} | {target.median('p50_ms'):.2f} | "
+            f"{target.median('p99_ms'):.2f} | {rps / datasette:.1f} | {rps / ceiling:.0%} |"
+        )
+    lines += ["", f"Datasette's query: `{DATASETTE_QUERY}`.", "",
+              "## Totals: `GET /api/v1/seizures/totals?group_by=year,substance`", "",
+              "| target | requests/s | p50 ms | p99 ms |", "| --- | ---: | ---: | ---: |"]  # fmt: skip
+    for target in totals:
+        lines.append(
+            f"| {target.name} | {target.median('rps'):,.0f} | {target.median('p50_ms'):.2f} | "
+            f"{target.median('p99_ms'):.2f} |"
+        )
+    lines += ["", "## CSV export of every report, stage posts, bulk import", "",
+              "| database | CSV rows | CSV rows/s | server peak RSS MB | stage posts/s (10 reports each) | `ksopn demo-data` s |",
+              "| --- | ---: | ---: | ---: | ---: | ---: |"]  # fmt: skip
+    for name, export in exports.items():
+        lines.append(
+            f"| {name} | {export['rows']:,.0f} | {export['rows_per_s']:,.0f} | "
+            f"{export['peak_rss_mb']:.0f} | {posts[name]['rps']:,.0f} | {imports[name]:.1f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()
