@@ -6,8 +6,9 @@ from typing import Annotated, ClassVar
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from app.errors import DomainError
+from app.errors import DomainError, TooManyRequestsError
 from app.models.enums import KeyRole
+from app.security import FailedAuthLimiter, client_address
 from app.services.keys import Caller, authenticate
 
 bearer = HTTPBearer(
@@ -45,13 +46,23 @@ def get_key_lookup(request: Request) -> KeyLookup:
 
 
 def _caller(
+    request: Request,
     lookup: Annotated[KeyLookup, Depends(get_key_lookup)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Caller:
+    # A client that failed too often is not even checked, so guessing keys gains nothing.
+    limiter: FailedAuthLimiter = request.app.state.failed_auth
+    client = client_address(request)
+    if (wait := limiter.retry_after(client)) is not None:
+        raise TooManyRequestsError(
+            f"too many failed API key checks from this address; retry in {wait} s",
+            retry_after=wait,
+        )
     if credentials is None:
         raise UnauthorizedError("this needs an API key: send `Authorization: Bearer <key>`")
     caller = lookup(credentials.credentials)
     if caller is None:
+        limiter.record_failure(client)
         raise UnauthorizedError("the API key is unknown or revoked")
     return caller
 
@@ -82,4 +93,4 @@ def reader_check(
 ) -> None:
     """Reads are public unless KSOPN_REQUIRE_KEY_FOR_READS is set."""
     if request.app.state.settings.require_key_for_reads:
-        _caller(lookup, credentials)
+        _caller(request, lookup, credentials)

@@ -1,6 +1,8 @@
 """One error hierarchy, rendered by one handler as RFC 9457 `application/problem+json`."""
 
 import logging
+import re
+from functools import lru_cache
 from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
@@ -30,6 +32,9 @@ class DomainError(Exception):
         self.detail = detail
         self.errors = errors or []
         self.extra = extra or {}
+
+    def response_headers(self) -> dict[str, str]:
+        return dict(self.headers)
 
 
 class NotFoundError(DomainError):
@@ -65,6 +70,29 @@ class PreconditionFailedError(DomainError):
     title = "Precondition failed"
 
 
+class ContentTooLargeError(DomainError):
+    status = 413
+    title = "Content too large"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"the request body is larger than the limit of {limit} bytes; nothing was changed",
+            extra={"max_body_bytes": limit},
+        )
+
+
+class TooManyRequestsError(DomainError):
+    status = 429
+    title = "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail, extra={"retry_after": retry_after})
+        self.retry_after = retry_after
+
+    def response_headers(self) -> dict[str, str]:
+        return {**self.headers, "Retry-After": str(self.retry_after)}
+
+
 def problem(
     request: Request,
     status: int,
@@ -86,14 +114,16 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
 
+def domain_problem(request: Request, error: DomainError) -> JSONResponse:
+    response = problem(request, error.status, error.title, error.detail, error.errors, error.extra)
+    response.headers.update(error.response_headers())
+    return response
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def on_domain_error(request: Request, error: DomainError) -> JSONResponse:
-        response = problem(
-            request, error.status, error.title, error.detail, error.errors, error.extra
-        )
-        response.headers.update(error.headers)
-        return response
+        return domain_problem(request, error)
 
     @app.exception_handler(RequestValidationError)
     async def on_validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
@@ -107,6 +137,8 @@ def install_error_handlers(app: FastAPI) -> None:
         response = problem(request, error.status_code, title, str(error.detail), [])
         for name, value in (error.headers or {}).items():
             response.headers[name] = value
+        if error.status_code == 405 and (allowed := _allowed_methods(request)):
+            response.headers["Allow"] = ", ".join(allowed)
         return response
 
     @app.exception_handler(OperationalError)
@@ -122,6 +154,43 @@ def install_error_handlers(app: FastAPI) -> None:
         logger.exception("unhandled error on %s %s", request.method, request.url.path)
         detail = "The server failed to answer; the error is logged. Please report it."
         return problem(request, 500, "Internal server error", detail, [])
+
+
+HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method the request's path answers to. One path's methods can come from routes in
+    several routers (GET /events/{event} in one, PATCH and DELETE in another), and the
+    router's own 405 names only the methods of the first route whose path matched."""
+    path = request.scope["path"]
+    allowed = set()
+    for template, item in request.app.openapi().get("paths", {}).items():
+        for method in HTTP_METHODS & item.keys():
+            if _path_pattern(template, _numeric(item[method])).fullmatch(path):
+                allowed.add(method.upper())
+    return sorted(allowed)
+
+
+def _numeric(operation: dict[str, Any]) -> frozenset[str]:
+    """The operation's integer path parameters, which its route writes `{name:int}`."""
+    return frozenset(
+        parameter["name"]
+        for parameter in operation.get("parameters", [])
+        if parameter.get("in") == "path" and parameter.get("schema", {}).get("type") == "integer"
+    )
+
+
+@lru_cache(maxsize=512)
+def _path_pattern(template: str, numeric: frozenset[str]) -> re.Pattern[str]:
+    """The paths a route matches: `{name}` is one segment, `{name:int}` one of digits."""
+    parts = re.split(r"\{([^{}/]+)\}", template)  # literal, name, literal, name, ...
+    return re.compile(
+        "".join(
+            re.escape(part) if i % 2 == 0 else "[0-9]+" if part in numeric else "[^/]+"
+            for i, part in enumerate(parts)
+        )
+    )
 
 
 def _describe(item: Any) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from app.auth import reader_check
 from app.db import make_engine, make_sessionmaker
 from app.deps import refuse_nul_characters
 from app.errors import install_error_handlers
+from app.security import check_production_settings, install_security
 from app.settings import Settings, get_settings
 
 DESCRIPTION = """
@@ -34,6 +35,7 @@ Seizure quantities are exact integers in base units (grams for mass). A report w
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    check_production_settings(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -57,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app)
+    install_security(app, settings)
     app.include_router(health.router)
     for module in (operations, seizures, reference, council, stages, records, audit):
         app.include_router(

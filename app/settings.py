@@ -1,9 +1,9 @@
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from app import PROJECT_DIR
 
@@ -23,6 +23,29 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = Field(default=10_000, ge=0)
     require_key_for_reads: bool = False
     idempotency_ttl_hours: int = Field(default=48, ge=24)
+    env: Literal["development", "production"] = Field(
+        default="development",
+        description="production refuses to start with an unsafe setting (app/security.py)",
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins whose pages may call the API, comma-separated; none by default",
+    )
+    max_body_bytes: int = Field(default=1024 * 1024, ge=0)
+    auth_failure_limit: int = Field(
+        default=10, ge=1, description="Failed key checks a client may make in the window"
+    )
+    auth_failure_window_seconds: int = Field(default=300, ge=1)
+    auth_failure_max_clients: int = Field(
+        default=10_000, ge=1, description="Clients tracked at once; bounds the memory used"
+    )
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
 
 
 @lru_cache

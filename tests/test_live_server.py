@@ -1,11 +1,6 @@
 """Against a real server process (uvicorn), not the in-process client."""
 
-import os
-import socket
-import subprocess
-import sys
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -16,13 +11,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app import PROJECT_DIR, migrate
 from app.db import make_engine
 from app.models import Stage
-from app.models.enums import KeyRole
-from app.seeding.loader import apply_seeds, read_seed_files
-from app.services.keys import create_key
-from tests.conftest import SEEDS_DIR
+from tests.live import ServerProcess, prepare_database
 
 
 @dataclass(frozen=True)
@@ -32,49 +23,12 @@ class LiveServer:
     editor: dict[str, str]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def live_server(new_database: Callable[[], str]) -> Iterator[LiveServer]:
     database_url = new_database()
-    migrate.upgrade(database_url)
-    engine = make_engine(database_url)
-    with Session(engine) as session, session.begin():
-        apply_seeds(session, read_seed_files(SEEDS_DIR))
-        key = create_key(session, "live-editor", KeyRole.EDITOR)
-    engine.dispose()
-
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        cwd=PROJECT_DIR,
-        env={**os.environ, "KSOPN_DATABASE_URL": database_url},
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(url, process)
-        yield LiveServer(url, database_url, {"Authorization": f"Bearer {key}"})
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-def _wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited with {process.returncode}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise RuntimeError("the server did not come up in 20 s")
+    editor = prepare_database(database_url)
+    with ServerProcess(database_url) as server:
+        yield LiveServer(server.url, database_url, editor)
 
 
 STAGE = {

@@ -207,3 +207,18 @@ def test_organizations_cannot_become_their_own_ancestors(
     response = _edit(client, "/api/v1/organizations/csto", {"parent": "csto-secretariat"}, editor)
     assert response.status_code == 422
     assert "parent" in _names(response)
+
+
+def test_a_stage_end_can_be_opened_while_it_holds_reports(
+    client: TestClient, editor: dict[str, str]
+) -> None:
+    posted = client.post("/api/v1/operations/channel/stages", json=STAGE_EXAMPLE, headers=editor)
+    assert posted.status_code == 201, posted.text
+    stage = posted.json()
+    opened = client.patch(
+        f"/api/v1/stages/{stage['id']}",
+        json={"end_on": None},
+        headers={**editor, "If-Match": "*"},
+    )
+    assert opened.status_code == 200, opened.text
+    assert opened.json()["end_on"] is None

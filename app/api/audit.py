@@ -8,7 +8,7 @@ from app.auth import AdminDep
 from app.errors import InvalidParameterError
 from app.models import Base
 from app.schemas.audit import AuditEntryOut
-from app.schemas.common import PROBLEMS, Page, Problem
+from app.schemas.common import PROBLEMS, IsoDateTime, Page, Problem
 from app.services import audit
 
 router = APIRouter(
@@ -49,8 +49,13 @@ def read_audit(
     entity_id: Annotated[
         int | None, Query(ge=1, le=2**31 - 1, description="Only entries about this id.")
     ] = None,
-    since: Annotated[datetime | None, Query(description="From this time (inclusive).")] = None,
-    until: Annotated[datetime | None, Query(description="Before this time.")] = None,
+    since: Annotated[
+        IsoDateTime | None,
+        Query(description="From this time (inclusive); UTC when it names no offset."),
+    ] = None,
+    until: Annotated[
+        IsoDateTime | None, Query(description="Before this time; UTC when it names no offset.")
+    ] = None,
 ) -> Response:
     """Every write, newest first: who (key name), when, what, and the state before and
     after. A deleted entity stays here. Admin keys only."""

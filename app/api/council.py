@@ -48,7 +48,7 @@ def list_meetings(listing: ListingDep, year: Year = None) -> Response:
 
 
 @router.get(
-    "/meetings/{meeting_id}",
+    "/meetings/{meeting_id:int}",
     response_model=MeetingOut,
     summary="Get a meeting",
     responses=NOT_FOUND,

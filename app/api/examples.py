@@ -13,6 +13,8 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from app.api import contract
+
 EXAMPLES_FILE = Path(__file__).with_name("examples.json")
 MAX_LIST_ITEMS = 3  # examples stay short; a list shows its first few items
 
@@ -34,13 +36,15 @@ def recorded() -> dict[str, dict[str, Any]]:
 
 
 def install_examples(app: FastAPI) -> None:
-    """Adds the recorded examples to the OpenAPI document the app serves."""
+    """Adds the recorded examples to the OpenAPI document the app serves, once the document
+    is completed as a contract (app/api/contract.py)."""
 
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = generate()
+            contract.complete(schema, app.state.settings)
             for key, example in recorded().items():
                 method, path = key.split(" ", 1)
                 operation = schema["paths"].get(path, {}).get(method.lower())

@@ -65,7 +65,7 @@ def list_stages(
 
 
 @router.get(
-    "/stages/{stage_id}", response_model=StageDetail, summary="Get a stage", responses=NOT_FOUND
+    "/stages/{stage_id:int}", response_model=StageDetail, summary="Get a stage", responses=NOT_FOUND
 )
 def get_stage(session: SessionDep, request: Request, stage_id: EntityId) -> Response:
     """A stage with its participants, observers and seizure reports."""

@@ -52,6 +52,8 @@ def page_request(
 
 
 PageDep = Annotated[PageRequest, Depends(page_request)]
+# Routes write an id in their path as `{name:int}`: a path with no number there is not theirs
+# (`PATCH /seizures/totals` is 405, not "report_id: not an integer").
 EntityId = Annotated[int, Path(ge=1, le=MAX_ID, description="The entity's id.")]
 SlugOrId = Annotated[
     str, Path(max_length=100, description="The entity's slug (as in its `slug`) or its id.")

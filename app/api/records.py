@@ -20,12 +20,21 @@ from app.auth import EditorDep
 from app.deps import WriteSessionDep
 from app.models.enums import Role
 from app.schemas import writes as w
+from app.schemas.common import Problem
 from app.schemas.council import DocumentOut, EventOut, MeetingOut, ReportedFigureOut
 from app.schemas.reference import OrganizationOut, SourceOut
 from app.services import council, records, reference
 from app.services.editing import body_error
 
-router = APIRouter(tags=["staff: records"], responses=WRITE_PROBLEMS)
+# Every write here goes through app/services/records.py, which answers a refusal by a unique
+# or foreign key (a taken slug, a record still referred to) with 409.
+CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {
+        "model": Problem,
+        "description": "A slug or number is taken, or the record is still referred to.",
+    }
+}
+router = APIRouter(tags=["staff: records"], responses={**WRITE_PROBLEMS, **CONFLICT})
 
 Reader = Callable[[Session, str], dict[str, Any]]
 
@@ -62,7 +71,7 @@ def post_meeting(
 
 
 @router.patch(
-    "/meetings/{meeting}",
+    "/meetings/{meeting_id:int}",  # one path with GET /meetings/{meeting_id}: one resource
     response_model=MeetingOut,
     summary="Correct a meeting",
     responses=EDIT_PROBLEMS,
@@ -71,24 +80,27 @@ def patch_meeting(
     request: Request,
     caller: EditorDep,
     session: WriteSessionDep,
-    meeting: EntityId,
+    meeting_id: EntityId,
     body: w.MeetingPatch,
 ) -> Response:
     """Changes the fields given. Needs `If-Match`."""
-    row = _locked_for_edit(request, session, m.Meeting, str(meeting), MeetingOut, _meeting)
+    row = _locked_for_edit(request, session, m.Meeting, str(meeting_id), MeetingOut, _meeting)
     changes = records.columns_from(session, body.model_dump(exclude_unset=True), m.Meeting)
     records.update(session, caller, row, changes, "the meeting")
     return represent(request, MeetingOut, _meeting(session, str(row.id)))
 
 
 @router.delete(
-    "/meetings/{meeting}", status_code=204, summary="Delete a meeting", responses=EDIT_PROBLEMS
+    "/meetings/{meeting_id:int}",
+    status_code=204,
+    summary="Delete a meeting",
+    responses=EDIT_PROBLEMS,
 )
 def delete_meeting(
-    request: Request, caller: EditorDep, session: WriteSessionDep, meeting: EntityId
+    request: Request, caller: EditorDep, session: WriteSessionDep, meeting_id: EntityId
 ) -> Response:
     """Deletes a meeting; it stays in the audit log. Needs `If-Match`."""
-    row = _locked_for_edit(request, session, m.Meeting, str(meeting), MeetingOut, _meeting)
+    row = _locked_for_edit(request, session, m.Meeting, str(meeting_id), MeetingOut, _meeting)
     records.delete(session, caller, row, "the meeting")
     return Response(status_code=204)
 

@@ -9,7 +9,7 @@ from app.api.representation import represent
 from app.deps import SessionDep
 from app.errors import InvalidParameterError
 from app.models.enums import OrganizationKind
-from app.schemas.common import NOT_FOUND, PROBLEMS, Page
+from app.schemas.common import NOT_FOUND, PROBLEMS, IsoDate, Page
 from app.schemas.reference import (
     CountryOut,
     MemberStateOut,
@@ -134,7 +134,7 @@ def member_states(
     session: SessionDep,
     request: Request,
     on: Annotated[
-        date | None, Query(description="The date (YYYY-MM-DD); today when left out.")
+        IsoDate | None, Query(description="The date (YYYY-MM-DD); today when left out.")
     ] = None,
     organization: Annotated[
         str, Query(max_length=100, description="The organization's slug.")

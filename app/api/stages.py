@@ -31,7 +31,12 @@ EDIT_PROBLEMS = {
     428: {"model": Problem, "description": "If-Match is missing."},
 }
 
-router = APIRouter(tags=["staff: stages"], responses=WRITE_PROBLEMS)
+STAGE_NUMBER_TAKEN: dict[int | str, dict[str, Any]] = {
+    409: {"model": Problem, "description": "The stage number is taken."}
+}
+
+# Not WRITE_PROBLEMS for all: GET /participations/{id} is a read, open without a key.
+router = APIRouter(tags=["staff: stages"], responses=PROBLEMS)
 
 
 @router.post(
@@ -39,7 +44,7 @@ router = APIRouter(tags=["staff: stages"], responses=WRITE_PROBLEMS)
     status_code=201,
     response_model=StageDetail,
     summary="Post a stage",
-    responses={409: {"model": Problem, "description": "The stage number is taken."}},
+    responses={**WRITE_PROBLEMS, **STAGE_NUMBER_TAKEN},
 )
 def post_stage(
     request: Request,
@@ -65,10 +70,10 @@ def post_stage(
 
 
 @router.patch(
-    "/stages/{stage_id}",
+    "/stages/{stage_id:int}",
     response_model=StageDetail,
     summary="Correct a stage",
-    responses=EDIT_PROBLEMS,
+    responses={**EDIT_PROBLEMS, **STAGE_NUMBER_TAKEN},
 )
 def patch_stage(
     request: Request,
@@ -86,7 +91,7 @@ def patch_stage(
 
 
 @router.delete(
-    "/stages/{stage_id}", status_code=204, summary="Delete a stage", responses=EDIT_PROBLEMS
+    "/stages/{stage_id:int}", status_code=204, summary="Delete a stage", responses=EDIT_PROBLEMS
 )
 def delete_stage(
     request: Request, caller: EditorDep, session: WriteSessionDep, stage_id: EntityId
@@ -101,10 +106,11 @@ def delete_stage(
 
 
 @router.post(
-    "/stages/{stage_id}/seizures",
+    "/stages/{stage_id:int}/seizures",
     status_code=201,
     response_model=SeizureOut,
     summary="Add a seizure report to a stage",
+    responses=WRITE_PROBLEMS,
 )
 def add_seizure(
     request: Request,
@@ -126,7 +132,7 @@ def add_seizure(
 
 
 @router.patch(
-    "/seizures/{report_id}",
+    "/seizures/{report_id:int}",
     response_model=SeizureOut,
     summary="Correct a seizure report",
     responses=EDIT_PROBLEMS,
@@ -148,7 +154,7 @@ def patch_seizure(
 
 
 @router.delete(
-    "/seizures/{report_id}",
+    "/seizures/{report_id:int}",
     status_code=204,
     summary="Delete a seizure report",
     responses={**EDIT_PROBLEMS, 409: {"model": Problem, "description": "It has parts."}},
@@ -166,10 +172,11 @@ def delete_seizure(
 
 
 @router.post(
-    "/stages/{stage_id}/participations",
+    "/stages/{stage_id:int}/participations",
     status_code=201,
     response_model=ParticipationOut,
     summary="Add a participant or observer to a stage",
+    responses=WRITE_PROBLEMS,
 )
 def add_participation(
     request: Request,
@@ -191,7 +198,7 @@ def add_participation(
 
 
 @router.get(
-    "/participations/{participation_id}",
+    "/participations/{participation_id:int}",
     response_model=ParticipationOut,
     summary="Get a participation",
     responses=NOT_FOUND,
@@ -205,7 +212,7 @@ def read_participation(
 
 
 @router.patch(
-    "/participations/{participation_id}",
+    "/participations/{participation_id:int}",
     response_model=ParticipationOut,
     summary="Correct a participation",
     responses=EDIT_PROBLEMS,
@@ -231,7 +238,7 @@ def patch_participation(
 
 
 @router.delete(
-    "/participations/{participation_id}",
+    "/participations/{participation_id:int}",
     status_code=204,
     summary="Delete a participation",
     responses=EDIT_PROBLEMS,

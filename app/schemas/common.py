@@ -1,9 +1,37 @@
-from datetime import date
-from typing import Any, Generic, TypeVar
+import re
+from datetime import date, datetime
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic.json_schema import WithJsonSchema
 
 Item = TypeVar("Item")
+
+# Dates and times only in their documented forms: pydantic alone also reads 0 or "0.5" as
+# seconds since 1970, and "2020-06-01T00:00:00" as a date.
+ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+# RFC 3339, but for the offset: a time without one is UTC.
+ISO_DATETIME = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?"
+    r"(Z|[+-][0-9]{2}:[0-9]{2})?$"
+)
+
+
+def _written_as(pattern: str, what: str) -> Any:
+    def check(value: Any) -> Any:
+        if isinstance(value, date) or (isinstance(value, str) and re.fullmatch(pattern, value)):
+            return value
+        raise ValueError(what)
+
+    return BeforeValidator(check)
+
+
+IsoDate = Annotated[date, _written_as(ISO_DATE, "a date is written YYYY-MM-DD")]
+IsoDateTime = Annotated[
+    datetime,
+    _written_as(ISO_DATETIME, "a time is written YYYY-MM-DDThh:mm[:ss[.ffffff]][Z|+hh:mm]"),
+    WithJsonSchema({"type": "string", "pattern": ISO_DATETIME}),
+]
 
 
 class Schema(BaseModel):

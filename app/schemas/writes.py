@@ -1,18 +1,20 @@
 """Request bodies of the write API. Unknown fields are refused, every size is bounded."""
 
-from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
+    Strict,
     StringConstraints,
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import WithJsonSchema
 
 from app.models.enums import (
     DatePrecision,
@@ -23,26 +25,49 @@ from app.models.enums import (
     Regularity,
     Role,
 )
-from app.schemas.common import has_a_letter, refuse_nul
+from app.schemas.common import IsoDate, has_a_letter, refuse_nul
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+
+def _as_sent(max_length: int) -> Any:
+    """For text whose ends are trimmed: the documented maxLength holds for the text as sent,
+    not only once trimmed (300 characters and 10 spaces are 310, too many)."""
+
+    def check(value: Any) -> Any:
+        if isinstance(value, str) and len(value) > max_length:
+            raise ValueError(f"at most {max_length} characters, spaces included")
+        return value
+
+    return BeforeValidator(check)
+
+
+def _trimmed(max_length: int) -> StringConstraints:
+    return StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)
+
+
+Text = Annotated[str, _trimmed(300), _as_sent(300)]
+LongText = Annotated[str, _trimmed(5000), _as_sent(5000)]
 SlugText = Annotated[
     str,
     StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=100),
     AfterValidator(has_a_letter),
+    # Documented as one pattern, the letter included; checked in two steps, for the message.
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^(?:[0-9]+-)*[0-9]*[a-z][a-z0-9]*(?:-[a-z0-9]+)*$",
+            "maxLength": 100,
+        }
+    ),
 ]
 Iso3 = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
-Locator = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-Number = Annotated[int, Field(ge=1, le=2**31 - 1)]
-Year = Annotated[int, Field(ge=1900, le=2100)]
+Locator = Annotated[str, _trimmed(64), _as_sent(64)]
+# JSON numbers and booleans only as themselves: lax pydantic also takes false for 0, "5"
+# for 5, and 1 or "yes" for true, none of which the documented schema allows.
+Int = Annotated[int, Strict()]
+Bool = Annotated[bool, Strict()]
+Number = Annotated[Int, Field(ge=1, le=2**31 - 1)]
+Year = Annotated[Int, Field(ge=1900, le=2100)]
 Aliases = Annotated[list[Text], Field(max_length=50)]
-
-
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-
-    _no_nul = field_validator("*", mode="before")(refuse_nul)
 
 
 def _not_null(value: Any) -> Any:
@@ -54,6 +79,35 @@ def _not_null(value: Any) -> Any:
 def not_null(*fields: str) -> Any:
     """For PATCH bodies: these fields may be left out, but not set to null."""
     return field_validator(*fields, mode="after")(_not_null)
+
+
+def _document_not_null(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    """The JSON schema of a field under `not_null` offers no null: null is refused."""
+    never_null = {
+        name
+        for validator in model.__pydantic_decorators__.field_validators.values()
+        if validator.func is _not_null
+        for name in validator.info.fields
+    }
+    for name in never_null & set(schema.get("properties", {})):
+        field = schema["properties"][name]
+        kinds = [kind for kind in field.get("anyOf", []) if kind != {"type": "null"}]
+        if len(kinds) != len(field.get("anyOf", [])):
+            del field["anyOf"]
+            if len(kinds) == 1:
+                field.update(kinds[0])
+            else:
+                field["anyOf"] = kinds
+        if field.get("default", 0) is None:
+            del field["default"]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", allow_inf_nan=False, json_schema_extra=_document_not_null
+    )
+
+    _no_nul = field_validator("*", mode="before")(refuse_nul)
 
 
 class Citation(Body):
@@ -68,14 +122,16 @@ class AmountIn(Body):
     )
 
 
-QuantityIn = (
-    Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-    | AmountIn
-)
+QuantityIn = Annotated[str, _trimmed(100), _as_sent(100)] | AmountIn
+
+
+# A party given as a string keeps the rules of PartyIn's `party`: the service makes a PartyIn
+# of it, and an empty one would fail there, a 500, instead of here, a 422.
+PartyKey = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 
 
 class PartyIn(Body):
-    party: Annotated[str, StringConstraints(min_length=1, max_length=100)] = Field(
+    party: PartyKey = Field(
         description="ISO 3166-1 alpha-3 code (`KAZ`), organization slug (`unodc`), or "
         "`member-states` for the CSTO member states as a group."
     )
@@ -93,12 +149,12 @@ class SeizureIn(Body):
         None, description="exact, at_least or about; if left out, read from the phrase."
     )
     country: Iso3 | None = None
-    period_start: date | None = Field(None, description="Defaults to the stage's start.")
-    period_end: date | None = Field(None, description="Defaults to the stage's end.")
-    outside_stage: bool = Field(
+    period_start: IsoDate | None = Field(None, description="Defaults to the stage's start.")
+    period_end: IsoDate | None = Field(None, description="Defaults to the stage's end.")
+    outside_stage: Bool = Field(
         False, description="Set to state that the period reaches outside the stage's dates."
     )
-    cases: Annotated[int, Field(ge=0, le=10**9)] | None = None
+    cases: Annotated[Int, Field(ge=0, le=10**9)] | None = None
     locator: Locator | None = Field(None, description="Overrides the stage's locator.")
     parts: Annotated[list["SeizureIn"], Field(max_length=100)] = Field(
         default_factory=list, description='The breakdown ("including ..."), not added on top.'
@@ -145,12 +201,12 @@ STAGE_EXAMPLE: dict[str, Any] = {
 class StageCreate(Citation):
     number: Number
     name: Text | None = None
-    start_on: date | None = None
-    end_on: date | None = None
+    start_on: IsoDate | None = None
+    end_on: IsoDate | None = None
     lead_country: Iso3 | None = None
     description: LongText | None = None
-    participants: Annotated[list[PartyIn | str], Field(max_length=200)] = []
-    observers: Annotated[list[PartyIn | str], Field(max_length=200)] = []
+    participants: Annotated[list[PartyIn | PartyKey], Field(max_length=200)] = []
+    observers: Annotated[list[PartyIn | PartyKey], Field(max_length=200)] = []
     seizures: Annotated[list[SeizureIn], Field(max_length=1000)] = Field(default_factory=list)
 
     model_config = ConfigDict(json_schema_extra={"examples": [STAGE_EXAMPLE]})
@@ -167,8 +223,8 @@ class StagePatch(Body):
 
     number: Number | None = None
     name: Text | None = None
-    start_on: date | None = None
-    end_on: date | None = None
+    start_on: IsoDate | None = None
+    end_on: IsoDate | None = None
     lead_country: Iso3 | None = None
     description: LongText | None = None
     source: SlugText | None = None
@@ -193,10 +249,10 @@ class SeizurePatch(Body):
     quantity: QuantityIn | None = None
     qualifier: Qualifier | None = None
     country: Iso3 | None = None
-    period_start: date | None = None
-    period_end: date | None = None
-    outside_stage: bool | None = None
-    cases: Annotated[int, Field(ge=0, le=10**9)] | None = None
+    period_start: IsoDate | None = None
+    period_end: IsoDate | None = None
+    outside_stage: Bool | None = None
+    cases: Annotated[Int, Field(ge=0, le=10**9)] | None = None
     source: SlugText | None = None
     locator: Locator | None = None
 
@@ -216,7 +272,7 @@ class ParticipationPatch(Body):
 
 
 class FuzzyDateIn(Body):
-    date: date
+    date: IsoDate
     precision: DatePrecision
 
 
@@ -246,16 +302,18 @@ class EventCreate(Citation):
     kind: Annotated[str, StringConstraints(min_length=1, max_length=40)]
     name_en: Text
     name_ru: Text | None = None
-    start_on: date
-    end_on: date | None = None
+    start_on: IsoDate
+    end_on: IsoDate | None = None
     date_precision: DatePrecision = DatePrecision.DAY
     place: Text | None = None
     country: Iso3 | None = None
     occasion: Text | None = None
     occasion_organization: SlugText | None = None
     description: LongText | None = None
-    organizers: Annotated[list[PartyIn | str], Field(max_length=100)] = Field(default_factory=list)
-    participants: Annotated[list[PartyIn | str], Field(max_length=100)] = Field(
+    organizers: Annotated[list[PartyIn | PartyKey], Field(max_length=100)] = Field(
+        default_factory=list
+    )
+    participants: Annotated[list[PartyIn | PartyKey], Field(max_length=100)] = Field(
         default_factory=list
     )
 
@@ -272,8 +330,8 @@ class EventPatch(Body):
     kind: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = None
     name_en: Text | None = None
     name_ru: Text | None = None
-    start_on: date | None = None
-    end_on: date | None = None
+    start_on: IsoDate | None = None
+    end_on: IsoDate | None = None
     date_precision: DatePrecision | None = None
     place: Text | None = None
     country: Iso3 | None = None
@@ -315,7 +373,7 @@ class FigureCreate(Citation):
     metric: Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,60}$")]
     body: SlugText | None = None
     operation: SlugText | None = None
-    value: Annotated[int, Field(ge=0, le=10**15)]
+    value: Annotated[Int, Field(ge=0, le=10**15)]
     unit: Annotated[str, StringConstraints(min_length=1, max_length=40)]
     qualifier: Qualifier = Qualifier.EXACT
     per: Annotated[str, StringConstraints(pattern=r"^year$")] | None = None
@@ -333,7 +391,7 @@ class FigureCreate(Citation):
 class FigurePatch(Body):
     _required = not_null("value", "unit", "qualifier", "as_reported", "as_of", "source", "locator")
 
-    value: Annotated[int, Field(ge=0, le=10**15)] | None = None
+    value: Annotated[Int, Field(ge=0, le=10**15)] | None = None
     unit: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = None
     qualifier: Qualifier | None = None
     as_reported: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
@@ -376,7 +434,7 @@ class OrganizationPatch(Body):
 
 class SourceCreate(Body):
     slug: SlugText
-    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    title: Annotated[str, _trimmed(500), _as_sent(500)]
     publisher: Text
     published: FuzzyDateIn | None = None
     language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]

@@ -154,14 +154,18 @@ def post_stage(session: Session, caller: Caller, operation_key: str, body: w.Sta
     ]
     _insert_stage(session, stage, operation_key)
     record(session, caller, AuditAction.CREATE, stage, None)
-    for role, columns in parties:
-        participation = m.Participation(
+    participations = [
+        m.Participation(
             stage_id=stage.id, role=role, source_id=source_id, locator=body.locator, **columns
         )
-        _add(session, caller, participation)
+        for role, columns in parties
+    ]
+    session.add_all(participations)
+    session.flush()  # one flush for all: each one's audit entry needs its id
+    for participation in participations:
+        record(session, caller, AuditAction.CREATE, participation, None)
     writer = SeizureWriter(session, caller, refs, stage, source_id, body.locator)
-    for i, seizure in enumerate(body.seizures):
-        writer.create(seizure, f"seizures[{i}]", parent=None)
+    writer.create_all([(s, f"seizures[{i}]") for i, s in enumerate(body.seizures)], parent=None)
     return stage.id
 
 
@@ -233,13 +237,13 @@ def patch_stage(session: Session, caller: Caller, stage: m.Stage, patch: w.Stage
 
 def _check_reports_inside(session: Session, stage: m.Stage) -> None:
     """New stage dates must still hold the reports not stated to reach outside them."""
-    bounds = (
-        ("start_on", stage.start_on, m.SeizureReport.period_start < stage.start_on),
-        ("end_on", stage.end_on, m.SeizureReport.period_end > stage.end_on),
-    )
-    for field, bound, outside_it in bounds:
-        if bound is None:
+    for field, bound in (("start_on", stage.start_on), ("end_on", stage.end_on)):
+        if bound is None:  # an open end holds every report
             continue
+        report = m.SeizureReport
+        outside_it = (
+            report.period_start < bound if field == "start_on" else report.period_end > bound
+        )
         outside = session.scalars(
             select(m.SeizureReport.id).where(
                 m.SeizureReport.stage_id == stage.id,
@@ -301,6 +305,43 @@ class SeizureWriter:
     def create(
         self, entry: w.SeizureIn, field: str, parent: m.SeizureReport | None
     ) -> m.SeizureReport:
+        return self.create_all([(entry, field)], parent)[0]
+
+    def create_all(
+        self, entries: list[tuple[w.SeizureIn, str]], parent: m.SeizureReport | None
+    ) -> list[m.SeizureReport]:
+        """Creates reports with their parts, a level of the breakdowns at a time: one flush
+        gives a level its ids, which the next level's parts point to."""
+        level = [(entry, field, parent) for entry, field in entries]
+        created: list[m.SeizureReport] = []
+        parts_of: dict[int, tuple[str, list[m.SeizureReport]]] = {}
+        while level:
+            built = [
+                (self._build(entry, field, above), entry, field) for entry, field, above in level
+            ]
+            self.session.add_all([report for report, _, _ in built])
+            self.session.flush()
+            for report, _, _ in built:
+                record(self.session, self.caller, AuditAction.CREATE, report, None)
+                if report.parent_id in parts_of:
+                    parts_of[report.parent_id][1].append(report)
+            created += [report for report, _, _ in built]
+            level = []
+            for report, entry, field in built:
+                if entry.parts:
+                    parts_of[report.id] = (field, [])
+                    level += [
+                        (part, _at(field, f"parts[{i}]"), report)
+                        for i, part in enumerate(entry.parts)
+                    ]
+        by_id = {report.id: report for report in created}
+        for report_id, (field, parts) in reversed(parts_of.items()):
+            check_breakdown(self.session, by_id[report_id], parts, field)
+        return created[: len(entries)]  # the first level: the entries themselves
+
+    def _build(
+        self, entry: w.SeizureIn, field: str, parent: m.SeizureReport | None
+    ) -> m.SeizureReport:
         start = entry.period_start or (parent.period_start if parent else self.stage.start_on)
         end = entry.period_end or (parent.period_end if parent else self.stage.end_on)
         if start is None or end is None:
@@ -311,7 +352,7 @@ class SeizureWriter:
         if not entry.outside_stage:
             check_inside_stage(self.stage, start, end, field)
         country = entry.country
-        report = m.SeizureReport(
+        return m.SeizureReport(
             operation_id=self.stage.operation_id,
             stage_id=self.stage.id,
             country_id=(
@@ -329,14 +370,6 @@ class SeizureWriter:
             locator=entry.locator or self.locator,
             **quantity_columns(entry.quantity, entry.qualifier, _at(field, "quantity")),
         )
-        _add(self.session, self.caller, report)
-        parts = [
-            self.create(part, _at(field, f"parts[{i}]"), parent=report)
-            for i, part in enumerate(entry.parts)
-        ]
-        if parts:
-            check_breakdown(self.session, report, parts, field)
-        return report
 
 
 def check_inside_stage(stage: m.Stage, start: date, end: date, field: str) -> None:

@@ -1,0 +1,322 @@
+"""Security basics: safe production settings, CORS, security headers, the request body limit
+and the limit on failed key checks per client.
+
+The middleware here is plain ASGI, not BaseHTTPMiddleware, so streamed exports stay streamed.
+"""
+
+import base64
+import hashlib
+import math
+import re
+import tempfile
+import threading
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from sqlalchemy.engine import make_url
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.errors import ContentTooLargeError, DomainError, domain_problem
+from app.settings import Settings
+
+# --- configuration refused in production ------------------------------------------------
+
+
+class UnsafeConfigurationError(RuntimeError):
+    """The settings are not fit for KSOPN_ENV=production."""
+
+
+TEMPORARY_DIRS = (Path(tempfile.gettempdir()), Path("/tmp"), Path("/var/tmp"), Path("/dev/shm"))
+
+
+def production_problems(settings: Settings) -> list[str]:
+    """What in `settings` would be unsafe in production, each as a sentence naming the setting."""
+    problems = []
+    if any(origin in ("*", "null") for origin in settings.cors_origins):
+        problems.append(
+            "KSOPN_CORS_ORIGINS lets any page call the API ('*' or 'null'); name the origins"
+        )
+    if settings.sql_echo:
+        problems.append("KSOPN_SQL_ECHO logs every statement and its parameters; turn it off")
+    if settings.log_level == "debug":
+        problems.append("KSOPN_LOG_LEVEL=debug logs internals meant for development; use info")
+    if reason := _sqlite_loses_data(settings.database_url):
+        problems.append(f"KSOPN_DATABASE_URL {reason}; keep the database on lasting storage")
+    return problems
+
+
+def _sqlite_loses_data(database_url: str) -> str | None:
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite":
+        return None
+    database = url.database or ""
+    if database in ("", ":memory:") or url.query.get("mode") == "memory":
+        return "is an in-memory SQLite database, gone when the server stops"
+    path = Path(database.removeprefix("file:")).resolve()
+    if any(path.is_relative_to(folder.resolve()) for folder in TEMPORARY_DIRS):
+        return f"is a SQLite file in a temporary folder ({path}), which is cleared"
+    return None
+
+
+def check_production_settings(settings: Settings) -> None:
+    """Raises UnsafeConfigurationError in production when any setting is unsafe."""
+    if settings.env != "production":
+        return
+    if problems := production_problems(settings):
+        listed = "".join(f"\n  - {problem}" for problem in problems)
+        raise UnsafeConfigurationError(
+            f"refusing to start with KSOPN_ENV=production:{listed}\n"
+            "fix these, or set KSOPN_ENV=development for a machine of your own"
+        )
+
+
+# --- failed key checks per client --------------------------------------------------------
+
+
+class FailedAuthLimiter:
+    """Counts failed key checks per client over a sliding window, in this process's memory.
+
+    At most `max_clients` clients are tracked; beyond that the one whose last failure is the
+    oldest is forgotten, so a flood of addresses costs bounded memory.
+    """
+
+    def __init__(
+        self,
+        limit: int,
+        window_seconds: float,
+        max_clients: int,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.limit = limit
+        self.window_seconds = window_seconds
+        self.max_clients = max_clients
+        self.clock = clock
+        self._failures: OrderedDict[str, deque[float]] = OrderedDict()
+        # Sync dependencies run in a thread pool: checks and records can interleave.
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "FailedAuthLimiter":
+        return cls(
+            settings.auth_failure_limit,
+            settings.auth_failure_window_seconds,
+            settings.auth_failure_max_clients,
+        )
+
+    def retry_after(self, client: str) -> int | None:
+        """Whole seconds until `client` may present a key again; None when it may now."""
+        with self._lock:
+            failures = self._recent(client)
+            if len(failures) < self.limit:
+                return None
+            return max(1, math.ceil(failures[0] + self.window_seconds - self.clock()))
+
+    def record_failure(self, client: str) -> None:
+        with self._lock:
+            failures = self._recent(client)
+            failures.append(self.clock())
+            self._failures[client] = failures
+            self._failures.move_to_end(client)
+            while len(self._failures) > self.max_clients:
+                self._failures.popitem(last=False)
+
+    def tracked_clients(self) -> int:
+        return len(self._failures)
+
+    def _recent(self, client: str) -> deque[float]:
+        """The client's failures still inside the window; forgets a client with none."""
+        failures = self._failures.get(client) or deque(maxlen=self.limit)
+        horizon = self.clock() - self.window_seconds
+        while failures and failures[0] <= horizon:
+            failures.popleft()
+        if not failures:
+            self._failures.pop(client, None)
+        return failures
+
+
+def client_address(request: Request) -> str:
+    """The peer address; behind a proxy, uvicorn's --forwarded-allow-ips makes it the client's."""
+    return request.client.host if request.client else "unknown"
+
+
+# --- security headers ---------------------------------------------------------------------
+
+COMMON_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+# JSON, CSV and the docs' own scripts: nothing in them is to be run or framed.
+API_CSP = "default-src 'none'; frame-ancestors 'none'"
+# ReDoc styles itself with injected <style> elements and searches in a worker made from a
+# blob: URL. Its footer badge is an image from cdn.redoc.ly, let through because an image runs
+# nothing; offline it just does not show.
+PAGE_CSP = (
+    "default-src 'none'; script-src 'self'{hashes}; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: https://cdn.redoc.ly; font-src 'self' data:; connect-src 'self'; "
+    "worker-src blob:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+_INLINE_SCRIPT = re.compile(
+    rb"<script(?![^>]*\bsrc\s*=)[^>]*>(.*?)</script\s*>", re.DOTALL | re.IGNORECASE
+)
+
+
+def page_csp(html: bytes) -> str:
+    """The policy for an HTML page: its own inline scripts run, by hash, and no others."""
+    hashes = "".join(
+        f" 'sha256-{base64.b64encode(hashlib.sha256(script).digest()).decode()}'"
+        for script in _INLINE_SCRIPT.findall(html)
+        if script.strip()
+    )
+    return PAGE_CSP.format(hashes=hashes)
+
+
+class SecurityHeadersMiddleware:
+    """Adds the security headers to every response; an HTML page is held until its body is
+    known, to allow exactly its inline scripts. Headers a response sets itself are kept."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        held: Message | None = None
+        page = bytearray()
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal held
+            if message["type"] == "http.response.start":
+                if _is_html(message):
+                    held = message
+                    return
+                await send(_with_headers(message, API_CSP))
+            elif held is not None and message["type"] == "http.response.body":
+                page.extend(message.get("body", b""))
+                if not message.get("more_body", False):
+                    await send(_with_headers(held, page_csp(bytes(page))))
+                    await send({"type": "http.response.body", "body": bytes(page)})
+            else:
+                await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _is_html(start: Message) -> bool:
+    content_type = Headers(raw=start.get("headers", [])).get("content-type", "")
+    return content_type.startswith("text/html")
+
+
+def _with_headers(start: Message, csp: str) -> Message:
+    message = {**start, "headers": list(start.get("headers", []))}
+    headers = MutableHeaders(scope=message)
+    for name, value in {**COMMON_HEADERS, "Content-Security-Policy": csp}.items():
+        headers.setdefault(name, value)
+    return message
+
+
+# --- request body limit -------------------------------------------------------------------
+
+
+class BodySizeLimitMiddleware:
+    """Answers 413 to a body over the limit before the app sees the request: by its
+    Content-Length, or, for a chunked body, by reading it first (never more than the limit)."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = _content_length(scope)
+        if declared is None:
+            messages = await self._read_within_limit(receive)
+            if messages is None:
+                await _send_problem(ContentTooLargeError(self.max_body_bytes), scope, receive, send)
+                return
+            receive = _replay(messages, receive)
+        elif declared > self.max_body_bytes:
+            await _send_problem(ContentTooLargeError(self.max_body_bytes), scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+    async def _read_within_limit(self, receive: Receive) -> list[Message] | None:
+        """The body's messages, or None as soon as they pass the limit."""
+        messages: list[Message] = []
+        size = 0
+        while True:
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request":  # the client went away; let the app see it
+                return messages
+            size += len(message.get("body", b""))
+            if size > self.max_body_bytes:
+                return None
+            if not message.get("more_body", False):
+                return messages
+
+
+def _content_length(scope: Scope) -> int | None:
+    value = Headers(scope=scope).get("content-length")
+    return int(value) if value is not None and value.isdigit() else None
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    """Hands out the messages read already, then whatever the server sends (a disconnect)."""
+    pending = deque(messages)
+
+    async def replayed() -> Message:
+        return pending.popleft() if pending else await receive()
+
+    return replayed
+
+
+async def _send_problem(error: DomainError, scope: Scope, receive: Receive, send: Send) -> None:
+    await domain_problem(Request(scope), error)(scope, receive, send)
+
+
+# --- installing -------------------------------------------------------------------------
+
+API_HEADERS = (
+    "Authorization",
+    "Content-Type",
+    "Accept",
+    "If-Match",
+    "If-None-Match",
+    "Idempotency-Key",
+)
+EXPOSED_HEADERS = (
+    "ETag",
+    "Location",
+    "Link",
+    "Retry-After",
+    "Idempotent-Replayed",
+    "Content-Disposition",
+)
+
+
+def install_security(app: FastAPI, settings: Settings) -> None:
+    app.state.failed_auth = FailedAuthLimiter.from_settings(settings)
+    app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    if settings.cors_origins:  # without any, no CORS headers at all: other sites cannot read
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "HEAD", "POST", "PATCH", "DELETE"],
+            allow_headers=API_HEADERS,
+            expose_headers=EXPOSED_HEADERS,
+            max_age=600,
+        )
+    build = app.build_middleware_stack
+    # Outside Starlette's ServerErrorMiddleware, which sends its 500 answers past any middleware
+    # added with add_middleware.
+    app.build_middleware_stack = lambda: SecurityHeadersMiddleware(build())  # type: ignore[method-assign]
