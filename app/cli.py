@@ -1,6 +1,9 @@
 """The `ksopn` command: migrations, seed loading and the server."""
 
 import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -12,10 +15,11 @@ from rich.table import Table
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from app import migrate
+from app import backup, demo, migrate
 from app.db import make_engine
 from app.errors import DomainError
 from app.models.enums import KeyRole
+from app.security import UnsafeConfigurationError, check_production_settings
 from app.seeding.loader import SeedError, Tally, apply_seeds, read_seed_files
 from app.services.keys import create_key, list_keys, revoke_key
 from app.settings import get_settings
@@ -58,6 +62,52 @@ def db_current() -> None:
     typer.echo(f"current: {current or '(no schema)'}\nhead:    {migrate.head_revision()}")
 
 
+@db_cli.command("backup")
+def db_backup(
+    path: Annotated[Path, typer.Argument(help="Where to write the copy.", dir_okay=False)],
+    force: Annotated[bool, typer.Option("--force", help="Replace PATH if it exists.")] = False,
+) -> None:
+    """Copy the SQLite database to PATH; safe while the server is writing."""
+    settings = get_settings()
+    with _backup_errors():
+        info = backup.backup_sqlite(
+            settings.database_url,
+            path,
+            force=force,
+            busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+        )
+    console.print(f"backup written: {info.describe()}", markup=False, soft_wrap=True)
+
+
+@db_cli.command("restore")
+def db_restore(
+    path: Annotated[Path, typer.Argument(help="A file made by `ksopn db backup`.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask; current data is lost.")] = False,
+) -> None:
+    """Replace the SQLite database's contents with the backup's. Stop the server first."""
+    settings = get_settings()
+    with _backup_errors():
+        live = backup.sqlite_path(settings.database_url, path)
+        if not yes:
+            checked = backup.verify_backup(path)
+            typer.confirm(f"Replace everything in {live} with {checked.describe()}?", abort=True)
+        info = backup.restore_sqlite(
+            settings.database_url, path, busy_timeout_ms=settings.sqlite_busy_timeout_ms
+        )
+    console.print(f"restored: {info.describe()}", markup=False, soft_wrap=True)
+    if info.revision != migrate.head_revision():
+        console.print(f"the code expects {migrate.head_revision()}: run `ksopn db upgrade`")
+
+
+@contextmanager
+def _backup_errors() -> Iterator[None]:
+    try:
+        yield
+    except backup.FAILURES as error:
+        console.print(str(error), style="red", markup=False, soft_wrap=True)
+        raise typer.Exit(1) from error
+
+
 @cli.command()
 def seed(
     path: Annotated[
@@ -85,6 +135,11 @@ def serve(
 ) -> None:
     """Serve the API. A database with no schema is migrated and seeded first."""
     settings = get_settings()
+    try:  # before anything starts: uvicorn would restart refusing workers forever
+        check_production_settings(settings)
+    except UnsafeConfigurationError as error:
+        console.print(str(error), style="red", markup=False)
+        raise typer.Exit(1) from error
     engine = _engine()
     if not migrate.has_schema(engine):
         console.print("empty database: creating the schema and loading the seeds")
@@ -145,6 +200,46 @@ def keys_revoke(name: Annotated[str, typer.Argument(help="The key's name.")]) ->
             console.print(f"[red]{error.detail}[/red]")
             raise typer.Exit(1) from error
     console.print(f"key {name!r} revoked")
+
+
+@cli.command("demo-data")
+def demo_data(
+    url: Annotated[
+        str, typer.Option(help="An empty database to fill (SQLAlchemy URL), not the registry's.")
+    ],
+    reports: Annotated[int, typer.Option(min=1, max=20_000_000)] = 1_000_000,
+    seed: Annotated[int, typer.Option(help="The same seed gives the same registry.")] = 1,
+    into_configured: Annotated[
+        bool,
+        typer.Option(
+            "--into-configured-database", help="Allow KSOPN_DATABASE_URL itself to be filled."
+        ),
+    ] = False,
+) -> None:
+    """Fill an empty database with a synthetic registry (seeds plus REPORTS seizure reports)."""
+    if url == get_settings().database_url and not into_configured:
+        console.print("[red]that is the registry's own database; name another --url[/red]")
+        raise typer.Exit(1)
+    engine = make_engine(url, durable=False)
+    if migrate.has_schema(engine):
+        console.print(
+            "[red]the database already has tables; demo data goes into an empty one[/red]"
+        )
+        raise typer.Exit(1)
+    started = time.perf_counter()
+    migrate.upgrade(url)
+    _load_seeds(engine, get_settings().seeds_dir)
+    columns = (TextColumn("reports"), BarColumn(), MofNCompleteColumn())
+    with (
+        Progress(*columns, console=console, transient=True) as progress,
+        Session(engine) as session,
+    ):
+        task = progress.add_task("reports", total=reports)
+        with session.begin():
+            counts = demo.fill(session, reports, seed, lambda n: progress.advance(task, n))
+    engine.dispose()
+    elapsed = time.perf_counter() - started
+    console.print(", ".join(f"{n:,} {name}" for name, n in counts.items()) + f" in {elapsed:.1f} s")
 
 
 def _engine() -> Engine:

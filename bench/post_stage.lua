@@ -1,7 +1,8 @@
 -- POSTs a new stage with 10 seizure reports; every request gets its own stage number.
+-- thread_base is a global that setup() gives each thread (a local would hide it).
 local counter = 0
-local thread_base = 0
 local threads_started = 0
+thread_base = 0
 
 function setup(thread)
   threads_started = threads_started + 1

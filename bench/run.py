@@ -126,8 +126,15 @@ def demo_data(url: str, reports: int) -> float:
 
 def editor_key(database_url: str) -> str:
     result = subprocess.run(
-        [str(BIN / "ksopn"), "keys", "create", "--name", f"bench-{uuid.uuid4().hex[:6]}"]
-        + ["--role", "editor"],
+        [
+            str(BIN / "ksopn"),
+            "keys",
+            "create",
+            "--role",
+            "editor",
+            "--name",
+            f"bench-{uuid.uuid4().hex[:6]}",
+        ],
         cwd=PROJECT,
         check=True,
         capture_output=True,
@@ -137,21 +144,39 @@ def editor_key(database_url: str) -> str:
     return result.stdout.strip().splitlines()[-1]
 
 
-def wrk(url: str, seconds: float, connections: int, extra: list[str] | None = None) -> dict[str, float]:
+def wrk(
+    url: str, seconds: float, connections: int, extra: list[str] | None = None
+) -> dict[str, float]:
     threads = min(2, connections)
-    args = ["wrk", "--latency", f"-t{threads}", f"-c{connections}", f"-d{seconds}s"]
+    args = ["wrk", "--latency", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s"]
     output = subprocess.run(
         [*args, *(extra or []), url], capture_output=True, text=True, check=True
     ).stdout
+    failed = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    socket_errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
     result = {
-        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),  # type: ignore[union-attr]
-        "errors": float(sum(int(n) for n in re.findall(r"(?:Non-2xx or 3xx responses|errors: connect \d+, read \d+, write \d+, timeout)\D*(\d+)", output))),
+        "rps": float(_found(r"Requests/sec:\s+([\d.]+)", output)),
+        "errors": float(int(failed.group(1)) if failed else 0)
+        + float(sum(int(n) for n in socket_errors.groups()) if socket_errors else 0),
     }
+    if result["errors"]:
+        raise RuntimeError(f"{url} answered with errors under load:\n{output}")
     for percentile in ("50", "99"):
         match = re.search(rf"^\s+{percentile}%\s+([\d.]+)(us|ms|s)\s*$", output, re.M)
-        value, unit = float(match.group(1)), match.group(2)  # type: ignore[union-attr]
+        if match is None:
+            raise RuntimeError(f"no {percentile}th percentile in wrk's output:\n{output}")
+        value, unit = float(match.group(1)), match.group(2)
         result[f"p{percentile}_ms"] = value * {"us": 0.001, "ms": 1, "s": 1000}[unit]
     return result
+
+
+def _found(pattern: str, text: str) -> str:
+    match = re.search(pattern, text)
+    if match is None:
+        raise RuntimeError(f"{pattern!r} not in:\n{text}")
+    return match.group(1)
 
 
 def csv_export(url: str, pid: int) -> dict[str, float]:
@@ -168,13 +193,15 @@ def csv_export(url: str, pid: int) -> dict[str, float]:
 
 def peak_rss_mb(pid: int) -> float:
     status = Path(f"/proc/{pid}/status").read_text()
-    return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024  # type: ignore[union-attr]
+    return int(_found(r"VmHWM:\s+(\d+) kB", status)) / 1024
 
 
 def server_pid(port: int) -> int:
     """The uvicorn worker that listens on `port` (uvicorn with one worker is one process)."""
-    output = subprocess.run(["ss", "-ltnpH", f"sport = :{port}"], capture_output=True, text=True).stdout
-    return int(re.search(r"pid=(\d+)", output).group(1))  # type: ignore[union-attr]
+    output = subprocess.run(
+        ["ss", "-ltnpH", f"sport = :{port}"], capture_output=True, text=True, check=True
+    ).stdout
+    return int(_found(r"pid=(\d+)", output))
 
 
 @contextlib.contextmanager
@@ -196,7 +223,7 @@ def machine() -> str:
         (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
          if line.startswith("model name")), platform.processor(),
     )  # fmt: skip
-    memory = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))  # type: ignore[union-attr]
+    memory = int(_found(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()))
     return (
         f"{os.cpu_count()} cores ({cpu}), {memory / 1024 / 1024:.0f} GiB RAM, "
         f"Linux {platform.release()}, Python {platform.python_version()}, "
@@ -220,7 +247,10 @@ def main() -> None:
         if not shutil.which(tool):
             sys.exit(f"{tool} is missing: run `make bench-tools`")
     processes = Processes()
-    with tempfile.TemporaryDirectory(prefix="ksopn-bench-") as folder, contextlib.ExitStack() as stack:
+    with (
+        tempfile.TemporaryDirectory(prefix="ksopn-bench-") as folder,
+        contextlib.ExitStack() as stack,
+    ):
         stack.callback(processes.stop_all)
         report = run(args, processes, Path(folder), stack)
     print(report)
@@ -229,7 +259,9 @@ def main() -> None:
         args.out.write_text(report, encoding="utf-8")
 
 
-def run(args: argparse.Namespace, processes: Processes, folder: Path, stack: contextlib.ExitStack) -> str:
+def run(
+    args: argparse.Namespace, processes: Processes, folder: Path, stack: contextlib.ExitStack
+) -> str:
     sqlite_file = folder / "bench.sqlite3"
     databases = {"SQLite": f"sqlite:///{sqlite_file}"}
     if args.postgres:
@@ -263,11 +295,15 @@ def run(args: argparse.Namespace, processes: Processes, folder: Path, stack: con
         name: csv_export(url, server_pid(int(url.rsplit(":", 1)[1])))
         for name, url in registries.items()
     }
+    for name, export in exports.items():
+        if export["rows"] != args.reports:
+            raise RuntimeError(f"the CSV export on {name} gave {export['rows']} rows")
     posts = {}
     for name, url in registries.items():
         key = editor_key(databases[name])
         script = ["-s", str(PROJECT / "bench" / "post_stage.lua"),
-                  "-H", f"Authorization: Bearer {key}", "-H", "Content-Type: application/json"]  # fmt: skip
+                  "-H", f"Authorization: Bearer {key}",
+                  "-H", "Content-Type: application/json"]  # fmt: skip
         posts[name] = wrk(f"{url}/api/v1/operations/grom/stages", args.seconds, 2, script)
     return markdown(args, targets, totals, exports, posts, imports)
 
@@ -305,14 +341,16 @@ def markdown(
         )
     lines += ["", f"Datasette's query: `{DATASETTE_QUERY}`.", "",
               "## Totals: `GET /api/v1/seizures/totals?group_by=year,substance`", "",
-              "| target | requests/s | p50 ms | p99 ms |", "| --- | ---: | ---: | ---: |"]  # fmt: skip
+              "| target | requests/s | p50 ms | p99 ms |",
+              "| --- | ---: | ---: | ---: |"]  # fmt: skip
     for target in totals:
         lines.append(
             f"| {target.name} | {target.median('rps'):,.0f} | {target.median('p50_ms'):.2f} | "
             f"{target.median('p99_ms'):.2f} |"
         )
     lines += ["", "## CSV export of every report, stage posts, bulk import", "",
-              "| database | CSV rows | CSV rows/s | server peak RSS MB | stage posts/s (10 reports each) | `ksopn demo-data` s |",
+              "| database | CSV rows | CSV rows/s | server peak RSS MB "
+              "| stage posts/s (10 reports each) | `ksopn demo-data` s |",
               "| --- | ---: | ---: | ---: | ---: | ---: |"]  # fmt: skip
     for name, export in exports.items():
         lines.append(

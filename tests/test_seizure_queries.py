@@ -12,8 +12,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.api.listing import _csv_batches
 from app.models import Country, Operation, SeizureReport, Source, Stage, Substance
+from app.schemas.seizures import SeizureOut
 from app.services import summaries
+from app.services.seizures import SeizureFilters, list_seizures
 from tests.test_api import PROBLEM, _get, _problem
 
 TOTALS = "/api/v1/seizures/totals"
@@ -410,3 +413,22 @@ def test_operation_splits_participants_from_observers(client: TestClient) -> Non
     channel = _get(client, "/api/v1/operations/channel")
     assert {p["role"] for p in channel["participants"]} == {"participant"}
     assert channel["observers"] == []
+
+
+def test_fast_csv_of_seizures_equals_the_generic_export(
+    client: TestClient, reports: Reports, session: Session
+) -> None:
+    whole = reports.add("controlled-substances", 9_000, "2021-01-01", "2022-12-31", country="KAZ")
+    reports.add("hashish", 1_500, "2021-01-01", "2021-06-30", parent=whole, country="KAZ")
+    reports.add("precursors", 5_000, "2021-01-01", "2021-12-31", unit_kind="volume")
+    odd = reports.add("cocaine", 7, "2021-01-01", "2021-01-31", qualifier="about")
+    odd.as_reported = '-7 g, @reported; "quoted"'
+    summaries.settle(session)
+    generic = b"".join(
+        _csv_batches(SeizureOut, iter([list_seizures(session, SeizureFilters(), None)]))
+    )
+    assert client.get("/api/v1/seizures?format=csv").content == generic
+    generic_2021 = b"".join(
+        _csv_batches(SeizureOut, iter([list_seizures(session, SeizureFilters(year=2021), None)]))
+    )
+    assert client.get("/api/v1/seizures?format=csv&year=2021").content == generic_2021

@@ -21,7 +21,7 @@ from app.models import (
     Substance,
 )
 from app.services import summaries
-from app.services.seizures import SeizureFilters
+from app.services.seizures import SeizureFilters, count_seizures, list_seizures
 from app.services.totals import GROUP_KEYS, _from_sums, seizure_totals
 
 QUALIFIERS = ["exact", "exact", "exact", "at_least", "about"]
@@ -185,3 +185,18 @@ def test_kept_current_equals_rebuilt(session: Session) -> None:
     assert kept["seizure_sums"], "the random registry holds reports"
     summaries.rebuild(session)
     assert _sum_tables(session) == kept
+
+
+def test_year_index_lists_what_the_periods_say(session: Session) -> None:
+    registry = RandomRegistry(session, 11)
+    registry.fill(100)
+    registry.correct(30)
+    summaries.settle(session)
+    for year in range(2017, 2025):
+        listed = [row["id"] for row in list_seizures(session, SeizureFilters(year=year), None)]
+        overlapping = sorted(
+            r.id for r in registry.reports if r.period_start.year <= year <= r.period_end.year
+        )
+        seeded = [i for i in listed if i not in {r.id for r in registry.reports}]
+        assert [i for i in listed if i not in seeded] == overlapping
+        assert count_seizures(session, SeizureFilters(year=year)) == len(listed)

@@ -55,21 +55,40 @@ class Listing:
     format: str
     sessions: Callable[[], Session]
 
-    def respond(self, item: type[BaseModel], fetch: Fetch, *, count: int | None = None) -> Response:
-        """`fetch(session, after_id, limit)` gives rows in id order after `after_id`."""
+    def respond(
+        self,
+        item: type[BaseModel],
+        fetch: Fetch,
+        *,
+        count: int | None = None,
+        csv_chunks: Callable[[Session, int], Iterator[str]] | None = None,
+    ) -> Response:
+        """`fetch(session, after_id, limit)` gives rows in id order after `after_id`;
+        `csv_chunks(session, after_id)`, when given, gives the CSV lines of every row."""
         start = after_id(self.page)
         if self.format == "json":
             rows = fetch(self.session, start, self.page.limit + 1)
             return page_of(self.request, Page[item], rows, self.page, count=count)  # type: ignore[valid-type]
         resource = self.request.url.path.rstrip("/").rsplit("/", 1)[-1]
         filename = f"ksopn-{resource}-{datetime.now(UTC):%Y-%m-%d}.{self.format}"
-        encode = _csv_batches if self.format == "csv" else _ndjson_batches
+        if self.format == "csv" and csv_chunks is not None:
+            body = _csv_lines(item, self._streamed(csv_chunks, start))
+        elif self.format == "csv":
+            body = _csv_batches(item, self._all_rows(fetch, start))
+        else:
+            body = _ndjson_batches(item, self._all_rows(fetch, start))
         return StreamingResponse(
-            encode(item, self._all_rows(fetch, start)),
+            body,
             media_type=MEDIA_TYPES[self.format]
             + ("; charset=utf-8" if self.format == "csv" else ""),
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
+
+    def _streamed(
+        self, csv_chunks: Callable[[Session, int], Iterator[str]], start: int
+    ) -> Iterator[str]:
+        with self.sessions() as session:
+            yield from csv_chunks(session, start)
 
     def _all_rows(self, fetch: Fetch, start: int) -> Iterator[list[dict[str, Any]]]:
         with self.sessions() as session:
@@ -132,6 +151,14 @@ def _ndjson_batches(
     for rows in batches:
         items = adapter.validate_python(rows)
         yield b"".join(item.__pydantic_serializer__.to_json(one) + b"\n" for one in items)
+
+
+def _csv_lines(item: type[BaseModel], chunks: Iterator[str]) -> Iterator[bytes]:
+    header = ",".join("_".join(path) for path in csv_columns(item))
+    # The byte-order mark makes spreadsheets read the file as UTF-8 (Cyrillic intact).
+    yield ("\ufeff" + header + "\r\n").encode()
+    for chunk in chunks:
+        yield chunk.encode()
 
 
 def _csv_batches(item: type[BaseModel], batches: Iterator[list[dict[str, Any]]]) -> Iterator[bytes]:

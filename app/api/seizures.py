@@ -1,6 +1,5 @@
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -12,12 +11,17 @@ from app.api.representation import represent
 from app.deps import SessionDep
 from app.errors import InvalidParameterError
 from app.models.enums import Qualifier
-from app.schemas.common import NOT_FOUND, PROBLEMS, Page
+from app.schemas.common import NOT_FOUND, PROBLEMS, IsoDate, Page
 from app.schemas.seizures import SeizureOut, SeizureTotals
 from app.services import operations, reference
 from app.services import seizures as seizures_service
 from app.services.common import MAX_ID
-from app.services.seizures import SeizureFilters, count_seizures, list_seizures
+from app.services.seizures import (
+    SeizureFilters,
+    count_seizures,
+    list_seizures,
+    seizure_csv_chunks,
+)
 from app.services.totals import GROUP_KEYS, seizure_totals
 
 TAG = "seizures"
@@ -31,11 +35,11 @@ def seizure_filters(
         Query(ge=1900, le=2100, description="Reports whose period overlaps this calendar year."),
     ] = None,
     date_from: Annotated[
-        date | None,
+        IsoDate | None,
         Query(alias="from", description="Reports whose period ends on or after this date."),
     ] = None,
     date_to: Annotated[
-        date | None,
+        IsoDate | None,
         Query(alias="to", description="Reports whose period starts on or before this date."),
     ] = None,
     operation: Annotated[
@@ -103,6 +107,7 @@ def seizures(
         SeizureOut,
         lambda s, after, limit: list_seizures(s, replace(filters, after_id=after), limit),
         count=count_seizures(session, filters) if count else None,
+        csv_chunks=lambda s, after: seizure_csv_chunks(s, replace(filters, after_id=after)),
     )
 
 
@@ -165,7 +170,7 @@ def _group_keys(group_by: str | None) -> list[str]:
 
 
 @router.get(
-    "/seizures/{report_id}",
+    "/seizures/{report_id:int}",
     response_model=SeizureOut,
     summary="Get a seizure report",
     responses=NOT_FOUND,

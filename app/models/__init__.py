@@ -11,7 +11,13 @@ from app.models.operations import (
     Stage,
 )
 from app.models.reference import Country, Membership, Organization, Source, Substance
-from app.models.seizures import SeizureOverlap, SeizureReport, SeizureSum, SeizureSumBySubstance
+from app.models.seizures import (
+    SeizureOverlap,
+    SeizureReport,
+    SeizureReportYear,
+    SeizureSum,
+    SeizureSumBySubstance,
+)
 from app.models.staff import ApiKey, AuditEntry, IdempotencyRecord
 
 __all__ = [
@@ -35,6 +41,7 @@ __all__ = [
     "ReportedFigure",
     "SeizureOverlap",
     "SeizureReport",
+    "SeizureReportYear",
     "SeizureSum",
     "SeizureSumBySubstance",
     "Source",

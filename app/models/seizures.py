@@ -38,6 +38,13 @@ class SeizureReport(Cited, Base):
         Index("ix_seizure_reports_operation_period", "operation_id", "period_start"),
         # Finds the reports a new one may overlap (services.summaries).
         Index("ix_seizure_reports_overlap", "operation_id", "substance_id", "period_end"),
+        Index(
+            "ix_seizure_reports_stage_overlap",
+            "stage_id",
+            "operation_id",
+            "substance_id",
+            "period_end",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -134,5 +141,17 @@ class SeizureOverlap(Base):
         ForeignKey("seizure_reports.id", ondelete="CASCADE"), primary_key=True
     )
     second_id: Mapped[int] = mapped_column(
+        ForeignKey("seizure_reports.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class SeizureReportYear(Base):
+    """Each calendar year a report's period touches, kept current like the sums: the index
+    that answers `year=Y` in report order without reading the years around it."""
+
+    __tablename__ = "seizure_report_years"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(
         ForeignKey("seizure_reports.id", ondelete="CASCADE"), primary_key=True, index=True
     )

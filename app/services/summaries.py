@@ -16,7 +16,14 @@ from sqlalchemy import Select, delete, event, insert, inspect, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction
 
-from app.models import SeizureOverlap, SeizureReport, SeizureSum, SeizureSumBySubstance, Substance
+from app.models import (
+    SeizureOverlap,
+    SeizureReport,
+    SeizureReportYear,
+    SeizureSum,
+    SeizureSumBySubstance,
+    Substance,
+)
 from app.models.seizures import DETAIL_KEYS, SUM_KEYS
 from app.services.totals import own_quantities
 
@@ -166,33 +173,33 @@ def _reports(session: Session, ids: Sequence[int]) -> Iterator[Any]:
 def _overlapping(
     session: Session, group: list[Any], related: dict[int, set[int]]
 ) -> Iterator[tuple[Any, Any]]:
-    """(report, other) for the reports of one operation, unit kind and stage: one query for
-    the group (a stage post's reports share them), then the exact test for each report."""
+    """(report, other) for the reports of one operation, unit kind and stage: a query or two
+    for the group (a stage post's reports share them), then the exact test for each."""
     other = SeizureReport
-    substances = set().union(*(related[report.substance_id] for report in group))
-    narrower = []
-    if (stage := group[0].stage_id) is not None:
-        narrower.append(or_(other.stage_id == stage, other.stage_id.is_(None)))
+    first = group[0]
+    substances = sorted(set().union(*(related[report.substance_id] for report in group)))
+    where = [
+        other.operation_id == first.operation_id,
+        other.unit_kind == first.unit_kind,
+        other.substance_id.in_(substances),
+        other.period_end >= min(report.period_start for report in group),
+        other.period_start <= max(report.period_end for report in group),
+    ]
     countries = {report.country_id for report in group}
     if None not in countries:
-        narrower.append(or_(other.country_id.in_(sorted(countries)), other.country_id.is_(None)))
-    rows = session.execute(
-        select(
-            other.id,
-            other.substance_id,
-            other.country_id,
-            other.stage_id,
-            other.period_start,
-            other.period_end,
-        ).where(
-            other.operation_id == group[0].operation_id,
-            other.unit_kind == group[0].unit_kind,
-            other.substance_id.in_(sorted(substances)),
-            other.period_end >= min(report.period_start for report in group),
-            other.period_start <= max(report.period_end for report in group),
-            *narrower,
-        )
-    ).all()
+        where.append(or_(other.country_id.in_(sorted(countries)), other.country_id.is_(None)))
+    columns = (
+        other.id, other.substance_id, other.country_id, other.stage_id,
+        other.period_start, other.period_end,
+    )  # fmt: skip
+    if first.stage_id is None:
+        queries = [select(*columns).where(*where)]
+    else:  # the stage's own reports, and those of no stage: two short index ranges
+        queries = [
+            select(*columns).where(*where, stage)
+            for stage in (other.stage_id == first.stage_id, other.stage_id.is_(None))
+        ]
+    rows = [row for query in queries for row in session.execute(query)]
     for report in group:
         for row in rows:
             if (
@@ -259,6 +266,9 @@ def rebuild(session: Session) -> None:
     session.execute(delete(SeizureSum))
     session.execute(delete(SeizureSumBySubstance))
     session.execute(delete(SeizureOverlap))
+    session.execute(delete(SeizureReportYear))
+    periods = select(SeizureReport.id, SeizureReport.period_start, SeizureReport.period_end)
+    _insert_years(session, session.execute(periods).all())
     detail: dict[Key, list[int]] = defaultdict(lambda: [0, 0])
     for row in session.execute(_contribution_rows(None)).mappings():
         sums = detail[_detail_key(row)]
@@ -446,7 +456,32 @@ def settle(session: Session) -> None:
         after[key][1] += 1
     apply_delta(session, before, after)
     written = pending.written - pending.deleted
+    refresh_years(session, written)
     refresh_overlaps(session, written | descendants(session, pending.moved - pending.deleted))
+
+
+def refresh_years(session: Session, report_ids: Iterable[int]) -> None:
+    ids = sorted(set(report_ids))
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        session.execute(delete(SeizureReportYear).where(SeizureReportYear.report_id.in_(chunk)))
+        periods = session.execute(
+            select(SeizureReport.id, SeizureReport.period_start, SeizureReport.period_end).where(
+                SeizureReport.id.in_(chunk)
+            )
+        ).all()
+        _insert_years(session, periods)
+
+
+def _insert_years(session: Session, periods: Iterable[Any]) -> None:
+    rows: list[dict[str, int]] = []
+    for report_id, start, end in periods:
+        rows.extend({"year": y, "report_id": report_id} for y in range(start.year, end.year + 1))
+        if len(rows) >= 10_000:
+            session.execute(insert(SeizureReportYear), rows)
+            rows = []
+    if rows:
+        session.execute(insert(SeizureReportYear), rows)
 
 
 def _contributions_by_id(session: Session, report_ids: Iterable[int]) -> dict[int, tuple[Key, int]]:

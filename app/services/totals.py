@@ -303,42 +303,35 @@ def _pro_rata(amount: int, start: date, end: date) -> list[tuple[int, int]]:
 
 
 class _Names:
-    """Names for the ids that appear in the grouped rows, fetched in one query per table."""
+    """Names for the ids that appear in the grouped rows, one query per table that has any."""
 
     def __init__(self, session: Session, rows: Sequence[Any]) -> None:
-        def ids(name: str) -> set[int]:
-            return {row[name] for row in rows if row.get(name) is not None}
+        def named(name: str, columns: Any, shape: Any) -> dict[int, dict[str, Any]]:
+            ids = {row[name] for row in rows if row.get(name) is not None}
+            if not ids:
+                return {}
+            table = columns[0].class_
+            found = session.execute(select(*columns).where(table.id.in_(ids)))
+            return {row.id: shape(row) for row in found}
 
-        substance_ids, country_ids = ids("substance_id"), ids("country")
-        operation_ids, stage_ids = ids("operation"), ids("stage")
-        self.substances = {
-            row.id: {"slug": row.slug, "name_en": row.name_en, "name_ru": row.name_ru}
-            for row in session.execute(
-                select(Substance.id, Substance.slug, Substance.name_en, Substance.name_ru).where(
-                    Substance.id.in_(substance_ids)
-                )
-            )
-        }
-        self.countries = {
-            row.id: {"iso3": row.iso3, "name_en": row.name_en}
-            for row in session.execute(
-                select(Country.id, Country.iso3, Country.name_en).where(Country.id.in_(country_ids))
-            )
-        }
-        self.operations = {
-            row.id: {"id": row.id, "slug": row.slug, "name_en": row.name_en}
-            for row in session.execute(
-                select(Operation.id, Operation.slug, Operation.name_en).where(
-                    Operation.id.in_(operation_ids)
-                )
-            )
-        }
-        self.stages = {
-            row.id: {"id": row.id, "number": row.number}
-            for row in session.execute(
-                select(Stage.id, Stage.number).where(Stage.id.in_(stage_ids))
-            )
-        }
+        self.substances = named(
+            "substance_id",
+            [Substance.id, Substance.slug, Substance.name_en, Substance.name_ru],
+            lambda r: {"slug": r.slug, "name_en": r.name_en, "name_ru": r.name_ru},
+        )
+        self.countries = named(
+            "country",
+            [Country.id, Country.iso3, Country.name_en],
+            lambda r: {"iso3": r.iso3, "name_en": r.name_en},
+        )
+        self.operations = named(
+            "operation",
+            [Operation.id, Operation.slug, Operation.name_en],
+            lambda r: {"id": r.id, "slug": r.slug, "name_en": r.name_en},
+        )
+        self.stages = named(
+            "stage", [Stage.id, Stage.number], lambda r: {"id": r.id, "number": r.number}
+        )
 
 
 def _line(
