@@ -60,12 +60,13 @@ def run_migrations_online() -> None:
                 # effect outside a transaction, so it goes to the driver directly.
                 _driver(connection).execute("PRAGMA foreign_keys = OFF")
             run_with(connection)
-            connection.commit()
-            if sqlite:
-                broken = _driver(connection).execute("PRAGMA foreign_key_check").fetchall()
-                _driver(connection).execute("PRAGMA foreign_keys = ON")
+            if sqlite:  # checked before the commit, so a migration that breaks them is undone
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                 if broken:
                     raise RuntimeError(f"the migration left broken references: {broken[:5]}")
+            connection.commit()
+            if sqlite:
+                _driver(connection).execute("PRAGMA foreign_keys = ON")
     finally:
         engine.dispose()
 
