@@ -1,7 +1,8 @@
 """Rules about seizure reports that the database cannot state as constraints."""
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -341,3 +342,45 @@ def get_seizure(session: Session, report_id: int) -> dict[str, Any]:
     if not rows:
         raise NotFoundError(f"no seizure report {report_id}")
     return rows[0]
+
+
+CHUNK = 500  # ids per IN list, well under every database's bound-parameter limit
+
+
+def related_substances(session: Session) -> dict[int, set[int]]:
+    """For each substance: itself, its ancestors and its descendants."""
+    parent_of = {
+        row.id: row.parent_id for row in session.execute(select(Substance.id, Substance.parent_id))
+    }
+    related: dict[int, set[int]] = defaultdict(set)
+    for substance in parent_of:
+        node: int | None = substance
+        while node is not None:
+            related[substance].add(node)
+            related[node].add(substance)
+            node = parent_of.get(node)
+    return related
+
+
+def lineages(session: Session, report_ids: Iterable[int]) -> dict[int, set[int]]:
+    """For each report, the reports it is (transitively) a part of."""
+    parent_of: dict[int, int | None] = {}
+    wanted = set(report_ids)
+    while wanted:
+        chunk = sorted(wanted)
+        for start in range(0, len(chunk), CHUNK):
+            found = session.execute(
+                select(SeizureReport.id, SeizureReport.parent_id).where(
+                    SeizureReport.id.in_(chunk[start : start + CHUNK])
+                )
+            )
+            parent_of.update((row.id, row.parent_id) for row in found)
+        wanted = {p for p in parent_of.values() if p is not None and p not in parent_of}
+        wanted -= set(chunk)
+    lineage: dict[int, set[int]] = defaultdict(set)
+    for report_id in list(parent_of):
+        node = parent_of.get(report_id)
+        while node is not None and node not in lineage[report_id]:
+            lineage[report_id].add(node)
+            node = parent_of.get(node)
+    return lineage

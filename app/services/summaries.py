@@ -22,12 +22,10 @@ from app.models import (
     SeizureReportYear,
     SeizureSum,
     SeizureSumBySubstance,
-    Substance,
 )
 from app.models.seizures import DETAIL_KEYS, SUM_KEYS
+from app.services.seizures import CHUNK, lineages, related_substances
 from app.services.totals import own_quantities
-
-CHUNK = 500  # ids per IN list, well under every database's bound-parameter limit
 
 Key = tuple[Any, ...]
 
@@ -117,21 +115,6 @@ def _upsert(
 # -- possible double counts ---------------------------------------------------------------
 
 
-def related_substances(session: Session) -> dict[int, set[int]]:
-    """For each substance: itself, its ancestors and its descendants."""
-    parent_of = {
-        row.id: row.parent_id for row in session.execute(select(Substance.id, Substance.parent_id))
-    }
-    related: dict[int, set[int]] = defaultdict(set)
-    for substance in parent_of:
-        node: int | None = substance
-        while node is not None:
-            related[substance].add(node)
-            related[node].add(substance)
-            node = parent_of.get(node)
-    return related
-
-
 def refresh_overlaps(session: Session, report_ids: Iterable[int]) -> None:
     """Recomputes the possible double counts that involve these reports."""
     ids = sorted(set(report_ids))
@@ -153,7 +136,7 @@ def refresh_overlaps(session: Session, report_ids: Iterable[int]) -> None:
         for group in groups.values()
         for report, other in _overlapping(session, group, related)
     ]
-    lineage = _lineages(session, {report_id for pair in found for report_id in pair})
+    lineage = lineages(session, {report_id for pair in found for report_id in pair})
     pairs = {
         (min(a, b), max(a, b)) for a, b in found if a not in lineage[b] and b not in lineage[a]
     }
@@ -211,30 +194,6 @@ def _overlapping(
                 and _compatible(row.stage_id, report.stage_id)
             ):
                 yield report, row
-
-
-def _lineages(session: Session, report_ids: Iterable[int]) -> dict[int, set[int]]:
-    """For each report, the reports it is (transitively) a part of."""
-    parent_of: dict[int, int | None] = {}
-    wanted = set(report_ids)
-    while wanted:
-        chunk = sorted(wanted)
-        for start in range(0, len(chunk), CHUNK):
-            found = session.execute(
-                select(SeizureReport.id, SeizureReport.parent_id).where(
-                    SeizureReport.id.in_(chunk[start : start + CHUNK])
-                )
-            )
-            parent_of.update((row.id, row.parent_id) for row in found)
-        wanted = {p for p in parent_of.values() if p is not None and p not in parent_of}
-        wanted -= set(chunk)
-    lineage: dict[int, set[int]] = defaultdict(set)
-    for report_id in list(parent_of):
-        node = parent_of.get(report_id)
-        while node is not None and node not in lineage[report_id]:
-            lineage[report_id].add(node)
-            node = parent_of.get(node)
-    return lineage
 
 
 def descendants(session: Session, report_ids: Iterable[int]) -> set[int]:

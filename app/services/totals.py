@@ -12,7 +12,7 @@ split part is marked estimated.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -44,7 +44,13 @@ from app.models import (
     Substance,
 )
 from app.models.enums import Qualifier, UnitKind
-from app.services.seizures import BASE_UNITS, SeizureFilters, conditions
+from app.services.seizures import (
+    BASE_UNITS,
+    SeizureFilters,
+    conditions,
+    lineages,
+    related_substances,
+)
 from app.services.substances import subtree_ids_query
 
 GROUP_KEYS = ("year", "substance", "country", "operation", "stage")
@@ -403,7 +409,9 @@ def possible_double_counts(
             .limit(MAX_WARNINGS + 1)
         ).all()
         return _warnings([(a, b) for a, b in found])
-    related_substances = _substances_on_one_branch(session)
+    on_one_branch = sorted(
+        (a, b) for a, related in related_substances(session).items() for b in related
+    )
     pairs = session.execute(
         select(first.id, second.id)
         .where(
@@ -416,14 +424,14 @@ def possible_double_counts(
             second.period_start <= first.period_end,
             _same_or_unknown(first.country_id, second.country_id),
             _same_or_unknown(first.stage_id, second.stage_id),
-            tuple_(first.substance_id, second.substance_id).in_(related_substances),
+            tuple_(first.substance_id, second.substance_id).in_(on_one_branch),
             or_(first.parent_id.is_(None), first.parent_id != second.id),
             or_(second.parent_id.is_(None), second.parent_id != first.id),
         )
         .order_by(first.id, second.id)
         .limit(MAX_WARNINGS * 4)
     ).all()
-    lineage = _lineage(session, {report_id for pair in pairs for report_id in pair})
+    lineage = lineages(session, {report_id for pair in pairs for report_id in pair})
     return _warnings([(a, b) for a, b in pairs if a not in lineage[b] and b not in lineage[a]])
 
 
@@ -454,37 +462,3 @@ def _warnings(pairs: Sequence[tuple[int, int]]) -> list[dict[str, Any]]:
 
 def _same_or_unknown(a: Any, b: Any) -> ColumnElement[bool]:
     return or_(a == b, a.is_(None), b.is_(None))
-
-
-def _substances_on_one_branch(session: Session) -> list[tuple[int, int]]:
-    """Every (a, b) where a is b, or one is an ancestor of the other."""
-    parent_of: dict[int, int | None] = {
-        row.id: row.parent_id for row in session.execute(select(Substance.id, Substance.parent_id))
-    }
-    pairs = set()
-    for substance in parent_of:
-        node: int | None = substance
-        while node is not None:
-            pairs.add((substance, node))
-            pairs.add((node, substance))
-            node = parent_of.get(node)
-    return sorted(pairs)
-
-
-def _lineage(session: Session, report_ids: Iterable[int]) -> dict[int, set[int]]:
-    """For each report, the ids of all the reports it is (transitively) a part of."""
-    parent_of: dict[int, int | None] = {}
-    wanted = set(report_ids)
-    while wanted:
-        found = session.execute(
-            select(SeizureReport.id, SeizureReport.parent_id).where(SeizureReport.id.in_(wanted))
-        )
-        parent_of.update((row.id, row.parent_id) for row in found)
-        wanted = {p for p in parent_of.values() if p is not None and p not in parent_of}
-    lineage: dict[int, set[int]] = defaultdict(set)
-    for report_id in list(parent_of):
-        node = parent_of.get(report_id)
-        while node is not None and node not in lineage[report_id]:
-            lineage[report_id].add(node)
-            node = parent_of.get(node)
-    return lineage
