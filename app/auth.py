@@ -4,6 +4,7 @@ from collections.abc import Callable
 from typing import Annotated, ClassVar
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.errors import DomainError, TooManyRequestsError
@@ -31,7 +32,7 @@ class ForbiddenError(DomainError):
 KeyLookup = Callable[[str], Caller | None]
 
 
-def get_key_lookup(request: Request) -> KeyLookup:
+async def get_key_lookup(request: Request) -> KeyLookup:
     """Checks a key in a short transaction of its own.
 
     Not the request's session: a write request would then hold two pooled connections
@@ -70,13 +71,13 @@ def _caller(
 CallerDep = Annotated[Caller, Depends(_caller)]
 
 
-def _editor(caller: CallerDep) -> Caller:
+async def _editor(caller: CallerDep) -> Caller:
     if caller.role not in (KeyRole.EDITOR, KeyRole.ADMIN):
         raise ForbiddenError(f"key {caller.name!r} may not write")
     return caller
 
 
-def _admin(caller: CallerDep) -> Caller:
+async def _admin(caller: CallerDep) -> Caller:
     if caller.role != KeyRole.ADMIN:
         raise ForbiddenError(f"this needs an admin key; {caller.name!r} is {caller.role.value}")
     return caller
@@ -86,11 +87,11 @@ EditorDep = Annotated[Caller, Depends(_editor)]
 AdminDep = Annotated[Caller, Depends(_admin)]
 
 
-def reader_check(
+async def reader_check(
     request: Request,
     lookup: Annotated[KeyLookup, Depends(get_key_lookup)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> None:
     """Reads are public unless KSOPN_REQUIRE_KEY_FOR_READS is set."""
     if request.app.state.settings.require_key_for_reads:
-        _caller(request, lookup, credentials)
+        await run_in_threadpool(_caller, request, lookup, credentials)

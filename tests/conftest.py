@@ -7,7 +7,7 @@ server database, it creates a scratch database on that server, and drops it afte
 
 import os
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -102,8 +102,10 @@ def session(connection: Connection) -> Iterator[Session]:
 def client(database_url: str, connection: Connection) -> Iterator[TestClient]:
     app = create_app(Settings(database_url=database_url))
 
-    def session_in_test_transaction() -> Iterator[Session]:
-        yield from session_scope(Session(bind=connection, join_transaction_mode="create_savepoint"))
+    async def session_in_test_transaction() -> AsyncIterator[Session]:
+        session = Session(bind=connection, join_transaction_mode="create_savepoint")
+        async for scoped in session_scope(session):
+            yield scoped
 
     def key_lookup_in_test_transaction() -> KeyLookup:
         def lookup(presented: str) -> Caller | None:

@@ -1,6 +1,6 @@
 """Edge cases of the write path found in review, each pinned down."""
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -37,14 +37,15 @@ def test_a_failed_commit_is_never_acknowledged(
 ) -> None:
     """The session commits before the response is sent: a commit that fails is an error."""
 
-    def failing_commit() -> Iterator[Session]:
+    async def failing_commit() -> AsyncIterator[Session]:
         session = Session(bind=connection, join_transaction_mode="create_savepoint")
 
         def commit() -> None:
             raise OperationalError("COMMIT", {}, Exception("disk I/O error"))
 
         session.commit = commit  # type: ignore[method-assign]
-        yield from session_scope(session)
+        async for scoped in session_scope(session):
+            yield scoped
 
     app: Any = client.app
     app.dependency_overrides[get_write_session] = failing_commit

@@ -42,7 +42,7 @@ Fetch = Callable[[Session, int, int], list[dict[str, Any]]]
 ExportFormat = Literal["json", "csv", "ndjson"]
 
 
-def get_export_sessions(request: Request) -> Callable[[], Session]:
+async def get_export_sessions(request: Request) -> Callable[[], Session]:
     factory: Callable[[], Session] = request.app.state.sessionmaker
     return factory
 
@@ -62,13 +62,16 @@ class Listing:
         *,
         count: int | None = None,
         csv_chunks: Callable[[Session, int], Iterator[str]] | None = None,
+        shaped: bool = False,
     ) -> Response:
         """`fetch(session, after_id, limit)` gives rows in id order after `after_id`;
-        `csv_chunks(session, after_id)`, when given, gives the CSV lines of every row."""
+        `csv_chunks(session, after_id)`, when given, gives the CSV lines of every row;
+        `shaped`: the rows are already in `item`'s JSON shape (see `representation`)."""
         start = after_id(self.page)
         if self.format == "json":
             rows = fetch(self.session, start, self.page.limit + 1)
-            return page_of(self.request, Page[item], rows, self.page, count=count)  # type: ignore[valid-type]
+            page = Page[item]  # type: ignore[valid-type]
+            return page_of(self.request, page, rows, self.page, count=count, shaped=shaped)
         resource = self.request.url.path.rstrip("/").rsplit("/", 1)[-1]
         filename = f"ksopn-{resource}-{datetime.now(UTC):%Y-%m-%d}.{self.format}"
         if self.format == "csv" and csv_chunks is not None:
@@ -123,7 +126,7 @@ def negotiate(format_: str | None, accept: str | None) -> str:
     return min(preferences)[2] if preferences else "json"
 
 
-def listing(
+async def listing(
     request: Request,
     session: SessionDep,
     page: PageDep,

@@ -41,7 +41,7 @@ def decode_cursor(cursor: str) -> tuple[Any, ...]:
     return tuple(key)
 
 
-def page_request(
+async def page_request(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")] = 50,
     cursor: Annotated[
         str | None,
@@ -83,6 +83,7 @@ def page_of(
     key_of: Callable[[dict[str, Any]], Sequence[Any]] = lambda row: [row["id"]],
     *,
     count: int | None = None,
+    shaped: bool = False,
 ) -> Response:
     """A page from up to `limit + 1` rows: the extra row only tells that a next page exists.
 
@@ -95,4 +96,4 @@ def page_of(
         next_url = str(request.url.include_query_params(cursor=encode_cursor(key_of(rows[-1]))))
         headers["Link"] = f'<{next_url}>; rel="next"'
     body = {"items": rows, "next": next_url, "count": count}
-    return represent(request, model, body, headers=headers)
+    return represent(request, model, body, headers=headers, shaped=shaped)

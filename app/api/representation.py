@@ -1,5 +1,10 @@
 """JSON bodies serialized through their declared response model, with an ETag.
 
+Hot read paths whose services already build the response model's exact shape (the same
+keys in the model's order, JSON-ready values) pass `shaped=True`: orjson writes them
+without a validation pass, which on a page of a hundred nested items is most of the
+request's cost. `tests/test_shaped_bodies.py` holds those bodies byte-equal to the model's.
+
 The ETag is a hash of the exact bytes sent, so a read's `If-None-Match` gets a 304 when
 nothing changed, and a write's `If-Match` can be checked against the same value the
 client last read (`current_etag`).
@@ -9,6 +14,7 @@ import hashlib
 from functools import lru_cache
 from typing import Any
 
+import orjson
 from fastapi import Request, Response
 from pydantic import BaseModel, TypeAdapter
 
@@ -52,8 +58,9 @@ def represent(
     status_code: int = 200,
     headers: dict[str, str] | None = None,
     exclude_unset: bool = False,
+    shaped: bool = False,
 ) -> Response:
-    body = render(model, data, exclude_unset=exclude_unset)
+    body = orjson.dumps(data) if shaped else render(model, data, exclude_unset=exclude_unset)
     etag = etag_of(body)
     all_headers = {"ETag": etag, **(headers or {})}
     if request.method == "GET" and etag_matches(request.headers.get("if-none-match"), etag):

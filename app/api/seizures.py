@@ -3,6 +3,7 @@ from dataclasses import replace
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from app.api.listing import EXPORTS, ListingDep
@@ -28,7 +29,7 @@ TAG = "seizures"
 router = APIRouter(responses=PROBLEMS, tags=[TAG])
 
 
-def seizure_filters(
+async def seizure_filters(
     session: SessionDep,
     year: Annotated[
         int | None,
@@ -63,15 +64,30 @@ def seizure_filters(
 ) -> SeizureFilters:
     if date_from is not None and date_to is not None and date_from > date_to:
         raise InvalidParameterError("from", f"`from` ({date_from}) is after `to` ({date_to})")
-    return SeizureFilters(
+    filters = SeizureFilters(
+        stage_id=stage, year=year, date_from=date_from, date_to=date_to, qualifier=qualifier
+    )
+    if operation is None and country is None and substance is None:
+        return filters  # nothing to look up: no worker thread
+    return await run_in_threadpool(
+        _resolved, session, filters, operation=operation, country=country, substance=substance
+    )
+
+
+def _resolved(
+    session: Session,
+    filters: SeizureFilters,
+    *,
+    operation: str | None,
+    country: str | None,
+    substance: str | None,
+) -> SeizureFilters:
+    """`filters` with the slugs and codes given turned into ids."""
+    return replace(
+        filters,
         operation_id=_resolve("operation", operation, operations.operation_id_of, session),
-        stage_id=stage,
         country_id=_resolve("country", country, reference.country_id, session),
         substance_id=_resolve("substance", substance, reference.substance_id, session),
-        year=year,
-        date_from=date_from,
-        date_to=date_to,
-        qualifier=qualifier,
     )
 
 
@@ -108,6 +124,7 @@ def seizures(
         lambda s, after, limit: list_seizures(s, replace(filters, after_id=after), limit),
         count=count_seizures(session, filters) if count else None,
         csv_chunks=lambda s, after: seizure_csv_chunks(s, replace(filters, after_id=after)),
+        shaped=True,
     )
 
 
@@ -151,8 +168,8 @@ def totals(
       such pair is named in `warnings`."""
     keys = _group_keys(group_by)
     body = seizure_totals(session, filters, keys, pro_rata=allocate == "pro_rata")
-    # Only the keys asked for appear in a line.
-    return represent(request, SeizureTotals, body, exclude_unset=True)
+    # Only the keys asked for appear in a line (the model's `exclude_unset`).
+    return represent(request, SeizureTotals, body, exclude_unset=True, shaped=True)
 
 
 def _group_keys(group_by: str | None) -> list[str]:

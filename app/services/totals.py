@@ -104,8 +104,9 @@ def seizure_totals(
     groups: dict[tuple[Any, ...], _Sum] = defaultdict(_Sum)
     multi_year: dict[tuple[Any, ...], _Sum] = defaultdict(_Sum)
     years_wanted = _years_wanted(filters)
+    key_names = [name for name in _key_names(group_by) if name != "year"]
     for row in rows:
-        keys = tuple(row[name] for name in _key_names(group_by) if name != "year")
+        keys = tuple(row[name] for name in key_names)
         counts = (int(row["amount"]), row["reports"], row["n_at_least"], row["n_about"])
         if not by_year or row["multi_start"] is None:
             groups[(row.get("year"), *keys, row["unit_kind"])].add(*counts)
@@ -118,7 +119,7 @@ def seizure_totals(
         else:
             period = (row["multi_start"], row["multi_end"])
             multi_year[(period, *keys, row["unit_kind"])].add(*counts)
-    names = _Names(session, rows)
+    names = _Names(session, rows, group_by)
     return {
         "group_by": list(group_by),
         "groups": [
@@ -175,6 +176,10 @@ def own_quantities(
             qualifier.label("qualifier"),
             report.period_start,
             report.period_end,
+            (
+                cast(extract("year", report.period_start), Integer)
+                != cast(extract("year", report.period_end), Integer)
+            ).label("multi_year"),
             own.label("own"),
             literal(1).label("weight"),
             # A fully itemized parent adds nothing, unless its "at least" must carry through.
@@ -189,12 +194,12 @@ def _grouped(own: Any, group_by: Sequence[str]) -> Any:
     """Own quantities (from the reports or from the sum tables) summed by the group keys."""
     keys: list[ColumnElement[Any]] = []
     if "year" in group_by:
+        multi_year = own.c.multi_year
         start_year = cast(extract("year", own.c.period_start), Integer)
-        single = start_year == cast(extract("year", own.c.period_end), Integer)
         keys += [
-            case((single, start_year)).label("year"),
-            case((single, None), else_=own.c.period_start).label("multi_start"),
-            case((single, None), else_=own.c.period_end).label("multi_end"),
+            case((multi_year, None), else_=start_year).label("year"),
+            case((multi_year, own.c.period_start)).label("multi_start"),
+            case((multi_year, own.c.period_end)).label("multi_end"),
         ]
     for name in _key_names(group_by):
         if name != "year":
@@ -273,6 +278,7 @@ def _from_sums(filters: SeizureFilters, group_by: Sequence[str]) -> Any | None:
             table.qualifier,
             table.period_start,
             table.period_end,
+            table.multi_year,
             table.amount.label("own"),
             table.reports.label("weight"),
             literal(True).label("adds_something"),
@@ -309,11 +315,13 @@ def _pro_rata(amount: int, start: date, end: date) -> list[tuple[int, int]]:
 
 
 class _Names:
-    """Names for the ids that appear in the grouped rows, one query per table that has any."""
+    """Names for the ids that appear in the grouped rows, one query per key grouped on."""
 
-    def __init__(self, session: Session, rows: Sequence[Any]) -> None:
-        def named(name: str, columns: Any, shape: Any) -> dict[int, dict[str, Any]]:
-            ids = {row[name] for row in rows if row.get(name) is not None}
+    def __init__(self, session: Session, rows: Sequence[Any], group_by: Sequence[str]) -> None:
+        def named(key: str, column: str, columns: Any, shape: Any) -> dict[int, dict[str, Any]]:
+            if key not in group_by:
+                return {}
+            ids = {row[column] for row in rows} - {None}
             if not ids:
                 return {}
             table = columns[0].class_
@@ -321,23 +329,32 @@ class _Names:
             return {row.id: shape(row) for row in found}
 
         self.substances = named(
+            "substance",
             "substance_id",
             [Substance.id, Substance.slug, Substance.name_en, Substance.name_ru],
             lambda r: {"slug": r.slug, "name_en": r.name_en, "name_ru": r.name_ru},
         )
         self.countries = named(
             "country",
+            "country",
             [Country.id, Country.iso3, Country.name_en],
             lambda r: {"iso3": r.iso3, "name_en": r.name_en},
         )
         self.operations = named(
             "operation",
+            "operation",
             [Operation.id, Operation.slug, Operation.name_en],
             lambda r: {"id": r.id, "slug": r.slug, "name_en": r.name_en},
         )
         self.stages = named(
-            "stage", [Stage.id, Stage.number], lambda r: {"id": r.id, "number": r.number}
+            "stage",
+            "stage",
+            [Stage.id, Stage.number],
+            lambda r: {"id": r.id, "number": r.number},
         )
+
+
+_UNIT_KINDS = {kind.value: kind for kind in UnitKind}  # faster than UnitKind(value)
 
 
 def _line(
@@ -369,7 +386,7 @@ def _line(
         if name in group_by:
             found = next(values)
             line[name] = None if found is None else table[found]
-    unit_kind = UnitKind(next(values))
+    unit_kind = _UNIT_KINDS[next(values)]
     grams = total.amount if unit_kind == UnitKind.MASS else None
     return line | {
         "unit_kind": unit_kind,

@@ -1,0 +1,51 @@
+"""The hot read paths write their bodies with orjson, skipping the response model's
+validation pass (see `app.api.representation`). That is only sound while the services build
+exactly the model's shape: these tests hold the two serializations byte-equal on synthetic
+data with every unit kind, qualifier, breakdown and multi-year period."""
+
+from itertools import combinations
+from typing import Any
+
+import orjson
+import pytest
+from sqlalchemy.orm import Session
+
+from app import demo
+from app.api.representation import render
+from app.schemas.common import Page
+from app.schemas.seizures import SeizureOut, SeizureTotals
+from app.services.seizures import SeizureFilters, list_seizures
+from app.services.totals import GROUP_KEYS, seizure_totals
+
+
+@pytest.fixture
+def registry(session: Session) -> Session:
+    demo.fill(session, reports=1500, seed=11)
+    return session
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [SeizureFilters(), SeizureFilters(year=2018), SeizureFilters(top_level_only=True)],
+    ids=["all", "year", "top-level"],
+)
+def test_a_page_of_reports_is_what_the_model_writes(
+    registry: Session, filters: SeizureFilters
+) -> None:
+    rows = list_seizures(registry, filters, 500)
+    assert len(rows) > 50
+    body: dict[str, Any] = {"items": rows, "next": None, "count": None}
+    assert orjson.dumps(body) == render(Page[SeizureOut], body)
+
+
+GROUPINGS = [list(keys) for size in range(3) for keys in combinations(GROUP_KEYS, size)]
+
+
+@pytest.mark.parametrize("group_by", GROUPINGS, ids=lambda keys: ",".join(keys) or "none")
+@pytest.mark.parametrize("pro_rata", [False, True], ids=["unsplit", "pro-rata"])
+def test_totals_are_what_the_model_writes(
+    registry: Session, group_by: list[str], pro_rata: bool
+) -> None:
+    body = seizure_totals(registry, SeizureFilters(), group_by, pro_rata=pro_rata)
+    assert body["groups"]
+    assert orjson.dumps(body) == render(SeizureTotals, body, exclude_unset=True)
