@@ -49,6 +49,7 @@ STRICT = True  # any error fails the run; a full run reports them in its tables 
 class Target:
     name: str
     url: str
+    connections: int | None = None  # None: the run's --connections
     results: list[dict[str, float]] = field(default_factory=list)
 
     def median(self, metric: str) -> float:
@@ -288,12 +289,19 @@ def run(
         Target("Datasette (immutable SQLite)", datasette_url + DATASETTE_QUERY),
         Target("hello-world ASGI (ceiling)", hello + "/"),
     ]
-    totals = [Target(f"totals on {name}", url + TOTALS_QUERY) for name, url in registries.items()]
+    # Totals also at one connection: the latency of a lone request, without the queueing
+    # that four connections on one worker add.
+    totals = [
+        Target(f"totals on {name}", url + TOTALS_QUERY, connections)
+        for name, url in registries.items()
+        for connections in (args.connections, 1)
+    ]
     for target in targets + totals:  # warm-up: caches, connection pools, imports
-        wrk(target.url, 1, args.connections)
+        wrk(target.url, 1, target.connections or args.connections)
     for _ in range(args.rounds):
         for target in targets + totals:
-            target.results.append(wrk(target.url, args.seconds, args.connections))
+            connections = target.connections or args.connections
+            target.results.append(wrk(target.url, args.seconds, connections))
 
     exports = {
         name: csv_export(url, server_pid(int(url.rsplit(":", 1)[1])))
@@ -345,12 +353,12 @@ def markdown(
         )
     lines += ["", f"Datasette's query: `{DATASETTE_QUERY}`.", "",
               "## Totals: `GET /api/v1/seizures/totals?group_by=year,substance`", "",
-              "| target | requests/s | p50 ms | p99 ms |",
-              "| --- | ---: | ---: | ---: |"]  # fmt: skip
+              "| target | connections | requests/s | p50 ms | p99 ms |",
+              "| --- | ---: | ---: | ---: | ---: |"]  # fmt: skip
     for target in totals:
         lines.append(
-            f"| {target.name} | {target.median('rps'):,.0f} | {target.median('p50_ms'):.2f} | "
-            f"{target.median('p99_ms'):.2f} |"
+            f"| {target.name} | {target.connections} | {target.median('rps'):,.0f} | "
+            f"{target.median('p50_ms'):.2f} | {target.median('p99_ms'):.2f} |"
         )
     lines += ["", "## CSV export of every report, stage posts, bulk import", "",
               "| database | CSV rows | CSV rows/s | server peak RSS MB "

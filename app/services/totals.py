@@ -18,6 +18,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     Integer,
     case,
@@ -145,7 +146,8 @@ def _key_names(group_by: Sequence[str]) -> list[str]:
 
 
 def own_quantities(
-    filters: SeizureFilters | None = None, report_ids: Sequence[int] | None = None
+    filters: SeizureFilters | None = None,
+    report_ids: Sequence[int] | BindParameter[Any] | None = None,
 ) -> Any:
     """One row per matching report: its own quantity, and whether that is a remainder."""
     report = SeizureReport
