@@ -3,7 +3,7 @@
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from anyio import to_thread
+from anyio import CancelScope, to_thread
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
@@ -33,7 +33,9 @@ async def session_scope(session: Session) -> AsyncIterator[Session]:
     try:
         yield session
     except BaseException:
-        await to_thread.run_sync(_discard, session)
+        # Shielded: a cancelled request (the client went away) still ends its transaction.
+        with CancelScope(shield=True):
+            await to_thread.run_sync(_discard, session)
         raise
     await to_thread.run_sync(_commit, session)
 
