@@ -113,25 +113,31 @@ def apply_delta(
 def _upsert(
     session: Session, model: Any, keys: Sequence[str], changes: dict[Key, list[int]]
 ) -> None:
-    table = model.__table__
-    dialect = session.get_bind().dialect.name
-    make_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     # One order for every writer, so that concurrent PostgreSQL writers lock rows alike.
     rows = [
         dict(zip(keys, key, strict=True)) | {"amount": amount, "reports": reports}
         for key, (amount, reports) in sorted(changes.items(), key=lambda item: repr(item[0]))
     ]
+    session.execute(_adding(model, tuple(keys), session.get_bind().dialect.name), rows)
+    if any(row["reports"] < 0 for row in rows):
+        table = _table(model)
+        session.execute(delete(table).where(table.c.reports <= 0))
+
+
+@lru_cache(maxsize=8)
+def _adding(model: Any, keys: tuple[str, ...], dialect: str) -> Any:
+    """INSERT of a sum row that adds to the row of the same keys when there is one (built
+    once per table and database: every write runs it at its commit)."""
+    table = _table(model)
+    make_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = make_insert(table)
-    stmt = stmt.on_conflict_do_update(
+    return stmt.on_conflict_do_update(
         index_elements=list(keys),
         set_={
             "amount": table.c.amount + stmt.excluded.amount,
             "reports": table.c.reports + stmt.excluded.reports,
         },
     )
-    session.execute(stmt, rows)
-    if any(row["reports"] < 0 for row in rows):
-        session.execute(delete(table).where(table.c.reports <= 0))
 
 
 # -- possible double counts ---------------------------------------------------------------
