@@ -432,3 +432,28 @@ def test_fast_csv_of_seizures_equals_the_generic_export(
         _csv_batches(SeizureOut, iter([list_seizures(session, SeizureFilters(year=2021), None)]))
     )
     assert client.get("/api/v1/seizures?format=csv&year=2021").content == generic_2021
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "substance=cannabis",
+        "substance=controlled-substances&year=2021",
+        "operation=grom&country=KAZ&substance=controlled-substances",
+    ],
+)
+def test_a_filtered_csv_export_holds_the_listed_reports(
+    client: TestClient, reports: Reports, session: Session, query: str
+) -> None:
+    """A substance filter is an IN list of its subtree; the export sends it to the driver."""
+    whole = reports.add("controlled-substances", 9_000, "2021-01-01", "2022-12-31", country="KAZ")
+    reports.add("hashish", 1_500, "2021-01-01", "2021-06-30", parent=whole, country="KAZ")
+    reports.add("marijuana", 300, "2020-05-01", "2020-05-31", country="KAZ")
+    reports.add("precursors", 5_000, "2021-01-01", "2021-12-31", unit_kind="volume")
+    summaries.settle(session)
+    response = client.get(f"/api/v1/seizures?format=csv&{query}")
+    assert response.status_code == 200
+    exported = csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")))
+    listed = _get(client, f"/api/v1/seizures?limit=500&{query}")["items"]
+    assert listed
+    assert [int(row["id"]) for row in exported] == [item["id"] for item in listed]

@@ -226,7 +226,8 @@ def _driver_rows(session: Session, stmt: Any) -> Iterator[Sequence[Any]]:
     million rows, SQLAlchemy's per-row work would be most of an export's time. PostgreSQL
     streams them from a server-side cursor."""
     connection = session.connection()
-    compiled = stmt.compile(dialect=connection.dialect)
+    # render_postcompile: an IN list's values become plain parameters of the SQL text.
+    compiled = stmt.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
     if compiled.positional:
         params: Any = [compiled.params[name] for name in compiled.positiontup]
     else:
