@@ -1,6 +1,7 @@
 """Request dependencies, defined once and used through their `Annotated` aliases."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated
 
 from anyio import CancelScope, to_thread
@@ -15,21 +16,26 @@ from app.errors import InvalidParameterError
 # end of its session.
 
 
-async def get_session(request: Request) -> AsyncIterator[Session]:
+async def get_session(request: Request) -> AsyncGenerator[Session, None]:
     """One session per request: committed when the handler succeeds, rolled back otherwise."""
-    async for session in session_scope(request.app.state.sessionmaker()):
+    async with session_scope(request.app.state.sessionmaker()) as session:
         yield session
 
 
-async def get_write_session(request: Request) -> AsyncIterator[Session]:
+async def get_write_session(request: Request) -> AsyncGenerator[Session, None]:
     """Like get_session; on SQLite its transaction takes the write lock from the start."""
-    async for session in session_scope(request.app.state.write_sessionmaker()):
+    async with session_scope(request.app.state.write_sessionmaker()) as session:
         yield session
 
 
+@asynccontextmanager
 async def session_scope(session: Session) -> AsyncIterator[Session]:
     """Commits when the request succeeds, rolls back otherwise, closes in any case. A new
-    session touches no database, so only its end runs in a worker thread."""
+    session touches no database, so only its end runs in a worker thread.
+
+    A context manager, not a generator to iterate: `async for` over a generator does not
+    pass the handler's exception into it, and the rollback would wait for the garbage
+    collector, holding the connection and racing the next request's transaction."""
     try:
         yield session
     except BaseException:

@@ -104,7 +104,7 @@ def client(database_url: str, connection: Connection) -> Iterator[TestClient]:
 
     async def session_in_test_transaction() -> AsyncIterator[Session]:
         session = Session(bind=connection, join_transaction_mode="create_savepoint")
-        async for scoped in session_scope(session):
+        async with session_scope(session) as scoped:
             yield scoped
 
     def key_lookup_in_test_transaction() -> KeyLookup:

@@ -3,12 +3,13 @@
 from collections.abc import AsyncIterator
 from typing import Any
 
+import anyio
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from app.deps import get_write_session, session_scope
+from app.deps import get_session, get_write_session, session_scope
 from app.schemas.writes import STAGE_EXAMPLE
 
 POST_STAGE = "/api/v1/operations/channel/stages"
@@ -32,6 +33,56 @@ def stage(client: TestClient, editor: dict[str, str]) -> dict[str, Any]:
     return body
 
 
+class _RecordingSession:
+    """Stands in for a Session and records how the request's session dependency ends it."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def commit(self) -> None:
+        self.calls.append("commit")
+
+    def rollback(self) -> None:
+        self.calls.append("rollback")
+
+    def close(self) -> None:
+        self.calls.append("close")
+
+
+def _request_with(session: _RecordingSession) -> Any:
+    state = type("State", (), {"sessionmaker": lambda self: session})()
+    return type("Request", (), {"app": type("App", (), {"state": state})()})()
+
+
+def test_a_failed_request_rolls_back_before_its_error_leaves_the_dependency() -> None:
+    """The handler's error reaches the session scope at once: its rollback is not left to the
+    garbage collector, which would hold the connection and run the rollback during a later
+    request (on a shared test connection it broke that request's savepoint)."""
+    session = _RecordingSession()
+
+    async def fail_a_request() -> None:
+        dependency = get_session(_request_with(session))
+        await dependency.__anext__()
+        with pytest.raises(LookupError):
+            await dependency.athrow(LookupError("the handler failed"))
+
+    anyio.run(fail_a_request)
+    assert session.calls == ["rollback", "close"]
+
+
+def test_a_successful_request_commits_and_closes() -> None:
+    session = _RecordingSession()
+
+    async def succeed() -> None:
+        dependency = get_session(_request_with(session))
+        await dependency.__anext__()
+        with pytest.raises(StopAsyncIteration):
+            await dependency.__anext__()
+
+    anyio.run(succeed)
+    assert session.calls == ["commit", "close"]
+
+
 def test_a_failed_commit_is_never_acknowledged(
     client: TestClient, connection: Any, editor: dict[str, str]
 ) -> None:
@@ -44,7 +95,7 @@ def test_a_failed_commit_is_never_acknowledged(
             raise OperationalError("COMMIT", {}, Exception("disk I/O error"))
 
         session.commit = commit  # type: ignore[method-assign]
-        async for scoped in session_scope(session):
+        async with session_scope(session) as scoped:
             yield scoped
 
     app: Any = client.app
