@@ -1,3 +1,4 @@
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -46,9 +47,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         app.state.sessionmaker = make_sessionmaker(engine)
         app.state.write_sessionmaker = make_sessionmaker(engine, writes=True)
+        # The objects of start-up (modules, routes, schemas) live as long as the process.
+        # Frozen, they are out of the collector's way: a full collection over them took
+        # 150 ms, and set the p99 of every read (the year list's: 85 ms, 37 ms frozen).
+        gc.freeze()
         try:
             yield
         finally:
+            gc.unfreeze()  # an app may end before its process does (the tests start many)
             engine.dispose()
 
     app: FastAPI = FastAPIOffline(
