@@ -14,6 +14,7 @@ from app.models import (
     Operation,
     SeizureOverlap,
     SeizureReport,
+    SeizureReportYear,
     SeizureSum,
     SeizureSumBySubstance,
     Source,
@@ -151,6 +152,10 @@ def _sum_tables(session: Session) -> dict[str, list[tuple[Any, ...]]]:
     tables["seizure_overlaps"] = sorted(
         tuple(row)
         for row in session.execute(select(SeizureOverlap.first_id, SeizureOverlap.second_id))
+    )
+    tables["seizure_report_years"] = sorted(
+        tuple(row)
+        for row in session.execute(select(SeizureReportYear.year, SeizureReportYear.report_id))
     )
     return tables
 

@@ -143,7 +143,7 @@ def seizure_csv_chunks(session: Session, filters: SeizureFilters) -> Iterator[st
     lines = []
     locators: dict[str, str] = {}  # a stage's reports share its locator
     stages, countries = names.stages, names.countries
-    for row in _driver_rows(session, stmt):
+    for row in driver_rows(session, stmt):
         (id_, operation, stage, country, start, end, substance, unit_kind, amount, qualifier,
          cases, as_reported, parent, outside, source, locator) = row  # fmt: skip
         start, end = str(start), str(end)  # ISO dates, as SQLite stores them
@@ -221,7 +221,7 @@ def _years(first: str, last: str) -> str:
     return ";".join(str(year) for year in range(int(first), int(last) + 1))
 
 
-def _driver_rows(session: Session, stmt: Any) -> Iterator[Sequence[Any]]:
+def driver_rows(session: Session, stmt: Any) -> Iterator[Sequence[Any]]:
     """The statement's rows as the database driver gives them, fetched in batches: at a
     million rows, SQLAlchemy's per-row work would be most of an export's time. PostgreSQL
     streams them from a server-side cursor."""

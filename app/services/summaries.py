@@ -15,11 +15,14 @@ from typing import Any
 
 from sqlalchemy import (
     BindParameter,
+    Integer,
     Select,
     Table,
     bindparam,
+    cast,
     delete,
     event,
+    extract,
     insert,
     inspect,
     or_,
@@ -36,7 +39,7 @@ from app.models import (
     SeizureSumBySubstance,
 )
 from app.models.seizures import DETAIL_KEYS, SUM_KEYS
-from app.services.seizures import CHUNK, lineages, related_substances
+from app.services.seizures import CHUNK, driver_rows, lineages, related_substances
 from app.services.totals import own_quantities
 
 Key = tuple[Any, ...]
@@ -255,13 +258,8 @@ def rebuild(session: Session) -> None:
     session.execute(delete(SeizureSumBySubstance))
     session.execute(delete(SeizureOverlap))
     session.execute(delete(SeizureReportYear))
-    periods = select(SeizureReport.id, SeizureReport.period_start, SeizureReport.period_end)
-    _insert_years(session, session.execute(periods).all())
-    detail: dict[Key, list[int]] = defaultdict(lambda: [0, 0])
-    for row in session.execute(_contribution_rows(with_ids=False)).mappings():
-        sums = detail[_detail_key(row)]
-        sums[0] += int(row["amount"])
-        sums[1] += 1
+    _rebuild_years(session)
+    detail = _rebuilt_detail_sums(session)
     coarse: dict[Key, list[int]] = defaultdict(lambda: [0, 0])
     for key, (amount, reports) in detail.items():
         coarse[key[3:]][0] += amount
@@ -280,12 +278,51 @@ def rebuild(session: Session) -> None:
     _rebuild_overlaps(session)
 
 
+def _rebuild_years(session: Session) -> None:
+    """Every report under each year its period touches, in one statement: a recursive query
+    counts from the first year to the last."""
+    report = SeizureReport
+    years = select(
+        report.id.label("report_id"),
+        cast(extract("year", report.period_start), Integer).label("year"),
+        cast(extract("year", report.period_end), Integer).label("last"),
+    ).cte("report_years", recursive=True)
+    years = years.union_all(
+        select(years.c.report_id, years.c.year + 1, years.c.last).where(years.c.year < years.c.last)
+    )
+    in_key_order = select(years.c.year, years.c.report_id).order_by(years.c.year, years.c.report_id)
+    session.execute(insert(SeizureReportYear).from_select(["year", "report_id"], in_key_order))
+
+
+def _rebuilt_detail_sums(session: Session) -> dict[Key, list[int]]:
+    """`_detail_key` for every report, summed; from the driver's rows, since at a million
+    reports SQLAlchemy's per-value processing took half the time. Dates are compared as
+    ISO text (SQLite's storage, and what `str` gives of a date) and made dates once per key."""
+    by_text: dict[Key, list[int]] = defaultdict(lambda: [0, 0])
+    for row in driver_rows(session, _contribution_rows(with_ids=False)):
+        _, operation, stage, country, substance, unspecified, unit_kind, stated, qualifier = row[:9]
+        start, end, amount = str(row[9]), str(row[10]), row[11]
+        multi = start[:4] != end[:4]
+        if not multi:  # a report inside one year is summed under the whole year
+            start, end = f"{start[:4]}-01-01", f"{start[:4]}-12-31"
+        sums = by_text[
+            (operation, stage or 0, country or 0, substance, bool(unspecified), unit_kind,
+             stated, qualifier, multi, start, end)
+        ]  # fmt: skip
+        sums[0] += int(amount)
+        sums[1] += 1
+    return {
+        (*key[:9], date.fromisoformat(key[9]), date.fromisoformat(key[10])): sums
+        for key, sums in by_text.items()
+    }
+
+
 def _rebuild_overlaps(session: Session) -> None:
     """A sweep over each operation's reports in period order, comparing a report only with
     the still-open reports of the same unit kind whose substance is related to its own."""
     related = related_substances(session)
     parent_of: dict[int, int | None] = {}
-    open_reports: dict[tuple[int, str, int], list[tuple[Any, ...]]] = defaultdict(list)
+    open_reports: dict[tuple[int, str, int], _OpenReports] = {}
     candidates: list[tuple[int, int]] = []
     rows = session.execute(
         select(
@@ -300,22 +337,25 @@ def _rebuild_overlaps(session: Session) -> None:
             SeizureReport.period_end,
         ).order_by(SeizureReport.operation_id, SeizureReport.period_start, SeizureReport.id)
     )
-    for row in rows:
-        parent_of[row.id] = row.parent_id
-        for substance in related[row.substance_id]:
-            bucket_key = (row.operation_id, row.unit_kind, substance)
-            bucket = open_reports.get(bucket_key)
-            if not bucket:
+    for report, parent, operation, unit_kind, substance, country, stage, start, end in rows:
+        parent_of[report] = parent
+        for other_substance in related[substance]:
+            bucket = open_reports.get((operation, unit_kind, other_substance))
+            if bucket is None:
                 continue
-            bucket[:] = [other for other in bucket if other[3] >= row.period_start]
-            candidates.extend(
-                (other[0], row.id)
-                for other in bucket
-                if _compatible(other[1], row.country_id) and _compatible(other[2], row.stage_id)
-            )
-        open_reports[(row.operation_id, row.unit_kind, row.substance_id)].append(
-            (row.id, row.country_id, row.stage_id, row.period_end)
-        )
+            # Starts only grow within an operation: a bucket needs pruning when it changes.
+            if bucket.pruned_at != start:
+                bucket.reports = [other for other in bucket.reports if other[3] >= start]
+                bucket.pruned_at = start
+            for other, other_country, other_stage, _ in bucket.reports:
+                if (other_country is None or country is None or other_country == country) and (
+                    other_stage is None or stage is None or other_stage == stage
+                ):
+                    candidates.append((other, report))
+        bucket = open_reports.get((operation, unit_kind, substance))
+        if bucket is None:
+            bucket = open_reports[(operation, unit_kind, substance)] = _OpenReports(start)
+        bucket.reports.append((report, country, stage, end))
     pairs = {
         (min(a, b), max(a, b))
         for a, b in candidates
@@ -326,6 +366,14 @@ def _rebuild_overlaps(session: Session) -> None:
             insert(_table(SeizureOverlap)),
             [{"first_id": a, "second_id": b} for a, b in sorted(pairs)],
         )
+
+
+@dataclass(slots=True)
+class _OpenReports:
+    """Reports whose periods are still open at `pruned_at`: (id, country, stage, end)."""
+
+    pruned_at: Any
+    reports: list[tuple[Any, ...]] = field(default_factory=list)
 
 
 def _compatible(a: int | None, b: int | None) -> bool:
