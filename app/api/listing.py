@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from app.api.pagination import PageDep, PageRequest, after_id, page_of
 from app.deps import SessionDep
 from app.schemas.common import Page
+from app.services.seizures import FORMULA_STARTS
 
 EXPORT_BATCH = 2000
 MEDIA_TYPES = {"csv": "text/csv", "ndjson": "application/x-ndjson"}
@@ -35,8 +36,6 @@ EXPORTS: dict[int | str, dict[str, Any]] = {
         },
     }
 }
-# Text that a spreadsheet would run as a formula; OWASP's advice is to quote it.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 Fetch = Callable[[Session, int, int], list[dict[str, Any]]]
 ExportFormat = Literal["json", "csv", "ndjson"]

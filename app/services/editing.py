@@ -48,7 +48,9 @@ class Refs:
             rows = self.session.execute(select(column, model.id))
             self._known.update({(model, key): int(id_) for key, id_ in rows})
         if (model, value) not in self._known:
-            found = self.session.scalar(select(model.id).where(column == value))
+            found = None  # a table read whole holds every name it has
+            if model not in self._read_whole:
+                found = self.session.scalar(select(model.id).where(column == value))
             if found is None:
                 raise body_error(field, f"no {what} {value!r}")
             self._known[(model, value)] = int(found)

@@ -195,6 +195,8 @@ class _CsvNames:
         }
 
 
+# Text that a spreadsheet would run as a formula; OWASP's advice is to quote it. Both CSV
+# exports (the generic one in app/api/listing.py, and the fast one below) follow this.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
