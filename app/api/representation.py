@@ -60,6 +60,8 @@ def represent(
     exclude_unset: bool = False,
     shaped: bool = False,
 ) -> Response:
+    # A shaped body is written as it is: `exclude_unset` then says which of the model's dumps
+    # its shape equals (tests/test_shaped_bodies.py renders it so to compare).
     body = orjson.dumps(data) if shaped else render(model, data, exclude_unset=exclude_unset)
     etag = etag_of(body)
     all_headers = {"ETag": etag, **(headers or {})}
