@@ -4,6 +4,7 @@ import hashlib
 from collections.abc import Callable, Mapping
 from datetime import date
 
+import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, MetaData, Table, func, insert, inspect, select, text
@@ -189,3 +190,31 @@ def test_every_migration_keeps_the_data(new_database: Callable[[], str], engine:
         assert migrate.current_revision(target) == migrate.head_revision()
     finally:
         target.dispose()
+
+
+def test_ids_deleted_before_0005_are_never_handed_out_again(
+    new_database: Callable[[], str],
+) -> None:
+    """Migration 0005 starts SQLite's id counters past every id the audit log names."""
+    url = new_database()
+    if not url.startswith("sqlite"):
+        pytest.skip("PostgreSQL's sequences never go back; migration 0005 is for SQLite")
+    migrate.upgrade(url, "0004")
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO audit_log (at, actor, action, entity, entity_id) "
+                    "VALUES ('2026-01-01 00:00:00', 'staff', 'delete', 'stages', 41)"
+                )
+            )
+        migrate.upgrade(url, "0005")
+        engine.dispose()
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT name, seq FROM sqlite_sequence")).all()
+            counters: dict[str, int] = dict(rows)
+    finally:
+        engine.dispose()
+    assert counters["stages"] == 41
+    assert counters["seizure_reports"] == 0

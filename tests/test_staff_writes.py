@@ -311,6 +311,28 @@ def test_corrections_need_the_current_etag(
     )
 
 
+def test_a_deleted_stage_id_never_names_another_stage(
+    client: TestClient, editor: dict[str, str]
+) -> None:
+    """The newest stage and its reports are deleted; the next post must not get their ids
+    (SQLite would hand them out again without AUTOINCREMENT, migration 0005)."""
+    first = client.post(POST_STAGE, json=_stage(), headers=editor)
+    assert first.status_code == 201, first.text
+    location = first.headers["location"]
+    gone = client.delete(
+        location, headers={**editor, "If-Match": client.get(location).headers["etag"]}
+    )
+    assert gone.status_code == 204
+    second = client.post(POST_STAGE, json=_stage(), headers=editor)
+    assert second.status_code == 201, second.text
+    assert second.json()["id"] > first.json()["id"]
+    assert client.get(location).status_code == 404
+    reused = {r["id"] for r in first.json()["seizures"]} & {
+        r["id"] for r in second.json()["seizures"]
+    }
+    assert not reused
+
+
 def test_deleting_a_stage_keeps_it_in_the_audit_log(
     client: TestClient, session: Session, editor: dict[str, str], admin: dict[str, str]
 ) -> None:

@@ -13,6 +13,13 @@ NAMING_CONVENTION = {
 }
 
 
+# SQLite gives the next row the id of a deleted last row unless the table is AUTOINCREMENT.
+# An id the API handed out (in a URL, the audit log, an idempotency record) must never
+# come to name another row; PostgreSQL's sequences never go back. On the tables the API
+# deletes from (migration 0005).
+IDS_NEVER_REUSED = {"sqlite_autoincrement": True}
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 

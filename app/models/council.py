@@ -14,7 +14,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, Cited, exactly_one_set, one_of, precision_goes_with
+from app.models.base import (
+    IDS_NEVER_REUSED,
+    Base,
+    Cited,
+    exactly_one_set,
+    one_of,
+    precision_goes_with,
+)
 from app.models.enums import BodyRelation, DatePrecision, DocumentKind, DocumentStatus, Qualifier
 
 
@@ -35,6 +42,7 @@ class Document(Cited, Base):
         CheckConstraint("parent_id <> id", name="not_own_parent"),
         one_of("body_relation", BodyRelation),
         CheckConstraint("(body_id IS NULL) = (body_relation IS NULL)", name="body_relation_set"),
+        IDS_NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -91,6 +99,7 @@ class Meeting(Cited, Base):
         CheckConstraint("number > 0", name="number_positive"),
         one_of("date_precision", DatePrecision),
         precision_goes_with("held_on", "date_precision"),
+        IDS_NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -110,6 +119,7 @@ class Event(Cited, Base):
     __table_args__ = (
         CheckConstraint("end_on IS NULL OR end_on >= start_on", name="period_ordered"),
         one_of("date_precision", DatePrecision),
+        IDS_NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -151,6 +161,7 @@ class ReportedFigure(Cited, Base):
         one_of("as_of_precision", DatePrecision),
         CheckConstraint("value >= 0", name="value_not_negative"),
         exactly_one_set("one_subject", "body_id", "operation_id"),
+        IDS_NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

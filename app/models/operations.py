@@ -5,7 +5,15 @@ from datetime import date
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, Cited, Named, exactly_one_set, one_of, precision_goes_with
+from app.models.base import (
+    IDS_NEVER_REUSED,
+    Base,
+    Cited,
+    Named,
+    exactly_one_set,
+    one_of,
+    precision_goes_with,
+)
 from app.models.enums import (
     AssessorKind,
     DatePrecision,
@@ -79,6 +87,7 @@ class Stage(Cited, Base):
         UniqueConstraint("operation_id", "number"),
         CheckConstraint("number > 0", name="number_positive"),
         CheckConstraint("end_on IS NULL OR end_on >= start_on", name="period_ordered"),
+        IDS_NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -112,6 +121,7 @@ class Participation(Cited, Base):
             " AND organization_id IS NULL)",
             name="party_matches_kind",
         ),
+        IDS_NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

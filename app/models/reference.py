@@ -5,7 +5,15 @@ from datetime import date
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, Cited, Named, OptionallyCited, one_of, precision_goes_with
+from app.models.base import (
+    IDS_NEVER_REUSED,
+    Base,
+    Cited,
+    Named,
+    OptionallyCited,
+    one_of,
+    precision_goes_with,
+)
 from app.models.enums import DatePrecision, MembershipStatus, OrganizationKind
 
 
@@ -48,6 +56,7 @@ class Organization(Named, OptionallyCited, Base):
     __table_args__ = (
         one_of("kind", OrganizationKind),
         CheckConstraint("parent_id <> id", name="not_own_parent"),
+        IDS_NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -14,7 +14,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, Cited, one_of
+from app.models.base import IDS_NEVER_REUSED, Base, Cited, one_of
 from app.models.enums import Qualifier, UnitKind
 
 
@@ -45,6 +45,7 @@ class SeizureReport(Cited, Base):
             "substance_id",
             "period_end",
         ),
+        IDS_NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
