@@ -36,14 +36,17 @@ async def session_scope(session: Session) -> AsyncIterator[Session]:
     A context manager, not a generator to iterate: `async for` over a generator does not
     pass the handler's exception into it, and the rollback would wait for the garbage
     collector, holding the connection and racing the next request's transaction."""
+    # Both ends are shielded: a request cancelled there (the client went away, the server
+    # stops) still ends its transaction. Unshielded, the wait for a worker thread could be
+    # cancelled, and the session, with SQLite's write lock, would stay open.
     try:
         yield session
     except BaseException:
-        # Shielded: a cancelled request (the client went away) still ends its transaction.
         with CancelScope(shield=True):
             await to_thread.run_sync(_discard, session)
         raise
-    await to_thread.run_sync(_commit, session)
+    with CancelScope(shield=True):
+        await to_thread.run_sync(_commit, session)
 
 
 def _commit(session: Session) -> None:

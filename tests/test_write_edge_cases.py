@@ -83,6 +83,20 @@ def test_a_successful_request_commits_and_closes() -> None:
     assert session.calls == ["commit", "close"]
 
 
+def test_a_request_cancelled_at_its_end_still_ends_its_session() -> None:
+    """A cancellation (the client gone, the server stopping) as the handler returns must not
+    leave the transaction open: on SQLite a write session holds the write lock."""
+    session = _RecordingSession()
+
+    async def cancelled_as_it_ends() -> None:
+        with anyio.CancelScope() as scope:
+            async with session_scope(session):  # type: ignore[arg-type]
+                scope.cancel()
+
+    anyio.run(cancelled_as_it_ends)
+    assert session.calls == ["commit", "close"]
+
+
 def test_a_failed_commit_is_never_acknowledged(
     client: TestClient, connection: Any, editor: dict[str, str]
 ) -> None:
