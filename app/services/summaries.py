@@ -297,7 +297,10 @@ def _rebuild_years(session: Session) -> None:
 def _rebuilt_detail_sums(session: Session) -> dict[Key, list[int]]:
     """`_detail_key` for every report, summed; from the driver's rows, since at a million
     reports SQLAlchemy's per-value processing took half the time. Dates are compared as
-    ISO text (SQLite's storage, and what `str` gives of a date) and made dates once per key."""
+    ISO text (SQLite's storage, and what `str` gives of a date) and made dates once per key.
+    The key is `_detail_key`'s, written out again on text: calling it once per distinct set
+    of values instead cost 3 s more at a million reports. `test_kept_current_equals_rebuilt`
+    holds the two equal."""
     by_text: dict[Key, list[int]] = defaultdict(lambda: [0, 0])
     for row in driver_rows(session, _contribution_rows(with_ids=False)):
         _, operation, stage, country, substance, unspecified, unit_kind, stated, qualifier = row[:9]
@@ -348,9 +351,7 @@ def _rebuild_overlaps(session: Session) -> None:
                 bucket.reports = [other for other in bucket.reports if other[3] >= start]
                 bucket.pruned_at = start
             for other, other_country, other_stage, _ in bucket.reports:
-                if (other_country is None or country is None or other_country == country) and (
-                    other_stage is None or stage is None or other_stage == stage
-                ):
+                if _compatible(other_country, country) and _compatible(other_stage, stage):
                     candidates.append((other, report))
         bucket = open_reports.get((operation, unit_kind, substance))
         if bucket is None:
