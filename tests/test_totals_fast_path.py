@@ -22,7 +22,8 @@ from app.models import (
     Substance,
 )
 from app.services import summaries
-from app.services.seizures import SeizureFilters, count_seizures, list_seizures
+from app.models.enums import UnitKind
+from app.services.seizures import NO_ID, SeizureFilters, count_seizures, list_seizures
 from app.services.totals import GROUP_KEYS, _from_sums, seizure_totals
 
 QUALIFIERS = ["exact", "exact", "exact", "at_least", "about"]
@@ -135,6 +136,15 @@ def _filter_sets(registry: RandomRegistry) -> list[SeizureFilters]:
         SeizureFilters(country_id=registry.countries[0], year=2021),
         SeizureFilters(substance_id=next(iter(registry.substances))),
         SeizureFilters(substance_id=list(registry.substances)[1], year=2020),
+        # the filters that name a totals line's reports (`reports_url`)
+        SeizureFilters(year=2020, within_window=True),
+        SeizureFilters(date_from=date(2019, 1, 1), date_to=date(2020, 12, 31), within_window=False),
+        SeizureFilters(period=(date(2019, 3, 1), date(2020, 7, 18))),
+        SeizureFilters(has_parts=True),
+        SeizureFilters(has_parts=False, counted=True),
+        SeizureFilters(substance_id=next(iter(registry.substances)), descendants=False),
+        SeizureFilters(unit_kind=UnitKind.MASS, stage_id=NO_ID),
+        SeizureFilters(country_id=NO_ID, year=2019),
     ]
 
 

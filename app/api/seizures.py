@@ -1,23 +1,38 @@
+import csv
+import io
+import re
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Annotated, Literal
+from datetime import date
+from functools import partial
+from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
+import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
-from app.api.listing import EXPORTS, ListingDep
+from app.api.listing import (
+    EXPORTS,
+    ListingDep,
+    content_disposition,
+    csv_cell,
+    csv_columns,
+    download_filename,
+    negotiate,
+)
 from app.api.pagination import EntityId
 from app.api.representation import represent
 from app.deps import SessionDep
 from app.errors import InvalidParameterError
-from app.models.enums import Qualifier
+from app.models.enums import Qualifier, UnitKind
 from app.schemas.common import NOT_FOUND, PROBLEMS, IsoDate, Page
-from app.schemas.seizures import SeizureOut, SeizureTotals
+from app.schemas.seizures import SeizureOut, SeizureTotals, TotalLine
 from app.services import operations, reference
 from app.services import seizures as seizures_service
-from app.services.common import MAX_ID
 from app.services.seizures import (
+    NO_ID,
     SeizureFilters,
     count_seizures,
     list_seizures,
@@ -33,23 +48,49 @@ async def seizure_filters(
     session: SessionDep,
     year: Annotated[
         int | None,
-        Query(ge=1900, le=2100, description="Reports whose period overlaps this calendar year."),
+        Query(ge=1900, le=2100, description="The window: this calendar year."),
     ] = None,
     date_from: Annotated[
         IsoDate | None,
-        Query(alias="from", description="Reports whose period ends on or after this date."),
+        Query(alias="from", description="The window starts on this date."),
     ] = None,
     date_to: Annotated[
         IsoDate | None,
-        Query(alias="to", description="Reports whose period starts on or before this date."),
+        Query(alias="to", description="The window ends on this date."),
+    ] = None,
+    within_window: Annotated[
+        bool | None,
+        Query(
+            description="With a window: `true` keeps the reports whose period lies inside "
+            "it, `false` those reaching beyond it. Without, a report matches when its "
+            "period overlaps the window."
+        ),
+    ] = None,
+    period: Annotated[
+        str | None,
+        Query(
+            max_length=21,
+            description="Reports of exactly this period, `START/END` (`2017-01-01/2019-12-31`).",
+        ),
     ] = None,
     operation: Annotated[
         str | None, Query(max_length=100, description="Operation slug (`channel`) or id.")
     ] = None,
-    stage: Annotated[int | None, Query(ge=1, le=MAX_ID, description="Stage id.")] = None,
+    stage: Annotated[
+        str | None,
+        Query(
+            max_length=120,
+            description="A stage as people name it: its operation and number (`channel-31`), "
+            "or its number with `operation=`; `none`: reports of no stage.",
+        ),
+    ] = None,
     country: Annotated[
         str | None,
-        Query(min_length=3, max_length=3, description="ISO 3166-1 alpha-3, e.g. `KAZ`."),
+        Query(
+            min_length=3,
+            max_length=4,
+            description="ISO 3166-1 alpha-3, e.g. `KAZ`; `none`: reports of no country.",
+        ),
     ] = None,
     substance: Annotated[
         str | None,
@@ -58,6 +99,24 @@ async def seizure_filters(
             description="Substance slug (`cannabis`); includes its descendants (hashish, ...).",
         ),
     ] = None,
+    descendants: Annotated[
+        bool, Query(description="`false`: the substance itself, without its descendants.")
+    ] = True,
+    unit_kind: Annotated[UnitKind | None, Query(description="Mass, volume or count.")] = None,
+    has_parts: Annotated[
+        bool | None,
+        Query(
+            description="`true`: reports with breakdown rows (stated totals); `false`: "
+            "reports without."
+        ),
+    ] = None,
+    counted: Annotated[
+        bool,
+        Query(
+            description="`true`: only the reports that add something to totals (a fully "
+            "itemized exact parent adds nothing of its own)."
+        ),
+    ] = False,
     qualifier: Annotated[
         Qualifier | None, Query(description="Only reports stated this way.")
     ] = None,
@@ -65,13 +124,47 @@ async def seizure_filters(
     if date_from is not None and date_to is not None and date_from > date_to:
         raise InvalidParameterError("from", f"`from` ({date_from}) is after `to` ({date_to})")
     filters = SeizureFilters(
-        stage_id=stage, year=year, date_from=date_from, date_to=date_to, qualifier=qualifier
+        year=year,
+        date_from=date_from,
+        date_to=date_to,
+        within_window=within_window,
+        period=_period(period),
+        descendants=descendants,
+        unit_kind=unit_kind,
+        has_parts=has_parts,
+        counted=counted,
+        qualifier=qualifier,
     )
-    if operation is None and country is None and substance is None:
+    if within_window is not None and filters.window is None:
+        raise InvalidParameterError(
+            "within_window", "needs a window: give `year`, `from` or `to` as well"
+        )
+    if (operation, stage, country, substance) == (None, None, None, None):
         return filters  # nothing to look up: no worker thread
     return await run_in_threadpool(
-        _resolved, session, filters, operation=operation, country=country, substance=substance
+        _resolved,
+        session,
+        filters,
+        operation=operation,
+        stage=stage,
+        country=country,
+        substance=substance,
     )
+
+
+def _period(value: str | None) -> tuple[date, date] | None:
+    if value is None:
+        return None
+    start, _, end = value.partition("/")
+    try:
+        period = date.fromisoformat(start), date.fromisoformat(end)
+    except ValueError:
+        raise InvalidParameterError(
+            "period", f"{value!r} is not START/END with ISO dates, e.g. 2017-01-01/2019-12-31"
+        ) from None
+    if period[0] > period[1]:
+        raise InvalidParameterError("period", f"{value!r} ends before it starts")
+    return period
 
 
 def _resolved(
@@ -79,16 +172,54 @@ def _resolved(
     filters: SeizureFilters,
     *,
     operation: str | None,
+    stage: str | None,
     country: str | None,
     substance: str | None,
 ) -> SeizureFilters:
-    """`filters` with the slugs and codes given turned into ids."""
+    """`filters` with the slugs, codes and stage names given turned into ids."""
+    operation_id = _resolve("operation", operation, operations.operation_id_of, session)
     return replace(
         filters,
-        operation_id=_resolve("operation", operation, operations.operation_id_of, session),
-        country_id=_resolve("country", country, reference.country_id, session),
+        operation_id=operation_id,
+        stage_id=_stage_id(session, stage, operation_id),
+        country_id=(
+            NO_ID
+            if country == "none"
+            else _resolve("country", country, reference.country_id, session)
+        ),
         substance_id=_resolve("substance", substance, reference.substance_id, session),
     )
+
+
+STAGE_NAME = re.compile(r"(?P<operation>.+)-(?P<number>[0-9]{1,9})")
+
+
+def _stage_id(session: Session, stage: str | None, operation_id: int | None) -> int | None:
+    """A stage named `channel-31`, or `31` with `operation=`; `none` is no stage."""
+    if stage is None:
+        return None
+    if stage == "none":
+        return NO_ID
+    if stage.isascii() and stage.isdigit() and len(stage) <= 9:
+        if operation_id is None:
+            raise InvalidParameterError(
+                "stage",
+                f"name the stage with its operation, e.g. `channel-{stage}`, or give "
+                "`operation=` with its number",
+            )
+        found = operations.stage_id_of(session, operation_id, int(stage))
+    elif (match := STAGE_NAME.fullmatch(stage)) is not None:
+        of = operations.operation_id_of(session, match["operation"])
+        if of is None or (operation_id is not None and of != operation_id):
+            raise InvalidParameterError("stage", f"no stage {stage!r}: no such operation")
+        found = operations.stage_id_of(session, of, int(match["number"]))
+    else:
+        raise InvalidParameterError(
+            "stage", f"{stage!r} is not a stage name such as `channel-31`, a number, or `none`"
+        )
+    if found is None:
+        raise InvalidParameterError("stage", f"no stage {stage!r}")
+    return found
 
 
 FiltersDep = Annotated[SeizureFilters, Depends(seizure_filters)]
@@ -129,19 +260,33 @@ def seizures(
 
 
 GroupBy = Annotated[
-    str | None,
+    list[str] | None,
     Query(
-        max_length=100,
-        description="Comma-separated keys among "
+        description="Keys among "
         + ", ".join(f"`{k}`" for k in GROUP_KEYS)
-        + "; without it, one group holds the grand total.",
-        examples=["year,substance"],
+        + ", comma-separated or repeated (`group_by=year&group_by=substance`); without it, "
+        "one group holds the grand total.",
+        examples=[["year,substance"]],
     ),
 ]
+TOTALS_CSV: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The totals; with `format=csv` or `Accept: text/csv`, their lines as "
+        "CSV: `section` (`groups`, `beyond_window`), the line's keys, flags and citations.",
+        "content": {"text/csv": {"schema": {"type": "string"}}},
+    }
+}
+
+
+WINDOW_PARAMS = ("year", "from", "to")
+TOTALS_ONLY = ("group_by", "allocate", "format")
 
 
 @router.get(
-    "/seizures/totals", response_model=SeizureTotals, summary="Seizure totals users can trust"
+    "/seizures/totals",
+    response_model=SeizureTotals,
+    summary="Seizure totals users can trust",
+    responses=TOTALS_CSV,
 )
 def totals(
     request: Request,
@@ -151,31 +296,89 @@ def totals(
     allocate: Annotated[
         Literal["pro_rata"] | None,
         Query(
-            description="`pro_rata` splits multi-year reports across their years by days; "
-            "each split part is marked `estimated`."
+            description="`pro_rata`: a report reaching beyond the window (or, with "
+            "`group_by=year`, beyond one year) gives each its share by days, marked "
+            "`estimated` and `about`. Needs a window or `group_by=year`."
         ),
+    ] = None,
+    format_: Annotated[
+        Literal["json", "csv"] | None,
+        Query(alias="format", description="`csv`: the lines as a CSV download."),
     ] = None,
 ) -> Response:
     """Exact sums of the matching seizure reports, per unit kind (grams, millilitres and
     items are never added together), grouped as asked.
 
     - Each quantity counts once: a breakdown row is part of its parent, and the part of a
-      parent that no breakdown row names is its own line, `unspecified: true`.
-    - With `year` among the keys, a report whose period spans several calendar years goes
-      to `multi_year` with its period, unsplit, unless `allocate=pro_rata`.
+      parent that no breakdown row names is its own line, `unspecified: true` and
+      `derived: true`; the parent's stated figure is in `stated_totals`.
+    - With a window (`year`, `from`, `to`), only reports whose period lies inside it are
+      summed in `groups`; a report reaching beyond it goes to `beyond_window` with its
+      period, unsplit, unless `allocate=pro_rata`. With `group_by=year`, the same holds for
+      each calendar year.
     - A total with any "at least" part is `at_least`; with any "about" part, `about`.
+    - Each line names its sources and locators, counts its reports, and gives
+      `reports_url`, which lists exactly them.
     - Reports that could describe the same seizures but are not linked are counted, and each
       such pair is named in `warnings`."""
     keys = _group_keys(group_by)
-    body = seizure_totals(session, filters, keys, pro_rata=allocate == "pro_rata")
+    if allocate is not None and filters.window is None and "year" not in keys:
+        raise InvalidParameterError(
+            "allocate",
+            "pro_rata splits a report by the days that fall in a window or in each year: "
+            "give `year`, `from` or `to`, or `group_by=year`",
+        )
+    body = seizure_totals(
+        session,
+        filters,
+        keys,
+        pro_rata=allocate == "pro_rata",
+        list_url=partial(_list_url, request),
+    )
+    if (format_ or negotiate(None, request.headers.get("accept"))) == "csv":
+        return _totals_csv(request, body)
     # Only the keys asked for appear in a line (the model's `exclude_unset`).
     return represent(request, SeizureTotals, body, exclude_unset=True, shaped=True)
 
 
-def _group_keys(group_by: str | None) -> list[str]:
+def _list_url(request: Request, selects: dict[str, str]) -> str:
+    """The seizure list of the request's filters, narrowed to a line by `selects`."""
+    dropped = set(selects) | set(TOTALS_ONLY)
+    if dropped & set(WINDOW_PARAMS):
+        dropped |= set(WINDOW_PARAMS)
+    if "substance" in selects:
+        dropped.add("descendants")
+    kept = [(name, value) for name, value in request.query_params.multi_items()]
+    query = [(name, value) for name, value in kept if name not in dropped]
+    path = request.url.path.removesuffix("/totals")
+    return f"{path}?{urlencode([*query, *selects.items()])}"
+
+
+def _totals_csv(request: Request, body: dict[str, Any]) -> Response:
+    """One row per line of `groups` and `beyond_window`, its citations `source locator`
+    joined by `;`. The stated totals and warnings stay in the JSON answer."""
+    columns = [path for path in csv_columns(TotalLine) if path[0] != "sources"]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(["section", *("_".join(path) for path in columns), "sources"])
+    ready = orjson.loads(orjson.dumps(body))  # dates and enums as the JSON answer has them
+    for section in ("groups", "beyond_window"):
+        for line in ready[section]:
+            cited = ";".join(f"{c['source']} {c['locator']}" for c in line["sources"])
+            writer.writerow([section, *(csv_cell(line, path) for path in columns), cited])
+    filename = download_filename(request, "seizure-totals", "csv")
+    return Response(
+        # The byte-order mark makes spreadsheets read the file as UTF-8 (Cyrillic intact).
+        ("\ufeff" + buffer.getvalue()).encode(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": content_disposition(filename)},
+    )
+
+
+def _group_keys(group_by: list[str] | None) -> list[str]:
     if not group_by:
         return []
-    keys = [key.strip() for key in group_by.split(",")]
+    keys = [key.strip() for value in group_by for key in value.split(",")]
     unknown = [key for key in keys if key not in GROUP_KEYS]
     if unknown:
         raise InvalidParameterError(

@@ -4,6 +4,9 @@ from pydantic import Field
 
 from app.schemas.common import Cited, Schema
 
+MAX_SOURCES = 20  # citations named per totals line
+MAX_STATED = 20  # stated totals shown with the totals
+
 
 class OperationRef(Schema):
     id: int
@@ -49,15 +52,34 @@ class SeizureOut(Cited):
     as_reported: str
     parent_id: int | None
     outside_stage: bool
+    within_window: bool | None = Field(
+        description="With a window (`year`, `from`, `to`): whether the report's period lies "
+        "inside it. A report reaching outside is never the window's own figure; totals put "
+        "it in `beyond_window`. Null without a window."
+    )
+    counted_amount: int | None = Field(
+        description="What the report adds to the totals of the same filters, in `unit`: its "
+        "amount less its breakdown rows' (the parts count their own). A spreadsheet sum of "
+        "this column, per unit kind, equals the totals' `groups`. Null for a report reaching "
+        "outside the window."
+    )
+
+
+class Citation(Schema):
+    source: str = Field(description="The source's slug (`/api/v1/sources/{slug}`).")
+    locator: str = Field(description="Where in the source, e.g. `¶8`.")
+    reports: int = Field(description="How many of the line's reports cite it.")
 
 
 class TotalLine(Schema):
     """One sum. The group keys asked for are present; the others are absent."""
 
     year: int | None = Field(None, description="With `group_by=year`: a single calendar year.")
-    period_start: date | None = Field(None, description="In `multi_year`: the period summed.")
+    period_start: date | None = Field(
+        None, description="In `beyond_window`: the period of the reports summed."
+    )
     period_end: date | None = None
-    years: list[int] | None = Field(None, description="In `multi_year`: the years it spans.")
+    years: list[int] | None = Field(None, description="In `beyond_window`: the years it spans.")
     substance: SubstanceRef | None = None
     unspecified: bool | None = Field(
         None,
@@ -72,8 +94,24 @@ class TotalLine(Schema):
     quantity_grams: int | None
     quantity_kg: float | None
     qualifier: str = Field(description="`at_least` if any part is; `about` if any part is.")
-    estimated: bool = Field(description="Holds a pro-rata share of a multi-year report.")
+    estimated: bool = Field(
+        description="Holds a pro-rata share of a report reaching beyond the window or year "
+        "(then `qualifier` is `about`)."
+    )
+    derived: bool = Field(
+        description="Holds a remainder found by subtraction: a stated total less what its "
+        "breakdown rows name (the stated figures are in `stated_totals`)."
+    )
+    note: str | None = Field(description="How a derived line was found.")
     reports: int = Field(description="How many reports contribute.")
+    sources: list[Citation] = Field(
+        description=f"Where the line's reports come from, at most {MAX_SOURCES}."
+    )
+    sources_total: int = Field(description="How many (source, locator) pairs there are.")
+    reports_url: str | None = Field(
+        description="Lists exactly the reports this line sums (`counted_amount` adds up to "
+        "`amount`, unless `estimated`)."
+    )
 
 
 class Allocation(Schema):
@@ -89,9 +127,17 @@ class TotalsWarning(Schema):
 
 class SeizureTotals(Schema):
     group_by: list[str]
-    groups: list[TotalLine]
-    multi_year: list[TotalLine] = Field(
-        description="With `year` among the keys: reports spanning several years, unsplit."
+    groups: list[TotalLine] = Field(
+        description="Sums of the reports inside the window (with `group_by=year`, inside "
+        "one calendar year too), and pro-rata shares when asked."
+    )
+    beyond_window: list[TotalLine] = Field(
+        description="Reports whose period reaches beyond the window (with `group_by=year`, "
+        "beyond one calendar year), unsplit, by period: never any one window's own figure."
+    )
+    stated_totals: list[SeizureOut] = Field(
+        description="The matching reports that have breakdown rows, as the source states "
+        f"them (at most {MAX_STATED}): the headline figures that derived lines come from."
     )
     allocation: Allocation | None
     warnings: list[TotalsWarning]

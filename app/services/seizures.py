@@ -8,8 +8,8 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy import BigInteger, ColumnElement, and_, cast, exists, func, or_, select, true
+from sqlalchemy.orm import Session, aliased
 
 from app.errors import NotFoundError
 from app.models import (
@@ -60,23 +60,191 @@ def breakdown_problems(
 
 
 BASE_UNITS = {UnitKind.MASS: "g", UnitKind.VOLUME: "ml", UnitKind.COUNT: "items"}
+NO_ID = 0  # a stage or country filter of 0 means "reports without one" (the sum tables' key)
+FIRST_DAY, LAST_DAY = date(1, 1, 1), date(9999, 12, 31)
 
 
 @dataclass(frozen=True)
 class SeizureFilters:
+    """Which reports a list, a count, a total or an export is about: one model, compiled to
+    SQL by `conditions` for the reports and for the sum tables alike."""
+
     operation_id: int | None = None
-    stage_id: int | None = None
-    country_id: int | None = None
-    substance_id: int | None = None  # includes the substance's descendants
+    stage_id: int | None = None  # NO_ID: reports of no stage
+    country_id: int | None = None  # NO_ID: reports of no country
+    substance_id: int | None = None
+    descendants: bool = True  # the substance's descendants too (hashish under cannabis)
+    unit_kind: UnitKind | None = None
+    # The window: `year` and `from`/`to` together. A report matches when its period
+    # overlaps the window; `within_window` keeps those inside it (True) or reaching out (False).
     year: int | None = None
-    date_from: date | None = None  # with date_to: reports whose period overlaps the range
+    date_from: date | None = None
     date_to: date | None = None
+    within_window: bool | None = None
+    period: tuple[date, date] | None = None  # exactly this period
+    has_parts: bool | None = None  # has breakdown rows (its own quantity is a remainder)
+    counted: bool = False  # only reports that add something to totals
     qualifier: Qualifier | None = None
     top_level_only: bool = False  # hide breakdown rows
     report_id: int | None = None
     after_id: int = 0
     # The substance's subtree, when already read (see `_subtree_read`); else a recursive CTE.
     substance_ids: tuple[int, ...] | None = None
+
+    @property
+    def window(self) -> tuple[date, date] | None:
+        """The dates asked about, or None when no `year`, `from` or `to` is given."""
+        if self.year is None and self.date_from is None and self.date_to is None:
+            return None
+        first = max(self.date_from or FIRST_DAY, date(self.year or 1, 1, 1))
+        last = min(self.date_to or LAST_DAY, date(self.year or 9999, 12, 31))
+        return first, last
+
+
+class NeedsReportsError(Exception):
+    """A filter the sum tables cannot answer; the reports themselves must."""
+
+
+@dataclass(frozen=True)
+class FilterTarget:
+    """The columns a filter is compiled against: the reports, or a sum table, whose rows
+    group reports by their keys (absent stage or country is 0, and a report within one
+    calendar year is stored under the whole year)."""
+
+    operation: ColumnElement[Any]
+    stage: ColumnElement[Any]
+    country: ColumnElement[Any]
+    substance: ColumnElement[Any]
+    unit_kind: ColumnElement[Any]
+    stated_qualifier: ColumnElement[Any]
+    period_start: ColumnElement[Any]
+    period_end: ColumnElement[Any]
+    has_parts: ColumnElement[bool]
+    counted: ColumnElement[bool] | None  # None: every row counts
+    report: Any = None  # the reports table or an alias; None for a sum table
+
+    @property
+    def by_whole_years(self) -> bool:
+        return self.report is None
+
+
+def covered_amount(report: Any = SeizureReport) -> Any:
+    """What a report's breakdown rows name of it: the sum of its parts' amounts."""
+    part = aliased(SeizureReport)
+    # PostgreSQL sums bigints into a numeric; the cast keeps it an integer for the driver.
+    total = cast(func.coalesce(func.sum(part.amount), 0), BigInteger)
+    return select(total).where(part.parent_id == report.id).scalar_subquery()
+
+
+def report_target(report: Any = SeizureReport) -> FilterTarget:
+    part = aliased(SeizureReport)
+    covered = covered_amount(report)
+    inexact_parts = exists().where(part.parent_id == report.id, part.qualifier != Qualifier.EXACT)
+    return FilterTarget(
+        operation=report.operation_id,
+        stage=report.stage_id,
+        country=report.country_id,
+        substance=report.substance_id,
+        unit_kind=report.unit_kind,
+        stated_qualifier=report.qualifier,
+        period_start=report.period_start,
+        period_end=report.period_end,
+        has_parts=exists().where(part.parent_id == report.id),
+        # what `totals.own_quantities` calls `adds_something`
+        counted=or_(
+            report.amount > covered, report.qualifier != Qualifier.EXACT.value, inexact_parts
+        ),
+        report=report,
+    )
+
+
+def conditions(
+    filters: SeizureFilters,
+    report: Any = SeizureReport,
+    *,
+    subtree_name: str = "subtree",
+) -> list[ColumnElement[bool]]:
+    """The WHERE clause of `filters` on `report` (the table, or an alias of it); each alias
+    in one statement needs its own `subtree_name`."""
+    return compile_filters(filters, report_target(report), subtree_name=subtree_name)
+
+
+def compile_filters(
+    filters: SeizureFilters, target: FilterTarget, *, subtree_name: str = "subtree"
+) -> list[ColumnElement[bool]]:
+    """The WHERE clause of `filters` on `target`; raises NeedsReportsError for a sum table that
+    cannot answer them exactly."""
+    where: list[ColumnElement[bool]] = []
+    report = target.report
+    if filters.after_id or filters.report_id is not None or filters.top_level_only:
+        if report is None:
+            raise NeedsReportsError
+        if filters.after_id:
+            where.append(report.id > filters.after_id)
+        if filters.report_id is not None:
+            where.append(report.id == filters.report_id)
+        if filters.top_level_only:
+            where.append(report.parent_id.is_(None))
+    if filters.operation_id is not None:
+        where.append(target.operation == filters.operation_id)
+    for column, value in ((target.stage, filters.stage_id), (target.country, filters.country_id)):
+        if value == NO_ID and report is not None:
+            where.append(column.is_(None))
+        elif value is not None:
+            where.append(column == value)
+    where += _substance_condition(filters, target, subtree_name)
+    if filters.unit_kind is not None:
+        where.append(target.unit_kind == filters.unit_kind)
+    if filters.qualifier is not None:
+        where.append(target.stated_qualifier == filters.qualifier)
+    if filters.has_parts is not None:
+        where.append(target.has_parts if filters.has_parts else ~target.has_parts)
+    if filters.counted and target.counted is not None:
+        where.append(target.counted)
+    return where + _period_conditions(filters, target)
+
+
+def _substance_condition(
+    filters: SeizureFilters, target: FilterTarget, subtree_name: str
+) -> list[ColumnElement[bool]]:
+    if filters.substance_id is None:
+        return []
+    if not filters.descendants:
+        return [target.substance == filters.substance_id]
+    if filters.substance_ids is not None:
+        return [target.substance.in_(filters.substance_ids)]
+    return [target.substance.in_(subtree_ids_query(filters.substance_id, subtree_name))]
+
+
+def _period_conditions(filters: SeizureFilters, target: FilterTarget) -> list[ColumnElement[bool]]:
+    start, end = target.period_start, target.period_end
+    where: list[ColumnElement[bool]] = []
+    window = filters.window
+    if window is not None:
+        first, last = window
+        if target.by_whole_years and not whole_years(first, last):
+            raise NeedsReportsError  # a single-year row's own dates are not kept there
+        where += [start <= last, end >= first]
+        if filters.within_window is not None:
+            inside = and_(start >= first, end <= last)
+            where.append(inside if filters.within_window else ~inside)
+    if filters.period is not None:
+        period_start, period_end = filters.period
+        if target.by_whole_years and period_start.year == period_end.year:
+            raise NeedsReportsError
+        where += [start == period_start, end == period_end]
+    return where
+
+
+def whole_years(first: date, last: date) -> bool:
+    return (first.month, first.day) == (1, 1) and (last.month, last.day) == (12, 31)
+
+
+def within(period_start: date, period_end: date, window: tuple[date, date] | None) -> bool | None:
+    """Whether a period lies inside the window; None without a window."""
+    if window is None:
+        return None
+    return window[0] <= period_start and period_end <= window[1]
 
 
 def list_seizures(
@@ -85,7 +253,8 @@ def list_seizures(
     filters = _subtree_read(session, filters)
     dialect = session.get_bind().dialect.name
     stmt = _in_year_order(_seizures_query(filters), filters, dialect).limit(limit)
-    return [_seizure_out(row) for row in session.execute(stmt)]
+    window = filters.window
+    return [_seizure_out(row, window) for row in session.execute(stmt)]
 
 
 def _seizures_query(filters: SeizureFilters) -> Any:
@@ -111,6 +280,7 @@ def _seizures_query(filters: SeizureFilters) -> Any:
             SeizureReport.as_reported,
             SeizureReport.parent_id,
             SeizureReport.outside_stage,
+            covered_amount().label("covered"),
             *cited_columns(SeizureReport.locator),
         )
         .join(Operation, Operation.id == SeizureReport.operation_id)
@@ -136,6 +306,7 @@ def seizure_csv_chunks(session: Session, filters: SeizureFilters) -> Iterator[st
             report.period_start, report.period_end, report.substance_id, report.unit_kind,
             report.amount, report.qualifier, report.cases, report.as_reported,
             report.parent_id, report.outside_stage, report.source_id, report.locator,
+            covered_amount(),
         ).where(*conditions(filters)),
         filters,
         session.get_bind().dialect.name,
@@ -143,11 +314,17 @@ def seizure_csv_chunks(session: Session, filters: SeizureFilters) -> Iterator[st
     lines = []
     locators: dict[str, str] = {}  # a stage's reports share its locator
     stages, countries = names.stages, names.countries
+    first, last = (str(day) for day in filters.window or (FIRST_DAY, LAST_DAY))
     for row in driver_rows(session, stmt):
         (id_, operation, stage, country, start, end, substance, unit_kind, amount, qualifier,
-         cases, as_reported, parent, outside, source, locator) = row  # fmt: skip
+         cases, as_reported, parent, outside, source, locator, covered) = row  # fmt: skip
         start, end = str(start), str(end)  # ISO dates, as SQLite stores them
         mass = unit_kind == "mass"
+        inside = first <= start and end <= last  # ISO dates compare as text
+        if filters.window is None:
+            window_fields = f",,{amount - covered}"
+        else:
+            window_fields = f",true,{amount - covered}" if inside else ",false,"
         if (locator_field := locators.get(locator)) is None:
             locator_field = locators[locator] = csv_text(locator)
         lines.append(
@@ -156,8 +333,8 @@ def seizure_csv_chunks(session: Session, filters: SeizureFilters) -> Iterator[st
             f"{names.substances[substance]},{unit_kind},{amount},{BASE_UNITS[unit_kind]},"
             f"{amount if mass else ''},{amount / 1000 if mass else ''},{qualifier},"
             f"{'' if cases is None else cases},{csv_text(as_reported)},"
-            f"{'' if parent is None else parent},{'true' if outside else 'false'},"
-            f"{names.sources[source]},{locator_field}\r\n"
+            f"{'' if parent is None else parent},{'true' if outside else 'false'}"
+            f"{window_fields},{names.sources[source]},{locator_field}\r\n"
         )
         if len(lines) >= 5000:
             yield "".join(lines)
@@ -289,52 +466,16 @@ def count_seizures(session: Session, filters: SeizureFilters) -> int:
     return session.scalar(stmt) or 0
 
 
-def conditions(
-    filters: SeizureFilters,
-    report: type[SeizureReport] = SeizureReport,
-    *,
-    subtree_name: str = "subtree",
-) -> list[ColumnElement[bool]]:
-    """The WHERE clause of `filters`, on `report` (the table, or an alias of it); each alias
-    in one statement needs its own `subtree_name`."""
-    where = [report.id > filters.after_id] if filters.after_id else []
-    if filters.report_id is not None:
-        where.append(report.id == filters.report_id)
-    if filters.operation_id is not None:
-        where.append(report.operation_id == filters.operation_id)
-    if filters.stage_id is not None:
-        where.append(report.stage_id == filters.stage_id)
-    if filters.country_id is not None:
-        where.append(report.country_id == filters.country_id)
-    if filters.substance_ids is not None:
-        where.append(report.substance_id.in_(filters.substance_ids))
-    elif filters.substance_id is not None:
-        subtree = subtree_ids_query(filters.substance_id, subtree_name)
-        where.append(report.substance_id.in_(subtree))
-    if filters.qualifier is not None:
-        where.append(report.qualifier == filters.qualifier)
-    if filters.top_level_only:
-        where.append(report.parent_id.is_(None))
-    # A report matches a year or a date range when its period overlaps it.
-    if filters.year is not None:
-        where.append(report.period_start <= date(filters.year, 12, 31))
-        where.append(report.period_end >= date(filters.year, 1, 1))
-    if filters.date_from is not None:
-        where.append(report.period_end >= filters.date_from)
-    if filters.date_to is not None:
-        where.append(report.period_start <= filters.date_to)
-    return where
-
-
-def _seizure_out(row: Sequence[Any]) -> dict[str, Any]:
+def _seizure_out(row: Sequence[Any], window: tuple[date, date] | None) -> dict[str, Any]:
     """A report in `SeizureOut`'s shape and key order (the list writes it without a
     validation pass; see `api.representation`). Unpacked by position, in the order of
     `_seizures_query`'s columns: named access costs more than the rest of the row."""
     (id_, operation_id, operation_slug, operation_name, stage_id, stage_number, country_iso3,
      country_name, start, end, substance_slug, substance_name_en, substance_name_ru,
-     unit_kind, amount, qualifier, cases, as_reported, parent_id, outside_stage,
+     unit_kind, amount, qualifier, cases, as_reported, parent_id, outside_stage, covered,
      source_id, source_slug, source_title, source_locator) = row  # fmt: skip
     grams = amount if unit_kind == "mass" else None
+    inside = within(start, end, window)
     return {
         "source": {
             "id": source_id,
@@ -364,6 +505,9 @@ def _seizure_out(row: Sequence[Any]) -> dict[str, Any]:
         "as_reported": as_reported,
         "parent_id": parent_id,
         "outside_stage": outside_stage,
+        "within_window": inside,
+        # What the report adds to the window's totals: its remainder after its parts.
+        "counted_amount": None if inside is False else amount - covered,
     }
 
 

@@ -12,21 +12,24 @@ split part is marked estimated.
 """
 
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from itertools import pairwise
 from typing import Any
 
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
     Integer,
+    and_,
     case,
     cast,
     exists,
     extract,
     func,
     literal,
+    not_,
     null,
     or_,
     select,
@@ -41,26 +44,40 @@ from app.models import (
     SeizureReport,
     SeizureSum,
     SeizureSumBySubstance,
+    Source,
     Stage,
     Substance,
 )
 from app.models.enums import Qualifier, UnitKind
+from app.schemas.seizures import MAX_SOURCES, MAX_STATED
 from app.services.seizures import (
     BASE_UNITS,
+    FIRST_DAY,
+    LAST_DAY,
+    FilterTarget,
+    NeedsReportsError,
     SeizureFilters,
+    compile_filters,
     conditions,
+    covered_amount,
     lineages,
+    list_seizures,
     related_substances,
+    whole_years,
 )
-from app.services.substances import subtree_ids_query
+
+ONE_DAY = timedelta(days=1)
 
 GROUP_KEYS = ("year", "substance", "country", "operation", "stage")
 MAX_WARNINGS = 100
-PRO_RATA_BASIS = (
-    "Each multi-year report is split across the calendar years of its period in proportion "
-    "to the number of its days that fall in each year; grams are rounded by the largest "
-    "remainder so the parts add up exactly to the report."
+DERIVED_NOTE = (
+    "Holds the remainder of {n} report(s), found by subtraction: its stated total less what "
+    "its breakdown rows name (the stated figures are in `stated_totals`). Where those rows "
+    "are in this line too, the line adds back up to the stated total."
 )
+
+Window = tuple[date, date]
+LineKey = tuple[Any, ...]  # (year, beyond-window period, *group keys, unit kind)
 
 
 @dataclass
@@ -71,14 +88,15 @@ class _Sum:
     reports: int = 0
     at_least: int = 0
     about: int = 0
+    remainders: int = 0
     estimated: bool = False
-    report_ids: set[int] = field(default_factory=set)
 
-    def add(self, amount: int, reports: int, at_least: int, about: int) -> None:
+    def add(self, amount: int, reports: int, at_least: int, about: int, remainders: int) -> None:
         self.amount += amount
         self.reports += reports
         self.at_least += at_least
         self.about += about
+        self.remainders += remainders
 
     @property
     def qualifier(self) -> Qualifier:
@@ -88,6 +106,44 @@ class _Sum:
         return Qualifier.AT_LEAST if self.at_least else Qualifier.EXACT
 
 
+@dataclass(frozen=True)
+class _Shape:
+    """How a request's rows become lines: which keys, which window, whether to split."""
+
+    group_by: tuple[str, ...]
+    window: Window | None
+    pro_rata: bool
+
+    @property
+    def by_year(self) -> bool:
+        return "year" in self.group_by
+
+    @property
+    def key_names(self) -> list[str]:
+        names = []
+        for key in GROUP_KEYS:
+            if key in self.group_by and key != "year":
+                names.extend({"substance": ["substance_id", "unspecified"]}.get(key, [key]))
+        return names
+
+    def placed(self, row: Any) -> list[tuple[str, LineKey, int | None]]:
+        """Where a grouped row goes: (section, line key, the amount it brings, or None for
+        all of it); a row reaching beyond the window is split by days when asked."""
+        keys = (*(row[name] for name in self.key_names), row["unit_kind"])
+        start = row["beyond_start"] if self.window or self.by_year else None
+        if start is None:
+            return [("groups", (row["year"] if self.by_year else None, None, *keys), None)]
+        end = row["beyond_end"]
+        if not self.pro_rata:
+            return [("beyond_window", (None, (start, end), *keys), None)]
+        return [
+            ("groups", (year, None, *keys), share)
+            for year, share in pro_rata_shares(
+                int(row["amount"]), start, end, self.window, by_year=self.by_year
+            )
+        ]
+
+
 def seizure_totals(
     session: Session,
     filters: SeizureFilters,
@@ -95,54 +151,81 @@ def seizure_totals(
     *,
     pro_rata: bool = False,
     from_reports: bool = False,
+    list_url: Callable[[dict[str, str]], str] | None = None,
 ) -> dict[str, Any]:
     """The totals; `from_reports` sums the reports themselves rather than the sum tables
-    (the reference the tests hold the fast path to)."""
-    by_year = "year" in group_by
+    (the reference the tests hold the fast path to). `list_url` makes the URL that lists a
+    line's reports from the list filters that select them (see `line_filters`)."""
+    shape = _Shape(tuple(group_by), filters.window, pro_rata)
     sums = None if from_reports else _from_sums(filters, group_by)
     source = own_quantities(filters) if sums is None else sums
-    rows = session.execute(_grouped(source, group_by)).mappings().all()
-    groups: dict[tuple[Any, ...], _Sum] = defaultdict(_Sum)
-    multi_year: dict[tuple[Any, ...], _Sum] = defaultdict(_Sum)
-    years_wanted = _years_wanted(filters)
-    key_names = [name for name in _key_names(group_by) if name != "year"]
+    rows = session.execute(_grouped(source, shape)).mappings().all()
+    sections: dict[str, dict[LineKey, _Sum]] = {"groups": {}, "beyond_window": {}}
     for row in rows:
-        keys = tuple(row[name] for name in key_names)
-        counts = (int(row["amount"]), row["reports"], row["n_at_least"], row["n_about"])
-        if not by_year or row["multi_start"] is None:
-            groups[(row.get("year"), *keys, row["unit_kind"])].add(*counts)
-        elif pro_rata:
-            for year, share in _pro_rata(counts[0], row["multi_start"], row["multi_end"]):
-                if years_wanted is None or year in years_wanted:
-                    total = groups[(year, *keys, row["unit_kind"])]
-                    total.add(share, *counts[1:])
-                    total.estimated = True
-        else:
-            period = (row["multi_start"], row["multi_end"])
-            multi_year[(period, *keys, row["unit_kind"])].add(*counts)
-    names = _Names(session, rows, group_by)
+        # PostgreSQL sums integers into numerics: Decimal, which JSON does not take.
+        counts = (
+            int(row["amount"]),
+            int(row["reports"]),
+            int(row["n_at_least"]),
+            int(row["n_about"]),
+        )
+        for section, key, share in shape.placed(row):
+            total = sections[section].setdefault(key, _Sum())
+            if share is None:
+                total.add(*counts, int(row["n_remainders"]))
+            else:  # a share of a report is an approximation: "about", and marked
+                total.add(share, counts[1], 0, counts[1], int(row["n_remainders"]))
+                total.estimated = True
+    citations = _citations(session, filters, shape)
+    names = _Names(session, rows, group_by, citations)
+    stated = list_seizures(session, replace(filters, has_parts=True), MAX_STATED + 1)
+
+    def lines(section: str) -> list[dict[str, Any]]:
+        found = sorted(sections[section].items(), key=_order)
+        return [
+            _line(shape, section, key, total, names, citations.get((section, key), {}), list_url)
+            for key, total in found
+        ]
+
     return {
         "group_by": list(group_by),
-        "groups": [
-            _line(group_by, key, total, names) for key, total in sorted(groups.items(), key=_order)
-        ],
-        "multi_year": [
-            _line(group_by, key, total, names)
-            for key, total in sorted(multi_year.items(), key=_order)
-        ],
-        "allocation": (
-            {"method": "pro_rata", "basis": PRO_RATA_BASIS} if by_year and pro_rata else None
-        ),
-        "warnings": possible_double_counts(session, filters, from_reports=sums is None),
+        "groups": lines("groups"),
+        "beyond_window": lines("beyond_window"),
+        "stated_totals": stated[:MAX_STATED],
+        "allocation": _allocation(shape),
+        "warnings": possible_double_counts(session, filters, from_reports=sums is None)
+        + _more_stated(len(stated)),
     }
 
 
-def _key_names(group_by: Sequence[str]) -> list[str]:
-    names = []
-    for key in GROUP_KEYS:
-        if key in group_by:
-            names.extend({"substance": ["substance_id", "unspecified"]}.get(key, [key]))
-    return names
+def _allocation(shape: _Shape) -> dict[str, str] | None:
+    if not shape.pro_rata:
+        return None
+    into = "the calendar years of the window" if shape.window else "its calendar years"
+    if not shape.by_year:
+        into = "the window"
+    return {
+        "method": "pro_rata",
+        "basis": "Each report whose period reaches beyond "
+        + ("the window" if shape.window else "one calendar year")
+        + f" gives {into} a share of its quantity in proportion to the number of its days "
+        "that fall there; grams are rounded by the largest remainder, so the shares of all "
+        "its days add up exactly to the report. A share is an estimate: its line is "
+        "`estimated` and `about`.",
+    }
+
+
+def _more_stated(found: int) -> list[dict[str, Any]]:
+    if found <= MAX_STATED:
+        return []
+    return [
+        {
+            "kind": "truncated",
+            "report_ids": [],
+            "message": f"more than {MAX_STATED} stated totals match; list them all with "
+            "/api/v1/seizures and the same filters plus has_parts=true",
+        }
+    ]
 
 
 def own_quantities(
@@ -152,16 +235,11 @@ def own_quantities(
     """One row per matching report: its own quantity, and whether that is a remainder."""
     report = SeizureReport
     part = aliased(SeizureReport)
-    covered = (
-        select(func.coalesce(func.sum(part.amount), 0))
-        .where(part.parent_id == report.id)
-        .scalar_subquery()
-    )
     has_parts = exists().where(part.parent_id == report.id)
     inexact_parts = exists().where(part.parent_id == report.id, part.qualifier != Qualifier.EXACT)
     # A remainder is only as exact as every part taken from it.
     qualifier = case((inexact_parts, literal(Qualifier.ABOUT.value)), else_=report.qualifier)
-    own = report.amount - covered
+    own = report.amount - covered_amount(report)
     where = conditions(filters) if filters else []
     if report_ids is not None:
         where.append(report.id.in_(report_ids))
@@ -186,30 +264,40 @@ def own_quantities(
             literal(1).label("weight"),
             # A fully itemized parent adds nothing, unless its "at least" must carry through.
             or_(own > 0, qualifier != Qualifier.EXACT.value).label("adds_something"),
+            report.source_id,
+            report.locator,
         )
         .where(*where)
         .subquery("own_quantities")
     )
 
 
-def _grouped(own: Any, group_by: Sequence[str]) -> Any:
-    """Own quantities (from the reports or from the sum tables) summed by the group keys."""
-    keys: list[ColumnElement[Any]] = []
-    if "year" in group_by:
-        multi_year = own.c.multi_year
-        start_year = cast(extract("year", own.c.period_start), Integer)
+def _grouped(own: Any, shape: _Shape, *extra: Any) -> Any:
+    """Own quantities (from the reports or from the sum tables) summed by the line keys:
+    the year, the period of what reaches beyond the window (or, by year, beyond one
+    calendar year), the group keys and the unit kind; `extra` keys group finer still."""
+    beyond_when = []
+    if shape.window is not None:
+        first, last = shape.window
+        beyond_when.append(not_(and_(own.c.period_start >= first, own.c.period_end <= last)))
+    if shape.by_year:
+        beyond_when.append(own.c.multi_year)
+    keys: list[Any] = []
+    if beyond_when:
+        beyond = or_(*beyond_when)
         keys += [
-            case((multi_year, None), else_=start_year).label("year"),
-            case((multi_year, own.c.period_start)).label("multi_start"),
-            case((multi_year, own.c.period_end)).label("multi_end"),
+            case((beyond, own.c.period_start)).label("beyond_start"),
+            case((beyond, own.c.period_end)).label("beyond_end"),
         ]
-    for name in _key_names(group_by):
-        if name != "year":
-            keys.append(own.c[name])
+    if shape.by_year:
+        start_year = cast(extract("year", own.c.period_start), Integer)
+        keys.append(case((beyond, None), else_=start_year).label("year"))
+    keys += [own.c[name] for name in shape.key_names]
+    keys += extra
     weight = own.c.weight
 
-    def weighted_count(qualifier: Qualifier) -> Any:
-        return func.sum(case((own.c.qualifier == qualifier.value, weight), else_=0))
+    def weighted_count(when: Any) -> Any:
+        return func.sum(case((when, weight), else_=0))
 
     return (
         select(
@@ -217,63 +305,61 @@ def _grouped(own: Any, group_by: Sequence[str]) -> Any:
             own.c.unit_kind,
             func.sum(own.c.own).label("amount"),
             func.sum(weight).label("reports"),
-            weighted_count(Qualifier.AT_LEAST).label("n_at_least"),
-            weighted_count(Qualifier.ABOUT).label("n_about"),
+            weighted_count(own.c.qualifier == Qualifier.AT_LEAST.value).label("n_at_least"),
+            weighted_count(own.c.qualifier == Qualifier.ABOUT.value).label("n_about"),
+            weighted_count(own.c.unspecified).label("n_remainders"),
         )
         .where(own.c.adds_something)
         .group_by(*keys, own.c.unit_kind)
     )
 
 
+def _citations(
+    session: Session, filters: SeizureFilters, shape: _Shape
+) -> dict[tuple[str, LineKey], dict[tuple[int, str], int]]:
+    """For each line, the (source, locator) pairs of its reports and how many cite each.
+    Read from the reports, grouped exactly as the lines are."""
+    own = own_quantities(filters)
+    found: dict[tuple[str, LineKey], dict[tuple[int, str], int]] = defaultdict(dict)
+    for row in session.execute(_grouped(own, shape, own.c.source_id, own.c.locator)).mappings():
+        for section, key, _share in shape.placed(row):
+            cited = found[(section, key)]
+            pair = (row["source_id"], row["locator"])
+            cited[pair] = cited.get(pair, 0) + int(row["reports"])
+    return found
+
+
 def _from_sums(filters: SeizureFilters, group_by: Sequence[str]) -> Any | None:
     """The sum table that can answer, as rows shaped like `own_quantities`; None when only
     the reports can (a date range that cuts through a year, say)."""
-    cuts_a_year = (
-        filters.date_from is not None and filters.date_from.timetuple().tm_yday != 1
-    ) or (filters.date_to is not None and (filters.date_to.month, filters.date_to.day) != (12, 31))
-    if cuts_a_year or filters.report_id is not None or filters.top_level_only:
-        return None
     detailed = {"country", "operation", "stage"} & set(group_by) or any(
-        (filters.operation_id, filters.stage_id, filters.country_id)
+        value is not None for value in (filters.operation_id, filters.stage_id, filters.country_id)
     )
-    table = SeizureSum if detailed else SeizureSumBySubstance
-    where = []
-    operation: ColumnElement[Any]
-    stage: ColumnElement[Any]
-    country: ColumnElement[Any]
-    if detailed:
-        operation, stage, country = (
-            SeizureSum.__table__.c.operation_id,
-            func.nullif(SeizureSum.stage_key, 0),
-            func.nullif(SeizureSum.country_key, 0),
-        )
-        if filters.operation_id is not None:
-            where.append(SeizureSum.operation_id == filters.operation_id)
-        if filters.stage_id is not None:
-            where.append(SeizureSum.stage_key == filters.stage_id)
-        if filters.country_id is not None:
-            where.append(SeizureSum.country_key == filters.country_id)
-    else:
-        operation = stage = country = null()
-    if filters.substance_id is not None:
-        where.append(table.substance_id.in_(subtree_ids_query(filters.substance_id)))
-    if filters.qualifier is not None:
-        where.append(table.stated_qualifier == filters.qualifier)
-    first = date(filters.year, 1, 1) if filters.year else filters.date_from
-    last = date(filters.year, 12, 31) if filters.year else filters.date_to
-    if filters.year and filters.date_from:
-        first = max(first, filters.date_from)  # type: ignore[type-var]
-    if filters.year and filters.date_to:
-        last = min(last, filters.date_to)  # type: ignore[type-var]
-    if first is not None:
-        where.append(table.period_end >= first)
-    if last is not None:
-        where.append(table.period_start <= last)
+    table: Any = SeizureSum if detailed else SeizureSumBySubstance
+    operation: Any = table.__table__.c.operation_id if detailed else null()
+    stage: Any = table.stage_key if detailed else null()
+    country: Any = table.country_key if detailed else null()
+    target = FilterTarget(
+        operation=operation,
+        stage=stage,
+        country=country,
+        substance=table.substance_id,
+        unit_kind=table.unit_kind,
+        stated_qualifier=table.stated_qualifier,
+        period_start=table.period_start,
+        period_end=table.period_end,
+        has_parts=table.unspecified,
+        counted=None,  # the sum tables hold only what counts
+    )
+    try:
+        where = compile_filters(filters, target)
+    except NeedsReportsError:
+        return None
     return (
         select(
             operation.label("operation"),
-            stage.label("stage"),
-            country.label("country"),
+            (func.nullif(stage, 0) if detailed else stage).label("stage"),
+            (func.nullif(country, 0) if detailed else country).label("country"),
             table.substance_id,
             table.unspecified,
             table.unit_kind,
@@ -290,45 +376,49 @@ def _from_sums(filters: SeizureFilters, group_by: Sequence[str]) -> Any | None:
     )
 
 
-def _years_wanted(filters: SeizureFilters) -> set[int] | None:
-    """Estimated parts are only kept for the years the filters ask about."""
-    if filters.year is not None:
-        return {filters.year}
-    if filters.date_from is None and filters.date_to is None:
-        return None
-    first = filters.date_from.year if filters.date_from else 1
-    last = filters.date_to.year if filters.date_to else 9999
-    return set(range(first, last + 1))
-
-
-def _pro_rata(amount: int, start: date, end: date) -> list[tuple[int, int]]:
-    """`amount` split by the days of [start, end] in each year, summing exactly to it."""
-    days = {
-        year: (min(end, date(year, 12, 31)) - max(start, date(year, 1, 1))).days + 1
-        for year in range(start.year, end.year + 1)
-    }
+def pro_rata_shares(
+    amount: int, start: date, end: date, window: Window | None, *, by_year: bool
+) -> list[tuple[int | None, int]]:
+    """The shares of `amount` that fall in the window (by year when `by_year`), in
+    proportion to the days of [start, end] there. The shares of all its days, inside the
+    window and out, add up exactly to `amount` (largest remainder)."""
+    first, last = window or (start, end)
+    first, last = max(first, start), min(last, end)
+    cuts = {start, end + ONE_DAY}
+    if by_year:
+        cuts |= {date(year, 1, 1) for year in range(start.year + 1, end.year + 1)}
+    cuts |= {day for day in (first, last + ONE_DAY) if start < day <= end}
+    edges = sorted(cuts)
+    pieces = [(a, b - ONE_DAY) for a, b in pairwise(edges)]
     total_days = (end - start).days + 1
-    shares = {year: amount * d // total_days for year, d in days.items()}
-    left = amount - sum(shares.values())
-    by_remainder = sorted(days, key=lambda year: (-(amount * days[year] % total_days), year))
-    for year in by_remainder[:left]:
-        shares[year] += 1
-    return sorted(shares.items())
+    days = [(b - a).days + 1 for a, b in pieces]
+    shares = [amount * d // total_days for d in days]
+    left = amount - sum(shares)
+    by_remainder = sorted(range(len(pieces)), key=lambda i: (-(amount * days[i] % total_days), i))
+    for index in by_remainder[:left]:
+        shares[index] += 1
+    return [
+        (a.year if by_year else None, share)
+        for (a, b), share in zip(pieces, shares, strict=True)
+        if first <= a and b <= last
+    ]
 
 
 class _Names:
-    """Names for the ids that appear in the grouped rows, one query per key grouped on."""
+    """Names for the ids that appear in the lines, one query per kind of key."""
 
-    def __init__(self, session: Session, rows: Sequence[Any], group_by: Sequence[str]) -> None:
+    def __init__(
+        self,
+        session: Session,
+        rows: Sequence[Any],
+        group_by: Sequence[str],
+        citations: dict[Any, dict[tuple[int, str], int]],
+    ) -> None:
         def named(key: str, column: str, columns: Any, shape: Any) -> dict[int, dict[str, Any]]:
             if key not in group_by:
                 return {}
             ids = {row[column] for row in rows} - {None}
-            if not ids:
-                return {}
-            table = columns[0].class_
-            found = session.execute(select(*columns).where(table.id.in_(ids)))
-            return {row.id: shape(row) for row in found}
+            return _named(session, ids, columns, shape)
 
         self.substances = named(
             "substance",
@@ -354,42 +444,77 @@ class _Names:
             [Stage.id, Stage.number],
             lambda r: {"id": r.id, "number": r.number},
         )
+        # A stage is named in list filters by its operation and number (`channel-31`).
+        self.stage_refs = {
+            row.id: f"{row.slug}-{row.number}"
+            for row in session.execute(
+                select(Stage.id, Stage.number, Operation.slug)
+                .join(Operation, Operation.id == Stage.operation_id)
+                .where(Stage.id.in_(self.stages))
+            )
+        }
+        source_ids = {pair[0] for cited in citations.values() for pair in cited}
+        self.sources = _named(session, source_ids, [Source.id, Source.slug], lambda r: r.slug)
+
+
+def _named(session: Session, ids: set[Any], columns: Any, shape: Any) -> dict[Any, Any]:
+    if not ids:
+        return {}
+    table = columns[0].class_
+    found = session.execute(select(*columns).where(table.id.in_(ids)))
+    return {row.id: shape(row) for row in found}
 
 
 _UNIT_KINDS = {kind.value: kind for kind in UnitKind}  # faster than UnitKind(value)
 
 
 def _line(
-    group_by: Sequence[str], key: tuple[Any, ...], total: _Sum, names: _Names
+    shape: _Shape,
+    section: str,
+    key: LineKey,
+    total: _Sum,
+    names: _Names,
+    cited: dict[tuple[int, str], int],
+    list_url: Callable[[dict[str, str]], str] | None,
 ) -> dict[str, Any]:
-    values = iter(key)
+    year, period, *group_keys, unit_kind_value = key
+    values = iter(group_keys)
     line: dict[str, Any] = {}
-    if "year" in group_by:
-        year_or_period = next(values)
-        if isinstance(year_or_period, tuple):
-            start, end = year_or_period
-            line |= {
-                "period_start": start,
-                "period_end": end,
-                "years": list(range(start.year, end.year + 1)),
-            }
-        else:
-            line["year"] = year_or_period
-    else:
-        next(values)
-    if "substance" in group_by:
+    if period is not None:
+        start, end = period
+        line |= {
+            "period_start": start,
+            "period_end": end,
+            "years": list(range(start.year, end.year + 1)),
+        }
+    elif shape.by_year:
+        line["year"] = year
+    selects: dict[str, str] = {}
+    if "substance" in shape.group_by:
         line["substance"] = names.substances[next(values)]
         line["unspecified"] = bool(next(values))
+        selects |= {
+            "substance": line["substance"]["slug"],
+            "descendants": "false",
+            "has_parts": str(line["unspecified"]).lower(),
+        }
     for name, table in (
         ("country", names.countries),
         ("operation", names.operations),
         ("stage", names.stages),
     ):
-        if name in group_by:
+        if name in shape.group_by:
             found = next(values)
             line[name] = None if found is None else table[found]
-    unit_kind = _UNIT_KINDS[next(values)]
+            selects[name] = _key_filter(name, found, line[name], names)
+    unit_kind = _UNIT_KINDS[unit_kind_value]
     grams = total.amount if unit_kind == UnitKind.MASS else None
+    sources = [
+        {"source": names.sources[source_id], "locator": locator, "reports": reports}
+        for (source_id, locator), reports in cited.items()
+    ]
+    sources.sort(key=lambda cite: (cite["source"], cite["locator"]))
+    selects |= _window_filters(shape, section, year, period) | {"unit_kind": unit_kind.value}
     return line | {
         "unit_kind": unit_kind,
         "amount": total.amount,
@@ -398,12 +523,52 @@ def _line(
         "quantity_kg": None if grams is None else grams / 1000,
         "qualifier": total.qualifier,
         "estimated": total.estimated,
+        "derived": total.remainders > 0,
+        "note": DERIVED_NOTE.format(n=total.remainders) if total.remainders else None,
         "reports": total.reports,
+        "sources": sources[:MAX_SOURCES],
+        "sources_total": len(sources),
+        "reports_url": list_url(selects | {"counted": "true"}) if list_url else None,
     }
 
 
-def _order(item: tuple[tuple[Any, ...], _Sum]) -> tuple[Any, ...]:
-    """Groups in key order, with absent keys (no country, no stage) last."""
+def _key_filter(name: str, found: int | None, named: dict[str, Any] | None, names: _Names) -> str:
+    """The list filter's value that selects a line's key."""
+    if found is None or named is None:
+        return "none"
+    if name == "country":
+        return str(named["iso3"])
+    if name == "operation":
+        return str(named["slug"])
+    return names.stage_refs[found]
+
+
+def _window_filters(
+    shape: _Shape, section: str, year: int | None, period: tuple[date, date] | None
+) -> dict[str, str]:
+    """The list filters that narrow the request's window to a line's reports: its year,
+    inside the window, or its exact period beyond it."""
+    if section == "beyond_window" and period is not None:
+        return {"period": f"{period[0].isoformat()}/{period[1].isoformat()}"}
+    selects: dict[str, str] = {}
+    first, last = shape.window or (FIRST_DAY, LAST_DAY)
+    if year is not None:
+        first, last = max(first, date(year, 1, 1)), min(last, date(year, 12, 31))
+    if (first, last) != (FIRST_DAY, LAST_DAY):
+        if first.year == last.year and whole_years(first, last):
+            selects["year"] = str(first.year)
+        else:
+            if first != FIRST_DAY:
+                selects["from"] = first.isoformat()
+            if last != LAST_DAY:
+                selects["to"] = last.isoformat()
+        if not shape.pro_rata:
+            selects["within_window"] = "true"
+    return selects
+
+
+def _order(item: tuple[LineKey, _Sum]) -> tuple[Any, ...]:
+    """Lines in key order, with absent keys (no year, no country, no stage) last."""
     return tuple((True, 0) if value is None else (False, value) for value in item[0])
 
 
