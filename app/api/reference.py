@@ -1,11 +1,12 @@
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
+import orjson
 from fastapi import APIRouter, Query, Request, Response
 
 from app.api.listing import EXPORTS, ListingDep
 from app.api.pagination import Iso3, SlugOrId
-from app.api.representation import represent
+from app.api.representation import etag_matches, etag_of, represent
 from app.deps import SessionDep
 from app.errors import InvalidParameterError
 from app.models.enums import OrganizationKind
@@ -39,12 +40,66 @@ def list_sources(listing: ListingDep) -> Response:
     return listing.respond(SourceOut, reference.list_sources)
 
 
+BIBTEX = "application/x-bibtex"
+CSL_JSON = "application/vnd.citationstyles.csl+json"
+CITATION_FORMATS: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The source, with its citation; with `format=bibtex` or "
+        "`format=csl-json`, the citation alone, as a file a reference manager imports.",
+        "content": {
+            BIBTEX: {"schema": {"type": "string"}},
+            CSL_JSON: {"schema": {"type": "array", "items": {"type": "object"}}},
+        },
+    }
+}
+CitationFormat = Literal["json", "bibtex", "csl-json"]
+
+
 @router.get(
-    "/sources/{source}", response_model=SourceOut, summary="Get a source", responses=NOT_FOUND
+    "/sources/{source}",
+    response_model=SourceOut,
+    summary="Get a source",
+    responses={**NOT_FOUND, **CITATION_FORMATS},
 )
-def get_source(session: SessionDep, request: Request, source: SlugOrId) -> Response:
-    """A source by slug (`mvd-ksopn-15-years-2020`) or id."""
-    return represent(request, SourceOut, reference.get_source(session, source))
+def get_source(
+    session: SessionDep,
+    request: Request,
+    source: SlugOrId,
+    format_: Annotated[
+        CitationFormat,
+        Query(
+            alias="format",
+            description="`json` (the default): the source with its `citation`. `bibtex`: "
+            f"the BibTeX entry alone (`{BIBTEX}`). `csl-json`: a CSL-JSON array holding "
+            f"the one item (`{CSL_JSON}`).",
+        ),
+    ] = "json",
+) -> Response:
+    """A source by slug (`mvd-ksopn-15-years-2020`) or id, with a ready `citation`: a plain
+    `text`, a `bibtex` entry (`@misc`, keyed by the slug, LaTeX's special characters
+    escaped) and a `csl_json` item. Each gives the title, the publisher, the publication
+    date to the precision known, and the URL and the date the project accessed it where
+    known; what is not known is left out. `reference` is the identifier of the project's
+    archived copy (a document id), never a file path."""
+    found = reference.get_source(session, source)
+    if format_ == "bibtex":
+        body = found["citation"]["bibtex"].encode()
+        return _citation_file(request, body, f"{BIBTEX}; charset=utf-8", f"{found['slug']}.bib")
+    if format_ == "csl-json":
+        body = orjson.dumps([found["citation"]["csl_json"]])
+        return _citation_file(request, body, CSL_JSON, f"{found['slug']}.json")
+    return represent(request, SourceOut, found)
+
+
+def _citation_file(request: Request, body: bytes, media_type: str, filename: str) -> Response:
+    # Sent with an ETag and answering If-None-Match like every other read.
+    headers = {
+        "ETag": etag_of(body),
+        "Content-Disposition": f'attachment; filename="{filename}"',
+    }
+    if etag_matches(request.headers.get("if-none-match"), headers["ETag"]):
+        return Response(status_code=304, headers=headers)
+    return Response(body, headers=headers, media_type=media_type)
 
 
 @router.get(
@@ -126,13 +181,13 @@ def get_substance(session: SessionDep, request: Request, substance: SlugOrId) ->
 
 @router.get(
     "/member-states",
-    response_model=list[MemberStateOut],
+    response_model=Page[MemberStateOut],
     summary="Member states on a date",
-    responses=NOT_FOUND,
+    responses=EXPORTS,
 )
 def member_states(
     session: SessionDep,
-    request: Request,
+    listing: ListingDep,
     on: Annotated[
         IsoDate | None, Query(description="The date (YYYY-MM-DD); today when left out.")
     ] = None,
@@ -141,8 +196,13 @@ def member_states(
     ] = "csto",
 ) -> Response:
     """The countries that were members of the organization (the CSTO by default) on a date,
-    each with its membership period and source."""
+    each with its membership period and source, as a page like every list. A period is in
+    force from `valid_from` to `valid_to`, both included; a suspended membership does not
+    count. `on=2008-09-01` gives the seven members of the time, Uzbekistan among them."""
     if not reference.organization_exists(session, organization):
         raise InvalidParameterError("organization", f"no organization {organization!r}")
-    members = reference.member_states(session, on or date.today(), organization)
-    return represent(request, list[MemberStateOut], members)
+    day = on or date.today()
+    return listing.respond(
+        MemberStateOut,
+        lambda s, after, limit: reference.member_states(s, day, organization, after, limit),
+    )

@@ -33,8 +33,12 @@ class Source(Base):
     published_precision: Mapped[str | None] = mapped_column(String(8))
     language: Mapped[str] = mapped_column(String(2))
     url: Mapped[str | None] = mapped_column(String(1000))
+    accessed_on: Mapped[date | None] = mapped_column(
+        Date, comment="When the project last read the source at its URL"
+    )
     reference: Mapped[str | None] = mapped_column(
-        String(300), comment="Where the project keeps or finds its copy of the source"
+        String(300),
+        comment="The identifier of the project's archived copy (a document id), never a path",
     )
     locator_scheme: Mapped[str] = mapped_column(
         Text, comment="How a locator in this source is to be read"

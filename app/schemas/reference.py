@@ -1,6 +1,36 @@
+import re
 from datetime import date
+from typing import Any
+
+from pydantic import Field
 
 from app.schemas.common import Cited, FuzzyDate, MaybeCited, Schema
+
+# What gives a reference away as a file path rather than an identifier: a separator, a
+# leading `~` or `.`, a drive letter, or a file extension at its end.
+_PATH_LIKE = re.compile(r"[/\\]|^[~.]|^[A-Za-z]:|\.[A-Za-z][A-Za-z0-9]{0,4}$")
+
+
+def refuse_path(reference: str | None) -> str | None:
+    """A reference names the archived copy by an identifier; a path would tie the data to
+    one checkout of the repository and mean nothing to anyone reading the API."""
+    if reference is not None and _PATH_LIKE.search(reference):
+        raise ValueError(
+            f"{reference!r} looks like a file path; give the archived copy's identifier "
+            "(its document id, e.g. 382a7fa959d6d0c8), or leave reference out"
+        )
+    return reference
+
+
+class CitationOut(Schema):
+    """The source, ready to cite; what is not known (a URL, an access date) is left out."""
+
+    text: str = Field(description="A plain citation: title, publisher, date, access, URL.")
+    bibtex: str = Field(description="A BibTeX `@misc` entry keyed by the source's slug.")
+    csl_json: dict[str, Any] = Field(
+        description="A CSL-JSON item (`id`, `type`, `title`, `publisher`, `issued`, `URL`, "
+        "`accessed`, `language`), as citation managers and citeproc read it."
+    )
 
 
 class SourceOut(Schema):
@@ -11,8 +41,13 @@ class SourceOut(Schema):
     published: FuzzyDate | None
     language: str
     url: str | None
-    reference: str | None
+    accessed: date | None = Field(description="When the project last read it at `url`.")
+    reference: str | None = Field(
+        description="The identifier of the project's archived copy (its document id), "
+        "never a file path; null when the project keeps no copy."
+    )
     locator_scheme: str
+    citation: CitationOut
 
 
 class CountryOut(MaybeCited):
@@ -57,6 +92,7 @@ class SubstanceNode(SubstanceOut):
 
 
 class MemberStateOut(Cited):
+    id: int = Field(description="The membership period's id; the list is in id order.")
     iso3: str
     name_en: str
     name_ru: str

@@ -220,6 +220,7 @@ class _Loader:
                 "published_precision": e.published.precision if e.published else None,
                 "language": e.language,
                 "url": e.url,
+                "accessed_on": e.accessed,
                 "reference": e.reference,
                 "locator_scheme": e.locator_scheme,
             },

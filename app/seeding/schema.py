@@ -28,6 +28,7 @@ from app.models.enums import (
     Role,
 )
 from app.schemas.common import has_a_letter, refuse_nul
+from app.schemas.reference import refuse_path
 
 Slug = Annotated[
     str,
@@ -89,9 +90,17 @@ class SourceEntry(Entry):
     publisher: str
     published: FuzzyDate | None = None
     language: Annotated[str, Field(pattern=r"^[a-z]{2}$")]
-    url: str | None = None
-    reference: str | None = None
+    url: Annotated[str, Field(pattern=r"^https?://")] | None = None
+    accessed: date | None = None
+    # The archived copy's identifier (a document id); a path is refused, naming the entry.
+    reference: Annotated[str, AfterValidator(refuse_path)] | None = None
     locator_scheme: str
+
+    @model_validator(mode="after")
+    def _accessed_at_a_url(self) -> "SourceEntry":
+        if self.accessed is not None and self.url is None:
+            raise ValueError("accessed is the day the source was read at its url: give url")
+        return self
 
 
 class NamedEntry(Entry):

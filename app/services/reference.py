@@ -1,13 +1,13 @@
-"""Reads of sources, countries, organizations, substances and memberships."""
+"""Reads of sources, countries, organizations, substances and memberships; citations."""
 
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, aliased
 
 from app.models import Country, Membership, Organization, Source, Substance
-from app.models.enums import MembershipStatus
+from app.models.enums import DatePrecision, MembershipStatus
 from app.schemas.common import fuzzy
 from app.services.common import AnySelect, by_key, cited_columns, dicts, matches, one
 
@@ -20,14 +20,135 @@ _SOURCE_COLUMNS = (
     Source.published_precision,
     Source.language,
     Source.url,
+    Source.accessed_on.label("accessed"),
     Source.reference,
     Source.locator_scheme,
 )
 
 
 def _source_out(row: dict[str, Any]) -> dict[str, Any]:
-    row["published"] = fuzzy(row.pop("published_on"), row.pop("published_precision"))
+    published = _date_parts(row.pop("published_on"), row.pop("published_precision"))
+    row["published"] = fuzzy(*published) if published else None
+    row["citation"] = citation(row, published)
     return row
+
+
+# -- citations -----------------------------------------------------------------------------
+#
+# Built from the columns alone, so every source cites the same way; what the registry does
+# not know (a date, a URL, an access date) is left out, never guessed.
+
+_PARTS = {DatePrecision.YEAR: 1, DatePrecision.MONTH: 2, DatePrecision.DAY: 3}
+# BibTeX's month macros, January first.
+_BIBTEX_MONTHS = (
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "may",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "oct",
+    "nov",
+    "dec",
+)
+# LaTeX's special characters, as they stand in a brace-delimited BibTeX field.
+_BIBTEX_ESCAPES = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "^": r"\textasciicircum{}",
+    "~": r"\textasciitilde{}",
+}
+# A URL stands verbatim in BibTeX; only what would break the braces (or is no URL
+# character at all) is percent-encoded.
+_URL_ESCAPES = {"{": "%7B", "}": "%7D", "\\": "%5C", " ": "%20"}
+
+PublishedDate = tuple[date, str] | None
+
+
+def _date_parts(value: date | None, precision: str | None) -> PublishedDate:
+    return None if value is None or precision is None else (value, precision)
+
+
+def _known_parts(published: tuple[date, str]) -> list[int]:
+    """[2020] for a year, [2012, 6] for a month, [2012, 12, 19] for a day."""
+    value, precision = published
+    return [value.year, value.month, value.day][: _PARTS[DatePrecision(precision)]]
+
+
+def _iso(parts: list[int]) -> str:
+    return "-".join(f"{part:04d}" if i == 0 else f"{part:02d}" for i, part in enumerate(parts))
+
+
+def citation(row: dict[str, Any], published: PublishedDate) -> dict[str, Any]:
+    """The source as a plain citation, a BibTeX entry and a CSL-JSON item."""
+    return {
+        "text": _citation_text(row, published),
+        "bibtex": _bibtex(row, published),
+        "csl_json": csl_item(row, published),
+    }
+
+
+def _citation_text(row: dict[str, Any], published: PublishedDate) -> str:
+    when = f", {_iso(_known_parts(published))}" if published else ""
+    text = f'"{row["title"]}". {row["publisher"]}{when}.'
+    if row["accessed"] is not None:
+        text += f" Accessed {row['accessed'].isoformat()}."
+    if row["url"]:
+        text += f" {row['url']}"
+    return text
+
+
+def _bibtex_text(value: str) -> str:
+    return "".join(_BIBTEX_ESCAPES.get(char, char) for char in " ".join(value.split()))
+
+
+def _bibtex(row: dict[str, Any], published: PublishedDate) -> str:
+    # @misc is known to BibTeX and biblatex alike. The title is braced twice so that styles
+    # which lower-case titles keep "CSTO" and "KSOPN" as written.
+    fields = [
+        ("title", "{{" + _bibtex_text(row["title"]) + "}}"),
+        ("publisher", "{" + _bibtex_text(row["publisher"]) + "}"),
+    ]
+    parts = _known_parts(published) if published else []
+    if parts:
+        fields.append(("year", f"{{{parts[0]}}}"))
+    if len(parts) > 1:  # a month is one of BibTeX's macros, written without braces
+        fields.append(("month", _BIBTEX_MONTHS[parts[1] - 1]))
+    if row["url"]:
+        fields.append(("url", "{" + "".join(_URL_ESCAPES.get(c, c) for c in row["url"]) + "}"))
+    if row["accessed"] is not None:
+        fields.append(("urldate", "{" + row["accessed"].isoformat() + "}"))
+    lines = [f"  {name} = {value}," for name, value in fields]
+    return "\n".join([f"@misc{{{row['slug']},", *lines, "}"]) + "\n"
+
+
+def csl_item(row: dict[str, Any], published: PublishedDate) -> dict[str, Any]:
+    """A CSL-JSON item: absent fields are left out (CSL-JSON has no null)."""
+    item: dict[str, Any] = {
+        "id": row["slug"],
+        # The registry records no kind of source: one with a URL is cited as a web page.
+        "type": "webpage" if row["url"] else "document",
+        "title": row["title"],
+        "publisher": row["publisher"],
+    }
+    if published:
+        item["issued"] = {"date-parts": [_known_parts(published)]}
+    if row["url"]:
+        item["URL"] = row["url"]
+    if row["accessed"] is not None:
+        accessed: date = row["accessed"]
+        item["accessed"] = {"date-parts": [[accessed.year, accessed.month, accessed.day]]}
+    item["language"] = row["language"]
+    return item
 
 
 def list_sources(session: Session, after: int, limit: int) -> list[dict[str, Any]]:
@@ -141,11 +262,15 @@ def get_substance(session: Session, key: str) -> dict[str, Any]:
     return one(_substances().where(by_key(Substance, key)), session, "substance", key)
 
 
-def member_states(session: Session, on: date, organization: str) -> list[dict[str, Any]]:
-    """The countries whose membership of `organization` is in force, as a member, on `on`."""
+def member_states(
+    session: Session, on: date, organization: str, after: int, limit: int
+) -> list[dict[str, Any]]:
+    """The countries whose membership of `organization` is in force, as a member, on `on`,
+    in membership id order. A period's `valid_to` is its last day in force (inclusive)."""
     org = aliased(Organization)
     stmt = (
         select(
+            Membership.id,
             Country.iso3,
             Country.name_en,
             Country.name_ru,
@@ -162,9 +287,11 @@ def member_states(session: Session, on: date, organization: str) -> list[dict[st
             org.slug == organization,
             Membership.status == MembershipStatus.MEMBER,
             Membership.valid_from <= on,
-            or_(Membership.valid_to.is_(None), and_(Membership.valid_to >= on)),
+            or_(Membership.valid_to.is_(None), Membership.valid_to >= on),
+            Membership.id > after,
         )
-        .order_by(Country.iso3)
+        .order_by(Membership.id)
+        .limit(limit)
     )
     return dicts(session.execute(stmt).all())
 
