@@ -259,3 +259,22 @@ def test_an_access_date_needs_a_url(tmp_path: Path) -> None:
         read_seed_file(path)
     assert caught.value.entry == "sources[0] (mvd-ksopn-15-years-2020)"
     assert "give url" in caught.value.message
+
+
+def test_a_posted_source_with_a_path_reference_is_refused(
+    client: TestClient, editor: dict[str, str]
+) -> None:
+    source = {
+        "slug": "a-path-source",
+        "title": "A source",
+        "publisher": "Somebody",
+        "language": "en",
+        "reference": "shared/source/000_382a7fa959d6d0c8.txt",
+        "locator_scheme": "paragraphs",
+    }
+    response = client.post(
+        "/api/v1/sources", json=source, headers=editor | {"Idempotency-Key": "path-source"}
+    )
+    assert response.status_code == 422, response.text
+    assert "file path" in response.text
+    assert client.get("/api/v1/sources/a-path-source").status_code == 404

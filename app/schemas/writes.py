@@ -26,6 +26,7 @@ from app.models.enums import (
     Role,
 )
 from app.schemas.common import IsoDate, has_a_letter, refuse_nul
+from app.schemas.reference import refuse_path
 
 
 def _as_sent(max_length: int) -> Any:
@@ -439,5 +440,5 @@ class SourceCreate(Body):
     published: FuzzyDateIn | None = None
     language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]
     url: Annotated[str, StringConstraints(pattern=r"^https?://", max_length=1000)] | None = None
-    reference: Text | None = None
+    reference: Annotated[Text | None, AfterValidator(refuse_path)] = None
     locator_scheme: LongText
