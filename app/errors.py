@@ -2,6 +2,7 @@
 
 import logging
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any, ClassVar
 
@@ -43,15 +44,25 @@ class NotFoundError(DomainError):
 
 
 class InvalidParameterError(DomainError):
-    """A query or path parameter the API cannot use; names the parameter."""
+    """A query or path parameter the API cannot use; names the parameter, and with `also`,
+    more parameters of the same request at fault, each with its message."""
 
     status = 422
     title = "Invalid parameter"
 
-    def __init__(self, name: str, message: str, *, location: str = "query") -> None:
+    def __init__(
+        self,
+        name: str,
+        message: str,
+        *,
+        location: str = "query",
+        also: Sequence[tuple[str, str]] = (),
+    ) -> None:
         self.name = name
+        problems = [(name, message), *also]
         super().__init__(
-            f"{name}: {message}", errors=[{"name": name, "in": location, "message": message}]
+            "; ".join(f"{each}: {text}" for each, text in problems),
+            errors=[{"name": each, "in": location, "message": text} for each, text in problems],
         )
 
 

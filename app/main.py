@@ -17,6 +17,8 @@ from app.api import (
     stages,
 )
 from app.api.examples import install_examples
+from app.api.strict_query import install as install_strict_query
+from app.api.strict_query import refuse_unknown_query_parameters
 from app.auth import reader_check
 from app.db import make_engine, make_sessionmaker
 from app.deps import refuse_nul_characters
@@ -83,13 +85,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
     install_security(app, settings)
-    app.include_router(health.router)
+    # Every endpoint refuses a query parameter it does not declare (app/api/strict_query.py),
+    # after the key check: a read that needs a key answers 401 first, as for any other
+    # parameter. The docs pages (/docs, /redoc, /openapi.json) filter nothing and stay lenient.
+    strict_query = Depends(refuse_unknown_query_parameters)
+    app.include_router(health.router, dependencies=[strict_query])
     for module in (operations, seizures, reference, council, stages, records, audit):
         app.include_router(
             module.router,
             prefix="/api/v1",
-            dependencies=[Depends(refuse_nul_characters), Depends(reader_check)],
+            dependencies=[Depends(refuse_nul_characters), Depends(reader_check), strict_query],
         )
+    install_strict_query(app)
 
     install_examples(app)
 

@@ -6,13 +6,17 @@ many rows match.
 """
 
 import csv
+import hashlib
 import io
 import json
+import re
 import types
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from urllib.parse import quote
 
 from fastapi import Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
@@ -72,7 +76,7 @@ class Listing:
             page = Page[item]  # type: ignore[valid-type]
             return page_of(self.request, page, rows, self.page, count=count, shaped=shaped)
         resource = self.request.url.path.rstrip("/").rsplit("/", 1)[-1]
-        filename = f"ksopn-{resource}-{datetime.now(UTC):%Y-%m-%d}.{self.format}"
+        filename = download_filename(self.request, resource, self.format)
         if self.format == "csv" and csv_chunks is not None:
             body = _csv_lines(item, self._streamed(csv_chunks, start))
         elif self.format == "csv":
@@ -83,7 +87,7 @@ class Listing:
             body,
             media_type=MEDIA_TYPES[self.format]
             + ("; charset=utf-8" if self.format == "csv" else ""),
-            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+            headers={"Content-Disposition": content_disposition(filename)},
         )
 
     def _streamed(
@@ -102,6 +106,71 @@ class Listing:
                 if len(rows) < EXPORT_BATCH:
                     return
                 after = rows[-1]["id"]
+
+
+# Parameters that choose how rows are sent, not which: a download's name leaves them out.
+NOT_FILTERS = frozenset({"format", "cursor", "limit", "count"})
+MAX_FILTER_BYTES = 100  # of the filters' part of a name; a file name may have 255 bytes
+# Russian, and the other Cyrillic letters of the member states' languages, in Latin letters
+# (ICAO Doc 9303), for the ASCII name that clients without RFC 6266's `filename*` use.
+CYRILLIC_TO_LATIN = str.maketrans(
+    {
+        **dict(zip("абвгдезийклмнопрстуфыэ", "abvgdeziiklmnoprstufye", strict=True)),
+        **{"ё": "e", "ж": "zh", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch"},
+        **{"ъ": "ie", "ь": "", "ю": "iu", "я": "ia", "є": "ie"},
+        **dict(zip("іїўґәғқңөұүһ", "iiugagqnouuh", strict=True)),
+    }
+)
+
+
+def download_filename(request: Request, resource: str, extension: str) -> str:
+    """`ksopn-<resource>-<filters>-<date>.<extension>`, so that downloads of one resource
+    with different filters do not take one name: `ksopn-seizures-year-2018-2026-12-01.csv`.
+
+    The filters are the query parameters as given, in their order, less `format`, `cursor`,
+    `limit` and `count`; a repeated one lists its values once after its name. Each name and
+    value is a slug: lower case, every run of anything but letters, digits and `_` one `-`.
+    Letters of any script stay (`q-героин`: send the name with `content_disposition`, which
+    adds an ASCII form). Past MAX_FILTER_BYTES the filters are cut short and end with 8 hex
+    digits of a hash of them all, so the name stays short and still tells filters apart.
+    """
+    values: dict[str, list[str]] = {}
+    for name, value in request.query_params.multi_items():
+        if name not in NOT_FILTERS:
+            values.setdefault(name, []).append(value)
+    filters = "-".join(
+        "-".join(slug for slug in map(_slug, (name, *given)) if slug)
+        for name, given in values.items()
+    )
+    if len(filters.encode()) > MAX_FILTER_BYTES:
+        digest = hashlib.sha256(repr(list(values.items())).encode()).hexdigest()[:8]
+        kept = filters.encode()[: MAX_FILTER_BYTES - len(digest) - 1].decode(errors="ignore")
+        filters = kept.rstrip("-") + "-" + digest
+    stem = "-".join(part for part in ("ksopn", resource, filters) if part)
+    return f"{stem}-{datetime.now(UTC):%Y-%m-%d}.{extension}"
+
+
+def content_disposition(filename: str) -> str:
+    """`attachment` with the name in ASCII (Cyrillic in Latin letters, other non-ASCII left
+    out) and, when that is not the name itself, the name in UTF-8 (RFC 6266 `filename*`),
+    which browsers prefer."""
+    latin = "".join(
+        char.translate(CYRILLIC_TO_LATIN)
+        if char.islower()
+        else char.lower().translate(CYRILLIC_TO_LATIN).capitalize()
+        for char in filename
+    )
+    ascii_name = unicodedata.normalize("NFKD", latin).encode("ascii", "ignore").decode()
+    ascii_name = re.sub(r'["\\\x00-\x1f\x7f]', "", ascii_name)
+    ascii_name = re.sub(r"-{2,}", "-", ascii_name)
+    header = f'attachment; filename="{ascii_name}"'
+    if ascii_name != filename:
+        header += f"; filename*=UTF-8''{quote(filename, safe='')}"
+    return header
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"\W+", "-", unicodedata.normalize("NFKC", text).lower()).strip("-")
 
 
 def negotiate(format_: str | None, accept: str | None) -> str:
@@ -233,3 +302,8 @@ def _list_adapter(item: type[BaseModel]) -> TypeAdapter[list[Any]]:
     if item not in _adapters:
         _adapters[item] = TypeAdapter(list[item])  # type: ignore[valid-type]
     return _adapters[item]
+
+
+def csv_cell(row: dict[str, Any], path: tuple[str, ...]) -> Any:
+    """The CSV field of a JSON-ready row at a column of `csv_columns`."""
+    return _cell(_at(row, path))
