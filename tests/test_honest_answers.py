@@ -257,7 +257,7 @@ def test_every_line_lists_exactly_its_reports(client: TestClient, registry: Sess
                 assert len(listed) == line["reports"], line["reports_url"]
                 if line in body["groups"]:
                     assert sum(item["counted_amount"] for item in listed) == line["amount"]
-                cited = defaultdict(int)
+                cited: defaultdict[tuple[str, str], int] = defaultdict(int)
                 for item in listed:
                     cited[(item["source"]["slug"], item["source"]["locator"])] += 1
                 assert line["sources_total"] == len(cited)

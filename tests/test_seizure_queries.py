@@ -67,7 +67,10 @@ def test_grand_total_counts_the_breakdown_once_and_stays_at_least(client: TestCl
     assert line["reports"] == 6
     assert line["sources"] == [{"source": "mvd-ksopn-15-years-2020", "locator": "¶8", "reports": 6}]
     [stated] = body["stated_totals"]
-    assert (stated["quantity_grams"], stated["as_reported"]) == (67_600_000, "more than 67 tons of 600 kg")
+    assert (stated["quantity_grams"], stated["as_reported"]) == (
+        67_600_000,
+        "more than 67 tons of 600 kg",
+    )
 
 
 def test_substance_filter_includes_descendants(client: TestClient) -> None:

@@ -21,8 +21,8 @@ from app.models import (
     Stage,
     Substance,
 )
-from app.services import summaries
 from app.models.enums import UnitKind
+from app.services import summaries
 from app.services.seizures import NO_ID, SeizureFilters, count_seizures, list_seizures
 from app.services.totals import GROUP_KEYS, _from_sums, seizure_totals
 
