@@ -88,6 +88,8 @@ class _SumColumns:
     """
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(Integer)
+    locator: Mapped[str] = mapped_column(String(64))
     substance_id: Mapped[int] = mapped_column(Integer)
     unspecified: Mapped[bool] = mapped_column(Boolean)
     unit_kind: Mapped[str] = mapped_column(String(8))
@@ -100,7 +102,11 @@ class _SumColumns:
     reports: Mapped[int] = mapped_column(Integer)
 
 
+# Where the reports come from is a key too, so that a total's lines cite their sources
+# without reading the reports (a stage's reports share one locator, so few rows are added).
 SUM_KEYS = (
+    "source_id",
+    "locator",
     "substance_id",
     "unspecified",
     "unit_kind",
@@ -111,6 +117,7 @@ SUM_KEYS = (
     "period_end",
 )
 DETAIL_KEYS = ("operation_id", "stage_key", "country_key", *SUM_KEYS)
+COARSE_FROM = len(DETAIL_KEYS) - len(SUM_KEYS)  # where a detail key's coarse key starts
 
 
 class SeizureSum(_SumColumns, Base):

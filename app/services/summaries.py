@@ -38,7 +38,7 @@ from app.models import (
     SeizureSum,
     SeizureSumBySubstance,
 )
-from app.models.seizures import DETAIL_KEYS, SUM_KEYS
+from app.models.seizures import COARSE_FROM, DETAIL_KEYS, SUM_KEYS
 from app.services.seizures import CHUNK, driver_rows, lineages, related_substances
 from app.services.totals import own_quantities
 
@@ -70,6 +70,8 @@ def _contribution_rows(*, with_ids: bool) -> Select[Any]:
         own.c.period_start,
         own.c.period_end,
         own.c.own.label("amount"),
+        own.c.source_id,
+        own.c.locator,
     ).where(own.c.adds_something)
 
 
@@ -82,6 +84,8 @@ def _detail_key(row: Any) -> Key:
         row["operation"],
         row["stage"] or 0,
         row["country"] or 0,
+        row["source_id"],
+        row["locator"],
         row["substance_id"],
         bool(row["unspecified"]),
         row["unit_kind"],
@@ -107,8 +111,8 @@ def apply_delta(
         return
     coarse: dict[Key, list[int]] = defaultdict(lambda: [0, 0])
     for key, (amount, reports) in changes.items():
-        coarse[key[3:]][0] += amount
-        coarse[key[3:]][1] += reports
+        coarse[key[COARSE_FROM:]][0] += amount
+        coarse[key[COARSE_FROM:]][1] += reports
     _upsert(session, SeizureSum, DETAIL_KEYS, changes)
     _upsert(session, SeizureSumBySubstance, SUM_KEYS, coarse)
 
@@ -262,8 +266,8 @@ def rebuild(session: Session) -> None:
     detail = _rebuilt_detail_sums(session)
     coarse: dict[Key, list[int]] = defaultdict(lambda: [0, 0])
     for key, (amount, reports) in detail.items():
-        coarse[key[3:]][0] += amount
-        coarse[key[3:]][1] += reports
+        coarse[key[COARSE_FROM:]][0] += amount
+        coarse[key[COARSE_FROM:]][1] += reports
     tables: list[tuple[Any, Sequence[str], dict[Key, list[int]]]] = [
         (SeizureSum, DETAIL_KEYS, detail),
         (SeizureSumBySubstance, SUM_KEYS, coarse),
@@ -304,18 +308,18 @@ def _rebuilt_detail_sums(session: Session) -> dict[Key, list[int]]:
     by_text: dict[Key, list[int]] = defaultdict(lambda: [0, 0])
     for row in driver_rows(session, _contribution_rows(with_ids=False)):
         _, operation, stage, country, substance, unspecified, unit_kind, stated, qualifier = row[:9]
-        start, end, amount = str(row[9]), str(row[10]), row[11]
+        start, end, amount, source, locator = str(row[9]), str(row[10]), row[11], row[12], row[13]
         multi = start[:4] != end[:4]
         if not multi:  # a report inside one year is summed under the whole year
             start, end = f"{start[:4]}-01-01", f"{start[:4]}-12-31"
         sums = by_text[
-            (operation, stage or 0, country or 0, substance, bool(unspecified), unit_kind,
-             stated, qualifier, multi, start, end)
+            (operation, stage or 0, country or 0, source, locator, substance, bool(unspecified),
+             unit_kind, stated, qualifier, multi, start, end)
         ]  # fmt: skip
         sums[0] += int(amount)
         sums[1] += 1
     return {
-        (*key[:9], date.fromisoformat(key[9]), date.fromisoformat(key[10])): sums
+        (*key[:11], date.fromisoformat(key[11]), date.fromisoformat(key[12])): sums
         for key, sums in by_text.items()
     }
 

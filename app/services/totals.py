@@ -159,8 +159,11 @@ def seizure_totals(
     shape = _Shape(tuple(group_by), filters.window, pro_rata)
     sums = None if from_reports else _from_sums(filters, group_by)
     source = own_quantities(filters) if sums is None else sums
-    rows = session.execute(_grouped(source, shape)).mappings().all()
+    # Grouped finer than the lines, by source and locator too: the lines' citations.
+    grouped = _grouped(source, shape, source.c.source_id, source.c.locator)
+    rows = session.execute(grouped).mappings().all()
     sections: dict[str, dict[LineKey, _Sum]] = {"groups": {}, "beyond_window": {}}
+    citations: dict[tuple[str, LineKey], dict[tuple[int, str], int]] = defaultdict(dict)
     for row in rows:
         # PostgreSQL sums integers into numerics: Decimal, which JSON does not take.
         counts = (
@@ -169,6 +172,7 @@ def seizure_totals(
             int(row["n_at_least"]),
             int(row["n_about"]),
         )
+        cite = (row["source_id"], row["locator"])
         for section, key, share in shape.placed(row):
             total = sections[section].setdefault(key, _Sum())
             if share is None:
@@ -176,7 +180,8 @@ def seizure_totals(
             else:  # a share of a report is an approximation: "about", and marked
                 total.add(share, counts[1], 0, counts[1], int(row["n_remainders"]))
                 total.estimated = True
-    citations = _citations(session, filters, shape)
+            cited = citations[(section, key)]
+            cited[cite] = cited.get(cite, 0) + counts[1]
     names = _Names(session, rows, group_by, citations)
     stated = list_seizures(session, replace(filters, has_parts=True), MAX_STATED + 1)
 
@@ -314,26 +319,15 @@ def _grouped(own: Any, shape: _Shape, *extra: Any) -> Any:
     )
 
 
-def _citations(
-    session: Session, filters: SeizureFilters, shape: _Shape
-) -> dict[tuple[str, LineKey], dict[tuple[int, str], int]]:
-    """For each line, the (source, locator) pairs of its reports and how many cite each.
-    Read from the reports, grouped exactly as the lines are."""
-    own = own_quantities(filters)
-    found: dict[tuple[str, LineKey], dict[tuple[int, str], int]] = defaultdict(dict)
-    for row in session.execute(_grouped(own, shape, own.c.source_id, own.c.locator)).mappings():
-        for section, key, _share in shape.placed(row):
-            cited = found[(section, key)]
-            pair = (row["source_id"], row["locator"])
-            cited[pair] = cited.get(pair, 0) + int(row["reports"])
-    return found
-
-
 def _from_sums(filters: SeizureFilters, group_by: Sequence[str]) -> Any | None:
     """The sum table that can answer, as rows shaped like `own_quantities`; None when only
     the reports can (a date range that cuts through a year, say)."""
-    detailed = {"country", "operation", "stage"} & set(group_by) or any(
-        value is not None for value in (filters.operation_id, filters.stage_id, filters.country_id)
+    detailed = bool(
+        {"country", "operation", "stage"} & set(group_by)
+        or any(
+            value is not None
+            for value in (filters.operation_id, filters.stage_id, filters.country_id)
+        )
     )
     table: Any = SeizureSum if detailed else SeizureSumBySubstance
     operation: Any = table.__table__.c.operation_id if detailed else null()
@@ -370,6 +364,8 @@ def _from_sums(filters: SeizureFilters, group_by: Sequence[str]) -> Any | None:
             table.amount.label("own"),
             table.reports.label("weight"),
             literal(True).label("adds_something"),
+            table.source_id,
+            table.locator,
         )
         .where(*where)
         .subquery("sums")

@@ -9,7 +9,6 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.orm import Session
 
 revision: str = "0004"
 down_revision: str | None = "0003"
@@ -131,12 +130,9 @@ def upgrade() -> None:
 
     # ### end Alembic commands ###
 
-    # Reports already stored get their sums and overlaps, computed by the code that keeps
-    # them current from now on.
-    from app.services import summaries
-
-    with Session(bind=op.get_bind()) as session:
-        summaries.rebuild(session)
+    # Reports already stored get their sums and overlaps from migration 0007, which changes
+    # the sums' shape: the code that fills derived tables (app.services.summaries) writes
+    # them in the newest shape, so only the newest migration that changes them may call it.
 
 
 def downgrade() -> None:
