@@ -21,8 +21,8 @@ from app.errors import DomainError
 from app.models.enums import KeyRole
 from app.security import UnsafeConfigurationError, check_production_settings
 from app.seeding.loader import SeedError, Tally, apply_seeds, read_seed_files
-from app.services.keys import create_key, list_keys, revoke_key
 from app.settings import get_settings
+from app.staff.keys import create_key, list_keys, revoke_key
 
 cli = typer.Typer(no_args_is_help=True, help="The KSOPN registry.")
 db_cli = typer.Typer(no_args_is_help=True, help="Database schema (Alembic migrations).")

@@ -3,19 +3,21 @@
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-# Registers the session events that keep the totals' sum tables current with every write.
-import app.services.summaries  # noqa: F401
+from app.errors import NotFoundError
+from app.models.base import entity_name
+from app.seizures import derived_tables
 
 
 def make_engine(
     url: str, *, echo: bool = False, sqlite_busy_timeout_ms: int = 10_000, durable: bool = True
 ) -> Engine:
     """`durable=False` is for scratch databases only (bulk demo data): SQLite then does not
-    wait for the disk at commit."""
+    wait for the disk at commit. Sessions on the engine keep the derived tables current."""
+    derived_tables.keep_current()
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, echo=echo, pool_pre_ping=True)
@@ -55,3 +57,11 @@ def make_sessionmaker(engine: Engine, *, writes: bool = False) -> sessionmaker[S
     """Sessions for reads, or (writes=True) for writes: on SQLite those BEGIN IMMEDIATE."""
     bind = engine.execution_options(sqlite_begin="IMMEDIATE") if writes else engine
     return sessionmaker(bind, expire_on_commit=False)
+
+
+def lock_row(session: Session, model: Any, entity_id: int) -> Any:
+    """The row, locked for this transaction (PostgreSQL; SQLite writers hold the lock)."""
+    row = session.scalar(select(model).where(model.id == entity_id).with_for_update())
+    if row is None:
+        raise NotFoundError(f"no {entity_name(model)} {entity_id}")
+    return row

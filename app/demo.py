@@ -32,7 +32,7 @@ from app.models import (
     Substance,
 )
 from app.models.enums import OperationKind, PartyKind, Qualifier, Role, UnitKind
-from app.services import summaries
+from app.seizures import derived_tables
 
 FIRST_YEAR, LAST_YEAR = 1995, 2025
 BATCH = 20_000
@@ -111,7 +111,7 @@ def fill(
     for index in indexes:
         index.create(connection)
     _reset_sequences(session)
-    summaries.rebuild(session)
+    derived_tables.rebuild(session)
     # Planner statistics: without them SQLite walks the wrong index on a million rows.
     session.execute(text("ANALYZE"))
     return {

@@ -6,25 +6,21 @@ from fastapi import Depends, FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi_offline import FastAPIOffline
 
-from app.api import (
-    audit,
-    council,
-    health,
-    operations,
-    records,
-    reference,
-    seizures,
-    stages,
-)
-from app.api.examples import install_examples
-from app.api.strict_query import install as install_strict_query
-from app.api.strict_query import refuse_unknown_query_parameters
-from app.auth import reader_check
+from app.council import router as council
 from app.db import make_engine, make_sessionmaker
 from app.deps import refuse_nul_characters
 from app.errors import install_error_handlers
+from app.http import health
+from app.http.examples import install_examples
+from app.http.strict_query import install as install_strict_query
+from app.http.strict_query import refuse_unknown_query_parameters
+from app.operations import router as operations
+from app.reference import router as reference
 from app.security import check_production_settings, install_security
+from app.seizures import router as seizures
 from app.settings import Settings, get_settings
+from app.staff import router as staff
+from app.staff.auth import reader_check
 
 DESCRIPTION = """
 The registry of the anti-drug cooperation of the CSTO member states: the Coordinating
@@ -35,6 +31,20 @@ Seizure quantities are exact integers in base units (grams for mass). A report w
 `parent_id` is part of its parent ("including ..."). Errors are `application/problem+json`.
 """
 
+
+# One module per domain serves every method of its URLs: reads under the domain's tag,
+# staff writes under a staff tag (two routers, one file).
+API_ROUTERS = [
+    operations.router,
+    seizures.router,
+    reference.router,
+    council.router,
+    operations.staff_router,
+    seizures.staff_router,
+    council.staff_router,
+    reference.staff_router,
+    staff.router,
+]
 
 _apps_running = 0
 
@@ -85,14 +95,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
     install_security(app, settings)
-    # Every endpoint refuses a query parameter it does not declare (app/api/strict_query.py),
+    # Every endpoint refuses a query parameter it does not declare (app/http/strict_query.py),
     # after the key check: a read that needs a key answers 401 first, as for any other
     # parameter. The docs pages (/docs, /redoc, /openapi.json) filter nothing and stay lenient.
     strict_query = Depends(refuse_unknown_query_parameters)
     app.include_router(health.router, dependencies=[strict_query])
-    for module in (operations, seizures, reference, council, stages, records, audit):
+    for router in API_ROUTERS:
         app.include_router(
-            module.router,
+            router,
             prefix="/api/v1",
             dependencies=[Depends(refuse_nul_characters), Depends(reader_check), strict_query],
         )

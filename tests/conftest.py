@@ -17,15 +17,15 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from app import PROJECT_DIR, migrate
-from app.api.listing import get_export_sessions
-from app.auth import KeyLookup, get_key_lookup
 from app.db import make_engine
 from app.deps import get_session, get_write_session, session_scope
+from app.http.listing import get_export_sessions
 from app.main import create_app
 from app.models.enums import KeyRole
 from app.seeding.loader import apply_seeds, read_seed_files
-from app.services.keys import Caller, authenticate, create_key
 from app.settings import Settings
+from app.staff.auth import KeyLookup, get_key_lookup
+from app.staff.keys import Caller, authenticate, create_key
 
 SERVER_URL = os.environ.get("KSOPN_TEST_DATABASE_URL")
 SEEDS_DIR = PROJECT_DIR / "seeds"

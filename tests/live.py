@@ -26,7 +26,7 @@ from app import PROJECT_DIR, migrate
 from app.db import make_engine
 from app.models.enums import KeyRole
 from app.seeding.loader import apply_seeds, read_seed_files
-from app.services.keys import create_key
+from app.staff.keys import create_key
 
 SEEDS_DIR = PROJECT_DIR / "seeds"
 STARTUP_SECONDS = 60  # generous: a loaded 2-core machine starts Python slowly

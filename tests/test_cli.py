@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 from app import cli, migrate
 from app.db import make_engine
 from app.models import Operation, SeizureReport
-from app.services.keys import authenticate
 from app.settings import get_settings
+from app.staff.keys import authenticate
 from tests.conftest import write_seed
 
 runner = CliRunner()

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from app.api.examples import EXAMPLES_FILE, recorded, shorten
+from app.http.examples import EXAMPLES_FILE, recorded, shorten
 from app.schemas.writes import STAGE_EXAMPLE
 
 RECORD = os.environ.get("KSOPN_RECORD_EXAMPLES") == "1"

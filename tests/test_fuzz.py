@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from app import PROJECT_DIR
 from app.models.enums import KeyRole
-from app.services.keys import create_key
+from app.staff.keys import create_key
 from tests.live import ServerProcess, direct_engine, prepare_database
 
 EXAMPLES = int(os.environ.get("KSOPN_FUZZ_EXAMPLES", "20"))

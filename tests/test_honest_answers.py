@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app import demo
-from app.services.seizures import SeizureFilters, list_seizures, within
-from app.services.totals import pro_rata_shares, seizure_totals
+from app.seizures.service import SeizureFilters, list_seizures, within
+from app.seizures.totals import pro_rata_shares, seizure_totals
 from tests.test_api import _get, _problem
 
 TOTALS = "/api/v1/seizures/totals"

@@ -34,8 +34,8 @@ from app.security import (
     page_csp,
     production_problems,
 )
-from app.services.keys import create_key, revoke_key
 from app.settings import Settings
+from app.staff.keys import create_key, revoke_key
 
 SOURCES = "/api/v1/sources"
 BAD_KEY = {"Authorization": "Bearer ksopn_000000000000_not-a-key-that-exists"}

@@ -12,11 +12,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.api.listing import _csv_batches
+from app.http.listing import _csv_batches
 from app.models import Country, Operation, SeizureReport, Source, Stage, Substance
-from app.schemas.seizures import SeizureOut
-from app.services import summaries
-from app.services.seizures import SeizureFilters, list_seizures
+from app.seizures import derived_tables
+from app.seizures.schemas import SeizureOut
+from app.seizures.service import SeizureFilters, list_seizures
 from tests.test_api import PROBLEM, _get, _problem
 
 TOTALS = "/api/v1/seizures/totals"
@@ -219,7 +219,7 @@ class Reports:
             locator="¶10",
         )
         self.session.add(report)
-        summaries.settle(self.session)  # what a commit does: the sum tables follow
+        derived_tables.settle(self.session)  # what a commit does: the sum tables follow
         return report
 
 
@@ -309,7 +309,7 @@ def test_unlinked_overlapping_reports_are_counted_and_named(
     assert body["groups"][0]["amount"] == 1_500
     assert [w["report_ids"] for w in body["warnings"]] == [[opioids.id, heroin.id]]
     heroin.parent_id = opioids.id
-    summaries.settle(reports.session)
+    derived_tables.settle(reports.session)
     linked = _get(client, f"{TOTALS}?operation=grom")
     assert linked["warnings"] == []
     assert linked["groups"][0]["amount"] == 1_200
@@ -352,7 +352,7 @@ def test_accept_header_picks_the_format(client: TestClient) -> None:
 def test_export_walks_past_one_batch(
     client: TestClient, reports: Reports, monkeypatch: Any
 ) -> None:
-    monkeypatch.setattr("app.api.listing.EXPORT_BATCH", 4)
+    monkeypatch.setattr("app.http.listing.EXPORT_BATCH", 4)
     for number in range(9):
         reports.add("cocaine", number + 1, "2021-01-01", "2021-01-31")
     lines = client.get("/api/v1/seizures?operation=grom&format=ndjson").text.splitlines()
@@ -429,7 +429,7 @@ def test_fast_csv_of_seizures_equals_the_generic_export(
     reports.add("precursors", 5_000, "2021-01-01", "2021-12-31", unit_kind="volume")
     odd = reports.add("cocaine", 7, "2021-01-01", "2021-01-31", qualifier="about")
     odd.as_reported = '-7 g, @reported; "quoted"'
-    summaries.settle(session)
+    derived_tables.settle(session)
     generic = b"".join(
         _csv_batches(SeizureOut, iter([list_seizures(session, SeizureFilters(), None)]))
     )
@@ -456,7 +456,7 @@ def test_a_filtered_csv_export_holds_the_listed_reports(
     reports.add("hashish", 1_500, "2021-01-01", "2021-06-30", parent=whole, country="KAZ")
     reports.add("marijuana", 300, "2020-05-01", "2020-05-31", country="KAZ")
     reports.add("precursors", 5_000, "2021-01-01", "2021-12-31", unit_kind="volume")
-    summaries.settle(session)
+    derived_tables.settle(session)
     response = client.get(f"/api/v1/seizures?format=csv&{query}")
     assert response.status_code == 200
     exported = csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")))

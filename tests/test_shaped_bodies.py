@@ -1,5 +1,5 @@
 """The hot read paths write their bodies with orjson, skipping the response model's
-validation pass (see `app.api.representation`). That is only sound while the services build
+validation pass (see `app.http.representation`). That is only sound while the services build
 exactly the model's shape: these tests hold the two serializations byte-equal on synthetic
 data with every unit kind, qualifier, breakdown and multi-year period."""
 
@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy.orm import Session
 
 from app import demo
-from app.api.representation import render
+from app.http.representation import render
 from app.schemas.common import Page
-from app.schemas.seizures import SeizureOut, SeizureTotals
-from app.services.seizures import SeizureFilters, list_seizures
-from app.services.totals import GROUP_KEYS, seizure_totals
+from app.seizures.schemas import SeizureOut, SeizureTotals
+from app.seizures.service import SeizureFilters, list_seizures
+from app.seizures.totals import GROUP_KEYS, seizure_totals
 
 
 @pytest.fixture

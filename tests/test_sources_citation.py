@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from app import migrate
 from app import models as m
 from app.db import make_engine
-from app.schemas.reference import refuse_path
+from app.reference.schemas import refuse_path
 from app.seeding.loader import SeedError, read_seed_file
 from tests.conftest import write_seed
 

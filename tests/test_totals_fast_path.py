@@ -22,9 +22,9 @@ from app.models import (
     Substance,
 )
 from app.models.enums import UnitKind
-from app.services import summaries
-from app.services.seizures import NO_ID, SeizureFilters, count_seizures, list_seizures
-from app.services.totals import GROUP_KEYS, _from_sums, seizure_totals
+from app.seizures import derived_tables
+from app.seizures.service import NO_ID, SeizureFilters, count_seizures, list_seizures
+from app.seizures.totals import GROUP_KEYS, _from_sums, seizure_totals
 
 QUALIFIERS = ["exact", "exact", "exact", "at_least", "about"]
 
@@ -175,7 +175,7 @@ def test_sum_tables_answer_exactly_as_the_reports_do(session: Session, seed: int
     registry = RandomRegistry(session, seed)
     registry.fill(120)
     registry.correct(40)
-    summaries.settle(session)  # what the commit does
+    derived_tables.settle(session)  # what the commit does
     warned = 0
     for filters in _filter_sets(registry):
         for group_by in _group_sets():
@@ -195,10 +195,10 @@ def test_kept_current_equals_rebuilt(session: Session) -> None:
     registry = RandomRegistry(session, 7)
     registry.fill(150)
     registry.correct(60)
-    summaries.settle(session)
+    derived_tables.settle(session)
     kept = _sum_tables(session)
     assert kept["seizure_sums"], "the random registry holds reports"
-    summaries.rebuild(session)
+    derived_tables.rebuild(session)
     assert _sum_tables(session) == kept
 
 
@@ -206,7 +206,7 @@ def test_year_index_lists_what_the_periods_say(session: Session) -> None:
     registry = RandomRegistry(session, 11)
     registry.fill(100)
     registry.correct(30)
-    summaries.settle(session)
+    derived_tables.settle(session)
     for year in range(2017, 2025):
         listed = [row["id"] for row in list_seizures(session, SeizureFilters(year=year), None)]
         overlapping = sorted(

@@ -1,3 +1,4 @@
+import re
 from enum import StrEnum
 from typing import Any
 
@@ -89,3 +90,8 @@ def fold(text: str) -> str:
 @event.listens_for(Named, "before_update", propagate=True)
 def _refresh_search_text(_mapper: Any, _connection: Any, target: Named) -> None:
     target.search_text = "\n".join(fold(term) for term in target.search_terms() if term)
+
+
+def entity_name(model: Any) -> str:
+    """A model's name in messages: `SeizureReport` is "seizure report"."""
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", model.__name__).lower()

@@ -145,3 +145,16 @@ def refuse_nul(value: Any) -> Any:
     if has_nul(value):
         raise ValueError("contains a NUL character, which cannot be stored")
     return value
+
+
+WRITE_PROBLEMS = {
+    **PROBLEMS,
+    **NOT_FOUND,
+    401: {"model": Problem, "description": "No API key, or an unknown or revoked one."},
+    403: {"model": Problem, "description": "The key's role may not do this."},
+}
+EDIT_PROBLEMS = {
+    **WRITE_PROBLEMS,
+    412: {"model": Problem, "description": "If-Match is stale: GET again, reapply the edit."},
+    428: {"model": Problem, "description": "If-Match is missing."},
+}

@@ -25,8 +25,8 @@ from app.models.enums import (
     Regularity,
     Role,
 )
+from app.reference.schemas import refuse_path
 from app.schemas.common import IsoDate, has_a_letter, refuse_nul
-from app.schemas.reference import refuse_path
 
 
 def _as_sent(max_length: int) -> Any:

@@ -19,11 +19,12 @@ from sqlalchemy.exc import IntegrityError, MultipleResultsFound
 from sqlalchemy.orm import Session
 
 from app import models as m
+from app.models.base import entity_name
 from app.models.enums import PartyKind, Qualifier
 from app.quantities import QuantityError, parse_quantity
 from app.seeding import schema as s
-from app.services import summaries
-from app.services.seizures import breakdown_problems
+from app.seizures import derived_tables
+from app.seizures.service import breakdown_problems
 
 Row = TypeVar("Row", bound=m.Base)
 
@@ -126,7 +127,7 @@ def apply_seeds(
     if substances["inserted"] + substances["updated"]:
         # Moving a substance in the tree changes which reports may overlap.
         session.flush()
-        summaries.rebuild(session)
+        derived_tables.rebuild(session)
     return loader.tally
 
 
@@ -165,7 +166,7 @@ class _Loader:
             return cached
         found = self.session.scalar(select(model.id).where(getattr(model, key) == value))  # type: ignore[attr-defined]
         if found is None:
-            raise _EntryError(f"unknown {model.__tablename__[:-1]} {value!r}")
+            raise _EntryError(f"unknown {entity_name(model)} {value!r}")
         self._ids[(model, value)] = found
         return int(found)
 

@@ -27,8 +27,8 @@ from app.models.enums import (
     Regularity,
     Role,
 )
+from app.reference.schemas import refuse_path
 from app.schemas.common import has_a_letter, refuse_nul
-from app.schemas.reference import refuse_path
 
 Slug = Annotated[
     str,

@@ -131,7 +131,7 @@ def upgrade() -> None:
     # ### end Alembic commands ###
 
     # Reports already stored get their sums and overlaps from migration 0007, which changes
-    # the sums' shape: the code that fills derived tables (app.services.summaries) writes
+    # the sums' shape: the code that fills derived tables (app.seizures.derived_tables) writes
     # them in the newest shape, so only the newest migration that changes them may call it.
 
 

@@ -58,10 +58,10 @@ def upgrade() -> None:
             batch_op.alter_column("locator", server_default=None)
             batch_op.create_unique_constraint(unique, new_keys)
 
-    from app.services import summaries
+    from app.seizures import derived_tables
 
     with Session(bind=op.get_bind()) as session:
-        summaries.rebuild(session)
+        derived_tables.rebuild(session)
 
 
 def downgrade() -> None:

@@ -3,7 +3,7 @@ from datetime import date
 from pydantic import Field
 
 from app.schemas.common import Cited, FuzzyDate, Schema
-from app.schemas.seizures import SeizureOut
+from app.seizures.schemas import SeizureOut
 
 
 class PartyOut(Schema):

@@ -1,6 +1,5 @@
 """Rules about seizure reports that the database cannot state as constraints."""
 
-import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -11,7 +10,9 @@ from typing import Any
 from sqlalchemy import BigInteger, ColumnElement, and_, cast, exists, func, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
+from app.common import cited_columns
 from app.errors import NotFoundError
+from app.http.listing import csv_text
 from app.models import (
     Country,
     Operation,
@@ -22,8 +23,7 @@ from app.models import (
     Substance,
 )
 from app.models.enums import Qualifier, UnitKind
-from app.services.common import cited_columns
-from app.services.substances import subtree_ids, subtree_ids_query
+from app.reference.substances import subtree_ids, subtree_ids_query
 
 
 def breakdown_problems(
@@ -370,29 +370,6 @@ class _CsvNames:
         self.stages = {
             r.id: fields(r.id, r.number) for r in session.execute(select(Stage.id, Stage.number))
         }
-
-
-# Text that a spreadsheet would run as a formula; OWASP's advice is to quote it. Both CSV
-# exports (the generic one in app/api/listing.py, and the fast one below) follow this.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-CSV_SPECIAL = re.compile(r'[,"\r\n]')
-NEEDS_CARE = re.compile(r'^[=+\-@\t\r]|[,"\r\n]')
-
-
-def csv_text(value: str | None) -> str:
-    """A text field as `csv.writer` writes it (quoted only when it must be), after quoting
-    text a spreadsheet would run as a formula (OWASP's advice for CSV)."""
-    if value is None:
-        return ""
-    if not NEEDS_CARE.search(value):
-        return value
-    if value.startswith(FORMULA_STARTS):
-        value = "'" + value
-    if CSV_SPECIAL.search(value):
-        return '"' + value.replace('"', '""') + '"'
-    return value
 
 
 @lru_cache(maxsize=4096)

@@ -39,8 +39,8 @@ from app.models import (
     SeizureSumBySubstance,
 )
 from app.models.seizures import COARSE_FROM, DETAIL_KEYS, SUM_KEYS
-from app.services.seizures import CHUNK, driver_rows, lineages, related_substances
-from app.services.totals import own_quantities
+from app.seizures.service import CHUNK, driver_rows, lineages, related_substances
+from app.seizures.totals import own_quantities
 
 Key = tuple[Any, ...]
 
@@ -423,7 +423,6 @@ def _pending(session: Session) -> _Pending:
     return pending
 
 
-@event.listens_for(Session, "before_flush")
 def _before_flush(session: Session, _flush: UOWTransaction, _instances: object) -> None:
     changed = [
         obj
@@ -459,7 +458,6 @@ def _before_flush(session: Session, _flush: UOWTransaction, _instances: object) 
     session.info[PENDING + "_flushing"] = changed
 
 
-@event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _flush: UOWTransaction) -> None:
     changed = session.info.pop(PENDING + "_flushing", None)
     if changed is None:
@@ -471,15 +469,30 @@ def _after_flush(session: Session, _flush: UOWTransaction) -> None:
     pending.written |= ids - pending.deleted
 
 
-@event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
     settle(session)
 
 
-@event.listens_for(Session, "after_transaction_end")
 def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:  # the whole transaction, not a savepoint, is over
         session.info.pop(PENDING, None)
+
+
+_LISTENERS = (
+    ("before_flush", _before_flush),
+    ("after_flush", _after_flush),
+    ("before_commit", _before_commit),
+    ("after_transaction_end", _after_transaction_end),
+)
+
+
+def keep_current() -> None:
+    """Every session keeps the derived tables current from now on: what it flushes of the
+    reports is counted, and the tables are brought up to date just before its commit.
+    Called where engines are made (`app.db.make_engine`); calling it again changes nothing."""
+    for name, listener in _LISTENERS:
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)
 
 
 def settle(session: Session) -> None:

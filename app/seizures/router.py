@@ -13,7 +13,10 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
-from app.api.listing import (
+from app.db import lock_row
+from app.deps import SessionDep, WriteSessionDep
+from app.errors import InvalidParameterError
+from app.http.listing import (
     EXPORTS,
     ListingDep,
     content_disposition,
@@ -22,23 +25,36 @@ from app.api.listing import (
     download_filename,
     negotiate,
 )
-from app.api.pagination import EntityId
-from app.api.representation import represent
-from app.deps import SessionDep
-from app.errors import InvalidParameterError
+from app.http.pagination import EntityId
+from app.http.preconditions import locked_for_edit
+from app.http.representation import represent
+from app.models import SeizureReport, Stage
 from app.models.enums import Qualifier, UnitKind
-from app.schemas.common import NOT_FOUND, PROBLEMS, IsoDate, Page
-from app.schemas.seizures import SeizureOut, SeizureTotals, TotalLine
-from app.services import operations, reference
-from app.services import seizures as seizures_service
-from app.services.seizures import (
+from app.operations import service as operations
+from app.operations import writes as editing
+from app.reference import service as reference
+from app.schemas import writes as w
+from app.schemas.common import (
+    EDIT_PROBLEMS,
+    NOT_FOUND,
+    PROBLEMS,
+    WRITE_PROBLEMS,
+    IsoDate,
+    Page,
+    Problem,
+)
+from app.seizures import service as seizures_service
+from app.seizures.schemas import SeizureOut, SeizureTotals, TotalLine
+from app.seizures.service import (
     NO_ID,
     SeizureFilters,
     count_seizures,
     list_seizures,
     seizure_csv_chunks,
 )
-from app.services.totals import GROUP_KEYS, seizure_totals
+from app.seizures.totals import GROUP_KEYS, seizure_totals
+from app.staff.auth import EditorDep
+from app.staff.idempotency import IdempotencyDep, respond_created
 
 TAG = "seizures"
 router = APIRouter(responses=PROBLEMS, tags=[TAG])
@@ -409,3 +425,86 @@ def _resolve(
     if found is None:
         raise InvalidParameterError(name, f"no {name} {value!r}")
     return found
+
+
+staff_router = APIRouter(tags=["staff: stages"], responses=PROBLEMS)
+
+
+@staff_router.post(
+    "/stages/{stage_id:int}/seizures",
+    status_code=201,
+    response_model=SeizureOut,
+    summary="Add a seizure report to a stage",
+    responses=WRITE_PROBLEMS,
+)
+def add_seizure(
+    request: Request,
+    caller: EditorDep,
+    session: WriteSessionDep,
+    idem: IdempotencyDep,
+    stage_id: EntityId,
+    body: w.SeizureCreate,
+) -> Response:
+    """Adds a report (with its parts) to an existing stage; with `parent_id`, a part of an
+    existing report, checked not to exceed it."""
+
+    def make() -> tuple[Any, Any, str]:
+        stage = lock_row(session, Stage, stage_id)
+        report_id = editing.add_seizure(session, caller, stage, body)
+        return (
+            SeizureOut,
+            seizures_service.get_seizure(session, report_id),
+            f"/api/v1/seizures/{report_id}",
+        )
+
+    return respond_created(request, session, caller, idem, make)
+
+
+@staff_router.patch(
+    "/seizures/{report_id:int}",
+    response_model=SeizureOut,
+    summary="Correct a seizure report",
+    responses=EDIT_PROBLEMS,
+)
+def patch_seizure(
+    request: Request,
+    caller: EditorDep,
+    session: WriteSessionDep,
+    report_id: EntityId,
+    body: w.SeizurePatch,
+) -> Response:
+    """Changes the fields given; breakdowns are checked again. Needs `If-Match`."""
+    editing.lock_breakdown(session, report_id)
+    report = locked_for_edit(
+        request,
+        session,
+        SeizureReport,
+        report_id,
+        SeizureOut,
+        lambda i: seizures_service.get_seizure(session, i),
+    )
+    editing.patch_seizure(session, caller, report, body)
+    return represent(request, SeizureOut, seizures_service.get_seizure(session, report_id))
+
+
+@staff_router.delete(
+    "/seizures/{report_id:int}",
+    status_code=204,
+    summary="Delete a seizure report",
+    responses={**EDIT_PROBLEMS, 409: {"model": Problem, "description": "It has parts."}},
+)
+def delete_seizure(
+    request: Request, caller: EditorDep, session: WriteSessionDep, report_id: EntityId
+) -> Response:
+    """Deletes a report that has no parts. Needs `If-Match`."""
+    editing.lock_breakdown(session, report_id)
+    report = locked_for_edit(
+        request,
+        session,
+        SeizureReport,
+        report_id,
+        SeizureOut,
+        lambda i: seizures_service.get_seizure(session, i),
+    )
+    editing.delete_seizure(session, caller, report)
+    return Response(status_code=204)

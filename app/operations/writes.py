@@ -13,14 +13,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app import models as m
+from app.common import by_key
+from app.db import lock_row
 from app.errors import ConflictError, InvalidParameterError, NotFoundError
 from app.models.enums import AuditAction, PartyKind, Qualifier, Role
 from app.quantities import QuantityError, parse_quantity
 from app.schemas import writes as w
-from app.services.audit import record, snapshot
-from app.services.common import by_key
-from app.services.keys import Caller
-from app.services.seizures import breakdown_problems
+from app.seizures.service import breakdown_problems
+from app.staff.audit import record, snapshot
+from app.staff.keys import Caller
 
 MEMBER_STATES_PARTY = "member-states"
 
@@ -210,14 +211,6 @@ def _add(session: Session, caller: Caller, row: m.Base) -> None:
     session.add(row)
     session.flush()
     record(session, caller, AuditAction.CREATE, row, None)
-
-
-def lock(session: Session, model: Any, entity_id: int) -> Any:
-    """The row, locked for this transaction (PostgreSQL; SQLite writers hold the lock)."""
-    row = session.scalar(select(model).where(model.id == entity_id).with_for_update())
-    if row is None:
-        raise NotFoundError(f"no {model.__tablename__[:-1].replace('_', ' ')} {entity_id}")
-    return row
 
 
 def patch_stage(session: Session, caller: Caller, stage: m.Stage, patch: w.StagePatch) -> None:
@@ -485,7 +478,7 @@ def lock_breakdown(session: Session, report_id: int) -> None:
     if row is None:
         return
     if row.stage_id is not None:
-        lock(session, m.Stage, row.stage_id)
+        lock_row(session, m.Stage, row.stage_id)
         return
     top, parent_id = report_id, row.parent_id
     while parent_id is not None:
@@ -494,7 +487,7 @@ def lock_breakdown(session: Session, report_id: int) -> None:
             select(m.SeizureReport.parent_id).where(m.SeizureReport.id == parent_id)
         )
     if top != report_id:
-        lock(session, m.SeizureReport, top)
+        lock_row(session, m.SeizureReport, top)
 
 
 def delete_seizure(session: Session, caller: Caller, report: m.SeizureReport) -> None:

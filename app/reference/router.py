@@ -4,14 +4,19 @@ from typing import Annotated, Any, Literal
 import orjson
 from fastapi import APIRouter, Query, Request, Response
 
-from app.api.listing import EXPORTS, ListingDep
-from app.api.pagination import Iso3, SlugOrId
-from app.api.representation import etag_matches, etag_of, represent
-from app.deps import SessionDep
+from app import models as m
+from app import writes as records
+from app.council.router import CONFLICT
+from app.deps import SessionDep, WriteSessionDep
 from app.errors import InvalidParameterError
+from app.http.listing import EXPORTS, ListingDep
+from app.http.pagination import Iso3, SlugOrId
+from app.http.preconditions import locked_for_edit_by_key
+from app.http.representation import etag_matches, etag_of, represent
 from app.models.enums import OrganizationKind
-from app.schemas.common import NOT_FOUND, PROBLEMS, IsoDate, Page
-from app.schemas.reference import (
+from app.operations.writes import body_error
+from app.reference import service as reference
+from app.reference.schemas import (
     CountryOut,
     MemberStateOut,
     OrganizationOut,
@@ -19,7 +24,10 @@ from app.schemas.reference import (
     SubstanceNode,
     SubstanceOut,
 )
-from app.services import reference
+from app.schemas import writes as w
+from app.schemas.common import EDIT_PROBLEMS, NOT_FOUND, PROBLEMS, WRITE_PROBLEMS, IsoDate, Page
+from app.staff.auth import EditorDep
+from app.staff.idempotency import IdempotencyDep, respond_created
 
 TAG = "reference data"
 router = APIRouter(responses=PROBLEMS, tags=[TAG])
@@ -206,3 +214,97 @@ def member_states(
         MemberStateOut,
         lambda s, after, limit: reference.member_states(s, day, organization, after, limit),
     )
+
+
+staff_router = APIRouter(tags=["staff: records"], responses={**WRITE_PROBLEMS, **CONFLICT})
+
+
+# -- organizations ----------------------------------------------------------------------
+
+
+@staff_router.post(
+    "/organizations",
+    status_code=201,
+    response_model=OrganizationOut,
+    summary="Add an organization",
+)
+def post_organization(
+    request: Request,
+    caller: EditorDep,
+    session: WriteSessionDep,
+    idem: IdempotencyDep,
+    body: w.OrganizationCreate,
+) -> Response:
+    """Adds an international organization, national body or institution."""
+
+    def make() -> tuple[Any, Any, str]:
+        if (body.source is None) != (body.locator is None):
+            raise body_error("locator", "source and locator go together")
+        row = m.Organization(**records.columns_from(session, body.model_dump(), m.Organization))
+        records.create(session, caller, row, "the organization")
+        location = f"/api/v1/organizations/{row.slug}"
+        return OrganizationOut, reference.get_organization(session, row.slug), location
+
+    return respond_created(request, session, caller, idem, make)
+
+
+@staff_router.patch(
+    "/organizations/{organization}",
+    response_model=OrganizationOut,
+    summary="Correct an organization",
+    responses=EDIT_PROBLEMS,
+)
+def patch_organization(
+    request: Request,
+    caller: EditorDep,
+    session: WriteSessionDep,
+    organization: SlugOrId,
+    body: w.OrganizationPatch,
+) -> Response:
+    """Changes the fields given (names, aliases, parent...). Needs `If-Match`."""
+    row = locked_for_edit_by_key(
+        request, session, m.Organization, organization, OrganizationOut, reference.get_organization
+    )
+    changes = records.columns_from(session, body.model_dump(exclude_unset=True), m.Organization)
+    if "parent_id" in changes:
+        records.check_no_cycle(session, row, changes["parent_id"])
+    records.update(session, caller, row, changes, "the organization")
+    return represent(request, OrganizationOut, reference.get_organization(session, row.slug))
+
+
+@staff_router.delete(
+    "/organizations/{organization}",
+    status_code=204,
+    summary="Delete an organization",
+    responses=EDIT_PROBLEMS,
+)
+def delete_organization(
+    request: Request, caller: EditorDep, session: WriteSessionDep, organization: SlugOrId
+) -> Response:
+    """Deletes an organization nothing refers to (409 otherwise). Needs `If-Match`."""
+    row = locked_for_edit_by_key(
+        request, session, m.Organization, organization, OrganizationOut, reference.get_organization
+    )
+    records.delete(session, caller, row, "the organization")
+    return Response(status_code=204)
+
+
+# -- sources ----------------------------------------------------------------------------
+
+
+@staff_router.post("/sources", status_code=201, response_model=SourceOut, summary="Add a source")
+def post_source(
+    request: Request,
+    caller: EditorDep,
+    session: WriteSessionDep,
+    idem: IdempotencyDep,
+    body: w.SourceCreate,
+) -> Response:
+    """Registers a document that new facts will cite."""
+
+    def make() -> tuple[Any, Any, str]:
+        row = m.Source(**records.columns_from(session, body.model_dump(), m.Source))
+        records.create(session, caller, row, "the source")
+        return SourceOut, reference.get_source(session, row.slug), f"/api/v1/sources/{row.slug}"
+
+    return respond_created(request, session, caller, idem, make)

@@ -49,8 +49,8 @@ from app.models import (
     Substance,
 )
 from app.models.enums import Qualifier, UnitKind
-from app.schemas.seizures import MAX_SOURCES, MAX_STATED
-from app.services.seizures import (
+from app.seizures.schemas import MAX_SOURCES, MAX_STATED
+from app.seizures.service import (
     BASE_UNITS,
     FIRST_DAY,
     LAST_DAY,

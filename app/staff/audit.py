@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.models import AuditEntry, Base
 from app.models.enums import AuditAction
-from app.services.keys import Caller
+from app.staff.keys import Caller
 
 
 def snapshot(row: Base) -> dict[str, Any]:

@@ -10,9 +10,9 @@ from typing import Annotated, Any
 from fastapi import Depends, Path, Query, Request, Response
 from pydantic import BaseModel
 
-from app.api.representation import represent
+from app.common import MAX_ID
 from app.errors import InvalidParameterError
-from app.services.common import MAX_ID
+from app.http.representation import represent
 
 MAX_LIMIT = 1000
 

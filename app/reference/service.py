@@ -6,10 +6,10 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, aliased
 
+from app.common import AnySelect, by_key, cited_columns, dicts, matches, one
 from app.models import Country, Membership, Organization, Source, Substance
 from app.models.enums import DatePrecision, MembershipStatus
 from app.schemas.common import fuzzy
-from app.services.common import AnySelect, by_key, cited_columns, dicts, matches, one
 
 _SOURCE_COLUMNS = (
     Source.id,

@@ -1,6 +1,6 @@
 """Response examples for the docs page, recorded from real responses on the seed data.
 
-`app/api/examples.json` maps "METHOD /path/template" to a status and body; the test
+`app/http/examples.json` maps "METHOD /path/template" to a status and body; the test
 `tests/test_examples.py` checks each one against what the API answers today (run it with
 KSOPN_RECORD_EXAMPLES=1 to record them again), so the docs never show a shape or a
 figure the API no longer gives.
@@ -13,7 +13,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from app.api import contract
+from app.http import contract
 
 EXAMPLES_FILE = Path(__file__).with_name("examples.json")
 MAX_LIST_ITEMS = 3  # examples stay short; a list shows its first few items
@@ -37,7 +37,7 @@ def recorded() -> dict[str, dict[str, Any]]:
 
 def install_examples(app: FastAPI) -> None:
     """Adds the recorded examples to the OpenAPI document the app serves, once the document
-    is completed as a contract (app/api/contract.py)."""
+    is completed as a contract (app/http/contract.py)."""
 
     generate = app.openapi
 

@@ -5,6 +5,7 @@ from typing import Any
 from sqlalchemy import extract, select
 from sqlalchemy.orm import Session, aliased
 
+from app.common import AnySelect, by_key, cited_columns, dicts, one
 from app.models import (
     Activity,
     Body,
@@ -18,9 +19,8 @@ from app.models import (
     ReportedFigure,
     Source,
 )
+from app.operations.service import participations_of
 from app.schemas.common import fuzzy
-from app.services.common import AnySelect, by_key, cited_columns, dicts, one
-from app.services.operations import participations_of
 
 
 def _bodies() -> AnySelect:

@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 from app import models as m
 from app.errors import ConflictError, DomainError
 from app.models.enums import AuditAction, Role
-from app.services.audit import record, snapshot
-from app.services.editing import Refs, body_error
-from app.services.keys import Caller
+from app.operations.writes import Refs, body_error
+from app.staff.audit import record, snapshot
+from app.staff.keys import Caller
 
 Resolver = Callable[[Refs, Any, str], Any]
 

@@ -10,7 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from app.errors import DomainError, TooManyRequestsError
 from app.models.enums import KeyRole
 from app.security import FailedAuthLimiter, client_address
-from app.services.keys import Caller, authenticate
+from app.staff.keys import Caller, authenticate
 
 bearer = HTTPBearer(
     auto_error=False,

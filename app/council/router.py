@@ -1,48 +1,170 @@
-"""Staff writes to meetings, events, documents, reported figures, organizations, sources.
+from typing import Annotated, Any
 
-POST creates (editor key; `Idempotency-Key` makes retries safe); PATCH changes the fields
-given and DELETE removes, both with `If-Match` set to the ETag of the entity's last GET.
-"""
-
-from collections.abc import Callable
-from typing import Any
-
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from app import models as m
-from app.api.idempotency import IdempotencyDep, respond_created
-from app.api.pagination import EntityId, SlugOrId
-from app.api.preconditions import locked_for_edit
-from app.api.representation import represent
-from app.api.stages import EDIT_PROBLEMS, WRITE_PROBLEMS
-from app.auth import EditorDep
-from app.deps import WriteSessionDep
-from app.models.enums import Role
+from app import writes as records
+from app.council import service as council
+from app.council.schemas import (
+    ActivityOut,
+    BodyOut,
+    DocumentOut,
+    EventOut,
+    MeetingOut,
+    ReportedFigureOut,
+)
+from app.deps import SessionDep, WriteSessionDep
+from app.http.listing import EXPORTS, ListingDep
+from app.http.pagination import EntityId, SlugOrId
+from app.http.preconditions import locked_for_edit_by_key
+from app.http.representation import represent
+from app.models.enums import DocumentKind, DocumentStatus, Role
 from app.schemas import writes as w
-from app.schemas.common import Problem
-from app.schemas.council import DocumentOut, EventOut, MeetingOut, ReportedFigureOut
-from app.schemas.reference import OrganizationOut, SourceOut
-from app.services import council, records, reference
-from app.services.editing import body_error
+from app.schemas.common import EDIT_PROBLEMS, NOT_FOUND, PROBLEMS, WRITE_PROBLEMS, Page, Problem
+from app.staff.auth import EditorDep
+from app.staff.idempotency import IdempotencyDep, respond_created
 
-# Every write here goes through app/services/records.py, which answers a refusal by a unique
-# or foreign key (a taken slug, a record still referred to) with 409.
+TAG = "council"
+router = APIRouter(responses=PROBLEMS, tags=[TAG])
+
+Year = Annotated[int | None, Query(ge=1900, le=2100, description="Calendar year.")]
+
+
+@router.get("/bodies", response_model=Page[BodyOut], summary="List bodies", responses=EXPORTS)
+def list_bodies(listing: ListingDep) -> Response:
+    """The Coordinating Council (KSOPN) and its subsidiary bodies, with founding dates."""
+    return listing.respond(BodyOut, council.list_bodies)
+
+
+@router.get("/bodies/{body}", response_model=BodyOut, summary="Get a body", responses=NOT_FOUND)
+def get_body(session: SessionDep, request: Request, body: SlugOrId) -> Response:
+    """A body by slug (`ksopn`) or id."""
+    return represent(request, BodyOut, council.get_body(session, body))
+
+
+@router.get(
+    "/meetings", response_model=Page[MeetingOut], summary="List meetings", responses=EXPORTS
+)
+def list_meetings(listing: ListingDep, year: Year = None) -> Response:
+    """Meetings of the Council's bodies that a source dates or numbers. How many were held
+    in all, when a source gives only the count, is under `/reported-figures`."""
+    return listing.respond(
+        MeetingOut, lambda s, after, limit: council.list_meetings(s, year, after, limit)
+    )
+
+
+@router.get(
+    "/meetings/{meeting_id:int}",
+    response_model=MeetingOut,
+    summary="Get a meeting",
+    responses=NOT_FOUND,
+)
+def get_meeting(session: SessionDep, request: Request, meeting_id: EntityId) -> Response:
+    """A meeting by id."""
+    return represent(request, MeetingOut, council.get_meeting(session, meeting_id))
+
+
+@router.get(
+    "/documents", response_model=Page[DocumentOut], summary="List documents", responses=EXPORTS
+)
+def list_documents(
+    listing: ListingDep,
+    kind: Annotated[DocumentKind | None, Query(description="Only this kind.")] = None,
+    status: Annotated[DocumentStatus | None, Query(description="Only this status.")] = None,
+) -> Response:
+    """Strategies, plans and decisions, with the period they cover and their status as the
+    source reports it."""
+    return listing.respond(
+        DocumentOut, lambda s, after, limit: council.list_documents(s, kind, status, after, limit)
+    )
+
+
+@router.get(
+    "/documents/{document}",
+    response_model=DocumentOut,
+    summary="Get a document",
+    responses=NOT_FOUND,
+)
+def get_document(session: SessionDep, request: Request, document: SlugOrId) -> Response:
+    """A document by slug (`anti-drug-strategy-2015-2020`) or id."""
+    return represent(request, DocumentOut, council.get_document(session, document))
+
+
+@router.get("/events", response_model=Page[EventOut], summary="List events", responses=EXPORTS)
+def list_events(listing: ListingDep, year: Year = None) -> Response:
+    """Dated happenings that are not meetings, with their organizers and participants."""
+    return listing.respond(
+        EventOut, lambda s, after, limit: council.list_events(s, year, after, limit)
+    )
+
+
+@router.get("/events/{event}", response_model=EventOut, summary="Get an event", responses=NOT_FOUND)
+def get_event(session: SessionDep, request: Request, event: SlugOrId) -> Response:
+    """An event by slug (`cnd-63-exhibition-2020`) or id."""
+    return represent(request, EventOut, council.get_event(session, event))
+
+
+@router.get(
+    "/activities", response_model=Page[ActivityOut], summary="List activities", responses=EXPORTS
+)
+def list_activities(listing: ListingDep) -> Response:
+    """Standing lines of the Council's work (training, drug-treatment cooperation, analysis)
+    with the parties that carry them."""
+    return listing.respond(ActivityOut, council.list_activities)
+
+
+@router.get(
+    "/activities/{activity}",
+    response_model=ActivityOut,
+    summary="Get an activity",
+    responses=NOT_FOUND,
+)
+def get_activity(session: SessionDep, request: Request, activity: SlugOrId) -> Response:
+    """An activity by slug (`personnel-training`) or id."""
+    return represent(request, ActivityOut, council.get_activity(session, activity))
+
+
+@router.get(
+    "/reported-figures",
+    response_model=Page[ReportedFigureOut],
+    summary="List reported figures",
+    responses=EXPORTS,
+)
+def list_reported_figures(
+    listing: ListingDep,
+    metric: Annotated[
+        str | None, Query(max_length=60, description="e.g. `meetings_held`, `stages_carried_out`.")
+    ] = None,
+) -> Response:
+    """Counts a source states without itemizing them (meetings held, stages carried out),
+    with value, qualifier, the words as reported and the date they refer to."""
+    return listing.respond(
+        ReportedFigureOut,
+        lambda s, after, limit: council.list_reported_figures(s, metric, after, limit),
+    )
+
+
+@router.get(
+    "/reported-figures/{figure}",
+    response_model=ReportedFigureOut,
+    summary="Get a reported figure",
+    responses=NOT_FOUND,
+)
+def get_reported_figure(session: SessionDep, request: Request, figure: SlugOrId) -> Response:
+    """A reported figure by slug (`ksopn-meetings-held-2020`) or id."""
+    return represent(request, ReportedFigureOut, council.get_reported_figure(session, figure))
+
+
 CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {
         "model": Problem,
         "description": "A slug or number is taken, or the record is still referred to.",
     }
 }
-router = APIRouter(tags=["staff: records"], responses={**WRITE_PROBLEMS, **CONFLICT})
-
-Reader = Callable[[Session, str], dict[str, Any]]
-
-
-def _locked_for_edit(
-    request: Request, session: Session, model: Any, key: str, schema: Any, read: Reader
-) -> Any:
-    return locked_for_edit(request, session, model, key, schema, lambda i: read(session, str(i)))
+# Staff writes: an editor key; `Idempotency-Key` makes a POST safe to retry, and PATCH
+# and DELETE need `If-Match` with the ETag of the entity's last GET.
+staff_router = APIRouter(tags=["staff: records"], responses={**WRITE_PROBLEMS, **CONFLICT})
 
 
 def _meeting(session: Session, key: str) -> dict[str, Any]:
@@ -52,7 +174,7 @@ def _meeting(session: Session, key: str) -> dict[str, Any]:
 # -- meetings ---------------------------------------------------------------------------
 
 
-@router.post("/meetings", status_code=201, response_model=MeetingOut, summary="Add a meeting")
+@staff_router.post("/meetings", status_code=201, response_model=MeetingOut, summary="Add a meeting")
 def post_meeting(
     request: Request,
     caller: EditorDep,
@@ -70,7 +192,7 @@ def post_meeting(
     return respond_created(request, session, caller, idem, make)
 
 
-@router.patch(
+@staff_router.patch(
     "/meetings/{meeting_id:int}",  # one path with GET /meetings/{meeting_id}: one resource
     response_model=MeetingOut,
     summary="Correct a meeting",
@@ -84,13 +206,13 @@ def patch_meeting(
     body: w.MeetingPatch,
 ) -> Response:
     """Changes the fields given. Needs `If-Match`."""
-    row = _locked_for_edit(request, session, m.Meeting, str(meeting_id), MeetingOut, _meeting)
+    row = locked_for_edit_by_key(request, session, m.Meeting, str(meeting_id), MeetingOut, _meeting)
     changes = records.columns_from(session, body.model_dump(exclude_unset=True), m.Meeting)
     records.update(session, caller, row, changes, "the meeting")
     return represent(request, MeetingOut, _meeting(session, str(row.id)))
 
 
-@router.delete(
+@staff_router.delete(
     "/meetings/{meeting_id:int}",
     status_code=204,
     summary="Delete a meeting",
@@ -100,7 +222,7 @@ def delete_meeting(
     request: Request, caller: EditorDep, session: WriteSessionDep, meeting_id: EntityId
 ) -> Response:
     """Deletes a meeting; it stays in the audit log. Needs `If-Match`."""
-    row = _locked_for_edit(request, session, m.Meeting, str(meeting_id), MeetingOut, _meeting)
+    row = locked_for_edit_by_key(request, session, m.Meeting, str(meeting_id), MeetingOut, _meeting)
     records.delete(session, caller, row, "the meeting")
     return Response(status_code=204)
 
@@ -108,7 +230,7 @@ def delete_meeting(
 # -- events -----------------------------------------------------------------------------
 
 
-@router.post("/events", status_code=201, response_model=EventOut, summary="Add an event")
+@staff_router.post("/events", status_code=201, response_model=EventOut, summary="Add an event")
 def post_event(
     request: Request,
     caller: EditorDep,
@@ -129,7 +251,7 @@ def post_event(
     return respond_created(request, session, caller, idem, make)
 
 
-@router.patch(
+@staff_router.patch(
     "/events/{event}",
     response_model=EventOut,
     summary="Correct an event",
@@ -143,7 +265,7 @@ def patch_event(
     body: w.EventPatch,
 ) -> Response:
     """Changes the fields given. Needs `If-Match`."""
-    row = _locked_for_edit(request, session, m.Event, event, EventOut, council.get_event)
+    row = locked_for_edit_by_key(request, session, m.Event, event, EventOut, council.get_event)
     changes = records.columns_from(session, body.model_dump(exclude_unset=True), m.Event)
     records.check_period(
         changes.get("start_on", row.start_on), changes.get("end_on", row.end_on), "end_on"
@@ -152,14 +274,14 @@ def patch_event(
     return represent(request, EventOut, council.get_event(session, row.slug))
 
 
-@router.delete(
+@staff_router.delete(
     "/events/{event}", status_code=204, summary="Delete an event", responses=EDIT_PROBLEMS
 )
 def delete_event(
     request: Request, caller: EditorDep, session: WriteSessionDep, event: SlugOrId
 ) -> Response:
     """Deletes an event with its parties; all stay in the audit log. Needs `If-Match`."""
-    row = _locked_for_edit(request, session, m.Event, event, EventOut, council.get_event)
+    row = locked_for_edit_by_key(request, session, m.Event, event, EventOut, council.get_event)
     records.delete_event(session, caller, row)
     return Response(status_code=204)
 
@@ -167,7 +289,9 @@ def delete_event(
 # -- documents --------------------------------------------------------------------------
 
 
-@router.post("/documents", status_code=201, response_model=DocumentOut, summary="Add a document")
+@staff_router.post(
+    "/documents", status_code=201, response_model=DocumentOut, summary="Add a document"
+)
 def post_document(
     request: Request,
     caller: EditorDep,
@@ -187,7 +311,7 @@ def post_document(
     return respond_created(request, session, caller, idem, make)
 
 
-@router.patch(
+@staff_router.patch(
     "/documents/{document}",
     response_model=DocumentOut,
     summary="Correct a document",
@@ -201,7 +325,7 @@ def patch_document(
     body: w.DocumentPatch,
 ) -> Response:
     """Changes the fields given (a status change, say). Needs `If-Match`."""
-    row = _locked_for_edit(
+    row = locked_for_edit_by_key(
         request, session, m.Document, document, DocumentOut, council.get_document
     )
     changes = records.columns_from(session, body.model_dump(exclude_unset=True), m.Document)
@@ -214,7 +338,7 @@ def patch_document(
     return represent(request, DocumentOut, council.get_document(session, row.slug))
 
 
-@router.delete(
+@staff_router.delete(
     "/documents/{document}",
     status_code=204,
     summary="Delete a document",
@@ -224,7 +348,7 @@ def delete_document(
     request: Request, caller: EditorDep, session: WriteSessionDep, document: SlugOrId
 ) -> Response:
     """Deletes a document nothing refers to (409 otherwise). Needs `If-Match`."""
-    row = _locked_for_edit(
+    row = locked_for_edit_by_key(
         request, session, m.Document, document, DocumentOut, council.get_document
     )
     records.delete(session, caller, row, "the document")
@@ -234,7 +358,7 @@ def delete_document(
 # -- reported figures -------------------------------------------------------------------
 
 
-@router.post(
+@staff_router.post(
     "/reported-figures",
     status_code=201,
     response_model=ReportedFigureOut,
@@ -258,7 +382,7 @@ def post_figure(
     return respond_created(request, session, caller, idem, make)
 
 
-@router.patch(
+@staff_router.patch(
     "/reported-figures/{figure}",
     response_model=ReportedFigureOut,
     summary="Correct a reported figure",
@@ -272,7 +396,7 @@ def patch_figure(
     body: w.FigurePatch,
 ) -> Response:
     """Changes the fields given. Needs `If-Match`."""
-    row = _locked_for_edit(
+    row = locked_for_edit_by_key(
         request, session, m.ReportedFigure, figure, ReportedFigureOut, council.get_reported_figure
     )
     changes = records.columns_from(session, body.model_dump(exclude_unset=True), m.ReportedFigure)
@@ -280,7 +404,7 @@ def patch_figure(
     return represent(request, ReportedFigureOut, council.get_reported_figure(session, row.slug))
 
 
-@router.delete(
+@staff_router.delete(
     "/reported-figures/{figure}",
     status_code=204,
     summary="Delete a reported figure",
@@ -290,99 +414,8 @@ def delete_figure(
     request: Request, caller: EditorDep, session: WriteSessionDep, figure: SlugOrId
 ) -> Response:
     """Deletes a reported figure; it stays in the audit log. Needs `If-Match`."""
-    row = _locked_for_edit(
+    row = locked_for_edit_by_key(
         request, session, m.ReportedFigure, figure, ReportedFigureOut, council.get_reported_figure
     )
     records.delete(session, caller, row, "the reported figure")
     return Response(status_code=204)
-
-
-# -- organizations ----------------------------------------------------------------------
-
-
-@router.post(
-    "/organizations",
-    status_code=201,
-    response_model=OrganizationOut,
-    summary="Add an organization",
-)
-def post_organization(
-    request: Request,
-    caller: EditorDep,
-    session: WriteSessionDep,
-    idem: IdempotencyDep,
-    body: w.OrganizationCreate,
-) -> Response:
-    """Adds an international organization, national body or institution."""
-
-    def make() -> tuple[Any, Any, str]:
-        if (body.source is None) != (body.locator is None):
-            raise body_error("locator", "source and locator go together")
-        row = m.Organization(**records.columns_from(session, body.model_dump(), m.Organization))
-        records.create(session, caller, row, "the organization")
-        location = f"/api/v1/organizations/{row.slug}"
-        return OrganizationOut, reference.get_organization(session, row.slug), location
-
-    return respond_created(request, session, caller, idem, make)
-
-
-@router.patch(
-    "/organizations/{organization}",
-    response_model=OrganizationOut,
-    summary="Correct an organization",
-    responses=EDIT_PROBLEMS,
-)
-def patch_organization(
-    request: Request,
-    caller: EditorDep,
-    session: WriteSessionDep,
-    organization: SlugOrId,
-    body: w.OrganizationPatch,
-) -> Response:
-    """Changes the fields given (names, aliases, parent...). Needs `If-Match`."""
-    row = _locked_for_edit(
-        request, session, m.Organization, organization, OrganizationOut, reference.get_organization
-    )
-    changes = records.columns_from(session, body.model_dump(exclude_unset=True), m.Organization)
-    if "parent_id" in changes:
-        records.check_no_cycle(session, row, changes["parent_id"])
-    records.update(session, caller, row, changes, "the organization")
-    return represent(request, OrganizationOut, reference.get_organization(session, row.slug))
-
-
-@router.delete(
-    "/organizations/{organization}",
-    status_code=204,
-    summary="Delete an organization",
-    responses=EDIT_PROBLEMS,
-)
-def delete_organization(
-    request: Request, caller: EditorDep, session: WriteSessionDep, organization: SlugOrId
-) -> Response:
-    """Deletes an organization nothing refers to (409 otherwise). Needs `If-Match`."""
-    row = _locked_for_edit(
-        request, session, m.Organization, organization, OrganizationOut, reference.get_organization
-    )
-    records.delete(session, caller, row, "the organization")
-    return Response(status_code=204)
-
-
-# -- sources ----------------------------------------------------------------------------
-
-
-@router.post("/sources", status_code=201, response_model=SourceOut, summary="Add a source")
-def post_source(
-    request: Request,
-    caller: EditorDep,
-    session: WriteSessionDep,
-    idem: IdempotencyDep,
-    body: w.SourceCreate,
-) -> Response:
-    """Registers a document that new facts will cite."""
-
-    def make() -> tuple[Any, Any, str]:
-        row = m.Source(**records.columns_from(session, body.model_dump(), m.Source))
-        records.create(session, caller, row, "the source")
-        return SourceOut, reference.get_source(session, row.slug), f"/api/v1/sources/{row.slug}"
-
-    return respond_created(request, session, caller, idem, make)

@@ -23,10 +23,32 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, TypeAdapter
 from sqlalchemy.orm import Session
 
-from app.api.pagination import PageDep, PageRequest, after_id, page_of
 from app.deps import SessionDep
+from app.http.pagination import PageDep, PageRequest, after_id, page_of
 from app.schemas.common import Page
-from app.services.seizures import FORMULA_STARTS
+
+# Text that a spreadsheet would run as a formula; OWASP's advice is to quote it. Both CSV
+# exports (the generic one below, and the seizures' fast one) follow this.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+CSV_SPECIAL = re.compile(r'[,"\r\n]')
+NEEDS_CARE = re.compile(r'^[=+\-@\t\r]|[,"\r\n]')
+
+
+def csv_text(value: str | None) -> str:
+    """A text field as `csv.writer` writes it (quoted only when it must be), after quoting
+    text a spreadsheet would run as a formula (OWASP's advice for CSV)."""
+    if value is None:
+        return ""
+    if not NEEDS_CARE.search(value):
+        return value
+    if value.startswith(FORMULA_STARTS):
+        value = "'" + value
+    if CSV_SPECIAL.search(value):
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
 
 EXPORT_BATCH = 2000
 MEDIA_TYPES = {"csv": "text/csv", "ndjson": "application/x-ndjson"}

@@ -3,13 +3,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from app.api.listing import EXPORTS, ListingDep
-from app.auth import AdminDep
 from app.errors import InvalidParameterError
+from app.http.listing import EXPORTS, ListingDep
 from app.models import Base
-from app.schemas.audit import AuditEntryOut
 from app.schemas.common import PROBLEMS, IsoDateTime, Page, Problem
-from app.services import audit
+from app.staff import audit
+from app.staff.auth import AdminDep
+from app.staff.schemas import AuditEntryOut
 
 router = APIRouter(
     tags=["staff: audit"],

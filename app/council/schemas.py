@@ -1,7 +1,7 @@
 from datetime import date
 
+from app.operations.schemas import ParticipationOut
 from app.schemas.common import Cited, FuzzyDate
-from app.schemas.operations import ParticipationOut
 
 
 class BodyOut(Cited):

@@ -7,10 +7,11 @@ from fastapi import Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.api.representation import current_etag, etag_matches
+from app.common import by_key
+from app.db import lock_row
 from app.errors import NotFoundError, PreconditionFailedError, PreconditionRequiredError
-from app.services.common import by_key
-from app.services.editing import lock
+from app.http.representation import current_etag, etag_matches
+from app.models.base import entity_name
 
 
 def require_if_match(request: Request, model: Any, current: Any) -> None:
@@ -46,7 +47,19 @@ def locked_for_edit(
     If-Match is checked against its current representation `read(id)`."""
     entity_id = session.scalar(select(model.id).where(by_key(model, str(key))))
     if entity_id is None:
-        raise NotFoundError(f"no {model.__tablename__[:-1].replace('_', ' ')} {key}")
-    row = lock(session, model, entity_id)
+        raise NotFoundError(f"no {entity_name(model)} {key}")
+    row = lock_row(session, model, entity_id)
     require_if_match(request, schema, read(entity_id))
     return row
+
+
+def locked_for_edit_by_key(
+    request: Request,
+    session: Session,
+    model: Any,
+    key: str,
+    schema: Any,
+    read: Callable[[Session, str], Any],
+) -> Any:
+    """`locked_for_edit` for entities that `read(session, key)` finds by slug or id."""
+    return locked_for_edit(request, session, model, key, schema, lambda i: read(session, str(i)))

@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from app.common import AnySelect, by_key, cited_columns, dicts, matches, one
 from app.errors import NotFoundError
 from app.models import (
     Assessment,
@@ -23,8 +24,7 @@ from app.models import (
 )
 from app.models.enums import PartyKind, Role
 from app.schemas.common import fuzzy
-from app.services.common import AnySelect, by_key, cited_columns, dicts, matches, one
-from app.services.seizures import SeizureFilters, list_seizures
+from app.seizures.service import SeizureFilters, list_seizures
 
 MEMBER_STATES_NAME = "CSTO member states"
 

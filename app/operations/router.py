@@ -1,45 +1,99 @@
-"""Staff writes to stages, their parties and seizure reports (editor key required)."""
-
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Request, Response
+from fastapi import APIRouter, Body, Query, Request, Response
 
-from app.api.idempotency import IdempotencyDep, respond_created
-from app.api.pagination import EntityId, SlugOrId
-from app.api.preconditions import locked_for_edit
-from app.api.representation import represent
-from app.auth import EditorDep
+from app.db import lock_row
 from app.deps import SessionDep, WriteSessionDep
-from app.models import Participation, SeizureReport, Stage
+from app.errors import InvalidParameterError
+from app.http.listing import EXPORTS, ListingDep
+from app.http.pagination import EntityId, SlugOrId
+from app.http.preconditions import locked_for_edit
+from app.http.representation import represent
+from app.models import Participation, Stage
+from app.models.enums import OperationKind
+from app.operations import service as operations
+from app.operations import writes as editing
+from app.operations.schemas import (
+    OperationDetail,
+    OperationOut,
+    ParticipationOut,
+    StageDetail,
+    StageOut,
+)
 from app.schemas import writes as w
-from app.schemas.common import NOT_FOUND, PROBLEMS, Problem
-from app.schemas.operations import ParticipationOut, StageDetail
-from app.schemas.seizures import SeizureOut
-from app.services import editing
-from app.services.operations import get_participation, get_stage
-from app.services.seizures import get_seizure
+from app.schemas.common import EDIT_PROBLEMS, NOT_FOUND, PROBLEMS, WRITE_PROBLEMS, Page, Problem
+from app.staff.auth import EditorDep
+from app.staff.idempotency import IdempotencyDep, respond_created
 
-WRITE_PROBLEMS = {
-    **PROBLEMS,
-    **NOT_FOUND,
-    401: {"model": Problem, "description": "No API key, or an unknown or revoked one."},
-    403: {"model": Problem, "description": "The key's role may not do this."},
-}
-EDIT_PROBLEMS = {
-    **WRITE_PROBLEMS,
-    412: {"model": Problem, "description": "If-Match is stale: GET again, reapply the edit."},
-    428: {"model": Problem, "description": "If-Match is missing."},
-}
+TAG = "operations"
+router = APIRouter(responses=PROBLEMS, tags=[TAG])
+
+
+@router.get(
+    "/operations", response_model=Page[OperationOut], summary="List operations", responses=EXPORTS
+)
+def list_operations(
+    listing: ListingDep,
+    q: Annotated[
+        str | None,
+        Query(min_length=1, max_length=200, description="Names and aliases; `q=канал` works."),
+    ] = None,
+    kind: Annotated[OperationKind | None, Query(description="Only this kind.")] = None,
+) -> Response:
+    """Anti-drug operations (Channel) and tactical exercises (Grom), each with its source."""
+    return listing.respond(
+        OperationOut, lambda s, after, limit: operations.list_operations(s, q, kind, after, limit)
+    )
+
+
+@router.get(
+    "/operations/{operation}",
+    response_model=OperationDetail,
+    summary="Get an operation",
+    responses=NOT_FOUND,
+)
+def get_operation(session: SessionDep, request: Request, operation: SlugOrId) -> Response:
+    """An operation by slug (`channel`) or id, with its status history, stages, parties,
+    what it trains (for exercises), assessments and reported figures."""
+    return represent(request, OperationDetail, operations.get_operation(session, operation))
+
+
+@router.get("/stages", response_model=Page[StageOut], summary="List stages", responses=EXPORTS)
+def list_stages(
+    session: SessionDep,
+    listing: ListingDep,
+    operation: Annotated[
+        str | None, Query(max_length=100, description="Operation slug or id.")
+    ] = None,
+) -> Response:
+    """Numbered stages of operations, with dates and lead country."""
+    operation_id = None
+    if operation is not None:
+        operation_id = operations.operation_id_of(session, operation)
+        if operation_id is None:
+            raise InvalidParameterError("operation", f"no operation {operation!r}")
+    return listing.respond(
+        StageOut, lambda s, after, limit: operations.list_stages(s, operation_id, after, limit)
+    )
+
+
+@router.get(
+    "/stages/{stage_id:int}", response_model=StageDetail, summary="Get a stage", responses=NOT_FOUND
+)
+def get_stage(session: SessionDep, request: Request, stage_id: EntityId) -> Response:
+    """A stage with its participants, observers and seizure reports."""
+    return represent(request, StageDetail, operations.get_stage(session, stage_id))
+
+
+# Staff writes (an editor key); GET /participations/{id} is a read, open without one.
+staff_router = APIRouter(tags=["staff: stages"], responses=PROBLEMS)
 
 STAGE_NUMBER_TAKEN: dict[int | str, dict[str, Any]] = {
     409: {"model": Problem, "description": "The stage number is taken."}
 }
 
-# Not WRITE_PROBLEMS for all: GET /participations/{id} is a read, open without a key.
-router = APIRouter(tags=["staff: stages"], responses=PROBLEMS)
 
-
-@router.post(
+@staff_router.post(
     "/operations/{operation}/stages",
     status_code=201,
     response_model=StageDetail,
@@ -64,12 +118,12 @@ def post_stage(
 
     def make() -> tuple[Any, Any, str]:
         stage_id = editing.post_stage(session, caller, operation, body)
-        return StageDetail, get_stage(session, stage_id), f"/api/v1/stages/{stage_id}"
+        return StageDetail, operations.get_stage(session, stage_id), f"/api/v1/stages/{stage_id}"
 
     return respond_created(request, session, caller, idem, make)
 
 
-@router.patch(
+@staff_router.patch(
     "/stages/{stage_id:int}",
     response_model=StageDetail,
     summary="Correct a stage",
@@ -84,13 +138,13 @@ def patch_stage(
 ) -> Response:
     """Changes the fields given. Needs `If-Match` with the ETag of the stage's last GET."""
     stage = locked_for_edit(
-        request, session, Stage, stage_id, StageDetail, lambda i: get_stage(session, i)
+        request, session, Stage, stage_id, StageDetail, lambda i: operations.get_stage(session, i)
     )
     editing.patch_stage(session, caller, stage, body)
-    return represent(request, StageDetail, get_stage(session, stage_id))
+    return represent(request, StageDetail, operations.get_stage(session, stage_id))
 
 
-@router.delete(
+@staff_router.delete(
     "/stages/{stage_id:int}", status_code=204, summary="Delete a stage", responses=EDIT_PROBLEMS
 )
 def delete_stage(
@@ -99,79 +153,13 @@ def delete_stage(
     """Deletes the stage with its parties and seizure reports. Needs `If-Match`. Everything
     deleted stays readable in the audit log."""
     stage = locked_for_edit(
-        request, session, Stage, stage_id, StageDetail, lambda i: get_stage(session, i)
+        request, session, Stage, stage_id, StageDetail, lambda i: operations.get_stage(session, i)
     )
     editing.delete_stage(session, caller, stage)
     return Response(status_code=204)
 
 
-@router.post(
-    "/stages/{stage_id:int}/seizures",
-    status_code=201,
-    response_model=SeizureOut,
-    summary="Add a seizure report to a stage",
-    responses=WRITE_PROBLEMS,
-)
-def add_seizure(
-    request: Request,
-    caller: EditorDep,
-    session: WriteSessionDep,
-    idem: IdempotencyDep,
-    stage_id: EntityId,
-    body: w.SeizureCreate,
-) -> Response:
-    """Adds a report (with its parts) to an existing stage; with `parent_id`, a part of an
-    existing report, checked not to exceed it."""
-
-    def make() -> tuple[Any, Any, str]:
-        stage = editing.lock(session, Stage, stage_id)
-        report_id = editing.add_seizure(session, caller, stage, body)
-        return SeizureOut, get_seizure(session, report_id), f"/api/v1/seizures/{report_id}"
-
-    return respond_created(request, session, caller, idem, make)
-
-
-@router.patch(
-    "/seizures/{report_id:int}",
-    response_model=SeizureOut,
-    summary="Correct a seizure report",
-    responses=EDIT_PROBLEMS,
-)
-def patch_seizure(
-    request: Request,
-    caller: EditorDep,
-    session: WriteSessionDep,
-    report_id: EntityId,
-    body: w.SeizurePatch,
-) -> Response:
-    """Changes the fields given; breakdowns are checked again. Needs `If-Match`."""
-    editing.lock_breakdown(session, report_id)
-    report = locked_for_edit(
-        request, session, SeizureReport, report_id, SeizureOut, lambda i: get_seizure(session, i)
-    )
-    editing.patch_seizure(session, caller, report, body)
-    return represent(request, SeizureOut, get_seizure(session, report_id))
-
-
-@router.delete(
-    "/seizures/{report_id:int}",
-    status_code=204,
-    summary="Delete a seizure report",
-    responses={**EDIT_PROBLEMS, 409: {"model": Problem, "description": "It has parts."}},
-)
-def delete_seizure(
-    request: Request, caller: EditorDep, session: WriteSessionDep, report_id: EntityId
-) -> Response:
-    """Deletes a report that has no parts. Needs `If-Match`."""
-    editing.lock_breakdown(session, report_id)
-    report = locked_for_edit(
-        request, session, SeizureReport, report_id, SeizureOut, lambda i: get_seizure(session, i)
-    )
-    editing.delete_seizure(session, caller, report)
-    return Response(status_code=204)
-
-
-@router.post(
+@staff_router.post(
     "/stages/{stage_id:int}/participations",
     status_code=201,
     response_model=ParticipationOut,
@@ -189,15 +177,15 @@ def add_participation(
     """Adds a party to a stage in a role (participant, observer, organizer, host)."""
 
     def make() -> tuple[Any, Any, str]:
-        stage = editing.lock(session, Stage, stage_id)
+        stage = lock_row(session, Stage, stage_id)
         new_id = editing.add_participation(session, caller, stage, body)
         location = f"/api/v1/participations/{new_id}"
-        return ParticipationOut, get_participation(session, new_id), location
+        return ParticipationOut, operations.get_participation(session, new_id), location
 
     return respond_created(request, session, caller, idem, make)
 
 
-@router.get(
+@staff_router.get(
     "/participations/{participation_id:int}",
     response_model=ParticipationOut,
     summary="Get a participation",
@@ -208,10 +196,12 @@ def read_participation(
     request: Request, session: SessionDep, participation_id: EntityId
 ) -> Response:
     """A party's participation by id."""
-    return represent(request, ParticipationOut, get_participation(session, participation_id))
+    return represent(
+        request, ParticipationOut, operations.get_participation(session, participation_id)
+    )
 
 
-@router.patch(
+@staff_router.patch(
     "/participations/{participation_id:int}",
     response_model=ParticipationOut,
     summary="Correct a participation",
@@ -231,13 +221,15 @@ def patch_participation(
         Participation,
         participation_id,
         ParticipationOut,
-        lambda i: get_participation(session, i),
+        lambda i: operations.get_participation(session, i),
     )
     editing.patch_participation(session, caller, participation, body)
-    return represent(request, ParticipationOut, get_participation(session, participation_id))
+    return represent(
+        request, ParticipationOut, operations.get_participation(session, participation_id)
+    )
 
 
-@router.delete(
+@staff_router.delete(
     "/participations/{participation_id:int}",
     status_code=204,
     summary="Delete a participation",
@@ -253,7 +245,7 @@ def delete_participation(
         Participation,
         participation_id,
         ParticipationOut,
-        lambda i: get_participation(session, i),
+        lambda i: operations.get_participation(session, i),
     )
     editing.delete_participation(session, caller, participation)
     return Response(status_code=204)
