@@ -16,6 +16,7 @@ from app import models as m
 from app.errors import ConflictError, DomainError
 from app.models.enums import AuditAction, Role
 from app.operations.writes import Refs, body_error
+from app.rules import period_problem
 from app.staff.audit import record, snapshot
 from app.staff.keys import Caller
 
@@ -172,5 +173,5 @@ def check_no_cycle(session: Session, row: m.Organization, parent_id: int | None)
 
 
 def check_period(start: Any, end: Any, field: str) -> None:
-    if start is not None and end is not None and end < start:
-        raise body_error(field, "the period would end before it starts")
+    if (problem := period_problem(start, end)) is not None:
+        raise body_error(field, problem)

@@ -208,7 +208,7 @@ def test_a_period_outside_the_stage_can_be_stated(
         ),
         (
             '{"number": 32, "source": "mvd-ksopn-15-years-2020", "locator": "x", "start_on": "2021-05-10", "end_on": "2021-05-01"}',
-            "body",
+            "end_on",  # named as a PATCH names it (one rule, app/rules.py)
         ),
         (
             '{"number": 32, "source": "mvd-ksopn-15-years-2020", "locator": "x", "seizures": [{"substance": "heroin", "quantity": {"amount": NaN, "unit": "kg"}}]}',

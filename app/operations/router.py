@@ -1,6 +1,7 @@
+from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
 
 from app.db import lock_row
 from app.deps import SessionDep, WriteSessionDep
@@ -85,6 +86,28 @@ def get_stage(session: SessionDep, request: Request, stage_id: EntityId) -> Resp
     return represent(request, StageDetail, operations.get_stage(session, stage_id))
 
 
+def _locked_stage(request: Request, session: WriteSessionDep, stage_id: EntityId) -> Stage:
+    """The stage of the URL, locked for the edit, once If-Match names its current version."""
+    stage: Stage = locked_for_edit(
+        request, session, Stage, stage_id, StageDetail, lambda i: operations.get_stage(session, i)
+    )
+    return stage
+
+
+def _locked_participation(
+    request: Request, session: WriteSessionDep, participation_id: EntityId
+) -> Participation:
+    read = partial(operations.get_participation, session)
+    participation: Participation = locked_for_edit(
+        request, session, Participation, participation_id, ParticipationOut, read
+    )
+    return participation
+
+
+LockedStage = Annotated[Stage, Depends(_locked_stage)]
+LockedParticipation = Annotated[Participation, Depends(_locked_participation)]
+
+
 # Staff writes (an editor key); GET /participations/{id} is a read, open without one.
 staff_router = APIRouter(tags=["staff: stages"], responses=PROBLEMS)
 
@@ -133,13 +156,11 @@ def patch_stage(
     request: Request,
     caller: EditorDep,
     session: WriteSessionDep,
+    stage: LockedStage,
     stage_id: EntityId,
     body: w.StagePatch,
 ) -> Response:
     """Changes the fields given. Needs `If-Match` with the ETag of the stage's last GET."""
-    stage = locked_for_edit(
-        request, session, Stage, stage_id, StageDetail, lambda i: operations.get_stage(session, i)
-    )
     editing.patch_stage(session, caller, stage, body)
     return represent(request, StageDetail, operations.get_stage(session, stage_id))
 
@@ -147,14 +168,9 @@ def patch_stage(
 @staff_router.delete(
     "/stages/{stage_id:int}", status_code=204, summary="Delete a stage", responses=EDIT_PROBLEMS
 )
-def delete_stage(
-    request: Request, caller: EditorDep, session: WriteSessionDep, stage_id: EntityId
-) -> Response:
+def delete_stage(caller: EditorDep, session: WriteSessionDep, stage: LockedStage) -> Response:
     """Deletes the stage with its parties and seizure reports. Needs `If-Match`. Everything
     deleted stays readable in the audit log."""
-    stage = locked_for_edit(
-        request, session, Stage, stage_id, StageDetail, lambda i: operations.get_stage(session, i)
-    )
     editing.delete_stage(session, caller, stage)
     return Response(status_code=204)
 
@@ -211,18 +227,11 @@ def patch_participation(
     request: Request,
     caller: EditorDep,
     session: WriteSessionDep,
+    participation: LockedParticipation,
     participation_id: EntityId,
     body: w.ParticipationPatch,
 ) -> Response:
     """Changes role, detail, regularity or citation. Needs `If-Match`."""
-    participation = locked_for_edit(
-        request,
-        session,
-        Participation,
-        participation_id,
-        ParticipationOut,
-        lambda i: operations.get_participation(session, i),
-    )
     editing.patch_participation(session, caller, participation, body)
     return represent(
         request, ParticipationOut, operations.get_participation(session, participation_id)
@@ -236,16 +245,8 @@ def patch_participation(
     responses=EDIT_PROBLEMS,
 )
 def delete_participation(
-    request: Request, caller: EditorDep, session: WriteSessionDep, participation_id: EntityId
+    caller: EditorDep, session: WriteSessionDep, participation: LockedParticipation
 ) -> Response:
     """Removes a party from a stage. Needs `If-Match`."""
-    participation = locked_for_edit(
-        request,
-        session,
-        Participation,
-        participation_id,
-        ParticipationOut,
-        lambda i: operations.get_participation(session, i),
-    )
     editing.delete_participation(session, caller, participation)
     return Response(status_code=204)

@@ -4,6 +4,7 @@ Each function validates everything it is given before it writes, writes in the c
 transaction (never commits), and logs every row it creates, changes or deletes.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -18,8 +19,8 @@ from app.db import lock_row
 from app.errors import ConflictError, InvalidParameterError, NotFoundError
 from app.models.enums import AuditAction, PartyKind, Qualifier, Role
 from app.quantities import QuantityError, parse_quantity
+from app.rules import breakdown_problems, period_problem, qualifier_problem
 from app.schemas import writes as w
-from app.seizures.service import breakdown_problems
 from app.staff.audit import record, snapshot
 from app.staff.keys import Caller
 
@@ -120,10 +121,8 @@ def quantity_columns(
         parsed = parse_quantity(phrase)
     except QuantityError as error:
         raise body_error(field, str(error)) from error
-    if qualifier and parsed.qualifier and qualifier != parsed.qualifier:
-        raise body_error(
-            qualifier_field or field, f"qualifier {qualifier.value!r} contradicts {phrase!r}"
-        )
+    if (problem := qualifier_problem(qualifier, parsed.qualifier, phrase)) is not None:
+        raise body_error(qualifier_field or field, problem)
     return {
         "unit_kind": parsed.unit_kind,
         "amount": parsed.amount,
@@ -183,19 +182,28 @@ def post_stage(session: Session, caller: Caller, operation_key: str, body: w.Sta
 
 
 def _insert_stage(session: Session, stage: m.Stage, operation_key: str) -> None:
-    existing = _stage_with_number(session, stage.operation_id, stage.number)
+    _taking_number(session, stage, stage.number, lambda: session.add(stage), operation_key)
+
+
+def _taking_number(
+    session: Session, stage: m.Stage, number: int, write: Callable[[], None], operation: str
+) -> None:
+    """`write` gives `stage` the number `number` (a new stage, or a renumbered one); a 409
+    naming the stage that has it when it is taken, also by a request that took it between
+    our check and our write (the unique key tells, and the savepoint keeps the rest)."""
+    existing = _stage_with_number(session, stage.operation_id, number)
     if existing is None:
         try:
             with session.begin_nested():
-                session.add(stage)
+                write()
+                session.flush()
             return
         except IntegrityError:
-            # A concurrent request took the number between our check and our insert.
-            existing = _stage_with_number(session, stage.operation_id, stage.number)
+            existing = _stage_with_number(session, stage.operation_id, number)
             if existing is None:
                 raise
     raise ConflictError(
-        f"operation {operation_key} already has stage {stage.number}",
+        f"operation {operation} already has stage {number}",
         errors=[{"name": "number", "in": "body", "message": "taken"}],
         extra={"existing": f"/api/v1/stages/{existing}"},
     )
@@ -221,19 +229,19 @@ def patch_stage(session: Session, caller: Caller, stage: m.Stage, patch: w.Stage
         stage.lead_country_id = refs.country(changes.pop("lead_country"), "lead_country")
     if "source" in changes:
         stage.source_id = refs.source(changes.pop("source"))
-    if "number" in changes and changes["number"] != stage.number:
-        taken = _stage_with_number(session, stage.operation_id, changes["number"])
-        if taken is not None:
-            raise ConflictError(
-                f"the operation already has stage {changes['number']}",
-                errors=[{"name": "number", "in": "body", "message": "taken"}],
-                extra={"existing": f"/api/v1/stages/{taken}"},
-            )
+    number = changes.pop("number", stage.number)
+    if number != stage.number:
+        operation = session.scalar(
+            select(m.Operation.slug).where(m.Operation.id == stage.operation_id)
+        )
+        _taking_number(
+            session, stage, number, lambda: setattr(stage, "number", number), str(operation)
+        )
     for name, value in changes.items():
         setattr(stage, name, value)
-    if stage.start_on and stage.end_on and stage.end_on < stage.start_on:
+    if (problem := period_problem(stage.start_on, stage.end_on)) is not None:
         field = "start_on" if "start_on" in changes and "end_on" not in changes else "end_on"
-        raise body_error(field, "the stage would end before it starts")
+        raise body_error(field, problem)
     if "start_on" in changes or "end_on" in changes:
         _check_reports_inside(session, stage)
     session.flush()
@@ -352,8 +360,8 @@ class SeizureWriter:
         if start is None or end is None:
             missing = "period_start" if start is None else "period_end"
             raise body_error(_at(field, missing), "the stage has no dates; give the period")
-        if end < start:
-            raise body_error(_at(field, "period_end"), "the period ends before it starts")
+        if (problem := period_problem(start, end)) is not None:
+            raise body_error(_at(field, "period_end"), problem)
         if not entry.outside_stage:
             check_inside_stage(self.stage, start, end, field)
         country = entry.country
@@ -445,9 +453,9 @@ def patch_seizure(
     for name in ("period_start", "period_end", "cases", "locator", "outside_stage"):
         if name in changes:
             setattr(report, name, changes[name])
-    if report.period_end < report.period_start:
+    if (problem := period_problem(report.period_start, report.period_end)) is not None:
         field = "period_start" if "period_end" not in changes else "period_end"
-        raise body_error(field, "the period would end before it starts")
+        raise body_error(field, problem)
     dates_touched = {"period_start", "period_end", "outside_stage"} & changes.keys()
     if dates_touched and not report.outside_stage and report.stage_id is not None:
         stage = session.get(m.Stage, report.stage_id)

@@ -26,6 +26,7 @@ from app.models.enums import (
     Role,
 )
 from app.reference.schemas import refuse_path
+from app.rules import ends_after
 from app.schemas.common import IsoDate, has_a_letter, refuse_nul
 
 
@@ -161,11 +162,7 @@ class SeizureIn(Body):
         default_factory=list, description='The breakdown ("including ..."), not added on top.'
     )
 
-    @model_validator(mode="after")
-    def _ordered(self) -> "SeizureIn":
-        if self.period_start and self.period_end and self.period_end < self.period_start:
-            raise ValueError("period_end is before period_start")
-        return self
+    _period_end = field_validator("period_end")(ends_after("period_start"))
 
 
 # Posts as it is on the seeded registry (the docs' "Try it out" and a test do so).
@@ -212,11 +209,7 @@ class StageCreate(Citation):
 
     model_config = ConfigDict(json_schema_extra={"examples": [STAGE_EXAMPLE]})
 
-    @model_validator(mode="after")
-    def _ordered(self) -> "StageCreate":
-        if self.start_on and self.end_on and self.end_on < self.start_on:
-            raise ValueError("end_on is before start_on")
-        return self
+    _end_on = field_validator("end_on")(ends_after("start_on"))
 
 
 class StagePatch(Body):
@@ -318,11 +311,7 @@ class EventCreate(Citation):
         default_factory=list
     )
 
-    @model_validator(mode="after")
-    def _ordered(self) -> "EventCreate":
-        if self.end_on and self.end_on < self.start_on:
-            raise ValueError("end_on is before start_on")
-        return self
+    _end_on = field_validator("end_on")(ends_after("start_on"))
 
 
 class EventPatch(Body):

@@ -22,9 +22,9 @@ from app import models as m
 from app.models.base import entity_name
 from app.models.enums import PartyKind, Qualifier
 from app.quantities import QuantityError, parse_quantity
+from app.rules import breakdown_problems, period_problem, qualifier_problem
 from app.seeding import schema as s
 from app.seizures import derived_tables
-from app.seizures.service import breakdown_problems
 
 Row = TypeVar("Row", bound=m.Base)
 
@@ -494,13 +494,11 @@ class _Loader:
         parent: m.SeizureReport | None,
         label: str,
     ) -> m.SeizureReport:
-        if period[1] < period[0]:
-            raise _EntryError(f"{label}: the period ends before it starts")
+        if (problem := period_problem(*period)) is not None:
+            raise _EntryError(f"{label}: {problem}")
         quantity = parse_quantity(e.quantity)
-        if e.qualifier and quantity.qualifier and e.qualifier != quantity.qualifier:
-            raise _EntryError(
-                f"{label}: qualifier {e.qualifier.value!r} contradicts {e.quantity!r}"
-            )
+        if (problem := qualifier_problem(e.qualifier, quantity.qualifier, e.quantity)) is not None:
+            raise _EntryError(f"{label}: {problem}")
         substance_id = self.id_of(m.Substance, "slug", e.substance)
         row = self.upsert(
             m.SeizureReport,

@@ -28,6 +28,7 @@ from app.models.enums import (
     Role,
 )
 from app.reference.schemas import refuse_path
+from app.rules import ends_after, period_problem
 from app.schemas.common import has_a_letter, refuse_nul
 
 Slug = Annotated[
@@ -179,9 +180,8 @@ class DocumentEntry(Entry):
     def _consistent(self) -> "DocumentEntry":
         if (self.body is None) != (self.body_relation is None):
             raise ValueError("body and body_relation go together")
-        start, end = self.period or (None, None)
-        if start is not None and end is not None and end < start:
-            raise ValueError("the period ends before it starts")
+        if (problem := period_problem(*(self.period or (None, None)))) is not None:
+            raise ValueError(problem)
         return self
 
 
@@ -228,11 +228,7 @@ class EventEntry(Entry):
     cite: Cite
     participations: list[ParticipationEntry] = []
 
-    @model_validator(mode="after")
-    def _ordered(self) -> "EventEntry":
-        if self.end_on is not None and self.end_on < self.start_on:
-            raise ValueError("end_on is before start_on")
-        return self
+    _end_on = field_validator("end_on")(ends_after("start_on"))
 
 
 class StatusEntry(Entry):
@@ -272,11 +268,7 @@ class StageEntry(Entry):
     cite: Cite
     participations: list[ParticipationEntry] = []
 
-    @model_validator(mode="after")
-    def _ordered(self) -> "StageEntry":
-        if self.start_on and self.end_on and self.end_on < self.start_on:
-            raise ValueError("end_on is before start_on")
-        return self
+    _end_on = field_validator("end_on")(ends_after("start_on"))
 
 
 class OperationEntry(NamedEntry):

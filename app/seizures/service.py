@@ -1,7 +1,7 @@
 """Rules about seizure reports that the database cannot state as constraints."""
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
@@ -24,40 +24,6 @@ from app.models import (
 )
 from app.models.enums import Qualifier, UnitKind
 from app.reference.substances import subtree_ids, subtree_ids_query
-
-
-def breakdown_problems(
-    session: Session,
-    parent: SeizureReport,
-    parts: Sequence[SeizureReport],
-    *,
-    parent_label: str,
-    part_label: Callable[[int, SeizureReport], str],
-) -> list[str]:
-    """Why `parts` cannot be the breakdown of `parent` ("including ..."); empty if they can.
-
-    A part has the parent's unit kind, a substance at or under the parent's, and a period
-    inside the parent's; the parts together never exceed the parent.
-    """
-    parent_subtree = subtree_ids(session, parent.substance_id)
-    problems = []
-    for index, part in enumerate(parts):
-        label = part_label(index, part)
-        if part.unit_kind != parent.unit_kind:
-            problems.append(
-                f"{label} is a {part.unit_kind} figure but its parent is {parent.unit_kind}"
-            )
-        if part.substance_id not in parent_subtree:
-            problems.append(f"{label}: its substance is not under the parent's substance")
-        if part.period_start < parent.period_start or part.period_end > parent.period_end:
-            problems.append(f"{label}: its period lies outside the parent's period")
-    covered = sum(part.amount for part in parts if part.unit_kind == parent.unit_kind)
-    if covered > parent.amount:
-        problems.append(
-            f"the parts of {parent_label} add up to {covered}, more than its {parent.amount}"
-        )
-    return problems
-
 
 BASE_UNITS = {UnitKind.MASS: "g", UnitKind.VOLUME: "ml", UnitKind.COUNT: "items"}
 NO_ID = 0  # a stage or country filter of 0 means "reports without one" (the sum tables' key)

@@ -1,0 +1,80 @@
+"""The registry's write rules, one place for each: the API's write path and the seed
+loader both ask these. Each gives the problem in words, or nothing; a caller says it in its
+own terms (a 422 naming the field, a seed error naming the file and the entry)."""
+
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any, TypeVar
+
+from pydantic import ValidationInfo
+from sqlalchemy.orm import Session
+
+from app.models import SeizureReport
+from app.models.enums import Qualifier
+from app.reference.substances import subtree_ids
+
+PERIOD_REVERSED = "the period ends before it starts"
+
+
+When = TypeVar("When", date, int)  # dates, or a document's years
+
+
+def period_problem(start: When | None, end: When | None) -> str | None:
+    """A period (dates, or a document's years) runs forward; an open end is fine."""
+    if start is not None and end is not None and end < start:
+        return PERIOD_REVERSED
+    return None
+
+
+def ends_after(start_field: str) -> Any:
+    """A Pydantic field validator for an end date: refused, naming the end field, when it
+    comes before `start_field` (declared before it, so already validated)."""
+
+    def check(cls: Any, end: date | None, info: ValidationInfo) -> date | None:
+        problem = period_problem(info.data.get(start_field), end)
+        if problem is not None:
+            raise ValueError(problem)
+        return end
+
+    return check
+
+
+def qualifier_problem(given: Qualifier | None, stated: Qualifier | None, phrase: str) -> str | None:
+    """A qualifier given beside a quantity phrase must not contradict the phrase's own
+    ("more than 2 t" is `at_least`)."""
+    if given and stated and given != stated:
+        return f"qualifier {given.value!r} contradicts {phrase!r}"
+    return None
+
+
+def breakdown_problems(
+    session: Session,
+    parent: SeizureReport,
+    parts: Sequence[SeizureReport],
+    *,
+    parent_label: str,
+    part_label: Callable[[int, SeizureReport], str],
+) -> list[str]:
+    """Why `parts` cannot be the breakdown of `parent` ("including ..."); empty if they can.
+
+    A part has the parent's unit kind, a substance at or under the parent's, and a period
+    inside the parent's; the parts together never exceed the parent.
+    """
+    parent_subtree = subtree_ids(session, parent.substance_id)
+    problems = []
+    for index, part in enumerate(parts):
+        label = part_label(index, part)
+        if part.unit_kind != parent.unit_kind:
+            problems.append(
+                f"{label} is a {part.unit_kind} figure but its parent is {parent.unit_kind}"
+            )
+        if part.substance_id not in parent_subtree:
+            problems.append(f"{label}: its substance is not under the parent's substance")
+        if part.period_start < parent.period_start or part.period_end > parent.period_end:
+            problems.append(f"{label}: its period lies outside the parent's period")
+    covered = sum(part.amount for part in parts if part.unit_kind == parent.unit_kind)
+    if covered > parent.amount:
+        problems.append(
+            f"the parts of {parent_label} add up to {covered}, more than its {parent.amount}"
+        )
+    return problems
