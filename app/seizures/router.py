@@ -427,6 +427,20 @@ def _resolve(
     return found
 
 
+def _locked_report(
+    request: Request, session: WriteSessionDep, report_id: EntityId
+) -> SeizureReport:
+    """The report of the URL and its whole breakdown, locked for the edit, once If-Match
+    names its current version (a part's change is checked against its parent's total)."""
+    editing.lock_breakdown(session, report_id)
+    report: SeizureReport = locked_for_edit(
+        request, session, SeizureReport, report_id, SeizureOut,
+        partial(seizures_service.get_seizure, session),
+    )  # fmt: skip
+    return report
+
+
+LockedSeizureReport = Annotated[SeizureReport, Depends(_locked_report)]
 staff_router = APIRouter(tags=["staff: stages"], responses=PROBLEMS)
 
 
@@ -470,19 +484,11 @@ def patch_seizure(
     request: Request,
     caller: EditorDep,
     session: WriteSessionDep,
+    report: LockedSeizureReport,
     report_id: EntityId,
     body: w.SeizurePatch,
 ) -> Response:
     """Changes the fields given; breakdowns are checked again. Needs `If-Match`."""
-    editing.lock_breakdown(session, report_id)
-    report = locked_for_edit(
-        request,
-        session,
-        SeizureReport,
-        report_id,
-        SeizureOut,
-        lambda i: seizures_service.get_seizure(session, i),
-    )
     editing.patch_seizure(session, caller, report, body)
     return represent(request, SeizureOut, seizures_service.get_seizure(session, report_id))
 
@@ -494,17 +500,8 @@ def patch_seizure(
     responses={**EDIT_PROBLEMS, 409: {"model": Problem, "description": "It has parts."}},
 )
 def delete_seizure(
-    request: Request, caller: EditorDep, session: WriteSessionDep, report_id: EntityId
+    caller: EditorDep, session: WriteSessionDep, report: LockedSeizureReport
 ) -> Response:
     """Deletes a report that has no parts. Needs `If-Match`."""
-    editing.lock_breakdown(session, report_id)
-    report = locked_for_edit(
-        request,
-        session,
-        SeizureReport,
-        report_id,
-        SeizureOut,
-        lambda i: seizures_service.get_seizure(session, i),
-    )
     editing.delete_seizure(session, caller, report)
     return Response(status_code=204)
