@@ -124,3 +124,42 @@ def test_concurrent_corrections_cannot_overfill_a_breakdown(live_server: LiveSer
     with ThreadPoolExecutor(max_workers=2) as pool:
         statuses = sorted(pool.map(patch, targets))
     assert statuses == [200, 422]
+
+
+def test_two_concurrent_renumberings_to_one_number_make_one(live_server: LiveServer) -> None:
+    """PATCH takes a stage number under the unique key as POST does: of two corrections
+    racing to give two stages one number, one wins and the other is a 409, never a 500."""
+    with httpx.Client(base_url=live_server.url, timeout=30) as client:
+        for round_ in range(5):
+            ids = []
+            for offset in (0, 1):
+                stage = {**STAGE, "number": 60 + 2 * round_ + offset, "seizures": []}
+                headers = {**live_server.editor, "Idempotency-Key": f"race-{round_}-{offset}"}
+                response = client.post(
+                    "/api/v1/operations/channel/stages", json=stage, headers=headers
+                )
+                assert response.status_code == 201, response.text
+                ids.append(response.json()["id"])
+            etags = [client.get(f"/api/v1/stages/{i}").headers["etag"] for i in ids]
+            start = threading.Barrier(2)
+            target = 90 + round_
+
+            def renumber(which: int) -> int:
+                with httpx.Client(base_url=live_server.url, timeout=30) as own:
+                    start.wait()
+                    return own.patch(
+                        f"/api/v1/stages/{ids[which]}",
+                        json={"number": target},
+                        headers={**live_server.editor, "If-Match": etags[which]},
+                    ).status_code
+
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                statuses = Counter(pool.map(renumber, (0, 1)))
+            assert statuses == Counter({200: 1, 409: 1}), statuses
+    engine = make_engine(live_server.database_url)
+    try:
+        with Session(engine) as session:
+            numbers = session.scalars(select(Stage.number).where(Stage.number >= 90)).all()
+    finally:
+        engine.dispose()
+    assert sorted(numbers) == [90, 91, 92, 93, 94]
