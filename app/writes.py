@@ -1,5 +1,8 @@
-"""Staff writes to the Council's records and reference data: meetings, events, documents,
-reported figures, organizations and sources.
+"""What every domain's staff writes share: names resolved to ids (`Refs`), the 422 that names
+a body field, and create, update and delete with their audit entry and with refusals by a
+key or constraint said in the client's terms. The records of the Council and reference
+data (meetings, events, documents, reported figures, organizations, sources) go through
+`create`, `update` and `delete` here.
 
 Request fields that name other records (slugs, ISO codes) are resolved to ids here, and
 dates known to a precision are split into their two columns. Every write is audited.
@@ -13,12 +16,107 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app import models as m
-from app.errors import ConflictError, DomainError
-from app.models.enums import AuditAction, Role
-from app.operations.writes import Refs, body_error
+from app.errors import ConflictError, DomainError, InvalidParameterError
+from app.models.enums import AuditAction, PartyKind, Role
 from app.rules import period_problem
+from app.schemas import writes as w
 from app.staff.audit import record, snapshot
 from app.staff.keys import Caller
+
+MEMBER_STATES_PARTY = "member-states"
+
+
+def body_error(field: str, message: str) -> InvalidParameterError:
+    return InvalidParameterError(field, message, location="body")
+
+
+class Refs:
+    """Turns the names a request uses (slugs, ISO codes) into ids, naming the field if unknown."""
+
+    # Small tables that a stage names many rows of: read whole at the first name, so that
+    # ten seizure reports cost one query, not ten.
+    READ_WHOLE = (m.Country, m.Substance)
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._known: dict[tuple[Any, str], int] = {}  # a stage names KAZ many times
+        self._read_whole: set[Any] = set()
+
+    def _id(self, model: Any, column: Any, value: str, field: str, what: str) -> int:
+        first_of_table = model in self.READ_WHOLE and model not in self._read_whole
+        if (model, value) not in self._known and first_of_table:
+            self._read_whole.add(model)
+            rows = self.session.execute(select(column, model.id))
+            self._known.update({(model, key): int(id_) for key, id_ in rows})
+        if (model, value) not in self._known:
+            found = None  # a table read whole holds every name it has
+            if model not in self._read_whole:
+                found = self.session.scalar(select(model.id).where(column == value))
+            if found is None:
+                raise body_error(field, f"no {what} {value!r}")
+            self._known[(model, value)] = int(found)
+        return self._known[(model, value)]
+
+    def source(self, slug: str, field: str = "source") -> int:
+        return self._id(m.Source, m.Source.slug, slug, field, "source")
+
+    def country(self, iso3: str | None, field: str) -> int | None:
+        if iso3 is None:
+            return None
+        return self._id(m.Country, m.Country.iso3, iso3, field, "country")
+
+    def organization(self, slug: str | None, field: str) -> int | None:
+        if slug is None:
+            return None
+        return self._id(m.Organization, m.Organization.slug, slug, field, "organization")
+
+    def substance(self, slug: str, field: str) -> int:
+        return self._id(m.Substance, m.Substance.slug, slug, field, "substance")
+
+    def body(self, slug: str | None, field: str) -> int | None:
+        if slug is None:
+            return None
+        return self._id(m.Body, m.Body.slug, slug, field, "body")
+
+    def operation(self, slug: str | None, field: str) -> int | None:
+        if slug is None:
+            return None
+        return self._id(m.Operation, m.Operation.slug, slug, field, "operation")
+
+    def party(self, entry: w.PartyIn | str, field: str) -> dict[str, Any]:
+        party = entry if isinstance(entry, w.PartyIn) else w.PartyIn(party=entry)
+        columns: dict[str, Any] = {
+            "country_id": None,
+            "organization_id": None,
+            "party_detail": party.detail,
+            "regularity": party.regularity,
+        }
+        if party.party == MEMBER_STATES_PARTY:
+            columns["party_kind"] = PartyKind.MEMBER_STATES
+        elif len(party.party) == 3 and party.party.isupper():
+            columns["party_kind"] = PartyKind.COUNTRY
+            columns["country_id"] = self.country(party.party, field)
+        else:
+            columns["party_kind"] = PartyKind.ORGANIZATION
+            columns["organization_id"] = self.organization(party.party, field)
+        return columns
+
+
+def field_at(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}" if prefix else name
+
+
+def add_audited(session: Session, caller: Caller, row: m.Base) -> None:
+    session.add(row)
+    session.flush()
+    record(session, caller, AuditAction.CREATE, row, None)
+
+
+def delete_audited(session: Session, caller: Caller, row: m.Base) -> None:
+    record(session, caller, AuditAction.DELETE, row, snapshot(row))
+    session.delete(row)
+    session.flush()
+
 
 Resolver = Callable[[Refs, Any, str], Any]
 

@@ -4,14 +4,22 @@ from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from app import models as m
-from app import writes as records
+from app import writes
 from app.council import service as council
 from app.council.schemas import (
     ActivityOut,
     BodyOut,
+    DocumentCreate,
     DocumentOut,
+    DocumentPatch,
+    EventCreate,
     EventOut,
+    EventPatch,
+    FigureCreate,
+    FigurePatch,
+    MeetingCreate,
     MeetingOut,
+    MeetingPatch,
     ReportedFigureOut,
 )
 from app.deps import SessionDep, WriteSessionDep
@@ -20,7 +28,6 @@ from app.http.pagination import EntityId, SlugOrId
 from app.http.preconditions import locked_for_edit_by_key
 from app.http.representation import represent
 from app.models.enums import DocumentKind, DocumentStatus, Role
-from app.schemas import writes as w
 from app.schemas.common import EDIT_PROBLEMS, NOT_FOUND, PROBLEMS, WRITE_PROBLEMS, Page, Problem
 from app.staff.auth import EditorDep
 from app.staff.idempotency import IdempotencyDep, respond_created
@@ -180,13 +187,13 @@ def post_meeting(
     caller: EditorDep,
     session: WriteSessionDep,
     idem: IdempotencyDep,
-    body: w.MeetingCreate,
+    body: MeetingCreate,
 ) -> Response:
     """Records a meeting of a body, with its number, date (to its precision) and place."""
 
     def make() -> tuple[Any, Any, str]:
-        row = m.Meeting(**records.columns_from(session, body.model_dump(), m.Meeting))
-        records.create(session, caller, row, "the meeting")
+        row = m.Meeting(**writes.columns_from(session, body.model_dump(), m.Meeting))
+        writes.create(session, caller, row, "the meeting")
         return MeetingOut, council.get_meeting(session, row.id), f"/api/v1/meetings/{row.id}"
 
     return respond_created(request, session, caller, idem, make)
@@ -203,12 +210,12 @@ def patch_meeting(
     caller: EditorDep,
     session: WriteSessionDep,
     meeting_id: EntityId,
-    body: w.MeetingPatch,
+    body: MeetingPatch,
 ) -> Response:
     """Changes the fields given. Needs `If-Match`."""
     row = locked_for_edit_by_key(request, session, m.Meeting, str(meeting_id), MeetingOut, _meeting)
-    changes = records.columns_from(session, body.model_dump(exclude_unset=True), m.Meeting)
-    records.update(session, caller, row, changes, "the meeting")
+    changes = writes.columns_from(session, body.model_dump(exclude_unset=True), m.Meeting)
+    writes.update(session, caller, row, changes, "the meeting")
     return represent(request, MeetingOut, _meeting(session, str(row.id)))
 
 
@@ -223,7 +230,7 @@ def delete_meeting(
 ) -> Response:
     """Deletes a meeting; it stays in the audit log. Needs `If-Match`."""
     row = locked_for_edit_by_key(request, session, m.Meeting, str(meeting_id), MeetingOut, _meeting)
-    records.delete(session, caller, row, "the meeting")
+    writes.delete(session, caller, row, "the meeting")
     return Response(status_code=204)
 
 
@@ -236,16 +243,16 @@ def post_event(
     caller: EditorDep,
     session: WriteSessionDep,
     idem: IdempotencyDep,
-    body: w.EventCreate,
+    body: EventCreate,
 ) -> Response:
     """Records a dated happening that is not a meeting, with its organizers and participants."""
 
     def make() -> tuple[Any, Any, str]:
         fields = body.model_dump(exclude={"organizers", "participants"})
-        row = m.Event(**records.columns_from(session, fields, m.Event))
-        records.create(session, caller, row, "the event")
+        row = m.Event(**writes.columns_from(session, fields, m.Event))
+        writes.create(session, caller, row, "the event")
         parties = {Role.ORGANIZER: body.organizers, Role.PARTICIPANT: body.participants}
-        records.add_event_parties(session, caller, row, parties)
+        writes.add_event_parties(session, caller, row, parties)
         return EventOut, council.get_event(session, row.slug), f"/api/v1/events/{row.slug}"
 
     return respond_created(request, session, caller, idem, make)
@@ -262,15 +269,15 @@ def patch_event(
     caller: EditorDep,
     session: WriteSessionDep,
     event: SlugOrId,
-    body: w.EventPatch,
+    body: EventPatch,
 ) -> Response:
     """Changes the fields given. Needs `If-Match`."""
     row = locked_for_edit_by_key(request, session, m.Event, event, EventOut, council.get_event)
-    changes = records.columns_from(session, body.model_dump(exclude_unset=True), m.Event)
-    records.check_period(
+    changes = writes.columns_from(session, body.model_dump(exclude_unset=True), m.Event)
+    writes.check_period(
         changes.get("start_on", row.start_on), changes.get("end_on", row.end_on), "end_on"
     )
-    records.update(session, caller, row, changes, "the event")
+    writes.update(session, caller, row, changes, "the event")
     return represent(request, EventOut, council.get_event(session, row.slug))
 
 
@@ -282,7 +289,7 @@ def delete_event(
 ) -> Response:
     """Deletes an event with its parties; all stay in the audit log. Needs `If-Match`."""
     row = locked_for_edit_by_key(request, session, m.Event, event, EventOut, council.get_event)
-    records.delete_event(session, caller, row)
+    writes.delete_event(session, caller, row)
     return Response(status_code=204)
 
 
@@ -297,14 +304,14 @@ def post_document(
     caller: EditorDep,
     session: WriteSessionDep,
     idem: IdempotencyDep,
-    body: w.DocumentCreate,
+    body: DocumentCreate,
 ) -> Response:
     """Records a strategy, plan or decision with its period and status."""
 
     def make() -> tuple[Any, Any, str]:
-        records.check_period(body.period_start_year, body.period_end_year, "period_end_year")
-        row = m.Document(**records.columns_from(session, body.model_dump(), m.Document))
-        records.create(session, caller, row, "the document")
+        writes.check_period(body.period_start_year, body.period_end_year, "period_end_year")
+        row = m.Document(**writes.columns_from(session, body.model_dump(), m.Document))
+        writes.create(session, caller, row, "the document")
         location = f"/api/v1/documents/{row.slug}"
         return DocumentOut, council.get_document(session, row.slug), location
 
@@ -322,19 +329,19 @@ def patch_document(
     caller: EditorDep,
     session: WriteSessionDep,
     document: SlugOrId,
-    body: w.DocumentPatch,
+    body: DocumentPatch,
 ) -> Response:
     """Changes the fields given (a status change, say). Needs `If-Match`."""
     row = locked_for_edit_by_key(
         request, session, m.Document, document, DocumentOut, council.get_document
     )
-    changes = records.columns_from(session, body.model_dump(exclude_unset=True), m.Document)
-    records.check_period(
+    changes = writes.columns_from(session, body.model_dump(exclude_unset=True), m.Document)
+    writes.check_period(
         changes.get("period_start_year", row.period_start_year),
         changes.get("period_end_year", row.period_end_year),
         "period_end_year",
     )
-    records.update(session, caller, row, changes, "the document")
+    writes.update(session, caller, row, changes, "the document")
     return represent(request, DocumentOut, council.get_document(session, row.slug))
 
 
@@ -351,7 +358,7 @@ def delete_document(
     row = locked_for_edit_by_key(
         request, session, m.Document, document, DocumentOut, council.get_document
     )
-    records.delete(session, caller, row, "the document")
+    writes.delete(session, caller, row, "the document")
     return Response(status_code=204)
 
 
@@ -369,13 +376,13 @@ def post_figure(
     caller: EditorDep,
     session: WriteSessionDep,
     idem: IdempotencyDep,
-    body: w.FigureCreate,
+    body: FigureCreate,
 ) -> Response:
     """Records a count a source states without itemizing it, with its words as reported."""
 
     def make() -> tuple[Any, Any, str]:
-        row = m.ReportedFigure(**records.columns_from(session, body.model_dump(), m.ReportedFigure))
-        records.create(session, caller, row, "the reported figure")
+        row = m.ReportedFigure(**writes.columns_from(session, body.model_dump(), m.ReportedFigure))
+        writes.create(session, caller, row, "the reported figure")
         location = f"/api/v1/reported-figures/{row.slug}"
         return ReportedFigureOut, council.get_reported_figure(session, row.slug), location
 
@@ -393,14 +400,14 @@ def patch_figure(
     caller: EditorDep,
     session: WriteSessionDep,
     figure: SlugOrId,
-    body: w.FigurePatch,
+    body: FigurePatch,
 ) -> Response:
     """Changes the fields given. Needs `If-Match`."""
     row = locked_for_edit_by_key(
         request, session, m.ReportedFigure, figure, ReportedFigureOut, council.get_reported_figure
     )
-    changes = records.columns_from(session, body.model_dump(exclude_unset=True), m.ReportedFigure)
-    records.update(session, caller, row, changes, "the reported figure")
+    changes = writes.columns_from(session, body.model_dump(exclude_unset=True), m.ReportedFigure)
+    writes.update(session, caller, row, changes, "the reported figure")
     return represent(request, ReportedFigureOut, council.get_reported_figure(session, row.slug))
 
 
@@ -417,5 +424,5 @@ def delete_figure(
     row = locked_for_edit_by_key(
         request, session, m.ReportedFigure, figure, ReportedFigureOut, council.get_reported_figure
     )
-    records.delete(session, caller, row, "the reported figure")
+    writes.delete(session, caller, row, "the reported figure")
     return Response(status_code=204)

@@ -1,7 +1,28 @@
 from datetime import date
+from typing import Annotated
 
+from pydantic import Field, StringConstraints, field_validator, model_validator
+
+from app.models.enums import DatePrecision, DocumentKind, DocumentStatus, Qualifier
 from app.operations.schemas import ParticipationOut
-from app.schemas.common import Cited, FuzzyDate
+from app.rules import ends_after
+from app.schemas.common import Cited, FuzzyDate, IsoDate
+from app.schemas.writes import (
+    Citation,
+    FuzzyDateIn,
+    Int,
+    Iso3,
+    Locator,
+    LongText,
+    Number,
+    PartyIn,
+    PartyKey,
+    SlugText,
+    Text,
+    WriteIn,
+    Year,
+    not_null,
+)
 
 
 class BodyOut(Cited):
@@ -84,3 +105,127 @@ class ReportedFigureOut(Cited):
     as_reported: str
     as_of: FuzzyDate
     description: str | None
+
+
+# -- request bodies of the staff writes --------------------------------------------------
+
+
+class MeetingCreate(Citation):
+    body: SlugText = Field(description="Body slug, e.g. `ksopn`.")
+    number: Number | None = None
+    held: FuzzyDateIn | None = None
+    place: Text | None = None
+    country: Iso3 | None = None
+    summary: LongText | None = None
+
+
+class MeetingPatch(WriteIn):
+    _required = not_null("source", "locator")
+
+    number: Number | None = None
+    held: FuzzyDateIn | None = None
+    place: Text | None = None
+    country: Iso3 | None = None
+    summary: LongText | None = None
+    source: SlugText | None = None
+    locator: Locator | None = None
+
+
+class EventCreate(Citation):
+    slug: SlugText
+    kind: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    name_en: Text
+    name_ru: Text | None = None
+    start_on: IsoDate
+    end_on: IsoDate | None = None
+    date_precision: DatePrecision = DatePrecision.DAY
+    place: Text | None = None
+    country: Iso3 | None = None
+    occasion: Text | None = None
+    occasion_organization: SlugText | None = None
+    description: LongText | None = None
+    organizers: Annotated[list[PartyIn | PartyKey], Field(max_length=100)] = Field(
+        default_factory=list
+    )
+    participants: Annotated[list[PartyIn | PartyKey], Field(max_length=100)] = Field(
+        default_factory=list
+    )
+
+    _end_on = field_validator("end_on")(ends_after("start_on"))
+
+
+class EventPatch(WriteIn):
+    _required = not_null("kind", "name_en", "start_on", "date_precision", "source", "locator")
+
+    kind: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = None
+    name_en: Text | None = None
+    name_ru: Text | None = None
+    start_on: IsoDate | None = None
+    end_on: IsoDate | None = None
+    date_precision: DatePrecision | None = None
+    place: Text | None = None
+    country: Iso3 | None = None
+    occasion: Text | None = None
+    description: LongText | None = None
+    source: SlugText | None = None
+    locator: Locator | None = None
+
+
+class DocumentCreate(Citation):
+    slug: SlugText
+    kind: DocumentKind
+    title_en: Text
+    title_ru: Text | None = None
+    issuer: SlugText | None = None
+    adopted: FuzzyDateIn | None = None
+    period_start_year: Year | None = None
+    period_end_year: Year | None = None
+    status: DocumentStatus
+    summary: LongText | None = None
+
+
+class DocumentPatch(WriteIn):
+    _required = not_null("title_en", "status", "source", "locator")
+
+    title_en: Text | None = None
+    title_ru: Text | None = None
+    adopted: FuzzyDateIn | None = None
+    period_start_year: Year | None = None
+    period_end_year: Year | None = None
+    status: DocumentStatus | None = None
+    summary: LongText | None = None
+    source: SlugText | None = None
+    locator: Locator | None = None
+
+
+class FigureCreate(Citation):
+    slug: SlugText
+    metric: Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,60}$")]
+    body: SlugText | None = None
+    operation: SlugText | None = None
+    value: Annotated[Int, Field(ge=0, le=10**15)]
+    unit: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    qualifier: Qualifier = Qualifier.EXACT
+    per: Annotated[str, StringConstraints(pattern=r"^year$")] | None = None
+    as_reported: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    as_of: FuzzyDateIn
+    description: LongText | None = None
+
+    @model_validator(mode="after")
+    def _one_subject(self) -> "FigureCreate":
+        if (self.body is None) == (self.operation is None):
+            raise ValueError("name exactly one subject: body or operation")
+        return self
+
+
+class FigurePatch(WriteIn):
+    _required = not_null("value", "unit", "qualifier", "as_reported", "as_of", "source", "locator")
+
+    value: Annotated[Int, Field(ge=0, le=10**15)] | None = None
+    unit: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = None
+    qualifier: Qualifier | None = None
+    as_reported: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    as_of: FuzzyDateIn | None = None
+    description: LongText | None = None
+    source: SlugText | None = None
+    locator: Locator | None = None

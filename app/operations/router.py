@@ -1,7 +1,9 @@
+from collections.abc import Callable
 from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Body as RequestBody
 
 from app.db import lock_row
 from app.deps import SessionDep, WriteSessionDep
@@ -13,15 +15,19 @@ from app.http.representation import represent
 from app.models import Participation, Stage
 from app.models.enums import OperationKind
 from app.operations import service as operations
-from app.operations import writes as editing
+from app.operations import writes
 from app.operations.schemas import (
+    STAGE_EXAMPLE,
     OperationDetail,
     OperationOut,
+    ParticipationCreate,
     ParticipationOut,
+    ParticipationPatch,
+    StageCreate,
     StageDetail,
     StageOut,
+    StagePatch,
 )
-from app.schemas import writes as w
 from app.schemas.common import EDIT_PROBLEMS, NOT_FOUND, PROBLEMS, WRITE_PROBLEMS, Page, Problem
 from app.staff.auth import EditorDep
 from app.staff.idempotency import IdempotencyDep, respond_created
@@ -86,26 +92,29 @@ def get_stage(session: SessionDep, request: Request, stage_id: EntityId) -> Resp
     return represent(request, StageDetail, operations.get_stage(session, stage_id))
 
 
-def _locked_stage(request: Request, session: WriteSessionDep, stage_id: EntityId) -> Stage:
-    """The stage of the URL, locked for the edit, once If-Match names its current version."""
-    stage: Stage = locked_for_edit(
-        request, session, Stage, stage_id, StageDetail, lambda i: operations.get_stage(session, i)
-    )
-    return stage
+# Loaders of a URL's entity for an edit. They lock the row and check If-Match when the
+# handler calls them: after the body is validated, so a broken body is a 422 first.
 
 
-def _locked_participation(
+async def _stage_for_edit(
+    request: Request, session: WriteSessionDep, stage_id: EntityId
+) -> Callable[[], Stage]:
+    """The stage of the URL, locked, once If-Match names its current version."""
+    read = partial(operations.get_stage, session)
+    return partial(locked_for_edit, request, session, Stage, stage_id, StageDetail, read)
+
+
+async def _participation_for_edit(
     request: Request, session: WriteSessionDep, participation_id: EntityId
-) -> Participation:
+) -> Callable[[], Participation]:
     read = partial(operations.get_participation, session)
-    participation: Participation = locked_for_edit(
-        request, session, Participation, participation_id, ParticipationOut, read
+    return partial(
+        locked_for_edit, request, session, Participation, participation_id, ParticipationOut, read
     )
-    return participation
 
 
-LockedStage = Annotated[Stage, Depends(_locked_stage)]
-LockedParticipation = Annotated[Participation, Depends(_locked_participation)]
+StageForEdit = Annotated[Callable[[], Stage], Depends(_stage_for_edit)]
+ParticipationForEdit = Annotated[Callable[[], Participation], Depends(_participation_for_edit)]
 
 
 # Staff writes (an editor key); GET /participations/{id} is a read, open without one.
@@ -130,8 +139,8 @@ def post_stage(
     idem: IdempotencyDep,
     operation: SlugOrId,
     body: Annotated[
-        w.StageCreate,
-        Body(openapi_examples={"stage": {"summary": "A stage", "value": w.STAGE_EXAMPLE}}),
+        StageCreate,
+        RequestBody(openapi_examples={"stage": {"summary": "A stage", "value": STAGE_EXAMPLE}}),
     ],
 ) -> Response:
     """Creates a stage with its participants, observers and seizure reports in one
@@ -140,7 +149,7 @@ def post_stage(
     `Idempotency-Key` to make retries safe."""
 
     def make() -> tuple[Any, Any, str]:
-        stage_id = editing.post_stage(session, caller, operation, body)
+        stage_id = writes.post_stage(session, caller, operation, body)
         return StageDetail, operations.get_stage(session, stage_id), f"/api/v1/stages/{stage_id}"
 
     return respond_created(request, session, caller, idem, make)
@@ -156,22 +165,24 @@ def patch_stage(
     request: Request,
     caller: EditorDep,
     session: WriteSessionDep,
-    stage: LockedStage,
+    stage_for_edit: StageForEdit,
     stage_id: EntityId,
-    body: w.StagePatch,
+    body: StagePatch,
 ) -> Response:
     """Changes the fields given. Needs `If-Match` with the ETag of the stage's last GET."""
-    editing.patch_stage(session, caller, stage, body)
+    writes.patch_stage(session, caller, stage_for_edit(), body)
     return represent(request, StageDetail, operations.get_stage(session, stage_id))
 
 
 @staff_router.delete(
     "/stages/{stage_id:int}", status_code=204, summary="Delete a stage", responses=EDIT_PROBLEMS
 )
-def delete_stage(caller: EditorDep, session: WriteSessionDep, stage: LockedStage) -> Response:
+def delete_stage(
+    caller: EditorDep, session: WriteSessionDep, stage_for_edit: StageForEdit
+) -> Response:
     """Deletes the stage with its parties and seizure reports. Needs `If-Match`. Everything
     deleted stays readable in the audit log."""
-    editing.delete_stage(session, caller, stage)
+    writes.delete_stage(session, caller, stage_for_edit())
     return Response(status_code=204)
 
 
@@ -188,13 +199,13 @@ def add_participation(
     session: WriteSessionDep,
     idem: IdempotencyDep,
     stage_id: EntityId,
-    body: w.ParticipationCreate,
+    body: ParticipationCreate,
 ) -> Response:
     """Adds a party to a stage in a role (participant, observer, organizer, host)."""
 
     def make() -> tuple[Any, Any, str]:
         stage = lock_row(session, Stage, stage_id)
-        new_id = editing.add_participation(session, caller, stage, body)
+        new_id = writes.add_participation(session, caller, stage, body)
         location = f"/api/v1/participations/{new_id}"
         return ParticipationOut, operations.get_participation(session, new_id), location
 
@@ -227,12 +238,12 @@ def patch_participation(
     request: Request,
     caller: EditorDep,
     session: WriteSessionDep,
-    participation: LockedParticipation,
+    participation_for_edit: ParticipationForEdit,
     participation_id: EntityId,
-    body: w.ParticipationPatch,
+    body: ParticipationPatch,
 ) -> Response:
     """Changes role, detail, regularity or citation. Needs `If-Match`."""
-    editing.patch_participation(session, caller, participation, body)
+    writes.patch_participation(session, caller, participation_for_edit(), body)
     return represent(
         request, ParticipationOut, operations.get_participation(session, participation_id)
     )
@@ -245,8 +256,8 @@ def patch_participation(
     responses=EDIT_PROBLEMS,
 )
 def delete_participation(
-    caller: EditorDep, session: WriteSessionDep, participation: LockedParticipation
+    caller: EditorDep, session: WriteSessionDep, participation_for_edit: ParticipationForEdit
 ) -> Response:
     """Removes a party from a stage. Needs `If-Match`."""
-    editing.delete_participation(session, caller, participation)
+    writes.delete_participation(session, caller, participation_for_edit())
     return Response(status_code=204)

@@ -1,9 +1,25 @@
 from datetime import date
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import ConfigDict, Field, field_validator
 
-from app.schemas.common import Cited, FuzzyDate, Schema
-from app.seizures.schemas import SeizureOut
+from app.models.enums import Regularity, Role
+from app.rules import ends_after
+from app.schemas.common import Cited, FuzzyDate, IsoDate, Schema
+from app.schemas.writes import (
+    Citation,
+    Iso3,
+    Locator,
+    LongText,
+    Number,
+    PartyIn,
+    PartyKey,
+    SlugText,
+    Text,
+    WriteIn,
+    not_null,
+)
+from app.seizures.schemas import SeizureIn, SeizureOut
 
 
 class PartyOut(Schema):
@@ -92,3 +108,81 @@ class OperationDetail(OperationOut):
     objectives: list[ObjectiveOut]
     assessments: list[AssessmentOut]
     reported_figures: list[FigureRef]
+
+
+# -- request bodies of the staff writes --------------------------------------------------
+
+
+# Posts as it is on the seeded registry (the docs' "Try it out" and a test do so).
+STAGE_EXAMPLE: dict[str, Any] = {
+    "number": 31,
+    "name": "Channel - Almaty 2021",
+    "start_on": "2021-05-10",
+    "end_on": "2021-05-21",
+    "lead_country": "KAZ",
+    "source": "mvd-ksopn-15-years-2020",
+    "locator": "¶8",
+    "participants": [
+        "KAZ",
+        "KGZ",
+        "RUS",
+        {"party": "TJK", "detail": "drug control agency"},
+    ],
+    "observers": [{"party": "unodc", "detail": "representatives"}, "IRN"],
+    "seizures": [
+        {
+            "substance": "controlled-substances",
+            "quantity": "more than 2 t 500 kg",
+            "country": "KAZ",
+            "cases": 120,
+            "parts": [
+                {"substance": "hashish", "quantity": "1 t 200 kg"},
+                {"substance": "heroin", "quantity": {"amount": 85.5, "unit": "kg"}},
+            ],
+        }
+    ],
+}
+
+
+class StageCreate(Citation):
+    number: Number
+    name: Text | None = None
+    start_on: IsoDate | None = None
+    end_on: IsoDate | None = None
+    lead_country: Iso3 | None = None
+    description: LongText | None = None
+    # Pydantic copies a default for each instance, so a list is safe here (and documented).
+    participants: Annotated[list[PartyIn | PartyKey], Field(max_length=200)] = []  # noqa: RUF012
+    observers: Annotated[list[PartyIn | PartyKey], Field(max_length=200)] = []  # noqa: RUF012
+    seizures: Annotated[list[SeizureIn], Field(max_length=1000)] = Field(default_factory=list)
+
+    model_config = ConfigDict(json_schema_extra={"examples": [STAGE_EXAMPLE]})
+
+    _end_on = field_validator("end_on")(ends_after("start_on"))
+
+
+class StagePatch(WriteIn):
+    _required = not_null("number", "source", "locator")
+
+    number: Number | None = None
+    name: Text | None = None
+    start_on: IsoDate | None = None
+    end_on: IsoDate | None = None
+    lead_country: Iso3 | None = None
+    description: LongText | None = None
+    source: SlugText | None = None
+    locator: Locator | None = None
+
+
+class ParticipationCreate(PartyIn, Citation):
+    role: Role
+
+
+class ParticipationPatch(WriteIn):
+    _required = not_null("role", "source", "locator")
+
+    detail: Text | None = None
+    regularity: Regularity | None = None
+    role: Role | None = None
+    source: SlugText | None = None
+    locator: Locator | None = None

@@ -5,7 +5,7 @@ import orjson
 from fastapi import APIRouter, Query, Request, Response
 
 from app import models as m
-from app import writes as records
+from app import writes
 from app.council.router import CONFLICT
 from app.deps import SessionDep, WriteSessionDep
 from app.errors import InvalidParameterError
@@ -14,20 +14,22 @@ from app.http.pagination import Iso3, SlugOrId
 from app.http.preconditions import locked_for_edit_by_key
 from app.http.representation import etag_matches, etag_of, represent
 from app.models.enums import OrganizationKind
-from app.operations.writes import body_error
 from app.reference import service as reference
 from app.reference.schemas import (
     CountryOut,
     MemberStateOut,
+    OrganizationCreate,
     OrganizationOut,
+    OrganizationPatch,
+    SourceCreate,
     SourceOut,
     SubstanceNode,
     SubstanceOut,
 )
-from app.schemas import writes as w
 from app.schemas.common import EDIT_PROBLEMS, NOT_FOUND, PROBLEMS, WRITE_PROBLEMS, IsoDate, Page
 from app.staff.auth import EditorDep
 from app.staff.idempotency import IdempotencyDep, respond_created
+from app.writes import body_error
 
 TAG = "reference data"
 router = APIRouter(responses=PROBLEMS, tags=[TAG])
@@ -233,15 +235,15 @@ def post_organization(
     caller: EditorDep,
     session: WriteSessionDep,
     idem: IdempotencyDep,
-    body: w.OrganizationCreate,
+    body: OrganizationCreate,
 ) -> Response:
     """Adds an international organization, national body or institution."""
 
     def make() -> tuple[Any, Any, str]:
         if (body.source is None) != (body.locator is None):
             raise body_error("locator", "source and locator go together")
-        row = m.Organization(**records.columns_from(session, body.model_dump(), m.Organization))
-        records.create(session, caller, row, "the organization")
+        row = m.Organization(**writes.columns_from(session, body.model_dump(), m.Organization))
+        writes.create(session, caller, row, "the organization")
         location = f"/api/v1/organizations/{row.slug}"
         return OrganizationOut, reference.get_organization(session, row.slug), location
 
@@ -259,16 +261,16 @@ def patch_organization(
     caller: EditorDep,
     session: WriteSessionDep,
     organization: SlugOrId,
-    body: w.OrganizationPatch,
+    body: OrganizationPatch,
 ) -> Response:
     """Changes the fields given (names, aliases, parent...). Needs `If-Match`."""
     row = locked_for_edit_by_key(
         request, session, m.Organization, organization, OrganizationOut, reference.get_organization
     )
-    changes = records.columns_from(session, body.model_dump(exclude_unset=True), m.Organization)
+    changes = writes.columns_from(session, body.model_dump(exclude_unset=True), m.Organization)
     if "parent_id" in changes:
-        records.check_no_cycle(session, row, changes["parent_id"])
-    records.update(session, caller, row, changes, "the organization")
+        writes.check_no_cycle(session, row, changes["parent_id"])
+    writes.update(session, caller, row, changes, "the organization")
     return represent(request, OrganizationOut, reference.get_organization(session, row.slug))
 
 
@@ -285,7 +287,7 @@ def delete_organization(
     row = locked_for_edit_by_key(
         request, session, m.Organization, organization, OrganizationOut, reference.get_organization
     )
-    records.delete(session, caller, row, "the organization")
+    writes.delete(session, caller, row, "the organization")
     return Response(status_code=204)
 
 
@@ -298,13 +300,13 @@ def post_source(
     caller: EditorDep,
     session: WriteSessionDep,
     idem: IdempotencyDep,
-    body: w.SourceCreate,
+    body: SourceCreate,
 ) -> Response:
     """Registers a document that new facts will cite."""
 
     def make() -> tuple[Any, Any, str]:
-        row = m.Source(**records.columns_from(session, body.model_dump(), m.Source))
-        records.create(session, caller, row, "the source")
+        row = m.Source(**writes.columns_from(session, body.model_dump(), m.Source))
+        writes.create(session, caller, row, "the source")
         return SourceOut, reference.get_source(session, row.slug), f"/api/v1/sources/{row.slug}"
 
     return respond_created(request, session, caller, idem, make)

@@ -1,10 +1,24 @@
 import re
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import AfterValidator, Field, StringConstraints
 
+from app.models.enums import OrganizationKind
 from app.schemas.common import Cited, FuzzyDate, MaybeCited, Schema
+from app.schemas.writes import (
+    Aliases,
+    FuzzyDateIn,
+    Iso3,
+    Locator,
+    LongText,
+    SlugText,
+    Text,
+    WriteIn,
+    _as_sent,
+    _trimmed,
+    not_null,
+)
 
 # What gives a reference away as a file path rather than an identifier: a separator, a
 # leading `~` or `.`, a drive letter, or a file extension at its end.
@@ -100,3 +114,48 @@ class MemberStateOut(Cited):
     status: str
     valid_from: date
     valid_to: date | None
+
+
+# -- request bodies of the staff writes --------------------------------------------------
+
+
+class OrganizationCreate(WriteIn):
+    slug: SlugText
+    kind: OrganizationKind
+    name_en: Text
+    name_ru: Text
+    acronym_en: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = None
+    acronym_ru: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = None
+    aliases_en: Aliases = Field(default_factory=list)
+    aliases_ru: Aliases = Field(default_factory=list)
+    country: Iso3 | None = None
+    parent: SlugText | None = None
+    description: LongText | None = None
+    source: SlugText | None = None
+    locator: Locator | None = None
+
+
+class OrganizationPatch(WriteIn):
+    _required = not_null("kind", "name_en", "name_ru", "aliases_en", "aliases_ru")
+
+    kind: OrganizationKind | None = None
+    name_en: Text | None = None
+    name_ru: Text | None = None
+    acronym_en: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = None
+    acronym_ru: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = None
+    aliases_en: Aliases | None = None
+    aliases_ru: Aliases | None = None
+    country: Iso3 | None = None
+    parent: SlugText | None = None
+    description: LongText | None = None
+
+
+class SourceCreate(WriteIn):
+    slug: SlugText
+    title: Annotated[str, _trimmed(500), _as_sent(500)]
+    publisher: Text
+    published: FuzzyDateIn | None = None
+    language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]
+    url: Annotated[str, StringConstraints(pattern=r"^https?://", max_length=1000)] | None = None
+    reference: Annotated[Text | None, AfterValidator(refuse_path)] = None
+    locator_scheme: LongText

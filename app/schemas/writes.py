@@ -1,4 +1,6 @@
-"""Request bodies of the write API. Unknown fields are refused, every size is bounded."""
+"""What every request body of the write API is made of: the base that refuses unknown fields
+and NUL characters, bounded text, strict numbers, citations, quantities and parties. The
+bodies themselves are in each domain's schemas.py."""
 
 from decimal import Decimal
 from typing import Annotated, Any
@@ -12,21 +14,13 @@ from pydantic import (
     Strict,
     StringConstraints,
     field_validator,
-    model_validator,
 )
 from pydantic.json_schema import WithJsonSchema
 
 from app.models.enums import (
     DatePrecision,
-    DocumentKind,
-    DocumentStatus,
-    OrganizationKind,
-    Qualifier,
     Regularity,
-    Role,
 )
-from app.reference.schemas import refuse_path
-from app.rules import ends_after
 from app.schemas.common import IsoDate, has_a_letter, refuse_nul
 
 
@@ -104,7 +98,10 @@ def _document_not_null(schema: dict[str, Any], model: type[BaseModel]) -> None:
             del field["default"]
 
 
-class Body(BaseModel):
+class WriteIn(BaseModel):
+    """A request body of the write API. ("Body" is the Council's bodies in this code; FastAPI's
+    `Body` is imported as `RequestBody`.)"""
+
     model_config = ConfigDict(
         extra="forbid", allow_inf_nan=False, json_schema_extra=_document_not_null
     )
@@ -112,12 +109,12 @@ class Body(BaseModel):
     _no_nul = field_validator("*", mode="before")(refuse_nul)
 
 
-class Citation(Body):
+class Citation(WriteIn):
     source: SlugText = Field(description="Slug of the source (see /api/v1/sources).")
     locator: Locator = Field(description="Where in the source, e.g. `¶8`.")
 
 
-class AmountIn(Body):
+class AmountIn(WriteIn):
     amount: Annotated[Decimal, Field(ge=0, le=10**12, max_digits=18, decimal_places=6)]
     unit: Annotated[str, StringConstraints(min_length=1, max_length=20)] = Field(
         description="t, kg, g, mg, l, ml, pcs, or the Russian т, кг, г, л, мл, шт."
@@ -132,7 +129,7 @@ QuantityIn = Annotated[str, _trimmed(100), _as_sent(100)] | AmountIn
 PartyKey = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 
 
-class PartyIn(Body):
+class PartyIn(WriteIn):
     party: PartyKey = Field(
         description="ISO 3166-1 alpha-3 code (`KAZ`), organization slug (`unodc`), or "
         "`member-states` for the CSTO member states as a group."
@@ -141,293 +138,6 @@ class PartyIn(Body):
     regularity: Regularity | None = None
 
 
-class SeizureIn(Body):
-    substance: SlugText = Field(description="Substance slug (see /api/v1/substances).")
-    quantity: QuantityIn = Field(
-        description='A phrase ("1 t 500 kg", "3 т 737 кг") or {"amount": 1.5, "unit": "t"}; '
-        "the phrase is kept as reported."
-    )
-    qualifier: Qualifier | None = Field(
-        None, description="exact, at_least or about; if left out, read from the phrase."
-    )
-    country: Iso3 | None = None
-    period_start: IsoDate | None = Field(None, description="Defaults to the stage's start.")
-    period_end: IsoDate | None = Field(None, description="Defaults to the stage's end.")
-    outside_stage: Bool = Field(
-        False, description="Set to state that the period reaches outside the stage's dates."
-    )
-    cases: Annotated[Int, Field(ge=0, le=10**9)] | None = None
-    locator: Locator | None = Field(None, description="Overrides the stage's locator.")
-    parts: Annotated[list["SeizureIn"], Field(max_length=100)] = Field(
-        default_factory=list, description='The breakdown ("including ..."), not added on top.'
-    )
-
-    _period_end = field_validator("period_end")(ends_after("period_start"))
-
-
-# Posts as it is on the seeded registry (the docs' "Try it out" and a test do so).
-STAGE_EXAMPLE: dict[str, Any] = {
-    "number": 31,
-    "name": "Channel - Almaty 2021",
-    "start_on": "2021-05-10",
-    "end_on": "2021-05-21",
-    "lead_country": "KAZ",
-    "source": "mvd-ksopn-15-years-2020",
-    "locator": "¶8",
-    "participants": [
-        "KAZ",
-        "KGZ",
-        "RUS",
-        {"party": "TJK", "detail": "drug control agency"},
-    ],
-    "observers": [{"party": "unodc", "detail": "representatives"}, "IRN"],
-    "seizures": [
-        {
-            "substance": "controlled-substances",
-            "quantity": "more than 2 t 500 kg",
-            "country": "KAZ",
-            "cases": 120,
-            "parts": [
-                {"substance": "hashish", "quantity": "1 t 200 kg"},
-                {"substance": "heroin", "quantity": {"amount": 85.5, "unit": "kg"}},
-            ],
-        }
-    ],
-}
-
-
-class StageCreate(Citation):
-    number: Number
-    name: Text | None = None
-    start_on: IsoDate | None = None
-    end_on: IsoDate | None = None
-    lead_country: Iso3 | None = None
-    description: LongText | None = None
-    participants: Annotated[list[PartyIn | PartyKey], Field(max_length=200)] = []
-    observers: Annotated[list[PartyIn | PartyKey], Field(max_length=200)] = []
-    seizures: Annotated[list[SeizureIn], Field(max_length=1000)] = Field(default_factory=list)
-
-    model_config = ConfigDict(json_schema_extra={"examples": [STAGE_EXAMPLE]})
-
-    _end_on = field_validator("end_on")(ends_after("start_on"))
-
-
-class StagePatch(Body):
-    _required = not_null("number", "source", "locator")
-
-    number: Number | None = None
-    name: Text | None = None
-    start_on: IsoDate | None = None
-    end_on: IsoDate | None = None
-    lead_country: Iso3 | None = None
-    description: LongText | None = None
-    source: SlugText | None = None
-    locator: Locator | None = None
-
-
-class SeizureCreate(SeizureIn):
-    source: SlugText
-    locator: Locator
-    parent_id: Number | None = Field(
-        None, description="Make this report part of an existing report on the same stage."
-    )
-
-
-class SeizurePatch(Body):
-    _required = not_null(
-        "substance", "quantity", "qualifier", "period_start", "period_end", "outside_stage",
-        "source", "locator",
-    )  # fmt: skip
-
-    substance: SlugText | None = None
-    quantity: QuantityIn | None = None
-    qualifier: Qualifier | None = None
-    country: Iso3 | None = None
-    period_start: IsoDate | None = None
-    period_end: IsoDate | None = None
-    outside_stage: Bool | None = None
-    cases: Annotated[Int, Field(ge=0, le=10**9)] | None = None
-    source: SlugText | None = None
-    locator: Locator | None = None
-
-
-class ParticipationCreate(PartyIn, Citation):
-    role: Role
-
-
-class ParticipationPatch(Body):
-    _required = not_null("role", "source", "locator")
-
-    detail: Text | None = None
-    regularity: Regularity | None = None
-    role: Role | None = None
-    source: SlugText | None = None
-    locator: Locator | None = None
-
-
-class FuzzyDateIn(Body):
+class FuzzyDateIn(WriteIn):
     date: IsoDate
     precision: DatePrecision
-
-
-class MeetingCreate(Citation):
-    body: SlugText = Field(description="Body slug, e.g. `ksopn`.")
-    number: Number | None = None
-    held: FuzzyDateIn | None = None
-    place: Text | None = None
-    country: Iso3 | None = None
-    summary: LongText | None = None
-
-
-class MeetingPatch(Body):
-    _required = not_null("source", "locator")
-
-    number: Number | None = None
-    held: FuzzyDateIn | None = None
-    place: Text | None = None
-    country: Iso3 | None = None
-    summary: LongText | None = None
-    source: SlugText | None = None
-    locator: Locator | None = None
-
-
-class EventCreate(Citation):
-    slug: SlugText
-    kind: Annotated[str, StringConstraints(min_length=1, max_length=40)]
-    name_en: Text
-    name_ru: Text | None = None
-    start_on: IsoDate
-    end_on: IsoDate | None = None
-    date_precision: DatePrecision = DatePrecision.DAY
-    place: Text | None = None
-    country: Iso3 | None = None
-    occasion: Text | None = None
-    occasion_organization: SlugText | None = None
-    description: LongText | None = None
-    organizers: Annotated[list[PartyIn | PartyKey], Field(max_length=100)] = Field(
-        default_factory=list
-    )
-    participants: Annotated[list[PartyIn | PartyKey], Field(max_length=100)] = Field(
-        default_factory=list
-    )
-
-    _end_on = field_validator("end_on")(ends_after("start_on"))
-
-
-class EventPatch(Body):
-    _required = not_null("kind", "name_en", "start_on", "date_precision", "source", "locator")
-
-    kind: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = None
-    name_en: Text | None = None
-    name_ru: Text | None = None
-    start_on: IsoDate | None = None
-    end_on: IsoDate | None = None
-    date_precision: DatePrecision | None = None
-    place: Text | None = None
-    country: Iso3 | None = None
-    occasion: Text | None = None
-    description: LongText | None = None
-    source: SlugText | None = None
-    locator: Locator | None = None
-
-
-class DocumentCreate(Citation):
-    slug: SlugText
-    kind: DocumentKind
-    title_en: Text
-    title_ru: Text | None = None
-    issuer: SlugText | None = None
-    adopted: FuzzyDateIn | None = None
-    period_start_year: Year | None = None
-    period_end_year: Year | None = None
-    status: DocumentStatus
-    summary: LongText | None = None
-
-
-class DocumentPatch(Body):
-    _required = not_null("title_en", "status", "source", "locator")
-
-    title_en: Text | None = None
-    title_ru: Text | None = None
-    adopted: FuzzyDateIn | None = None
-    period_start_year: Year | None = None
-    period_end_year: Year | None = None
-    status: DocumentStatus | None = None
-    summary: LongText | None = None
-    source: SlugText | None = None
-    locator: Locator | None = None
-
-
-class FigureCreate(Citation):
-    slug: SlugText
-    metric: Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,60}$")]
-    body: SlugText | None = None
-    operation: SlugText | None = None
-    value: Annotated[Int, Field(ge=0, le=10**15)]
-    unit: Annotated[str, StringConstraints(min_length=1, max_length=40)]
-    qualifier: Qualifier = Qualifier.EXACT
-    per: Annotated[str, StringConstraints(pattern=r"^year$")] | None = None
-    as_reported: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-    as_of: FuzzyDateIn
-    description: LongText | None = None
-
-    @model_validator(mode="after")
-    def _one_subject(self) -> "FigureCreate":
-        if (self.body is None) == (self.operation is None):
-            raise ValueError("name exactly one subject: body or operation")
-        return self
-
-
-class FigurePatch(Body):
-    _required = not_null("value", "unit", "qualifier", "as_reported", "as_of", "source", "locator")
-
-    value: Annotated[Int, Field(ge=0, le=10**15)] | None = None
-    unit: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = None
-    qualifier: Qualifier | None = None
-    as_reported: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
-    as_of: FuzzyDateIn | None = None
-    description: LongText | None = None
-    source: SlugText | None = None
-    locator: Locator | None = None
-
-
-class OrganizationCreate(Body):
-    slug: SlugText
-    kind: OrganizationKind
-    name_en: Text
-    name_ru: Text
-    acronym_en: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = None
-    acronym_ru: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = None
-    aliases_en: Aliases = Field(default_factory=list)
-    aliases_ru: Aliases = Field(default_factory=list)
-    country: Iso3 | None = None
-    parent: SlugText | None = None
-    description: LongText | None = None
-    source: SlugText | None = None
-    locator: Locator | None = None
-
-
-class OrganizationPatch(Body):
-    _required = not_null("kind", "name_en", "name_ru", "aliases_en", "aliases_ru")
-
-    kind: OrganizationKind | None = None
-    name_en: Text | None = None
-    name_ru: Text | None = None
-    acronym_en: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = None
-    acronym_ru: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = None
-    aliases_en: Aliases | None = None
-    aliases_ru: Aliases | None = None
-    country: Iso3 | None = None
-    parent: SlugText | None = None
-    description: LongText | None = None
-
-
-class SourceCreate(Body):
-    slug: SlugText
-    title: Annotated[str, _trimmed(500), _as_sent(500)]
-    publisher: Text
-    published: FuzzyDateIn | None = None
-    language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]
-    url: Annotated[str, StringConstraints(pattern=r"^https?://", max_length=1000)] | None = None
-    reference: Annotated[Text | None, AfterValidator(refuse_path)] = None
-    locator_scheme: LongText

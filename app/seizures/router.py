@@ -1,5 +1,3 @@
-import csv
-import io
 import re
 from collections.abc import Callable
 from dataclasses import replace
@@ -17,12 +15,13 @@ from app.db import lock_row
 from app.deps import SessionDep, WriteSessionDep
 from app.errors import InvalidParameterError
 from app.http.listing import (
+    CSV,
     EXPORTS,
     ListingDep,
-    content_disposition,
     csv_cell,
     csv_columns,
-    download_filename,
+    csv_file,
+    download,
     negotiate,
 )
 from app.http.pagination import EntityId
@@ -31,9 +30,7 @@ from app.http.representation import represent
 from app.models import SeizureReport, Stage
 from app.models.enums import Qualifier, UnitKind
 from app.operations import service as operations
-from app.operations import writes as editing
 from app.reference import service as reference
-from app.schemas import writes as w
 from app.schemas.common import (
     EDIT_PROBLEMS,
     NOT_FOUND,
@@ -44,7 +41,8 @@ from app.schemas.common import (
     Problem,
 )
 from app.seizures import service as seizures_service
-from app.seizures.schemas import SeizureOut, SeizureTotals, TotalLine
+from app.seizures import writes as seizure_writes
+from app.seizures.schemas import SeizureCreate, SeizureOut, SeizurePatch, SeizureTotals, TotalLine
 from app.seizures.service import (
     NO_ID,
     SeizureFilters,
@@ -270,8 +268,8 @@ def seizures(
         SeizureOut,
         lambda s, after, limit: list_seizures(s, replace(filters, after_id=after), limit),
         count=count_seizures(session, filters) if count else None,
-        csv_chunks=lambda s, after: seizure_csv_chunks(s, replace(filters, after_id=after)),
         shaped=True,
+        faster={"csv": lambda s, after: seizure_csv_chunks(s, replace(filters, after_id=after))},
     )
 
 
@@ -351,7 +349,7 @@ def totals(
         pro_rata=allocate == "pro_rata",
         list_url=partial(_list_url, request),
     )
-    if (format_ or negotiate(None, request.headers.get("accept"))) == "csv":
+    if negotiate(format_, request.headers.get("accept")) == CSV.extension:
         return _totals_csv(request, body)
     # Only the keys asked for appear in a line (the model's `exclude_unset`).
     return represent(request, SeizureTotals, body, exclude_unset=True, shaped=True)
@@ -374,21 +372,18 @@ def _totals_csv(request: Request, body: dict[str, Any]) -> Response:
     """One row per line of `groups` and `beyond_window`, its citations `source locator`
     joined by `;`. The stated totals and warnings stay in the JSON answer."""
     columns = [path for path in csv_columns(TotalLine) if path[0] != "sources"]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["section", *("_".join(path) for path in columns), "sources"])
+    header = ["section", *("_".join(path) for path in columns), "sources"]
     ready = orjson.loads(orjson.dumps(body))  # dates and enums as the JSON answer has them
-    for section in ("groups", "beyond_window"):
-        for line in ready[section]:
-            cited = ";".join(f"{c['source']} {c['locator']}" for c in line["sources"])
-            writer.writerow([section, *(csv_cell(line, path) for path in columns), cited])
-    filename = download_filename(request, "seizure-totals", "csv")
-    return Response(
-        # The byte-order mark makes spreadsheets read the file as UTF-8 (Cyrillic intact).
-        ("\ufeff" + buffer.getvalue()).encode(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": content_disposition(filename)},
+    rows = (
+        [
+            section,
+            *(csv_cell(line, path) for path in columns),
+            ";".join(f"{cite['source']} {cite['locator']}" for cite in line["sources"]),
+        ]
+        for section in ("groups", "beyond_window")
+        for line in ready[section]
     )
+    return download(request, "seizure-totals", CSV, csv_file(header, rows))
 
 
 def _group_keys(group_by: list[str] | None) -> list[str]:
@@ -427,20 +422,25 @@ def _resolve(
     return found
 
 
-def _locked_report(
+async def _report_for_edit(
     request: Request, session: WriteSessionDep, report_id: EntityId
-) -> SeizureReport:
-    """The report of the URL and its whole breakdown, locked for the edit, once If-Match
-    names its current version (a part's change is checked against its parent's total)."""
-    editing.lock_breakdown(session, report_id)
-    report: SeizureReport = locked_for_edit(
-        request, session, SeizureReport, report_id, SeizureOut,
-        partial(seizures_service.get_seizure, session),
-    )  # fmt: skip
-    return report
+) -> Callable[[], SeizureReport]:
+    """The report of the URL, locked with its whole breakdown (a part's change is checked
+    against its parent's total), once If-Match names its current version. Locked when the
+    handler calls it: after the body is validated, so a broken body is a 422 first."""
+
+    def load() -> SeizureReport:
+        seizure_writes.lock_breakdown(session, report_id)
+        read = partial(seizures_service.get_seizure, session)
+        report: SeizureReport = locked_for_edit(
+            request, session, SeizureReport, report_id, SeizureOut, read
+        )
+        return report
+
+    return load
 
 
-LockedSeizureReport = Annotated[SeizureReport, Depends(_locked_report)]
+ReportForEdit = Annotated[Callable[[], SeizureReport], Depends(_report_for_edit)]
 staff_router = APIRouter(tags=["staff: stages"], responses=PROBLEMS)
 
 
@@ -457,14 +457,14 @@ def add_seizure(
     session: WriteSessionDep,
     idem: IdempotencyDep,
     stage_id: EntityId,
-    body: w.SeizureCreate,
+    body: SeizureCreate,
 ) -> Response:
     """Adds a report (with its parts) to an existing stage; with `parent_id`, a part of an
     existing report, checked not to exceed it."""
 
     def make() -> tuple[Any, Any, str]:
         stage = lock_row(session, Stage, stage_id)
-        report_id = editing.add_seizure(session, caller, stage, body)
+        report_id = seizure_writes.add_seizure(session, caller, stage, body)
         return (
             SeizureOut,
             seizures_service.get_seizure(session, report_id),
@@ -484,12 +484,12 @@ def patch_seizure(
     request: Request,
     caller: EditorDep,
     session: WriteSessionDep,
-    report: LockedSeizureReport,
+    report_for_edit: ReportForEdit,
     report_id: EntityId,
-    body: w.SeizurePatch,
+    body: SeizurePatch,
 ) -> Response:
     """Changes the fields given; breakdowns are checked again. Needs `If-Match`."""
-    editing.patch_seizure(session, caller, report, body)
+    seizure_writes.patch_seizure(session, caller, report_for_edit(), body)
     return represent(request, SeizureOut, seizures_service.get_seizure(session, report_id))
 
 
@@ -500,8 +500,8 @@ def patch_seizure(
     responses={**EDIT_PROBLEMS, 409: {"model": Problem, "description": "It has parts."}},
 )
 def delete_seizure(
-    caller: EditorDep, session: WriteSessionDep, report: LockedSeizureReport
+    caller: EditorDep, session: WriteSessionDep, report_for_edit: ReportForEdit
 ) -> Response:
     """Deletes a report that has no parts. Needs `If-Match`."""
-    editing.delete_seizure(session, caller, report)
+    seizure_writes.delete_seizure(session, caller, report_for_edit())
     return Response(status_code=204)

@@ -1,8 +1,22 @@
 from datetime import date
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
-from app.schemas.common import Cited, Schema
+from app.models.enums import Qualifier
+from app.rules import ends_after
+from app.schemas.common import Cited, IsoDate, Schema
+from app.schemas.writes import (
+    Bool,
+    Int,
+    Iso3,
+    Locator,
+    Number,
+    QuantityIn,
+    SlugText,
+    WriteIn,
+    not_null,
+)
 
 MAX_SOURCES = 20  # citations named per totals line
 MAX_STATED = 20  # stated totals shown with the totals
@@ -141,3 +155,56 @@ class SeizureTotals(Schema):
     )
     allocation: Allocation | None
     warnings: list[TotalsWarning]
+
+
+# -- request bodies of the staff writes --------------------------------------------------
+
+
+class SeizureIn(WriteIn):
+    substance: SlugText = Field(description="Substance slug (see /api/v1/substances).")
+    quantity: QuantityIn = Field(
+        description='A phrase ("1 t 500 kg", "3 т 737 кг") or {"amount": 1.5, "unit": "t"}; '
+        "the phrase is kept as reported."
+    )
+    qualifier: Qualifier | None = Field(
+        None, description="exact, at_least or about; if left out, read from the phrase."
+    )
+    country: Iso3 | None = None
+    period_start: IsoDate | None = Field(None, description="Defaults to the stage's start.")
+    period_end: IsoDate | None = Field(None, description="Defaults to the stage's end.")
+    outside_stage: Bool = Field(
+        False, description="Set to state that the period reaches outside the stage's dates."
+    )
+    cases: Annotated[Int, Field(ge=0, le=10**9)] | None = None
+    locator: Locator | None = Field(None, description="Overrides the stage's locator.")
+    parts: Annotated[list["SeizureIn"], Field(max_length=100)] = Field(
+        default_factory=list, description='The breakdown ("including ..."), not added on top.'
+    )
+
+    _period_end = field_validator("period_end")(ends_after("period_start"))
+
+
+class SeizureCreate(SeizureIn):
+    source: SlugText
+    locator: Locator
+    parent_id: Number | None = Field(
+        None, description="Make this report part of an existing report on the same stage."
+    )
+
+
+class SeizurePatch(WriteIn):
+    _required = not_null(
+        "substance", "quantity", "qualifier", "period_start", "period_end", "outside_stage",
+        "source", "locator",
+    )  # fmt: skip
+
+    substance: SlugText | None = None
+    quantity: QuantityIn | None = None
+    qualifier: Qualifier | None = None
+    country: Iso3 | None = None
+    period_start: IsoDate | None = None
+    period_end: IsoDate | None = None
+    outside_stage: Bool | None = None
+    cases: Annotated[Int, Field(ge=0, le=10**9)] | None = None
+    source: SlugText | None = None
+    locator: Locator | None = None
