@@ -10,10 +10,11 @@ from pydantic import ValidationInfo
 from sqlalchemy.orm import Session
 
 from app.models import SeizureReport
-from app.models.enums import Qualifier
+from app.models.enums import PartyKind, Qualifier
 from app.reference.substances import subtree_ids
 
 PERIOD_REVERSED = "the period ends before it starts"
+MEMBER_STATES_PARTY = "member-states"  # the key that names the CSTO member states as a group
 
 
 When = TypeVar("When", date, int)  # dates, or a document's years
@@ -45,6 +46,28 @@ def qualifier_problem(given: Qualifier | None, stated: Qualifier | None, phrase:
     if given and stated and given != stated:
         return f"qualifier {given.value!r} contradicts {phrase!r}"
     return None
+
+
+def party_kind(*, member_states: bool, country: str | None, organization: str | None) -> PartyKind:
+    """A party is exactly one of: the member states as a group, a country, an organization."""
+    named = [kind for kind, given in (
+        (PartyKind.MEMBER_STATES, member_states),
+        (PartyKind.COUNTRY, country),
+        (PartyKind.ORGANIZATION, organization),
+    ) if given]  # fmt: skip
+    if len(named) != 1:
+        raise ValueError("name exactly one party: a country, an organization or the member states")
+    return named[0]
+
+
+def party_named(key: str) -> dict[str, Any]:
+    """The party a request names by one key: `member-states`, an ISO alpha-3 code (`KAZ`),
+    or an organization's slug; as `party_kind`'s arguments."""
+    if key == MEMBER_STATES_PARTY:
+        return {"member_states": True, "country": None, "organization": None}
+    if len(key) == 3 and key.isupper():
+        return {"member_states": False, "country": key, "organization": None}
+    return {"member_states": False, "country": None, "organization": key}
 
 
 def breakdown_problems(

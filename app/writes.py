@@ -17,13 +17,11 @@ from sqlalchemy.orm import Session
 
 from app import models as m
 from app.errors import ConflictError, DomainError, InvalidParameterError
-from app.models.enums import AuditAction, PartyKind, Role
-from app.rules import period_problem
+from app.models.enums import AuditAction, Role
+from app.rules import party_kind, party_named, period_problem
 from app.schemas import writes as w
 from app.staff.audit import record, snapshot
 from app.staff.keys import Caller
-
-MEMBER_STATES_PARTY = "member-states"
 
 
 def body_error(field: str, message: str) -> InvalidParameterError:
@@ -91,14 +89,12 @@ class Refs:
             "party_detail": party.detail,
             "regularity": party.regularity,
         }
-        if party.party == MEMBER_STATES_PARTY:
-            columns["party_kind"] = PartyKind.MEMBER_STATES
-        elif len(party.party) == 3 and party.party.isupper():
-            columns["party_kind"] = PartyKind.COUNTRY
-            columns["country_id"] = self.country(party.party, field)
-        else:
-            columns["party_kind"] = PartyKind.ORGANIZATION
-            columns["organization_id"] = self.organization(party.party, field)
+        named = party_named(party.party)
+        columns["party_kind"] = party_kind(**named)
+        if named["country"]:
+            columns["country_id"] = self.country(named["country"], field)
+        if named["organization"]:
+            columns["organization_id"] = self.organization(named["organization"], field)
         return columns
 
 

@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 
 from app import models as m
 from app.models.base import entity_name
-from app.models.enums import PartyKind, Qualifier
+from app.models.enums import Qualifier
 from app.quantities import QuantityError, parse_quantity
-from app.rules import breakdown_problems, period_problem, qualifier_problem
+from app.rules import breakdown_problems, party_kind, period_problem, qualifier_problem
 from app.seeding import schema as s
 from app.seizures import derived_tables
 
@@ -368,12 +368,9 @@ class _Loader:
 
     def participations(self, target: dict[str, int], entries: list[s.ParticipationEntry]) -> None:
         for p in entries:
-            if p.member_states:
-                kind = PartyKind.MEMBER_STATES
-            elif p.country:
-                kind = PartyKind.COUNTRY
-            else:
-                kind = PartyKind.ORGANIZATION
+            kind = party_kind(
+                member_states=bool(p.member_states), country=p.country, organization=p.organization
+            )
             self.upsert(
                 m.Participation,
                 {

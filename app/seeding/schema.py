@@ -28,7 +28,7 @@ from app.models.enums import (
     Role,
 )
 from app.reference.schemas import refuse_path
-from app.rules import ends_after, period_problem
+from app.rules import ends_after, party_kind, period_problem
 from app.schemas.common import has_a_letter, refuse_nul
 
 Slug = Annotated[
@@ -196,9 +196,11 @@ class ParticipationEntry(Entry):
 
     @model_validator(mode="after")
     def _one_party(self) -> "ParticipationEntry":
-        named = [p for p in (self.country, self.organization, self.member_states) if p]
-        if len(named) != 1:
-            raise ValueError("name exactly one party: country, organization or member_states")
+        party_kind(
+            member_states=bool(self.member_states),
+            country=self.country,
+            organization=self.organization,
+        )
         return self
 
 
