@@ -1,6 +1,7 @@
+from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from app import models as m
@@ -25,7 +26,7 @@ from app.council.schemas import (
 from app.deps import SessionDep, WriteSessionDep
 from app.http.listing import EXPORTS, ListingDep
 from app.http.pagination import EntityId, SlugOrId
-from app.http.preconditions import locked_for_edit_by_key
+from app.http.preconditions import for_edit
 from app.http.representation import represent
 from app.models.enums import DocumentKind, DocumentStatus, Role
 from app.schemas.common import EDIT_PROBLEMS, NOT_FOUND, PROBLEMS, WRITE_PROBLEMS, Page, Problem
@@ -169,13 +170,29 @@ CONFLICT: dict[int | str, dict[str, Any]] = {
         "description": "A slug or number is taken, or the record is still referred to.",
     }
 }
+
+
 # Staff writes: an editor key; `Idempotency-Key` makes a POST safe to retry, and PATCH
 # and DELETE need `If-Match` with the ETag of the entity's last GET.
-staff_router = APIRouter(tags=["staff: records"], responses={**WRITE_PROBLEMS, **CONFLICT})
-
-
 def _meeting(session: Session, key: str) -> dict[str, Any]:
     return council.get_meeting(session, int(key))
+
+
+MeetingForEdit = Annotated[
+    Callable[[], m.Meeting], Depends(for_edit(m.Meeting, MeetingOut, _meeting, "meeting_id"))
+]
+EventForEdit = Annotated[
+    Callable[[], m.Event], Depends(for_edit(m.Event, EventOut, council.get_event, "event"))
+]
+DocumentForEdit = Annotated[
+    Callable[[], m.Document],
+    Depends(for_edit(m.Document, DocumentOut, council.get_document, "document")),
+]
+FigureForEdit = Annotated[
+    Callable[[], m.ReportedFigure],
+    Depends(for_edit(m.ReportedFigure, ReportedFigureOut, council.get_reported_figure, "figure")),
+]
+staff_router = APIRouter(tags=["staff: records"], responses={**WRITE_PROBLEMS, **CONFLICT})
 
 
 # -- meetings ---------------------------------------------------------------------------
@@ -211,9 +228,10 @@ def patch_meeting(
     session: WriteSessionDep,
     meeting_id: EntityId,
     body: MeetingPatch,
+    meeting_for_edit: MeetingForEdit,
 ) -> Response:
     """Changes the fields given. Needs `If-Match`."""
-    row = locked_for_edit_by_key(request, session, m.Meeting, str(meeting_id), MeetingOut, _meeting)
+    row = meeting_for_edit()
     changes = writes.columns_from(session, body.model_dump(exclude_unset=True), m.Meeting)
     writes.update(session, caller, row, changes, "the meeting")
     return represent(request, MeetingOut, _meeting(session, str(row.id)))
@@ -226,10 +244,14 @@ def patch_meeting(
     responses=EDIT_PROBLEMS,
 )
 def delete_meeting(
-    request: Request, caller: EditorDep, session: WriteSessionDep, meeting_id: EntityId
+    request: Request,
+    caller: EditorDep,
+    session: WriteSessionDep,
+    meeting_id: EntityId,
+    meeting_for_edit: MeetingForEdit,
 ) -> Response:
     """Deletes a meeting; it stays in the audit log. Needs `If-Match`."""
-    row = locked_for_edit_by_key(request, session, m.Meeting, str(meeting_id), MeetingOut, _meeting)
+    row = meeting_for_edit()
     writes.delete(session, caller, row, "the meeting")
     return Response(status_code=204)
 
@@ -270,9 +292,10 @@ def patch_event(
     session: WriteSessionDep,
     event: SlugOrId,
     body: EventPatch,
+    event_for_edit: EventForEdit,
 ) -> Response:
     """Changes the fields given. Needs `If-Match`."""
-    row = locked_for_edit_by_key(request, session, m.Event, event, EventOut, council.get_event)
+    row = event_for_edit()
     changes = writes.columns_from(session, body.model_dump(exclude_unset=True), m.Event)
     writes.check_period(
         changes.get("start_on", row.start_on), changes.get("end_on", row.end_on), "end_on"
@@ -285,10 +308,14 @@ def patch_event(
     "/events/{event}", status_code=204, summary="Delete an event", responses=EDIT_PROBLEMS
 )
 def delete_event(
-    request: Request, caller: EditorDep, session: WriteSessionDep, event: SlugOrId
+    request: Request,
+    caller: EditorDep,
+    session: WriteSessionDep,
+    event: SlugOrId,
+    event_for_edit: EventForEdit,
 ) -> Response:
     """Deletes an event with its parties; all stay in the audit log. Needs `If-Match`."""
-    row = locked_for_edit_by_key(request, session, m.Event, event, EventOut, council.get_event)
+    row = event_for_edit()
     writes.delete_event(session, caller, row)
     return Response(status_code=204)
 
@@ -330,11 +357,10 @@ def patch_document(
     session: WriteSessionDep,
     document: SlugOrId,
     body: DocumentPatch,
+    document_for_edit: DocumentForEdit,
 ) -> Response:
     """Changes the fields given (a status change, say). Needs `If-Match`."""
-    row = locked_for_edit_by_key(
-        request, session, m.Document, document, DocumentOut, council.get_document
-    )
+    row = document_for_edit()
     changes = writes.columns_from(session, body.model_dump(exclude_unset=True), m.Document)
     writes.check_period(
         changes.get("period_start_year", row.period_start_year),
@@ -352,12 +378,14 @@ def patch_document(
     responses=EDIT_PROBLEMS,
 )
 def delete_document(
-    request: Request, caller: EditorDep, session: WriteSessionDep, document: SlugOrId
+    request: Request,
+    caller: EditorDep,
+    session: WriteSessionDep,
+    document: SlugOrId,
+    document_for_edit: DocumentForEdit,
 ) -> Response:
     """Deletes a document nothing refers to (409 otherwise). Needs `If-Match`."""
-    row = locked_for_edit_by_key(
-        request, session, m.Document, document, DocumentOut, council.get_document
-    )
+    row = document_for_edit()
     writes.delete(session, caller, row, "the document")
     return Response(status_code=204)
 
@@ -401,11 +429,10 @@ def patch_figure(
     session: WriteSessionDep,
     figure: SlugOrId,
     body: FigurePatch,
+    figure_for_edit: FigureForEdit,
 ) -> Response:
     """Changes the fields given. Needs `If-Match`."""
-    row = locked_for_edit_by_key(
-        request, session, m.ReportedFigure, figure, ReportedFigureOut, council.get_reported_figure
-    )
+    row = figure_for_edit()
     changes = writes.columns_from(session, body.model_dump(exclude_unset=True), m.ReportedFigure)
     writes.update(session, caller, row, changes, "the reported figure")
     return represent(request, ReportedFigureOut, council.get_reported_figure(session, row.slug))
@@ -418,11 +445,13 @@ def patch_figure(
     responses=EDIT_PROBLEMS,
 )
 def delete_figure(
-    request: Request, caller: EditorDep, session: WriteSessionDep, figure: SlugOrId
+    request: Request,
+    caller: EditorDep,
+    session: WriteSessionDep,
+    figure: SlugOrId,
+    figure_for_edit: FigureForEdit,
 ) -> Response:
     """Deletes a reported figure; it stays in the audit log. Needs `If-Match`."""
-    row = locked_for_edit_by_key(
-        request, session, m.ReportedFigure, figure, ReportedFigureOut, council.get_reported_figure
-    )
+    row = figure_for_edit()
     writes.delete(session, caller, row, "the reported figure")
     return Response(status_code=204)

@@ -1,6 +1,7 @@
 """Optimistic concurrency: a change names the version it was made from (If-Match)."""
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 from fastapi import Request
@@ -9,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.common import by_key
 from app.db import lock_row
+from app.deps import WriteSessionDep
 from app.errors import NotFoundError, PreconditionFailedError, PreconditionRequiredError
 from app.http.representation import current_etag, etag_matches
 from app.models.base import entity_name
@@ -53,13 +55,20 @@ def locked_for_edit(
     return row
 
 
-def locked_for_edit_by_key(
-    request: Request,
-    session: Session,
-    model: Any,
-    key: str,
-    schema: Any,
-    read: Callable[[Session, str], Any],
-) -> Any:
-    """`locked_for_edit` for entities that `read(session, key)` finds by slug or id."""
-    return locked_for_edit(request, session, model, key, schema, lambda i: read(session, str(i)))
+def for_edit(
+    model: Any, schema: Any, read: Callable[[Session, str], Any], parameter: str
+) -> Callable[..., Awaitable[Callable[[], Any]]]:
+    """A dependency that gives a loader of the entity the path `parameter` names (slug or
+    id): called by the handler, after the body is validated, it locks the row and checks
+    If-Match against the entity's representation `read(session, key)`."""
+
+    async def loader(request: Request, session: WriteSessionDep) -> Callable[[], Any]:
+        key = str(request.path_params[parameter])
+        current = partial(_read_by_id, read, session)
+        return partial(locked_for_edit, request, session, model, key, schema, current)
+
+    return loader
+
+
+def _read_by_id(read: Callable[[Session, str], Any], session: Session, entity_id: int) -> Any:
+    return read(session, str(entity_id))

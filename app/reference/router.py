@@ -1,8 +1,9 @@
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any, Literal
 
 import orjson
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app import models as m
 from app import writes
@@ -11,7 +12,7 @@ from app.deps import SessionDep, WriteSessionDep
 from app.errors import InvalidParameterError
 from app.http.listing import EXPORTS, ListingDep
 from app.http.pagination import Iso3, SlugOrId
-from app.http.preconditions import locked_for_edit_by_key
+from app.http.preconditions import for_edit
 from app.http.representation import etag_matches, etag_of, represent
 from app.models.enums import OrganizationKind
 from app.reference import service as reference
@@ -218,6 +219,10 @@ def member_states(
     )
 
 
+OrganizationForEdit = Annotated[
+    Callable[[], m.Organization],
+    Depends(for_edit(m.Organization, OrganizationOut, reference.get_organization, "organization")),
+]
 staff_router = APIRouter(tags=["staff: records"], responses={**WRITE_PROBLEMS, **CONFLICT})
 
 
@@ -262,11 +267,10 @@ def patch_organization(
     session: WriteSessionDep,
     organization: SlugOrId,
     body: OrganizationPatch,
+    organization_for_edit: OrganizationForEdit,
 ) -> Response:
     """Changes the fields given (names, aliases, parent...). Needs `If-Match`."""
-    row = locked_for_edit_by_key(
-        request, session, m.Organization, organization, OrganizationOut, reference.get_organization
-    )
+    row = organization_for_edit()
     changes = writes.columns_from(session, body.model_dump(exclude_unset=True), m.Organization)
     if "parent_id" in changes:
         writes.check_no_cycle(session, row, changes["parent_id"])
@@ -281,12 +285,14 @@ def patch_organization(
     responses=EDIT_PROBLEMS,
 )
 def delete_organization(
-    request: Request, caller: EditorDep, session: WriteSessionDep, organization: SlugOrId
+    request: Request,
+    caller: EditorDep,
+    session: WriteSessionDep,
+    organization: SlugOrId,
+    organization_for_edit: OrganizationForEdit,
 ) -> Response:
     """Deletes an organization nothing refers to (409 otherwise). Needs `If-Match`."""
-    row = locked_for_edit_by_key(
-        request, session, m.Organization, organization, OrganizationOut, reference.get_organization
-    )
+    row = organization_for_edit()
     writes.delete(session, caller, row, "the organization")
     return Response(status_code=204)
 
