@@ -3,12 +3,17 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 
-.PHONY: install browser serve test lint check-migrations fuzz bench-tools bench bench-smoke
+.PHONY: install browser serve test test-fast lint lock lock-upgrade check-migrations fuzz \
+	bench-tools bench bench-smoke
 
-$(BIN)/ksopn: pyproject.toml
+# Installs the locked versions, each file checked against its hash: requirements/dev.txt
+# (runtime and dev tools) here, requirements/base.txt (runtime only) in the Dockerfile. Then
+# the project itself, without dependencies.
+$(BIN)/ksopn: pyproject.toml requirements/dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 
 install: $(BIN)/ksopn
@@ -25,8 +30,38 @@ browser:
 serve: install
 	$(BIN)/ksopn serve
 
+# Everything, the system tests (tests/system/: real servers, crashes, load, fuzzing, the
+# browser) included: what the README and CI run.
 test: install browser
 	$(BIN)/pytest
+
+# The unit and API tests only, for the edit-test loop: the slow lane (marker `slow`) is left
+# out, and the rest runs on every core (pytest-xdist; each worker has its own test database).
+# TEST_WORKERS=0 runs them in one process.
+TEST_WORKERS ?= auto
+test-fast: install
+	$(BIN)/pytest -m "not slow" -n $(TEST_WORKERS)
+
+# The lock: requirements/base.txt and dev.txt, written by pip-compile (pip-tools, in
+# .venv-lock apart from the project) from pyproject.toml, with every file's hash, for
+# Python 3.11 (the Docker image's). `make lock` after changing the dependencies in
+# pyproject.toml keeps every pin it can; `make lock-upgrade` takes the newest releases
+# pyproject.toml allows. Then `make install`, `make test`, and commit the two files.
+LOCK_VENV ?= .venv-lock
+PIP_TOOLS ?= pip-tools==7.6.2
+COMPILE = $(LOCK_VENV)/bin/pip-compile --quiet --generate-hashes --strip-extras \
+	--no-emit-index-url --no-emit-find-links $(LOCK_FLAGS)
+lock:
+	@[ -x $(LOCK_VENV)/bin/pip-compile ] || { $(PYTHON) -m venv $(LOCK_VENV) && \
+		$(LOCK_VENV)/bin/python -m pip install --quiet '$(PIP_TOOLS)'; }
+	@$(LOCK_VENV)/bin/python -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || \
+		{ echo "the lock is for Python 3.11: rm -r $(LOCK_VENV); make lock PYTHON=python3.11" >&2; exit 1; }
+	$(COMPILE) --output-file requirements/base.txt pyproject.toml
+	$(COMPILE) --extra dev --constraint requirements/base.txt --output-file requirements/dev.txt \
+		pyproject.toml
+
+lock-upgrade:
+	$(MAKE) lock LOCK_FLAGS=--upgrade
 
 lint: install
 	$(BIN)/ruff check .
@@ -45,7 +80,7 @@ check-migrations: install
 # PostgreSQL. FUZZ_EXAMPLES=2000 for longer still; KSOPN_FUZZ_SEED=<seed> replays a run.
 FUZZ_EXAMPLES ?= 500
 fuzz: install
-	KSOPN_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/test_fuzz.py -s
+	KSOPN_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/system/test_fuzz.py -s
 
 # The benchmark's own tools, apart from the project: wrk (Debian) and Datasette (PyPI, in
 # .venv-bench, so that its dependencies never meet the project's).

@@ -5,12 +5,11 @@ The suite runs on SQLite by default. With KSOPN_TEST_DATABASE_URL naming a Postg
 server database, it creates a scratch database on that server, and drops it afterwards.
 """
 
-import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
-from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import make_url
@@ -22,13 +21,12 @@ from app.deps import get_session, get_write_session, session_scope
 from app.http.listing import get_export_sessions
 from app.main import create_app
 from app.models.enums import KeyRole
+from app.security import FailedAuthLimiter
 from app.seeding.loader import apply_seeds, read_seed_files
 from app.settings import Settings
 from app.staff.auth import KeyLookup, get_key_lookup
 from app.staff.keys import Caller, authenticate, create_key
-
-SERVER_URL = os.environ.get("KSOPN_TEST_DATABASE_URL")
-SEEDS_DIR = PROJECT_DIR / "seeds"
+from tests.helpers import SEEDS_DIR, SERVER_URL
 
 
 @pytest.fixture(scope="session")
@@ -98,9 +96,25 @@ def session(connection: Connection) -> Iterator[Session]:
         yield session
 
 
+@pytest.fixture(scope="session")
+def client_app(database_url: str) -> FastAPI:
+    """The app behind `client`, built once per run: building one reads the dependencies of
+    every route (a quarter of a second), and FastAPI's caches keep every app built alive, so
+    one app per test made the suite twice as slow."""
+    return create_app(Settings(database_url=database_url))
+
+
 @pytest.fixture
-def client(database_url: str, connection: Connection) -> Iterator[TestClient]:
-    app = create_app(Settings(database_url=database_url))
+def client(client_app: FastAPI, connection: Connection) -> Iterator[TestClient]:
+    """The app as new for each test: its lifespan runs again (a new engine), the failed-key
+    limiter is new, and what a test may change on the app (its state, dependency overrides,
+    the cached OpenAPI document) is put back afterwards. State that `create_app` gives an
+    app and that changes as it serves needs a fresh copy here, as the limiter has."""
+    app = client_app
+    state = dict(app.state._state)
+    app.state.failed_auth = FailedAuthLimiter.from_settings(app.state.settings)
+    app.openapi_schema = None
+    app.dependency_overrides = {}
 
     async def session_in_test_transaction() -> AsyncIterator[Session]:
         session = Session(bind=connection, join_transaction_mode="create_savepoint")
@@ -120,8 +134,14 @@ def client(database_url: str, connection: Connection) -> Iterator[TestClient]:
     app.dependency_overrides[get_export_sessions] = lambda: (
         lambda: Session(bind=connection, join_transaction_mode="create_savepoint")
     )
-    with TestClient(app, raise_server_exceptions=False) as client:
-        yield client
+    try:
+        with TestClient(app, raise_server_exceptions=False) as client:
+            yield client
+    finally:
+        app.state._state.clear()
+        app.state._state.update(state)
+        app.dependency_overrides = {}
+        app.openapi_schema = None
 
 
 @pytest.fixture
@@ -131,12 +151,6 @@ def source_document() -> str:
     if not path.exists():
         pytest.skip(f"source document not found at {path}")
     return path.read_text(encoding="utf-8")
-
-
-def write_seed(directory: Path, name: str, content: str) -> Path:
-    path = directory / name
-    path.write_text(content, encoding="utf-8")
-    return path
 
 
 @pytest.fixture

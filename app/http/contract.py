@@ -1,5 +1,5 @@
 """What the OpenAPI document says beyond what FastAPI infers from the routes, so that the
-document is the contract the API keeps (tests/test_fuzz.py holds the API to it).
+document is the contract the API keeps (tests/system/test_fuzz.py holds the API to it).
 
 - Every error is `application/problem+json` (app/errors.py), never `application/json`.
 - Reads are public unless KSOPN_REQUIRE_KEY_FOR_READS is set: their key is optional (the

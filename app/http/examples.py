@@ -1,7 +1,7 @@
 """Response examples for the docs page, recorded from real responses on the seed data.
 
 `app/http/examples.json` maps "METHOD /path/template" to a status and body; the test
-`tests/test_examples.py` checks each one against what the API answers today (run it with
+`tests/http/test_examples.py` checks each one against what the API answers today (run it with
 KSOPN_RECORD_EXAMPLES=1 to record them again), so the docs never show a shape or a
 figure the API no longer gives.
 """

@@ -3,7 +3,7 @@
 Hot read paths whose services already build the response model's exact shape (the same
 keys in the model's order, JSON-ready values) pass `shaped=True`: orjson writes them
 without a validation pass, which on a page of a hundred nested items is most of the
-request's cost. `tests/test_shaped_bodies.py` holds those bodies byte-equal to the model's.
+request's cost. `tests/seizures/test_shaped_bodies.py` holds those bodies byte-equal to the model's.
 
 The ETag is a hash of the exact bytes sent, so a read's `If-None-Match` gets a 304 when
 nothing changed, and a write's `If-Match` can be checked against the same value the
@@ -61,7 +61,7 @@ def represent(
     shaped: bool = False,
 ) -> Response:
     # A shaped body is written as it is: `exclude_unset` then says which of the model's dumps
-    # its shape equals (tests/test_shaped_bodies.py renders it so to compare).
+    # its shape equals (tests/seizures/test_shaped_bodies.py renders it so to compare).
     body = orjson.dumps(data) if shaped else render(model, data, exclude_unset=exclude_unset)
     etag = etag_of(body)
     all_headers = {"ETag": etag, **(headers or {})}

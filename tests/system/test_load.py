@@ -27,7 +27,7 @@ from typing import Any
 
 import httpx
 
-from tests.live import (
+from tests.system.live import (
     ServerProcess,
     direct_engine,
     every_item,

@@ -16,7 +16,7 @@ from app import models as m
 from app.db import make_engine
 from app.reference.schemas import refuse_path
 from app.seeding.loader import SeedError, read_seed_file
-from tests.conftest import write_seed
+from tests.helpers import write_seed
 
 SUSPENDED = "/api/v1/sources/tass-uzbekistan-suspended-2012"
 

@@ -10,7 +10,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app.deps import get_session, get_write_session, session_scope
-from app.schemas.writes import STAGE_EXAMPLE
+from app.operations.schemas import STAGE_EXAMPLE
 
 POST_STAGE = "/api/v1/operations/channel/stages"
 CITE = {"source": "mvd-ksopn-15-years-2020", "locator": "¶8"}

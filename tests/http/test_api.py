@@ -1,33 +1,14 @@
 import re
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from app import migrate
-from tests.conftest import SERVER_URL
-
-PROBLEM = "application/problem+json"
-
-
-def _get(client: TestClient, url: str, status: int = 200) -> Any:
-    response = client.get(url)
-    assert response.status_code == status, response.text
-    return response.json()
-
-
-def _problem(client: TestClient, url: str, status: int, parameter: str) -> dict[str, Any]:
-    response = client.get(url)
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    assert parameter in {error["name"] for error in body["errors"]}, body
-    return body
+from tests.helpers import PROBLEM, SERVER_URL, expect_problem, get_json
 
 
 def test_operations_show_channel_and_grom_with_their_sources(client: TestClient) -> None:
-    items = _get(client, "/api/v1/operations")["items"]
+    items = get_json(client, "/api/v1/operations")["items"]
     by_slug = {item["slug"]: item for item in items}
     assert set(by_slug) == {"channel", "grom"}
     assert by_slug["channel"]["name_ru"] == "Канал"
@@ -37,7 +18,7 @@ def test_operations_show_channel_and_grom_with_their_sources(client: TestClient)
 
 
 def test_channel_detail_holds_its_status_history_and_parties(client: TestClient) -> None:
-    channel = _get(client, "/api/v1/operations/channel")
+    channel = get_json(client, "/api/v1/operations/channel")
     permanent = channel["statuses"][-1]
     assert permanent["status_en"] == "Regional Anti-Drug Operation of permanent action"
     assert permanent["valid_from"] == {"date": "2008-09-01", "precision": "month"}
@@ -59,14 +40,14 @@ def test_channel_detail_holds_its_status_history_and_parties(client: TestClient)
 
 
 def test_grom_lists_what_it_trains(client: TestClient) -> None:
-    grom = _get(client, "/api/v1/operations/grom")
+    grom = get_json(client, "/api/v1/operations/grom")
     assert grom["kind"] == "tactical_exercise"
     assert len(grom["objectives"]) == 6
     assert [o["position"] for o in grom["objectives"]] == [1, 2, 3, 4, 5, 6]
 
 
 def test_a_2017_2019_figure_is_found_for_2018_with_all_its_years(client: TestClient) -> None:
-    items = _get(client, "/api/v1/seizures?year=2018")["items"]
+    items = get_json(client, "/api/v1/seizures?year=2018")["items"]
     assert len(items) == 6
     total = next(item for item in items if item["parent_id"] is None)
     assert total["years"] == [2017, 2018, 2019]
@@ -76,18 +57,18 @@ def test_a_2017_2019_figure_is_found_for_2018_with_all_its_years(client: TestCli
     assert total["qualifier"] == "at_least"
     assert total["as_reported"] == "more than 67 tons of 600 kg"
     assert total["source"]["locator"] == "¶8"
-    assert _get(client, "/api/v1/seizures?year=2016")["items"] == []
+    assert get_json(client, "/api/v1/seizures?year=2016")["items"] == []
 
 
 def test_a_substance_filter_includes_its_descendants(client: TestClient) -> None:
-    items = _get(client, "/api/v1/seizures?substance=cannabis")["items"]
+    items = get_json(client, "/api/v1/seizures?substance=cannabis")["items"]
     assert {item["substance"]["slug"] for item in items} == {"hashish", "marijuana"}
     assert sum(item["quantity_grams"] for item in items) == 10_402_000
 
 
 def test_seizures_filter_by_operation(client: TestClient) -> None:
-    assert len(_get(client, "/api/v1/seizures?operation=channel")["items"]) == 6
-    assert _get(client, "/api/v1/seizures?operation=grom")["items"] == []
+    assert len(get_json(client, "/api/v1/seizures?operation=channel")["items"]) == 6
+    assert get_json(client, "/api/v1/seizures?operation=grom")["items"] == []
 
 
 @pytest.mark.parametrize(
@@ -106,16 +87,16 @@ def test_seizures_filter_by_operation(client: TestClient) -> None:
     ],
 )
 def test_bad_seizure_parameters_are_named(client: TestClient, query: str, parameter: str) -> None:
-    _problem(client, f"/api/v1/seizures?{query}", 422, parameter)
+    expect_problem(client, f"/api/v1/seizures?{query}", 422, parameter)
 
 
 def test_member_states_on_a_date(client: TestClient) -> None:
-    members = _get(client, "/api/v1/member-states?on=2020-06-01")["items"]
+    members = get_json(client, "/api/v1/member-states?on=2020-06-01")["items"]
     assert [m["iso3"] for m in members] == ["ARM", "BLR", "KAZ", "KGZ", "RUS", "TJK"]
     assert members[0]["source"]["slug"] == "csto-member-states"
-    assert _get(client, "/api/v1/member-states?on=2003-09-17")["items"] == []
-    _problem(client, "/api/v1/member-states?on=2019-02-30", 422, "on")
-    _problem(client, "/api/v1/member-states?organization=nato", 422, "organization")
+    assert get_json(client, "/api/v1/member-states?on=2003-09-17")["items"] == []
+    expect_problem(client, "/api/v1/member-states?on=2019-02-30", 422, "on")
+    expect_problem(client, "/api/v1/member-states?organization=nato", 422, "organization")
 
 
 @pytest.mark.parametrize(
@@ -175,7 +156,7 @@ def test_pages_link_to_the_next_until_the_end(client: TestClient) -> None:
     ],
 )
 def test_details_by_key(client: TestClient, path: str, key: str) -> None:
-    body = _get(client, f"/api/v1/{path}")
+    body = get_json(client, f"/api/v1/{path}")
     assert str(body[key]).lower() == path.split("/")[1]
 
 
@@ -199,18 +180,18 @@ def test_unknown_entities_are_404_problems(client: TestClient, path: str) -> Non
 
 
 def test_council_facts(client: TestClient) -> None:
-    ksopn = _get(client, "/api/v1/bodies/ksopn")
+    ksopn = get_json(client, "/api/v1/bodies/ksopn")
     assert ksopn["established_on"] == "2005-06-23"
     assert ksopn["acronym_ru"] == "КСОПН"
-    working_group = _get(client, "/api/v1/bodies/ksopn-working-group")
+    working_group = get_json(client, "/api/v1/bodies/ksopn-working-group")
     assert working_group["parent"] == "ksopn"
-    meetings = _get(client, "/api/v1/reported-figures?metric=meetings_held")["items"]
+    meetings = get_json(client, "/api/v1/reported-figures?metric=meetings_held")["items"]
     assert [(f["value"], f["as_reported"]) for f in meetings] == [(21, "twenty-one")]
-    assert _get(client, "/api/v1/meetings")["items"] == [], "no meeting is itemized"
+    assert get_json(client, "/api/v1/meetings")["items"] == [], "no meeting is itemized"
 
 
 def test_documents_with_period_and_status(client: TestClient) -> None:
-    docs = {d["slug"]: d for d in _get(client, "/api/v1/documents?kind=strategy")["items"]}
+    docs = {d["slug"]: d for d in get_json(client, "/api/v1/documents?kind=strategy")["items"]}
     assert (
         docs["anti-drug-strategy-2015-2020"]["period_start_year"],
         docs["anti-drug-strategy-2015-2020"]["period_end_year"],
@@ -220,7 +201,7 @@ def test_documents_with_period_and_status(client: TestClient) -> None:
 
 
 def test_the_exhibition_with_its_organizers(client: TestClient) -> None:
-    events = _get(client, "/api/v1/events?year=2020")["items"]
+    events = get_json(client, "/api/v1/events?year=2020")["items"]
     assert len(events) == 1
     exhibition = events[0]
     assert (exhibition["start_on"], exhibition["end_on"], exhibition["place"]) == (
@@ -235,7 +216,7 @@ def test_the_exhibition_with_its_organizers(client: TestClient) -> None:
 
 
 def test_healthz_checks_the_database(client: TestClient) -> None:
-    body = _get(client, "/healthz")
+    body = get_json(client, "/healthz")
     assert body["status"] == "ok"
     assert body["schema"] == migrate.head_revision()
     assert body["database"] == ("postgresql" if SERVER_URL else "sqlite")
@@ -292,7 +273,7 @@ def test_no_get_endpoint_answers_500_to_odd_input(client: TestClient) -> None:
 def test_out_of_range_ids_and_nul_characters_are_named(
     client: TestClient, url: str, parameter: str
 ) -> None:
-    _problem(client, url, 422, parameter)
+    expect_problem(client, url, 422, parameter)
 
 
 @pytest.mark.parametrize(

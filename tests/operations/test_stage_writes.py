@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import models as m
-from app.schemas.writes import STAGE_EXAMPLE
+from app.operations.schemas import STAGE_EXAMPLE
 from app.settings import Settings
 
 PROBLEM = "application/problem+json"

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from app.http.examples import EXAMPLES_FILE, recorded, shorten
-from app.schemas.writes import STAGE_EXAMPLE
+from app.operations.schemas import STAGE_EXAMPLE
 
 RECORD = os.environ.get("KSOPN_RECORD_EXAMPLES") == "1"
 

@@ -27,8 +27,8 @@ from app.db import make_engine
 from app.models.enums import KeyRole
 from app.seeding.loader import apply_seeds, read_seed_files
 from app.staff.keys import create_key
+from tests.helpers import SEEDS_DIR
 
-SEEDS_DIR = PROJECT_DIR / "seeds"
 STARTUP_SECONDS = 60  # generous: a loaded 2-core machine starts Python slowly
 
 

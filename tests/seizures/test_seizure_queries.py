@@ -17,7 +17,7 @@ from app.models import Country, Operation, SeizureReport, Source, Stage, Substan
 from app.seizures import derived_tables
 from app.seizures.schemas import SeizureOut
 from app.seizures.service import SeizureFilters, list_seizures
-from tests.test_api import PROBLEM, _get, _problem
+from tests.helpers import PROBLEM, expect_problem, get_json
 
 TOTALS = "/api/v1/seizures/totals"
 
@@ -36,7 +36,7 @@ def _kg_by_substance(body: dict[str, Any]) -> dict[str, float]:
 
 
 def test_totals_by_substance_for_2017_2019_match_the_source(client: TestClient) -> None:
-    body = _get(client, f"{TOTALS}?from=2017-01-01&to=2019-12-31&group_by=substance")
+    body = get_json(client, f"{TOTALS}?from=2017-01-01&to=2019-12-31&group_by=substance")
     assert _kg_by_substance(body) == {
         "opium": 48_988,
         "hashish": 6_665,
@@ -52,7 +52,7 @@ def test_totals_by_substance_for_2017_2019_match_the_source(client: TestClient) 
 
 
 def test_grand_total_counts_the_breakdown_once_and_stays_at_least(client: TestClient) -> None:
-    body = _get(client, TOTALS)
+    body = get_json(client, TOTALS)
     [line] = body["groups"]
     assert {key: line[key] for key in list(line)[:8]} == {
         "unit_kind": "mass",
@@ -74,13 +74,13 @@ def test_grand_total_counts_the_breakdown_once_and_stays_at_least(client: TestCl
 
 
 def test_substance_filter_includes_descendants(client: TestClient) -> None:
-    body = _get(client, f"{TOTALS}?substance=cannabis")
+    body = get_json(client, f"{TOTALS}?substance=cannabis")
     assert [line["quantity_grams"] for line in body["groups"]] == [10_402_000]
     assert body["groups"][0]["qualifier"] == "exact"
 
 
 def test_a_multi_year_report_never_becomes_one_years_total(client: TestClient) -> None:
-    body = _get(client, f"{TOTALS}?year=2018&group_by=year")
+    body = get_json(client, f"{TOTALS}?year=2018&group_by=year")
     assert body["groups"] == []
     [line] = body["beyond_window"]
     assert (line["period_start"], line["period_end"]) == ("2017-01-01", "2019-12-31")
@@ -90,21 +90,21 @@ def test_a_multi_year_report_never_becomes_one_years_total(client: TestClient) -
 
 
 def test_pro_rata_split_is_marked_estimated_and_adds_up_exactly(client: TestClient) -> None:
-    body = _get(client, f"{TOTALS}?group_by=year&allocate=pro_rata")
+    body = get_json(client, f"{TOTALS}?group_by=year&allocate=pro_rata")
     assert [line["year"] for line in body["groups"]] == [2017, 2018, 2019]
     assert all(line["estimated"] for line in body["groups"])
     assert sum(line["quantity_grams"] for line in body["groups"]) == 67_600_000
     assert body["beyond_window"] == []
     assert body["allocation"]["method"] == "pro_rata"
-    only_2018 = _get(client, f"{TOTALS}?group_by=year&allocate=pro_rata&year=2018")
+    only_2018 = get_json(client, f"{TOTALS}?group_by=year&allocate=pro_rata&year=2018")
     assert [line["year"] for line in only_2018["groups"]] == [2018]
 
 
 def test_year_2018_lists_the_2017_2019_reports_with_their_years(client: TestClient) -> None:
-    items = _get(client, "/api/v1/seizures?year=2018")["items"]
+    items = get_json(client, "/api/v1/seizures?year=2018")["items"]
     assert len(items) == 6
     assert {tuple(item["years"]) for item in items} == {(2017, 2018, 2019)}
-    assert _get(client, "/api/v1/seizures?year=2018&top_level_only=true")["items"][0][
+    assert get_json(client, "/api/v1/seizures?year=2018&top_level_only=true")["items"][0][
         "as_reported"
     ] == ("more than 67 tons of 600 kg")
 
@@ -128,14 +128,14 @@ def test_year_2018_lists_the_2017_2019_reports_with_their_years(client: TestClie
     ],
 )
 def test_list_filters_combine(client: TestClient, query: str, expected: int) -> None:
-    assert len(_get(client, f"/api/v1/seizures?{query}")["items"]) == expected
+    assert len(get_json(client, f"/api/v1/seizures?{query}")["items"]) == expected
 
 
 def test_count_only_when_asked(client: TestClient) -> None:
-    assert _get(client, "/api/v1/seizures?limit=2")["count"] is None
-    page = _get(client, "/api/v1/seizures?limit=2&count=true&substance=controlled-substances")
+    assert get_json(client, "/api/v1/seizures?limit=2")["count"] is None
+    page = get_json(client, "/api/v1/seizures?limit=2&count=true&substance=controlled-substances")
     assert (len(page["items"]), page["count"]) == (2, 6)
-    assert _get(client, page["next"])["count"] == 6
+    assert get_json(client, page["next"])["count"] == 6
 
 
 @pytest.mark.parametrize(
@@ -151,7 +151,7 @@ def test_count_only_when_asked(client: TestClient) -> None:
     ],
 )
 def test_bad_list_parameters_are_named(client: TestClient, query: str, parameter: str) -> None:
-    _problem(client, f"/api/v1/seizures?{query}", 422, parameter)
+    expect_problem(client, f"/api/v1/seizures?{query}", 422, parameter)
 
 
 @pytest.mark.parametrize(
@@ -166,7 +166,7 @@ def test_bad_list_parameters_are_named(client: TestClient, query: str, parameter
     ],
 )
 def test_bad_totals_parameters_are_named(client: TestClient, query: str, parameter: str) -> None:
-    _problem(client, f"{TOTALS}?{query}", 422, parameter)
+    expect_problem(client, f"{TOTALS}?{query}", 422, parameter)
 
 
 def test_totals_send_an_etag(client: TestClient) -> None:
@@ -232,13 +232,13 @@ def test_nested_breakdowns_count_each_gram_once(client: TestClient, reports: Rep
     whole = reports.add("controlled-substances", 1_000, "2021-01-01", "2021-12-31")
     opioids = reports.add("opioids", 600, "2021-01-01", "2021-12-31", parent=whole)
     reports.add("heroin", 250, "2021-03-01", "2021-03-31", parent=opioids)
-    body = _get(client, f"{TOTALS}?operation=grom&group_by=substance")
+    body = get_json(client, f"{TOTALS}?operation=grom&group_by=substance")
     assert _kg_by_substance(body) == {
         "controlled-substances (unspecified)": 0.4,
         "opioids (unspecified)": 0.35,
         "heroin": 0.25,
     }
-    grand = _get(client, f"{TOTALS}?operation=grom")["groups"]
+    grand = get_json(client, f"{TOTALS}?operation=grom")["groups"]
     assert [line["quantity_grams"] for line in grand] == [1_000]
 
 
@@ -246,7 +246,7 @@ def test_unit_kinds_are_never_added_together(client: TestClient, reports: Report
     reports.add("precursors", 5_000, "2021-01-01", "2021-12-31", unit_kind="volume")
     reports.add("psychotropic-substances", 120, "2021-01-01", "2021-12-31", unit_kind="count")
     reports.add("cocaine", 2_000, "2021-01-01", "2021-12-31")
-    lines = _get(client, f"{TOTALS}?operation=grom&group_by=year")["groups"]
+    lines = get_json(client, f"{TOTALS}?operation=grom&group_by=year")["groups"]
     by_kind = {line["unit_kind"]: line for line in lines}
     assert {kind: (line["amount"], line["unit"]) for kind, line in by_kind.items()} == {
         "mass": (2_000, "g"),
@@ -260,7 +260,7 @@ def test_single_year_reports_go_to_their_year(client: TestClient, reports: Repor
     reports.add("heroin", 100, "2021-02-01", "2021-02-28", country="KAZ")
     reports.add("heroin", 50, "2022-05-01", "2022-05-31", country="KAZ")
     reports.add("heroin", 70, "2021-12-01", "2022-01-31", country="KGZ")
-    body = _get(client, f"{TOTALS}?operation=grom&group_by=year,country")
+    body = get_json(client, f"{TOTALS}?operation=grom&group_by=year,country")
     assert [(g["year"], g["country"]["iso3"], g["amount"]) for g in body["groups"]] == [
         (2021, "KAZ", 100),
         (2022, "KAZ", 50),
@@ -271,7 +271,7 @@ def test_single_year_reports_go_to_their_year(client: TestClient, reports: Repor
         70,
         "KGZ",
     )
-    split = _get(client, f"{TOTALS}?operation=grom&group_by=year&allocate=pro_rata")["groups"]
+    split = get_json(client, f"{TOTALS}?operation=grom&group_by=year&allocate=pro_rata")["groups"]
     # 31 of the 62 days fall in each year.
     assert [(g["year"], g["amount"], g["estimated"]) for g in split] == [
         (2021, 135, True),
@@ -293,7 +293,7 @@ def test_qualifiers_carry_through(
 ) -> None:
     for number, qualifier in enumerate(qualifiers):
         reports.add("cocaine", 10, f"202{number}-01-01", f"202{number}-12-31", qualifier=qualifier)
-    [line] = _get(client, f"{TOTALS}?operation=grom")["groups"]
+    [line] = get_json(client, f"{TOTALS}?operation=grom")["groups"]
     assert (line["amount"], line["qualifier"]) == (20, expected)
 
 
@@ -305,12 +305,12 @@ def test_unlinked_overlapping_reports_are_counted_and_named(
     reports.add("heroin", 100, "2021-06-01", "2021-06-30", country="KAZ")  # other country
     reports.add("cannabis", 100, "2021-06-01", "2021-06-30", country="TJK")  # other branch
     reports.add("opium", 100, "2022-06-01", "2022-06-30", country="TJK")  # other time
-    body = _get(client, f"{TOTALS}?operation=grom")
+    body = get_json(client, f"{TOTALS}?operation=grom")
     assert body["groups"][0]["amount"] == 1_500
     assert [w["report_ids"] for w in body["warnings"]] == [[opioids.id, heroin.id]]
     heroin.parent_id = opioids.id
     derived_tables.settle(reports.session)
-    linked = _get(client, f"{TOTALS}?operation=grom")
+    linked = get_json(client, f"{TOTALS}?operation=grom")
     assert linked["warnings"] == []
     assert linked["groups"][0]["amount"] == 1_200
 
@@ -377,7 +377,7 @@ def test_export_walks_past_one_batch(
     ],
 )
 def test_every_list_exports_csv_and_ndjson(client: TestClient, path: str) -> None:
-    as_json = _get(client, f"{path}?limit=1000")["items"]
+    as_json = get_json(client, f"{path}?limit=1000")["items"]
     as_csv = client.get(f"{path}?format=csv")
     assert as_csv.status_code == 200
     rows = list(csv.DictReader(io.StringIO(as_csv.content.decode("utf-8-sig"))))
@@ -407,7 +407,7 @@ def test_export_errors_come_before_the_stream(client: TestClient) -> None:
 
 
 def test_substances_come_as_a_tree(client: TestClient) -> None:
-    [root] = _get(client, "/api/v1/substances/tree")
+    [root] = get_json(client, "/api/v1/substances/tree")
     assert root["slug"] == "controlled-substances"
     children = {child["slug"]: child for child in root["children"]}
     assert [c["slug"] for c in children["cannabis"]["children"]] == ["hashish", "marijuana"]
@@ -416,7 +416,7 @@ def test_substances_come_as_a_tree(client: TestClient) -> None:
 
 
 def test_operation_splits_participants_from_observers(client: TestClient) -> None:
-    channel = _get(client, "/api/v1/operations/channel")
+    channel = get_json(client, "/api/v1/operations/channel")
     assert {p["role"] for p in channel["participants"]} == {"participant"}
     assert channel["observers"] == []
 
@@ -460,6 +460,6 @@ def test_a_filtered_csv_export_holds_the_listed_reports(
     response = client.get(f"/api/v1/seizures?format=csv&{query}")
     assert response.status_code == 200
     exported = csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")))
-    listed = _get(client, f"/api/v1/seizures?limit=500&{query}")["items"]
+    listed = get_json(client, f"/api/v1/seizures?limit=500&{query}")["items"]
     assert listed
     assert [int(row["id"]) for row in exported] == [item["id"] for item in listed]

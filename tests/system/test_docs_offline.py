@@ -22,7 +22,7 @@ CHROMIUM = "/usr/bin/chromium"
 # ReDoc's bundle draws its "API docs by Redocly" footer badge from Redocly's CDN; offline that
 # one image is missing and the page is otherwise whole.
 REDOCLY_BADGE = "https://cdn.redoc.ly/redoc/logo-mini.svg"
-PROJECT_DIR = Path(__file__).resolve().parents[1]
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 # Root makes the namespace directly; anyone else needs a user namespace to own it.
 UNSHARE = ["unshare", "--net"] if os.geteuid() == 0 else ["unshare", "--map-root-user", "--net"]
 

@@ -24,7 +24,7 @@ from app import cli, migrate
 from app.db import make_engine
 from app.models import AuditEntry, Participation, SeizureReport, Source, Stage
 from app.settings import get_settings
-from tests.live import ServerProcess, direct_engine, prepare_database
+from tests.system.live import ServerProcess, direct_engine, prepare_database
 
 runner = CliRunner()
 FIRST_NUMBER = 1000  # stage numbers the seed does not use; writer w posts FIRST_NUMBER*(w+1)+i
@@ -155,6 +155,7 @@ def check_consistent(backup: Path, written: list[range]) -> int:
     return len(numbers)
 
 
+@pytest.mark.slow  # a real server process under writes
 def test_a_backup_taken_while_the_server_writes_is_consistent_and_restores(
     live_url: str, tmp_path: Path, point_at: Callable[[str], None]
 ) -> None:

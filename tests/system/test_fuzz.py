@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 from app import PROJECT_DIR
 from app.models.enums import KeyRole
 from app.staff.keys import create_key
-from tests.live import ServerProcess, direct_engine, prepare_database
+from tests.system.live import ServerProcess, direct_engine, prepare_database
 
 EXAMPLES = int(os.environ.get("KSOPN_FUZZ_EXAMPLES", "20"))
 SEED = os.environ.get("KSOPN_FUZZ_SEED")
@@ -106,7 +106,7 @@ def test_the_api_keeps_its_openapi_contract(target: Target, tmp_path: Path) -> N
     env = {
         **os.environ,
         "SCHEMATHESIS_HOOKS": str(Path(__file__).resolve()),
-        "PYTHONPATH": str(PROJECT_DIR),  # the hooks file imports tests.live
+        "PYTHONPATH": str(PROJECT_DIR),  # the hooks file imports tests.system.live
     }
     # Generating requests keeps one core busy (schemathesis's workers are threads), so the
     # phases run as two processes side by side: fuzzing, and the rest (the coverage phase's
@@ -296,7 +296,7 @@ def _install_hooks() -> None:
     # later POST. The registry then replays the first answer, as the header's contract says,
     # and the stateful phase saw a 201 for a resource that an earlier chain had deleted
     # ("created resource not found"). A valid key is made unique; an invalid one is left as
-    # it is, to be refused. Replays are tested in tests/test_staff_writes.py.
+    # it is, to be refused. Replays are tested in tests/staff/test_staff_writes.py.
     @schemathesis.hook
     def map_headers(ctx: Any, headers: dict[str, Any] | None) -> dict[str, Any] | None:
         key = (headers or {}).get("Idempotency-Key")

@@ -27,7 +27,7 @@ from sqlalchemy import Connection, Engine, Executable, select
 
 from app.models import AuditEntry, IdempotencyRecord, Participation, SeizureReport, Source, Stage
 from app.models.enums import AuditAction
-from tests.live import (
+from tests.system.live import (
     ServerProcess,
     direct_engine,
     every_item,

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from app import demo
 from app.seizures.service import SeizureFilters, list_seizures, within
 from app.seizures.totals import pro_rata_shares, seizure_totals
-from tests.test_api import _get, _problem
+from tests.helpers import expect_problem, get_json
 
 TOTALS = "/api/v1/seizures/totals"
 SEIZURES = "/api/v1/seizures"
@@ -29,7 +29,7 @@ SEIZURES = "/api/v1/seizures"
     "window", ["year=2019", "year=2018", "from=2018-01-01&to=2018-12-31"], ids=str
 )
 def test_a_window_puts_the_2017_2019_figure_beyond_it(client: TestClient, window: str) -> None:
-    body = _get(client, f"{TOTALS}?{window}&substance=opium")
+    body = get_json(client, f"{TOTALS}?{window}&substance=opium")
     assert body["groups"] == []
     [line] = body["beyond_window"]
     assert (line["period_start"], line["period_end"]) == ("2017-01-01", "2019-12-31")
@@ -37,14 +37,14 @@ def test_a_window_puts_the_2017_2019_figure_beyond_it(client: TestClient, window
 
 
 def test_a_window_that_holds_the_period_sums_it(client: TestClient) -> None:
-    body = _get(client, f"{TOTALS}?from=2017-01-01&to=2019-12-31")
+    body = get_json(client, f"{TOTALS}?from=2017-01-01&to=2019-12-31")
     assert body["beyond_window"] == []
     [line] = body["groups"]
     assert (line["quantity_kg"], line["qualifier"]) == (67_600.0, "at_least")
 
 
 def test_pro_rata_gives_the_window_its_share_as_an_estimate(client: TestClient) -> None:
-    body = _get(client, f"{TOTALS}?year=2019&substance=opium&allocate=pro_rata")
+    body = get_json(client, f"{TOTALS}?year=2019&substance=opium&allocate=pro_rata")
     [line] = body["groups"]
     assert line["estimated"] is True
     assert line["qualifier"] == "about"
@@ -69,24 +69,24 @@ def test_pro_rata_shares_add_up_to_the_gram() -> None:
 
 
 def test_allocate_without_a_window_or_years_is_refused(client: TestClient) -> None:
-    body = _problem(client, f"{TOTALS}?allocate=pro_rata", 422, "allocate")
+    body = expect_problem(client, f"{TOTALS}?allocate=pro_rata", 422, "allocate")
     assert "window" in body["detail"]
-    assert _get(client, f"{TOTALS}?allocate=pro_rata&group_by=year")["groups"]
+    assert get_json(client, f"{TOTALS}?allocate=pro_rata&group_by=year")["groups"]
 
 
 def test_a_list_row_says_whether_it_lies_inside_the_window(client: TestClient) -> None:
-    items = _get(client, f"{SEIZURES}?year=2018")["items"]
+    items = get_json(client, f"{SEIZURES}?year=2018")["items"]
     assert {item["within_window"] for item in items} == {False}
     assert {item["counted_amount"] for item in items} == {None}
-    whole = _get(client, f"{SEIZURES}?from=2017-01-01&to=2019-12-31")["items"]
+    whole = get_json(client, f"{SEIZURES}?from=2017-01-01&to=2019-12-31")["items"]
     assert {item["within_window"] for item in whole} == {True}
-    assert {item["within_window"] for item in _get(client, SEIZURES)["items"]} == {None}
+    assert {item["within_window"] for item in get_json(client, SEIZURES)["items"]} == {None}
 
 
 def test_within_window_filters_and_needs_a_window(client: TestClient) -> None:
-    assert _get(client, f"{SEIZURES}?year=2018&within_window=true&count=true")["count"] == 0
-    assert _get(client, f"{SEIZURES}?year=2018&within_window=false&count=true")["count"] == 6
-    _problem(client, f"{SEIZURES}?within_window=true", 422, "within_window")
+    assert get_json(client, f"{SEIZURES}?year=2018&within_window=true&count=true")["count"] == 0
+    assert get_json(client, f"{SEIZURES}?year=2018&within_window=false&count=true")["count"] == 6
+    expect_problem(client, f"{SEIZURES}?within_window=true", 422, "within_window")
 
 
 # -- 2. stages named as people name them ----------------------------------------------------
@@ -117,11 +117,11 @@ def test_a_stage_is_named_by_operation_and_number(
 ) -> None:
     _post_stage(client, editor, 31)
     for query in ("stage=channel-31", "operation=channel&stage=31"):
-        body = _get(client, f"{SEIZURES}?{query}&count=true")
+        body = get_json(client, f"{SEIZURES}?{query}&count=true")
         assert body["count"] == 1
         assert body["items"][0]["stage"]["number"] == 31
-        assert _get(client, f"{TOTALS}?{query}")["groups"][0]["quantity_kg"] == 12
-    assert _get(client, f"{SEIZURES}?stage=none&count=true")["count"] == 6
+        assert get_json(client, f"{TOTALS}?{query}")["groups"][0]["quantity_kg"] == 12
+    assert get_json(client, f"{SEIZURES}?stage=none&count=true")["count"] == 6
 
 
 @pytest.mark.parametrize(
@@ -139,13 +139,13 @@ def test_a_stage_that_does_not_exist_is_named(
 ) -> None:
     _post_stage(client, editor, 31)
     for path in (SEIZURES, TOTALS):
-        body = _problem(client, f"{path}?{query}", 422, "stage")
+        body = expect_problem(client, f"{path}?{query}", 422, "stage")
         assert says in body["detail"]
 
 
 def test_group_by_may_be_repeated_or_comma_separated(client: TestClient) -> None:
-    repeated = _get(client, f"{TOTALS}?group_by=year&group_by=substance")
-    assert repeated == _get(client, f"{TOTALS}?group_by=year,substance")
+    repeated = get_json(client, f"{TOTALS}?group_by=year&group_by=substance")
+    assert repeated == get_json(client, f"{TOTALS}?group_by=year,substance")
     assert repeated["group_by"] == ["year", "substance"]
 
 
@@ -153,7 +153,7 @@ def test_group_by_may_be_repeated_or_comma_separated(client: TestClient) -> None
 
 
 def test_each_line_cites_its_sources_and_lists_its_reports(client: TestClient) -> None:
-    body = _get(client, f"{TOTALS}?from=2017-01-01&to=2019-12-31&group_by=substance")
+    body = get_json(client, f"{TOTALS}?from=2017-01-01&to=2019-12-31&group_by=substance")
     for line in body["groups"]:
         assert line["sources"] == [
             {"source": "mvd-ksopn-15-years-2020", "locator": "¶8", "reports": line["reports"]}
@@ -193,7 +193,7 @@ def test_counted_amount_sums_to_the_total_in_a_spreadsheet(client: TestClient) -
         response = client.get(f"{SEIZURES}?{query}&format=csv")
         rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
         counted = sum(int(row["counted_amount"] or 0) for row in rows)
-        totals = _get(client, f"{TOTALS}?{query}")
+        totals = get_json(client, f"{TOTALS}?{query}")
         assert counted == sum(line["amount"] for line in totals["groups"]), query
 
 
@@ -251,7 +251,7 @@ def test_every_line_lists_exactly_its_reports(client: TestClient, registry: Sess
     for window in WINDOWS[:3]:
         for group_by in (["year", "substance"], ["country", "stage"]):
             query = urlencode({**window, "group_by": ",".join(group_by)})
-            body = _get(client, f"{TOTALS}?{query}")
+            body = get_json(client, f"{TOTALS}?{query}")
             for line in body["groups"] + body["beyond_window"]:
                 listed = _all_items(client, line["reports_url"])
                 assert len(listed) == line["reports"], line["reports_url"]
@@ -282,7 +282,7 @@ def _all_items(client: TestClient, url: str) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     next_url: str | None = f"{url}&limit=1000"
     while next_url:
-        page = _get(client, next_url)
+        page = get_json(client, next_url)
         items += page["items"]
         next_url = page["next"]
     return items

@@ -13,7 +13,7 @@ from app.db import make_engine
 from app.models import Operation, SeizureReport
 from app.settings import get_settings
 from app.staff.keys import authenticate
-from tests.conftest import write_seed
+from tests.helpers import write_seed
 
 runner = CliRunner()
 

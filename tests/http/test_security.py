@@ -384,6 +384,7 @@ def migrated_database(new_database: Callable[[], str]) -> str:
     return url
 
 
+@pytest.mark.slow  # a real server process
 def test_a_real_server_logs_no_keys_even_at_debug_with_sql_echo(
     migrated_database: str, tmp_path: Path
 ) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app import models as m
 from app.seeding.loader import SeedError, apply_seeds, read_seed_file, read_seed_files
-from tests.conftest import SEEDS_DIR, write_seed
+from tests.helpers import SEEDS_DIR, write_seed
 
 
 def _row_counts(session: Session) -> dict[str, int]:

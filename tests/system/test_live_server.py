@@ -5,6 +5,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 
 import httpx
 import pytest
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.db import make_engine
 from app.models import Stage
-from tests.live import ServerProcess, prepare_database
+from tests.system.live import ServerProcess, prepare_database
 
 
 @dataclass(frozen=True)
@@ -142,19 +143,9 @@ def test_two_concurrent_renumberings_to_one_number_make_one(live_server: LiveSer
                 ids.append(response.json()["id"])
             etags = [client.get(f"/api/v1/stages/{i}").headers["etag"] for i in ids]
             start = threading.Barrier(2)
-            target = 90 + round_
-
-            def renumber(which: int) -> int:
-                with httpx.Client(base_url=live_server.url, timeout=30) as own:
-                    start.wait()
-                    return own.patch(
-                        f"/api/v1/stages/{ids[which]}",
-                        json={"number": target},
-                        headers={**live_server.editor, "If-Match": etags[which]},
-                    ).status_code
-
+            renumber = partial(_renumber, live_server, start, 90 + round_)
             with ThreadPoolExecutor(max_workers=2) as pool:
-                statuses = Counter(pool.map(renumber, (0, 1)))
+                statuses = Counter(pool.map(renumber, ids, etags))
             assert statuses == Counter({200: 1, 409: 1}), statuses
     engine = make_engine(live_server.database_url)
     try:
@@ -163,3 +154,15 @@ def test_two_concurrent_renumberings_to_one_number_make_one(live_server: LiveSer
     finally:
         engine.dispose()
     assert sorted(numbers) == [90, 91, 92, 93, 94]
+
+
+def _renumber(
+    server: LiveServer, start: threading.Barrier, number: int, stage_id: int, etag: str
+) -> int:
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        start.wait()
+        return client.patch(
+            f"/api/v1/stages/{stage_id}",
+            json={"number": number},
+            headers={**server.editor, "If-Match": etag},
+        ).status_code

@@ -1,0 +1,36 @@
+"""What test modules share besides fixtures (those are in conftest.py): the database the
+suite runs on, the seed folder, and short ways to ask the API and check its answer."""
+
+import os
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from app import PROJECT_DIR
+
+SERVER_URL = os.environ.get("KSOPN_TEST_DATABASE_URL")
+SEEDS_DIR = PROJECT_DIR / "seeds"
+PROBLEM = "application/problem+json"
+
+
+def write_seed(directory: Path, name: str, content: str) -> Path:
+    path = directory / name
+    path.write_text(content, encoding="utf-8")
+    return path
+
+
+def get_json(client: TestClient, url: str, status: int = 200) -> Any:
+    response = client.get(url)
+    assert response.status_code == status, response.text
+    return response.json()
+
+
+def expect_problem(client: TestClient, url: str, status: int, parameter: str) -> dict[str, Any]:
+    response = client.get(url)
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    assert parameter in {error["name"] for error in body["errors"]}, body
+    return body
