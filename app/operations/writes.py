@@ -16,6 +16,7 @@ from app.common import by_key
 from app.errors import ConflictError, NotFoundError
 from app.models.enums import AuditAction, Role
 from app.operations.schemas import ParticipationCreate, ParticipationPatch, StageCreate, StagePatch
+from app.operations.service import stage_id_of
 from app.rules import period_problem
 from app.seizures.writes import SeizureWriter
 from app.staff.audit import record, snapshot
@@ -78,7 +79,7 @@ def _taking_number(
     """`write` gives `stage` the number `number` (a new stage, or a renumbered one); a 409
     naming the stage that has it when it is taken, also by a request that took it between
     our check and our write (the unique key tells, and the savepoint keeps the rest)."""
-    existing = _stage_with_number(session, stage.operation_id, number)
+    existing = stage_id_of(session, stage.operation_id, number)
     if existing is None:
         try:
             with session.begin_nested():
@@ -86,19 +87,13 @@ def _taking_number(
                 session.flush()
             return
         except IntegrityError:
-            existing = _stage_with_number(session, stage.operation_id, number)
+            existing = stage_id_of(session, stage.operation_id, number)
             if existing is None:
                 raise
     raise ConflictError(
         f"operation {operation} already has stage {number}",
         errors=[{"name": "number", "in": "body", "message": "taken"}],
         extra={"existing": f"/api/v1/stages/{existing}"},
-    )
-
-
-def _stage_with_number(session: Session, operation_id: int, number: int) -> int | None:
-    return session.scalar(
-        select(m.Stage.id).where(m.Stage.operation_id == operation_id, m.Stage.number == number)
     )
 
 

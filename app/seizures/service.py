@@ -102,10 +102,22 @@ def covered_amount(report: Any = SeizureReport) -> Any:
     return select(total).where(part.parent_id == report.id).scalar_subquery()
 
 
-def report_target(report: Any = SeizureReport) -> FilterTarget:
+def has_parts(report: Any = SeizureReport) -> Any:
+    """Whether a report has breakdown rows (its own quantity is then a remainder)."""
     part = aliased(SeizureReport)
-    covered = covered_amount(report)
-    inexact_parts = exists().where(part.parent_id == report.id, part.qualifier != Qualifier.EXACT)
+    return exists().where(part.parent_id == report.id)
+
+
+def has_inexact_parts(report: Any = SeizureReport) -> Any:
+    """Whether a breakdown row of the report is "at least" or "about": its remainder is
+    then only an approximation."""
+    part = aliased(SeizureReport)
+    return exists().where(part.parent_id == report.id, part.qualifier != Qualifier.EXACT)
+
+
+# Built once per table or alias: making the subqueries cost 1.6 ms, on every list request.
+@lru_cache(maxsize=16)
+def report_target(report: Any = SeizureReport) -> FilterTarget:
     return FilterTarget(
         operation=report.operation_id,
         stage=report.stage_id,
@@ -115,10 +127,13 @@ def report_target(report: Any = SeizureReport) -> FilterTarget:
         stated_qualifier=report.qualifier,
         period_start=report.period_start,
         period_end=report.period_end,
-        has_parts=exists().where(part.parent_id == report.id),
-        # what `totals.own_quantities` calls `adds_something`
+        has_parts=has_parts(report),
+        # Its own quantity is more than nothing, or its "at least" or "about" must carry
+        # through to the totals (`totals.own_quantities` sums what counts).
         counted=or_(
-            report.amount > covered, report.qualifier != Qualifier.EXACT.value, inexact_parts
+            report.amount > covered_amount(report),
+            report.qualifier != Qualifier.EXACT.value,
+            has_inexact_parts(report),
         ),
         report=report,
     )

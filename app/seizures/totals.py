@@ -11,6 +11,7 @@ separate `multi_year` list, or is split pro rata by days when the caller asks, a
 split part is marked estimated.
 """
 
+import typing
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -25,7 +26,6 @@ from sqlalchemy import (
     and_,
     case,
     cast,
-    exists,
     extract,
     func,
     literal,
@@ -60,9 +60,11 @@ from app.seizures.service import (
     compile_filters,
     conditions,
     covered_amount,
+    has_inexact_parts,
     lineages,
     list_seizures,
     related_substances,
+    report_target,
     whole_years,
 )
 
@@ -155,7 +157,7 @@ def seizure_totals(
 ) -> dict[str, Any]:
     """The totals; `from_reports` sums the reports themselves rather than the sum tables
     (the reference the tests hold the fast path to). `list_url` makes the URL that lists a
-    line's reports from the list filters that select them (see `line_filters`)."""
+    line's reports from the list filters that select them (`_key_filter`, `_window_filters`)."""
     shape = _Shape(tuple(group_by), filters.window, pro_rata)
     sums = None if from_reports else _from_sums(filters, group_by)
     source = own_quantities(filters) if sums is None else sums
@@ -206,9 +208,10 @@ def seizure_totals(
 def _allocation(shape: _Shape) -> dict[str, str] | None:
     if not shape.pro_rata:
         return None
-    into = "the calendar years of the window" if shape.window else "its calendar years"
     if not shape.by_year:
         into = "the window"
+    else:
+        into = "the calendar years of the window" if shape.window else "its calendar years"
     return {
         "method": "pro_rata",
         "basis": "Each report whose period reaches beyond "
@@ -239,11 +242,11 @@ def own_quantities(
 ) -> Any:
     """One row per matching report: its own quantity, and whether that is a remainder."""
     report = SeizureReport
-    part = aliased(SeizureReport)
-    has_parts = exists().where(part.parent_id == report.id)
-    inexact_parts = exists().where(part.parent_id == report.id, part.qualifier != Qualifier.EXACT)
+    target = report_target(report)
     # A remainder is only as exact as every part taken from it.
-    qualifier = case((inexact_parts, literal(Qualifier.ABOUT.value)), else_=report.qualifier)
+    qualifier = case(
+        (has_inexact_parts(report), literal(Qualifier.ABOUT.value)), else_=report.qualifier
+    )
     own = report.amount - covered_amount(report)
     where = conditions(filters) if filters else []
     if report_ids is not None:
@@ -255,7 +258,7 @@ def own_quantities(
             report.stage_id.label("stage"),
             report.country_id.label("country"),
             report.substance_id,
-            has_parts.label("unspecified"),
+            target.has_parts.label("unspecified"),
             report.unit_kind,
             report.qualifier.label("stated_qualifier"),
             qualifier.label("qualifier"),
@@ -268,7 +271,7 @@ def own_quantities(
             own.label("own"),
             literal(1).label("weight"),
             # A fully itemized parent adds nothing, unless its "at least" must carry through.
-            or_(own > 0, qualifier != Qualifier.EXACT.value).label("adds_something"),
+            typing.cast(ColumnElement[bool], target.counted).label("adds_something"),
             report.source_id,
             report.locator,
         )
