@@ -451,7 +451,7 @@ class _Names:
                 .join(Operation, Operation.id == Stage.operation_id)
                 .where(Stage.id.in_(self.stages))
             )
-        }
+        } if self.stages else {}  # fmt: skip
         source_ids = {pair[0] for cited in citations.values() for pair in cited}
         self.sources = _named(session, source_ids, [Source.id, Source.slug], lambda r: r.slug)
 
