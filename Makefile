@@ -3,8 +3,8 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 
-.PHONY: install browser serve test test-fast lint lock lock-upgrade check-migrations fuzz \
-	bench-tools bench bench-smoke
+.PHONY: install browser contract-tools serve test test-fast lint lock lock-upgrade \
+	check-migrations fuzz bench-tools bench bench-smoke
 
 # Installs the locked versions, each file checked against its hash: requirements/dev.txt
 # (runtime and dev tools) here, requirements/base.txt (runtime only) in the Dockerfile. Then
@@ -27,12 +27,27 @@ browser:
 		{ apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; }; \
 	fi
 
+# The OpenAPI document as clients meet it (tests/system/test_contract_tools.py): a client that
+# openapi-python-client generates, type-checked and run, from .venv-contract (the
+# generator's pins clash with the project's), and Redocly's linter from npm, both locked.
+CONTRACT_VENV ?= .venv-contract
+$(CONTRACT_VENV)/bin/openapi-python-client: tests/contract/requirements.txt
+	$(PYTHON) -m venv $(CONTRACT_VENV)
+	$(CONTRACT_VENV)/bin/python -m pip install --quiet --require-hashes -r tests/contract/requirements.txt
+	touch $@
+
+tests/contract/node_modules/.bin/redocly: tests/contract/package-lock.json
+	npm ci --prefix tests/contract --no-audit --no-fund --silent
+	touch $@
+
+contract-tools: $(CONTRACT_VENV)/bin/openapi-python-client tests/contract/node_modules/.bin/redocly
+
 serve: install
 	$(BIN)/ksopn serve
 
 # Everything, the system tests (tests/system/: real servers, crashes, load, fuzzing, the
 # browser) included: what the README and CI run.
-test: install browser
+test: install browser contract-tools
 	$(BIN)/pytest
 
 # The unit and API tests only, for the edit-test loop: the slow lane (marker `slow`) is left

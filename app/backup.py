@@ -9,6 +9,7 @@ import os
 import shlex
 import sqlite3
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
@@ -141,7 +142,9 @@ def restore_sqlite(database_url: str, backup: Path, *, busy_timeout_ms: int = 10
         closing(_connect(backup, "ro")) as source,
         closing(_connect(live, "rwc", busy_timeout_ms)) as destination,
     ):
+        replaced = _data_version(destination)
         _copy(source, destination)
+        _move_data_version_past(destination, replaced)
     # Read-write, like the server: a read-only connection could not tidy the WAL on close.
     return _verify(live, "rw")
 
@@ -153,6 +156,26 @@ def _copy(source: sqlite3.Connection, destination: sqlite3.Connection) -> None:
         source.backup(destination, pages=-1)
     except sqlite3.Error as error:
         raise BackupError(f"the copy failed: {error}") from error
+
+
+def _data_version(connection: sqlite3.Connection) -> int:
+    """The database's data version (app/models/versions.py); 0 before migration 0008."""
+    try:
+        row = connection.execute("SELECT version FROM data_version").fetchone()
+    except sqlite3.OperationalError:  # no such table
+        return 0
+    return int(row[0]) if row else 0
+
+
+def _move_data_version_past(connection: sqlite3.Connection, replaced: int) -> None:
+    """After a restore, the data version must name no state it named before, in either
+    database's history: past both, and past the clock (as migration 0008 starts it)."""
+    restored = _data_version(connection)
+    if restored == 0:  # a backup from before 0008: its upgrade starts the version afresh
+        return
+    version = max(replaced, restored, time.time_ns() // 1000) + 1
+    with connection:
+        connection.execute("UPDATE data_version SET version = ? WHERE id = 1", (version,))
 
 
 def _connect(path: Path, mode: str, busy_timeout_ms: int = 10_000) -> sqlite3.Connection:

@@ -211,5 +211,21 @@ def _describe(item: Any) -> dict[str, Any]:
         offset = location[1] if len(location) > 1 else "?"
         message = f"the body is not valid JSON (at character {offset}): {item.get('msg')}"
         return {"name": "body", "in": "body", "message": message}
-    name = ".".join(location[1:]) or where
-    return {"name": name, "in": where, "message": item.get("msg", "invalid")}
+    name = field_path(tuple(item.get("loc", ()))[1:]) or where
+    return {"name": name, "in": where, "message": _message(item)}
+
+
+def field_path(location: Sequence[str | int]) -> str:
+    """A field as the write path names it too: `seizures[0].parts[1].quantity`."""
+    path = ""
+    for part in location:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else str(part)
+    return path
+
+
+def _message(item: Any) -> str:
+    """Pydantic's message, less the prefix it gives the refusals of our own validators."""
+    message = str(item.get("msg", "invalid"))
+    if item.get("type") == "value_error":
+        return message.removeprefix("Value error, ")
+    return message

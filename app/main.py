@@ -3,15 +3,16 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 
 from fastapi import Depends, FastAPI
-from fastapi.responses import RedirectResponse
 from fastapi_offline import FastAPIOffline
 
 from app.council import router as council
 from app.db import make_engine, make_sessionmaker
 from app.deps import refuse_nul_characters
 from app.errors import install_error_handlers
-from app.http import health
+from app.http import health, transport
+from app.http.caching import CacheHeaders
 from app.http.examples import install_examples
+from app.http.negotiation import check_media_types
 from app.http.strict_query import install as install_strict_query
 from app.http.strict_query import refuse_unknown_query_parameters
 from app.operations import router as operations
@@ -91,27 +92,36 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        redirect_slashes=False,  # transport.py serves `/seizures/` as `/seizures`
     )
     app.state.settings = settings
     install_error_handlers(app)
     install_security(app, settings)
+    app.add_middleware(
+        CacheHeaders,
+        max_age=settings.cache_max_age,
+        reads_need_key=settings.require_key_for_reads,
+    )
+    transport.install(app, settings.allowed_hosts)
     # Every endpoint refuses a query parameter it does not declare (app/http/strict_query.py),
     # after the key check: a read that needs a key answers 401 first, as for any other
     # parameter. The docs pages (/docs, /redoc, /openapi.json) filter nothing and stay lenient.
     strict_query = Depends(refuse_unknown_query_parameters)
-    app.include_router(health.router, dependencies=[strict_query])
+    media_types = Depends(check_media_types)
+    app.include_router(health.router, dependencies=[media_types, strict_query])
     for router in API_ROUTERS:
         app.include_router(
             router,
             prefix="/api/v1",
-            dependencies=[Depends(refuse_nul_characters), Depends(reader_check), strict_query],
+            dependencies=[
+                Depends(refuse_nul_characters),
+                Depends(reader_check),
+                media_types,
+                strict_query,
+            ],
         )
     install_strict_query(app)
 
     install_examples(app)
-
-    @app.get("/", include_in_schema=False)
-    def root() -> RedirectResponse:
-        return RedirectResponse("/docs")
 
     return app

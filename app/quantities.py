@@ -20,6 +20,10 @@ class QuantityError(ValueError):
     """A phrase that cannot be read as a quantity; the message says why."""
 
 
+class UnreadableQuantityError(QuantityError):
+    """A phrase with something in it that is no number with a unit ("lots", "5")."""
+
+
 @dataclass(frozen=True)
 class Quantity:
     unit_kind: UnitKind
@@ -72,7 +76,7 @@ _SEPARATOR = re.compile(r"^(?:\s|,|and|of|и|plus)*$", re.IGNORECASE)
 def parse_quantity(phrase: str) -> Quantity:
     text = " ".join(phrase.casefold().split())
     if not text:
-        raise QuantityError("the quantity is empty")
+        raise UnreadableQuantityError("the quantity is empty")
     qualifier, text = _strip_qualifier(text)
 
     kind: UnitKind | None = None
@@ -88,7 +92,9 @@ def parse_quantity(phrase: str) -> Quantity:
         position = match.end()
     _expect_separator(text[position:], phrase)
     if kind is None:
-        raise QuantityError(f"{phrase!r} has no number with a unit (for example '790 kg')")
+        raise UnreadableQuantityError(
+            f"{phrase!r} has no number with a unit (for example '790 kg')"
+        )
     if total > MAX_AMOUNT:
         raise QuantityError(f"{phrase!r} is larger than any plausible quantity")
     if total != total.to_integral_value():
@@ -105,7 +111,7 @@ def _strip_qualifier(text: str) -> tuple[Qualifier | None, str]:
 
 def _expect_separator(gap: str, phrase: str) -> None:
     if not _SEPARATOR.match(gap):
-        raise QuantityError(f"{phrase!r}: cannot read {gap.strip()!r}")
+        raise UnreadableQuantityError(f"{phrase!r}: cannot read {gap.strip()!r}")
 
 
 def _term_value(number: str, unit: str, phrase: str) -> tuple[UnitKind, Decimal]:
@@ -123,6 +129,22 @@ def _term_value(number: str, unit: str, phrase: str) -> tuple[UnitKind, Decimal]
     except InvalidOperation as error:  # pragma: no cover - the regex admits only digits
         raise QuantityError(f"{phrase!r}: {number!r} is not a number") from error
     return kind, value * factor
+
+
+# How an amount is written back to a person: (unit, its size in base units), the larger unit
+# from one of it up. Ten tonnes read as 10,000 kg, as the reports give them.
+_READABLE_UNITS = {
+    UnitKind.MASS: [("kg", 1000), ("g", 1)],
+    UnitKind.VOLUME: [("l", 1000), ("ml", 1)],
+    UnitKind.COUNT: [("pcs", 1)],
+}
+
+
+def readable(kind: UnitKind | str, amount: int) -> str:
+    """An amount in base units as a person writes it: `2,500 kg`, `85.5 kg`, `750 g`."""
+    units = _READABLE_UNITS[UnitKind(kind)]
+    unit, size = next(((unit, size) for unit, size in units if amount >= size), units[-1])
+    return f"{Decimal(amount) / size:,f} {unit}"
 
 
 def _base_unit(kind: UnitKind) -> str:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.models import SeizureReport
 from app.models.enums import PartyKind, Qualifier
+from app.quantities import readable
 from app.reference.substances import subtree_ids
 
 PERIOD_REVERSED = "the period ends before it starts"
@@ -81,7 +82,9 @@ def breakdown_problems(
     """Why `parts` cannot be the breakdown of `parent` ("including ..."); empty if they can.
 
     A part has the parent's unit kind, a substance at or under the parent's, and a period
-    inside the parent's; the parts together never exceed the parent.
+    inside the parent's; the parts together never exceed the parent. The labels name the
+    reports as the caller's reader knows them (`seizures[0].parts[1]`, a URL), never by an
+    id they have not seen.
     """
     parent_subtree = subtree_ids(session, parent.substance_id)
     problems = []
@@ -89,7 +92,8 @@ def breakdown_problems(
         label = part_label(index, part)
         if part.unit_kind != parent.unit_kind:
             problems.append(
-                f"{label} is a {part.unit_kind} figure but its parent is {parent.unit_kind}"
+                f"{label} is a {part.unit_kind} figure ({part.as_reported!r}) but its parent "
+                f"is a {parent.unit_kind} figure ({parent.as_reported!r})"
             )
         if part.substance_id not in parent_subtree:
             problems.append(f"{label}: its substance is not under the parent's substance")
@@ -98,6 +102,8 @@ def breakdown_problems(
     covered = sum(part.amount for part in parts if part.unit_kind == parent.unit_kind)
     if covered > parent.amount:
         problems.append(
-            f"the parts of {parent_label} add up to {covered}, more than its {parent.amount}"
+            f"the parts of {parent_label} add up to {readable(parent.unit_kind, covered)}, "
+            f"more than its {readable(parent.unit_kind, parent.amount)} "
+            f"({parent.as_reported!r})"
         )
     return problems

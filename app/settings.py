@@ -39,8 +39,25 @@ class Settings(BaseSettings):
     auth_failure_max_clients: int = Field(
         default=10_000, ge=1, description="Clients tracked at once; bounds the memory used"
     )
+    cache_max_age: int = Field(
+        default=60, ge=0, description="Seconds a cache may keep a public read before it asks again"
+    )
+    public_url: str | None = Field(
+        default=None,
+        description="The registry's address as clients reach it (https://host/prefix): the "
+        "base of `next` links; without it they are relative to the request's path",
+    )
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Host names the server answers for, comma-separated; any when empty",
+    )
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("public_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str | None) -> str | None:
+        return value.rstrip("/") if value else None
+
+    @field_validator("cors_origins", "allowed_hosts", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
         if isinstance(value, str):

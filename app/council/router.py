@@ -24,7 +24,7 @@ from app.council.schemas import (
     ReportedFigureOut,
 )
 from app.deps import SessionDep, WriteSessionDep
-from app.http.listing import EXPORTS, ListingDep
+from app.http.listing import EXPORTS, ListingDep, add_exports
 from app.http.pagination import EntityId, SlugOrId
 from app.http.preconditions import for_edit
 from app.http.representation import represent
@@ -39,20 +39,39 @@ router = APIRouter(responses=PROBLEMS, tags=[TAG])
 Year = Annotated[int | None, Query(ge=1900, le=2100, description="Calendar year.")]
 
 
-@router.get("/bodies", response_model=Page[BodyOut], summary="List bodies", responses=EXPORTS)
+@router.get(
+    "/bodies",
+    response_model=Page[BodyOut],
+    summary="List bodies",
+    operation_id="listBodies",
+    responses=EXPORTS,
+)
 def list_bodies(listing: ListingDep) -> Response:
     """The Coordinating Council (KSOPN) and its subsidiary bodies, with founding dates."""
     return listing.respond(BodyOut, council.list_bodies)
 
 
-@router.get("/bodies/{body}", response_model=BodyOut, summary="Get a body", responses=NOT_FOUND)
+add_exports(router, list_bodies, "Bodies")
+
+
+@router.get(
+    "/bodies/{body}",
+    response_model=BodyOut,
+    summary="Get a body",
+    operation_id="getBody",
+    responses=NOT_FOUND,
+)
 def get_body(session: SessionDep, request: Request, body: SlugOrId) -> Response:
     """A body by slug (`ksopn`) or id."""
     return represent(request, BodyOut, council.get_body(session, body))
 
 
 @router.get(
-    "/meetings", response_model=Page[MeetingOut], summary="List meetings", responses=EXPORTS
+    "/meetings",
+    response_model=Page[MeetingOut],
+    summary="List meetings",
+    operation_id="listMeetings",
+    responses=EXPORTS,
 )
 def list_meetings(listing: ListingDep, year: Year = None) -> Response:
     """Meetings of the Council's bodies that a source dates or numbers. How many were held
@@ -62,10 +81,14 @@ def list_meetings(listing: ListingDep, year: Year = None) -> Response:
     )
 
 
+add_exports(router, list_meetings, "Meetings")
+
+
 @router.get(
     "/meetings/{meeting_id:int}",
     response_model=MeetingOut,
     summary="Get a meeting",
+    operation_id="getMeeting",
     responses=NOT_FOUND,
 )
 def get_meeting(session: SessionDep, request: Request, meeting_id: EntityId) -> Response:
@@ -74,7 +97,11 @@ def get_meeting(session: SessionDep, request: Request, meeting_id: EntityId) -> 
 
 
 @router.get(
-    "/documents", response_model=Page[DocumentOut], summary="List documents", responses=EXPORTS
+    "/documents",
+    response_model=Page[DocumentOut],
+    summary="List documents",
+    operation_id="listDocuments",
+    responses=EXPORTS,
 )
 def list_documents(
     listing: ListingDep,
@@ -88,10 +115,14 @@ def list_documents(
     )
 
 
+add_exports(router, list_documents, "Documents")
+
+
 @router.get(
     "/documents/{document}",
     response_model=DocumentOut,
     summary="Get a document",
+    operation_id="getDocument",
     responses=NOT_FOUND,
 )
 def get_document(session: SessionDep, request: Request, document: SlugOrId) -> Response:
@@ -99,7 +130,13 @@ def get_document(session: SessionDep, request: Request, document: SlugOrId) -> R
     return represent(request, DocumentOut, council.get_document(session, document))
 
 
-@router.get("/events", response_model=Page[EventOut], summary="List events", responses=EXPORTS)
+@router.get(
+    "/events",
+    response_model=Page[EventOut],
+    summary="List events",
+    operation_id="listEvents",
+    responses=EXPORTS,
+)
 def list_events(listing: ListingDep, year: Year = None) -> Response:
     """Dated happenings that are not meetings, with their organizers and participants."""
     return listing.respond(
@@ -107,14 +144,27 @@ def list_events(listing: ListingDep, year: Year = None) -> Response:
     )
 
 
-@router.get("/events/{event}", response_model=EventOut, summary="Get an event", responses=NOT_FOUND)
+add_exports(router, list_events, "Events")
+
+
+@router.get(
+    "/events/{event}",
+    response_model=EventOut,
+    summary="Get an event",
+    operation_id="getEvent",
+    responses=NOT_FOUND,
+)
 def get_event(session: SessionDep, request: Request, event: SlugOrId) -> Response:
     """An event by slug (`cnd-63-exhibition-2020`) or id."""
     return represent(request, EventOut, council.get_event(session, event))
 
 
 @router.get(
-    "/activities", response_model=Page[ActivityOut], summary="List activities", responses=EXPORTS
+    "/activities",
+    response_model=Page[ActivityOut],
+    summary="List activities",
+    operation_id="listActivities",
+    responses=EXPORTS,
 )
 def list_activities(listing: ListingDep) -> Response:
     """Standing lines of the Council's work (training, drug-treatment cooperation, analysis)
@@ -122,10 +172,14 @@ def list_activities(listing: ListingDep) -> Response:
     return listing.respond(ActivityOut, council.list_activities)
 
 
+add_exports(router, list_activities, "Activities")
+
+
 @router.get(
     "/activities/{activity}",
     response_model=ActivityOut,
     summary="Get an activity",
+    operation_id="getActivity",
     responses=NOT_FOUND,
 )
 def get_activity(session: SessionDep, request: Request, activity: SlugOrId) -> Response:
@@ -137,6 +191,7 @@ def get_activity(session: SessionDep, request: Request, activity: SlugOrId) -> R
     "/reported-figures",
     response_model=Page[ReportedFigureOut],
     summary="List reported figures",
+    operation_id="listReportedFigures",
     responses=EXPORTS,
 )
 def list_reported_figures(
@@ -153,10 +208,14 @@ def list_reported_figures(
     )
 
 
+add_exports(router, list_reported_figures, "Reported figures")
+
+
 @router.get(
     "/reported-figures/{figure}",
     response_model=ReportedFigureOut,
     summary="Get a reported figure",
+    operation_id="getReportedFigure",
     responses=NOT_FOUND,
 )
 def get_reported_figure(session: SessionDep, request: Request, figure: SlugOrId) -> Response:
@@ -198,7 +257,13 @@ staff_router = APIRouter(tags=["staff: records"], responses={**WRITE_PROBLEMS, *
 # -- meetings ---------------------------------------------------------------------------
 
 
-@staff_router.post("/meetings", status_code=201, response_model=MeetingOut, summary="Add a meeting")
+@staff_router.post(
+    "/meetings",
+    status_code=201,
+    response_model=MeetingOut,
+    summary="Add a meeting",
+    operation_id="addMeeting",
+)
 def post_meeting(
     request: Request,
     caller: EditorDep,
@@ -220,6 +285,7 @@ def post_meeting(
     "/meetings/{meeting_id:int}",  # one path with GET /meetings/{meeting_id}: one resource
     response_model=MeetingOut,
     summary="Correct a meeting",
+    operation_id="patchMeeting",
     responses=EDIT_PROBLEMS,
 )
 def patch_meeting(
@@ -241,6 +307,7 @@ def patch_meeting(
     "/meetings/{meeting_id:int}",
     status_code=204,
     summary="Delete a meeting",
+    operation_id="deleteMeeting",
     responses=EDIT_PROBLEMS,
 )
 def delete_meeting(
@@ -259,7 +326,13 @@ def delete_meeting(
 # -- events -----------------------------------------------------------------------------
 
 
-@staff_router.post("/events", status_code=201, response_model=EventOut, summary="Add an event")
+@staff_router.post(
+    "/events",
+    status_code=201,
+    response_model=EventOut,
+    summary="Add an event",
+    operation_id="addEvent",
+)
 def post_event(
     request: Request,
     caller: EditorDep,
@@ -284,6 +357,7 @@ def post_event(
     "/events/{event}",
     response_model=EventOut,
     summary="Correct an event",
+    operation_id="patchEvent",
     responses=EDIT_PROBLEMS,
 )
 def patch_event(
@@ -305,7 +379,11 @@ def patch_event(
 
 
 @staff_router.delete(
-    "/events/{event}", status_code=204, summary="Delete an event", responses=EDIT_PROBLEMS
+    "/events/{event}",
+    status_code=204,
+    summary="Delete an event",
+    operation_id="deleteEvent",
+    responses=EDIT_PROBLEMS,
 )
 def delete_event(
     request: Request,
@@ -324,7 +402,11 @@ def delete_event(
 
 
 @staff_router.post(
-    "/documents", status_code=201, response_model=DocumentOut, summary="Add a document"
+    "/documents",
+    status_code=201,
+    response_model=DocumentOut,
+    summary="Add a document",
+    operation_id="addDocument",
 )
 def post_document(
     request: Request,
@@ -349,6 +431,7 @@ def post_document(
     "/documents/{document}",
     response_model=DocumentOut,
     summary="Correct a document",
+    operation_id="patchDocument",
     responses=EDIT_PROBLEMS,
 )
 def patch_document(
@@ -375,6 +458,7 @@ def patch_document(
     "/documents/{document}",
     status_code=204,
     summary="Delete a document",
+    operation_id="deleteDocument",
     responses=EDIT_PROBLEMS,
 )
 def delete_document(
@@ -398,6 +482,7 @@ def delete_document(
     status_code=201,
     response_model=ReportedFigureOut,
     summary="Add a reported figure",
+    operation_id="addReportedFigure",
 )
 def post_figure(
     request: Request,
@@ -421,6 +506,7 @@ def post_figure(
     "/reported-figures/{figure}",
     response_model=ReportedFigureOut,
     summary="Correct a reported figure",
+    operation_id="patchReportedFigure",
     responses=EDIT_PROBLEMS,
 )
 def patch_figure(
@@ -442,6 +528,7 @@ def patch_figure(
     "/reported-figures/{figure}",
     status_code=204,
     summary="Delete a reported figure",
+    operation_id="deleteReportedFigure",
     responses=EDIT_PROBLEMS,
 )
 def delete_figure(

@@ -3,22 +3,27 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
-from app.models.enums import DatePrecision, DocumentKind, DocumentStatus, Qualifier
+from app.models.enums import (
+    BodyRelation,
+    DatePrecision,
+    DocumentKind,
+    DocumentStatus,
+    Qualifier,
+)
 from app.operations.schemas import ParticipationOut
 from app.rules import ends_after
 from app.schemas.common import Cited, FuzzyDate, IsoDate
 from app.schemas.writes import (
     Citation,
     FuzzyDateIn,
-    Int,
     Iso3,
     Locator,
     LongText,
     Number,
-    PartyIn,
-    PartyKey,
+    PartyEntry,
     SlugText,
     Text,
+    WholeNumber,
     WriteIn,
     Year,
     not_null,
@@ -51,17 +56,17 @@ class MeetingOut(Cited):
 class DocumentOut(Cited):
     id: int
     slug: str
-    kind: str
+    kind: DocumentKind
     title_en: str
     title_ru: str | None
     issuer: str | None
     adopted: FuzzyDate | None
     period_start_year: int | None
     period_end_year: int | None
-    status: str
+    status: DocumentStatus
     parent: str | None
     body: str | None
-    body_relation: str | None
+    body_relation: BodyRelation | None
     summary: str | None
 
 
@@ -73,7 +78,7 @@ class EventOut(Cited):
     name_ru: str | None
     start_on: date
     end_on: date | None
-    date_precision: str
+    date_precision: DatePrecision
     place: str | None
     country: str | None
     occasion: str | None
@@ -100,7 +105,7 @@ class ReportedFigureOut(Cited):
     operation: str | None
     value: int
     unit: str
-    qualifier: str
+    qualifier: Qualifier
     per: str | None
     as_reported: str
     as_of: FuzzyDate
@@ -144,12 +149,8 @@ class EventCreate(Citation):
     occasion: Text | None = None
     occasion_organization: SlugText | None = None
     description: LongText | None = None
-    organizers: Annotated[list[PartyIn | PartyKey], Field(max_length=100)] = Field(
-        default_factory=list
-    )
-    participants: Annotated[list[PartyIn | PartyKey], Field(max_length=100)] = Field(
-        default_factory=list
-    )
+    organizers: Annotated[list[PartyEntry], Field(max_length=100)] = Field(default_factory=list)
+    participants: Annotated[list[PartyEntry], Field(max_length=100)] = Field(default_factory=list)
 
     _end_on = field_validator("end_on")(ends_after("start_on"))
 
@@ -203,7 +204,7 @@ class FigureCreate(Citation):
     metric: Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,60}$")]
     body: SlugText | None = None
     operation: SlugText | None = None
-    value: Annotated[Int, Field(ge=0, le=10**15)]
+    value: Annotated[int, WholeNumber(ge=0, le=10**15)]
     unit: Annotated[str, StringConstraints(min_length=1, max_length=40)]
     qualifier: Qualifier = Qualifier.EXACT
     per: Annotated[str, StringConstraints(pattern=r"^year$")] | None = None
@@ -221,7 +222,7 @@ class FigureCreate(Citation):
 class FigurePatch(WriteIn):
     _required = not_null("value", "unit", "qualifier", "as_reported", "as_of", "source", "locator")
 
-    value: Annotated[Int, Field(ge=0, le=10**15)] | None = None
+    value: Annotated[int, WholeNumber(ge=0, le=10**15)] | None = None
     unit: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = None
     qualifier: Qualifier | None = None
     as_reported: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None

@@ -1,11 +1,13 @@
 """Response examples for the docs page, recorded from real responses on the seed data.
 
-`app/http/examples.json` maps "METHOD /path/template" to a status and body; the test
-`tests/http/test_examples.py` checks each one against what the API answers today (run it with
-KSOPN_RECORD_EXAMPLES=1 to record them again), so the docs never show a shape or a
-figure the API no longer gives.
+`app/http/examples.json` maps "METHOD /path/template" to a status and body (and, for a
+download, its media type and first lines); the test `tests/http/test_examples.py` checks each
+one against what the API answers today (run it with KSOPN_RECORD_EXAMPLES=1 to record them
+again), so the docs never show a shape or a figure the API no longer gives.
 """
 
+import csv
+import io
 import json
 from functools import cache
 from pathlib import Path
@@ -14,9 +16,11 @@ from typing import Any
 from fastapi import FastAPI
 
 from app.http import contract
+from app.http.listing import CSV, write_csv
 
 EXAMPLES_FILE = Path(__file__).with_name("examples.json")
 MAX_LIST_ITEMS = 3  # examples stay short; a list shows its first few items
+JSON_TYPES = ("application/json", "application/problem+json")
 
 
 def shorten(value: Any) -> Any:
@@ -25,6 +29,16 @@ def shorten(value: Any) -> Any:
     if isinstance(value, dict):
         return {key: shorten(item) for key, item in value.items()}
     return value
+
+
+def shorten_text(media_type: str, text: str) -> str:
+    """A download's first lines: a CSV's header and first rows (a row may span lines), or
+    the first lines of NDJSON. Without the byte-order mark, which a page would not show."""
+    text = text.removeprefix("\ufeff")
+    if media_type == CSV.media_type:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+        return write_csv(rows[: MAX_LIST_ITEMS + 1]).decode()
+    return "".join(text.splitlines(keepends=True)[:MAX_LIST_ITEMS])
 
 
 @cache
@@ -52,10 +66,10 @@ def install_examples(app: FastAPI) -> None:
                     continue
                 response = operation["responses"].get(str(example["status"]))
                 content = (response or {}).get("content", {})
-                for media_type in ("application/json", "application/problem+json"):
-                    if media_type in content:
-                        content[media_type]["example"] = example["body"]
-                        break
+                media_types = [example.get("media_type"), *JSON_TYPES]
+                shown = next((media for media in media_types if media in content), None)
+                if shown is not None:
+                    content[shown]["example"] = example["body"]
             app.openapi_schema = schema
         return app.openapi_schema
 

@@ -6,6 +6,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.deps import SessionDep
 from app.errors import DomainError
+from app.schemas.common import Problem
 
 router = APIRouter(tags=["health"])
 
@@ -15,7 +16,12 @@ class DatabaseUnavailableError(DomainError):
     title = "Database unavailable"
 
 
-@router.get("/healthz", summary="Health check")
+@router.get(
+    "/healthz",
+    summary="Health check",
+    operation_id="getHealth",
+    responses={422: {"model": Problem, "description": "A query parameter: this takes none."}},
+)
 def healthz(session: SessionDep) -> dict[str, Any]:
     """200 when the database answers and the schema is in place; 503 otherwise."""
     try:

@@ -8,24 +8,29 @@ many rows match. A list may write a format itself, faster (`Listing.respond`'s `
 
 import csv
 import hashlib
+import inspect
 import io
 import json
 import re
 import types
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from urllib.parse import quote
 
-from fastapi import Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, TypeAdapter
+from pydantic.fields import FieldInfo
 from sqlalchemy.orm import Session
 
 from app.deps import SessionDep
 from app.http.pagination import PageDep, PageRequest, after_id, page_of
+from app.http.representation import etag_of, not_modified
+from app.models.versions import data_version
 from app.schemas.common import Page
 
 # Text that a spreadsheet would run as a formula; OWASP's advice is to quote it. Both CSV
@@ -138,16 +143,10 @@ RENDERERS = {
 CSV = RENDERERS["csv"]
 # The `format=` values, spelled out for the API docs and mypy; a test holds them to RENDERERS.
 ExportFormat = Literal["json", "csv", "ndjson"]
+# The JSON page alone: each download has a URL and an operation of its own (`add_exports`),
+# so that a typed client gets a page from the list, not "a page or a string".
 EXPORTS: dict[int | str, dict[str, Any]] = {
-    200: {
-        "description": "A page of JSON; or, with `format=csv|ndjson` or the matching `Accept`, "
-        "every matching row as a download.",
-        "content": {
-            renderer.media_type: {"schema": {"type": "string"}}
-            for renderer in RENDERERS.values()
-            if renderer.rows is not None  # JSON's page is the response model's
-        },
-    }
+    200: {"description": "A page of JSON; `next` (and the `Link` header) leads to the next."}
 }
 
 
@@ -195,7 +194,8 @@ class Listing:
         else:
             body = renderer.write_own(item, self._own_lines(own, start))
         resource = self.request.url.path.rstrip("/").rsplit("/", 1)[-1]
-        return download(self.request, resource, renderer, body)
+        resource = resource.removesuffix(f".{renderer.extension}")  # `/seizures.csv`
+        return download(self.request, resource, renderer, body, version=data_version(self.session))
 
     # Both read in a session of the export's own: the request's is closed before a
     # streamed body starts. Opened when the body is first read, closed when it ends.
@@ -217,12 +217,30 @@ class Listing:
 
 
 def download(
-    request: Request, resource: str, renderer: Renderer, body: bytes | Iterator[bytes]
+    request: Request,
+    resource: str,
+    renderer: Renderer,
+    body: bytes | Iterator[bytes],
+    *,
+    version: int | None = None,
 ) -> Response:
     """A file to save, in the renderer's format, named after the request's filters
-    (`download_filename`); streamed unless the body is made already."""
+    (`download_filename`); streamed unless the body is made already.
+
+    Its ETag is the hash of a body made already; a streamed body is not known before it is
+    sent, so its ETag names what it is made from: the data version it was read at (read
+    before the stream starts, so the tag is never newer than the rows) and the request.
+    """
+    if isinstance(body, bytes):
+        etag = etag_of(body)
+    else:
+        assert version is not None, "a streamed download is tagged with its data version"
+        made_of = f"{version} {renderer.content_type} {request.url.path}?{request.url.query}"
+        etag = etag_of(made_of.encode())
     name = download_filename(request, resource, renderer.extension)
-    headers = {"Content-Disposition": content_disposition(name)}
+    headers = {"Content-Disposition": content_disposition(name), "ETag": etag}
+    if not_modified(request, etag):
+        return Response(status_code=304, headers=headers)
     if isinstance(body, bytes):
         return Response(body, media_type=renderer.content_type, headers=headers)
     return StreamingResponse(body, media_type=renderer.content_type, headers=headers)
@@ -324,6 +342,8 @@ async def listing(
         ExportFormat | None,
         Query(
             alias="format",
+            # Kept working, but documented as the downloads' own URLs (`add_exports`).
+            include_in_schema=False,
             description="`csv` or `ndjson` downloads every matching row (limit is ignored); "
             "`Accept: text/csv` or `application/x-ndjson` does the same.",
         ),
@@ -334,6 +354,154 @@ async def listing(
 
 
 ListingDep = Annotated[Listing, Depends(listing)]
+
+
+# -- the downloads' own URLs --------------------------------------------------------------
+
+EVERY_ROW = PageRequest(limit=EXPORT_BATCH, after=None)  # an export walks every page itself
+FORMAT_NOTES = {
+    "csv": "UTF-8 with a byte-order mark (spreadsheets read Cyrillic right) and a header "
+    "row; a nested object is `parent_child` columns, a list of values `;`-joined.",
+    "ndjson": "One JSON object a line, each an item as the list's JSON page has it.",
+}
+
+
+def add_exports(
+    router: APIRouter,
+    endpoint: Callable[..., Response],
+    what: str,
+    formats: Sequence[str] = ("csv", "ndjson"),
+    note: str = "",
+) -> None:
+    """Serves what `endpoint` answers on `router` as downloads too, at its URL with the
+    format's extension (`/seizures.csv`, `/seizures.ndjson`, as Datasette does): the same
+    handler and filters, and one media type each, so that a typed client gets a string from
+    a download and a page from the list, never "a page or a string". The list keeps
+    `format=` and `Accept` (no longer documented there) and says where its downloads are.
+    `note` ends each download's description.
+
+    Call it right after the list's route: a route declared before it could take the URL."""
+    route = _route_of(router, endpoint)
+    assert route.operation_id, f"{route.path}: give the route an operation_id"
+    paged = _is_paged(endpoint)
+    for extension in formats:
+        renderer = RENDERERS[extension]
+        router.add_api_route(
+            f"{route.path}.{extension}",
+            _exporting(endpoint, renderer),
+            methods=["GET"],
+            operation_id=export_operation_id(route.operation_id, extension),
+            summary=f"{what} as {extension.upper()}",
+            description=_export_description(route.path, renderer, paged=paged) + note,
+            # add_api_route puts the router's own tags and dependencies first: not twice.
+            tags=route.tags[len(router.tags) :],
+            dependencies=route.dependencies[len(router.dependencies) :],
+            responses={
+                **{code: answer for code, answer in route.responses.items() if str(code) != "200"},
+                200: {"description": f"{what}, as a file to save (`Content-Disposition`)."},
+            },
+            response_model=None,
+            response_class=DOWNLOAD_CLASSES[extension],
+        )
+    urls = " or ".join(f"`{route.path}.{extension}`" for extension in formats)
+    rows = "every matching row in one file, not pages" if paged else "the answer as a file"
+    route.description += (
+        f"\n\n**Downloads**: {urls}, with the same parameters: {rows}. `format=` or "
+        "`Accept` here does the same."
+    )
+
+
+def export_operation_id(operation_id: str, extension: str) -> str:
+    """`listSeizures` -> `exportSeizuresCsv`: the read's verb gives way to `export`."""
+    return "export" + re.sub(r"^[a-z]+", "", operation_id) + extension.capitalize()
+
+
+# A response class per download format, for the documented media type of an export's 200.
+DOWNLOAD_CLASSES: dict[str, type[Response]] = {
+    renderer.extension: type(
+        f"{renderer.extension.capitalize()}Download",
+        (Response,),
+        {"media_type": renderer.media_type},
+    )
+    for renderer in RENDERERS.values()
+    if renderer.rows is not None
+}
+
+
+def _route_of(router: APIRouter, endpoint: Callable[..., Response]) -> APIRoute:
+    return next(
+        route
+        for route in router.routes
+        if isinstance(route, APIRoute) and route.endpoint is endpoint
+    )
+
+
+def _is_paged(endpoint: Callable[..., Response]) -> bool:
+    parameters = inspect.signature(endpoint, eval_str=True).parameters.values()
+    return any(_is_listing(parameter.annotation) for parameter in parameters)
+
+
+def _export_description(path: str, renderer: Renderer, *, paged: bool) -> str:
+    rows = ": every matching row, not a page (no `limit` or `cursor`)" if paged else ""
+    return (
+        f"What `GET {path}` answers, with the same filters, as one download{rows}. "
+        f"`{renderer.content_type}`, in a file named after the filters "
+        f"(`ksopn-<what>-<filters>-<date>.{renderer.extension}`). "
+        + FORMAT_NOTES[renderer.extension]
+    )
+
+
+def _exporting(endpoint: Callable[..., Response], renderer: Renderer) -> Callable[..., Response]:
+    """`endpoint` as the download of `renderer`'s format: its `Listing` writes that format,
+    and the parameters that choose how rows are sent, not which (`format`, `count`), are
+    set, not taken (an export refuses them as unknown)."""
+    assert not inspect.iscoroutinefunction(endpoint), "the lists' handlers are plain functions"
+    signature = inspect.signature(endpoint, eval_str=True)
+    taken, fixed = [], {}
+    for parameter in signature.parameters.values():
+        name = _request_name(parameter)
+        if _is_listing(parameter.annotation):
+            exporting = Annotated[Listing, Depends(_export_listing(renderer))]
+            taken.append(parameter.replace(annotation=exporting))
+        elif name == "format":
+            fixed[parameter.name] = renderer.extension
+        elif name in NOT_FILTERS:
+            fixed[parameter.name] = parameter.default
+        else:
+            taken.append(parameter)
+
+    def export(**values: Any) -> Response:
+        return endpoint(**values, **fixed)
+
+    # FastAPI reads a handler's parameters from its signature.
+    export.__signature__ = signature.replace(parameters=taken)  # type: ignore[attr-defined]
+    export.__name__ = export.__qualname__ = f"{endpoint.__name__}_{renderer.extension}"
+    export.__module__ = endpoint.__module__
+    return export
+
+
+def _export_listing(renderer: Renderer) -> Callable[..., Any]:
+    async def export_listing(
+        request: Request,
+        session: SessionDep,
+        sessions: Annotated[Callable[[], Session], Depends(get_export_sessions)],
+    ) -> Listing:
+        return Listing(request, session, EVERY_ROW, renderer, sessions)
+
+    return export_listing
+
+
+def _is_listing(annotation: Any) -> bool:
+    return get_origin(annotation) is Annotated and get_args(annotation)[0] is Listing
+
+
+def _request_name(parameter: inspect.Parameter) -> str:
+    """The name a client sends the parameter under: its alias (`format` for `format_`)."""
+    metadata = [parameter.default]
+    if get_origin(parameter.annotation) is Annotated:
+        metadata += get_args(parameter.annotation)[1:]
+    aliases = [m.alias for m in metadata if isinstance(m, FieldInfo) and m.alias]
+    return aliases[0] if aliases else parameter.name
 
 
 def csv_columns(model: type[BaseModel], prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:

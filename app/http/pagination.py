@@ -87,13 +87,24 @@ def page_of(
 ) -> Response:
     """A page from up to `limit + 1` rows: the extra row only tells that a next page exists.
 
-    The next page's URL is in the body (`next`) and in a `Link: rel="next"` header.
+    The next page's URL is in the body (`next`) and in a `Link: rel="next"` header; its
+    `cursor` alone is in the body too, for a client that builds its own URLs.
     """
     headers = {}
-    next_url = None
+    next_url = cursor = None
     if len(rows) > page.limit:
         rows = rows[: page.limit]
-        next_url = str(request.url.include_query_params(cursor=encode_cursor(key_of(rows[-1]))))
+        cursor = encode_cursor(key_of(rows[-1]))
+        next_url = page_url(request, cursor)
         headers["Link"] = f'<{next_url}>; rel="next"'
-    body = {"items": rows, "next": next_url, "count": count}
+    body = {"items": rows, "next": next_url, "cursor": cursor, "count": count}
     return represent(request, model, body, headers=headers, shaped=shaped)
+
+
+def page_url(request: Request, cursor: str) -> str:
+    """The request's URL with `cursor`: on KSOPN_PUBLIC_URL when set, else relative to the
+    host (`/api/v1/seizures?...`). Never built from the request's Host header, which any
+    client can set (and a cache would then hand its links to others)."""
+    query = request.url.include_query_params(cursor=cursor).query
+    base = request.app.state.settings.public_url or ""
+    return f"{base}{request.url.path}?{query}"

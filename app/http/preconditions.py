@@ -1,5 +1,6 @@
 """Optimistic concurrency: a change names the version it was made from (If-Match)."""
 
+import re
 from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any
@@ -11,13 +12,19 @@ from sqlalchemy.orm import Session
 from app.common import by_key
 from app.db import lock_row
 from app.deps import WriteSessionDep
-from app.errors import NotFoundError, PreconditionFailedError, PreconditionRequiredError
+from app.errors import (
+    DomainError,
+    NotFoundError,
+    PreconditionFailedError,
+    PreconditionRequiredError,
+)
 from app.http.representation import current_etag, etag_matches
 from app.models.base import entity_name
 
 
 def require_if_match(request: Request, model: Any, current: Any) -> None:
-    """412 unless If-Match names the entity's current ETag; 428 when it is missing.
+    """412 unless If-Match names the entity's current ETag; 428 when it is missing, 400 when
+    it is no list of ETags.
 
     Call with the entity's current representation, read after locking its row.
     """
@@ -28,13 +35,49 @@ def require_if_match(request: Request, model: Any, current: Any) -> None:
             "made meanwhile by someone else is not overwritten",
             errors=[{"name": "If-Match", "in": "header", "message": "missing"}],
         )
+    tags = entity_tags(header)
+    if tags is None:
+        raise DomainError(
+            'If-Match must be "*" or ETags in their double quotes: send the ETag exactly as '
+            'the ETag header gave it, quotes included (If-Match: "3f2a...")',
+            errors=[{"name": "If-Match", "in": "header", "message": "malformed"}],
+        )
     etag = current_etag(model, current)
     if not etag_matches(header, etag, weak=False):
-        raise PreconditionFailedError(
-            "the entity changed since your ETag was issued; GET it again and reapply your edit",
-            errors=[{"name": "If-Match", "in": "header", "message": "stale"}],
+        raise _no_match(tags, etag)
+
+
+def _no_match(tags: list[str], etag: str) -> PreconditionFailedError:
+    """Why If-Match named no current ETag: a weak tag, which never matches, or an old one."""
+    if any(tag.startswith("W/") for tag in tags):
+        return PreconditionFailedError(
+            "If-Match compares ETags strongly (RFC 9110, 13.1.1), so a weak one (W/...) never "
+            "matches: send the strong ETag as the ETag header gave it (a proxy that compresses "
+            "responses may have weakened it)",
+            errors=[{"name": "If-Match", "in": "header", "message": "weak"}],
             extra={"current_etag": etag},
         )
+    return PreconditionFailedError(
+        "the entity changed since your ETag was issued; GET it again and reapply your edit",
+        errors=[{"name": "If-Match", "in": "header", "message": "stale"}],
+        extra={"current_etag": etag},
+    )
+
+
+# RFC 9110 8.8.3: an entity-tag is an optionally weak (W/) quoted string of visible
+# characters other than the double quote; If-Match is "*" or a comma-separated list of them.
+_ENTITY_TAG = r'(?:W/)?"[\x21\x23-\x7e\x80-\xff]*"'
+_ENTITY_TAG_LIST = re.compile(rf"[ \t,]*{_ENTITY_TAG}(?:[ \t]*,[ \t,]*{_ENTITY_TAG})*[ \t,]*")
+
+
+def entity_tags(header: str) -> list[str] | None:
+    """The entity-tags an If-Match header lists (`["*"]` for any), or None when it is not
+    such a list: an ETag sent without its quotes, say."""
+    if header.strip() == "*":
+        return ["*"]
+    if not _ENTITY_TAG_LIST.fullmatch(header):
+        return None
+    return re.findall(_ENTITY_TAG, header)
 
 
 def locked_for_edit(

@@ -50,6 +50,11 @@ def etag_matches(header: str | None, etag: str, *, weak: bool = True) -> bool:
     return "*" in tags or etag in tags
 
 
+def not_modified(request: Request, etag: str) -> bool:
+    """A GET whose If-None-Match names `etag`: the client holds this representation."""
+    return request.method == "GET" and etag_matches(request.headers.get("if-none-match"), etag)
+
+
 def represent(
     request: Request,
     model: Any,
@@ -65,7 +70,7 @@ def represent(
     body = orjson.dumps(data) if shaped else render(model, data, exclude_unset=exclude_unset)
     etag = etag_of(body)
     all_headers = {"ETag": etag, **(headers or {})}
-    if request.method == "GET" and etag_matches(request.headers.get("if-none-match"), etag):
+    if not_modified(request, etag):
         return Response(status_code=304, headers=all_headers)
     return Response(body, status_code, all_headers, media_type="application/json")
 

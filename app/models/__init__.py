@@ -19,6 +19,7 @@ from app.models.seizures import (
     SeizureSumBySubstance,
 )
 from app.models.staff import ApiKey, AuditEntry, IdempotencyRecord
+from app.models.versions import DataVersion
 
 __all__ = [
     "Activity",
@@ -28,6 +29,7 @@ __all__ = [
     "Base",
     "Body",
     "Country",
+    "DataVersion",
     "Document",
     "Event",
     "ExerciseObjective",

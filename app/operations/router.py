@@ -7,8 +7,8 @@ from fastapi import Body as RequestBody
 
 from app.db import lock_row
 from app.deps import SessionDep, WriteSessionDep
-from app.errors import InvalidParameterError
-from app.http.listing import EXPORTS, ListingDep
+from app.errors import InvalidParameterError, NotFoundError
+from app.http.listing import EXPORTS, Listing, ListingDep, add_exports
 from app.http.pagination import EntityId, SlugOrId
 from app.http.preconditions import locked_for_edit
 from app.http.representation import represent
@@ -37,7 +37,11 @@ router = APIRouter(responses=PROBLEMS, tags=[TAG])
 
 
 @router.get(
-    "/operations", response_model=Page[OperationOut], summary="List operations", responses=EXPORTS
+    "/operations",
+    response_model=Page[OperationOut],
+    summary="List operations",
+    operation_id="listOperations",
+    responses=EXPORTS,
 )
 def list_operations(
     listing: ListingDep,
@@ -53,10 +57,14 @@ def list_operations(
     )
 
 
+add_exports(router, list_operations, "Operations")
+
+
 @router.get(
     "/operations/{operation}",
     response_model=OperationDetail,
     summary="Get an operation",
+    operation_id="getOperation",
     responses=NOT_FOUND,
 )
 def get_operation(session: SessionDep, request: Request, operation: SlugOrId) -> Response:
@@ -65,7 +73,41 @@ def get_operation(session: SessionDep, request: Request, operation: SlugOrId) ->
     return represent(request, OperationDetail, operations.get_operation(session, operation))
 
 
-@router.get("/stages", response_model=Page[StageOut], summary="List stages", responses=EXPORTS)
+def _stages_page(listing: Listing, operation_id: int | None) -> Response:
+    """Stages in id order, of one operation or (None) of all."""
+    return listing.respond(
+        StageOut, lambda s, after, limit: operations.list_stages(s, operation_id, after, limit)
+    )
+
+
+@router.get(
+    "/operations/{operation}/stages",
+    response_model=Page[StageOut],
+    summary="List an operation's stages",
+    operation_id="listOperationStages",
+    responses={**EXPORTS, **NOT_FOUND},
+)
+def list_operation_stages(
+    session: SessionDep, listing: ListingDep, operation: SlugOrId
+) -> Response:
+    """The numbered stages of one operation (`channel`), paged as `/stages` pages them; where
+    staff post a new one."""
+    operation_id = operations.operation_id_of(session, operation)
+    if operation_id is None:
+        raise NotFoundError(f"no operation {operation}")
+    return _stages_page(listing, operation_id)
+
+
+add_exports(router, list_operation_stages, "An operation's stages")
+
+
+@router.get(
+    "/stages",
+    response_model=Page[StageOut],
+    summary="List stages",
+    operation_id="listStages",
+    responses=EXPORTS,
+)
 def list_stages(
     session: SessionDep,
     listing: ListingDep,
@@ -79,17 +121,38 @@ def list_stages(
         operation_id = operations.operation_id_of(session, operation)
         if operation_id is None:
             raise InvalidParameterError("operation", f"no operation {operation!r}")
-    return listing.respond(
-        StageOut, lambda s, after, limit: operations.list_stages(s, operation_id, after, limit)
-    )
+    return _stages_page(listing, operation_id)
+
+
+add_exports(router, list_stages, "Stages")
 
 
 @router.get(
-    "/stages/{stage_id:int}", response_model=StageDetail, summary="Get a stage", responses=NOT_FOUND
+    "/stages/{stage_id:int}",
+    response_model=StageDetail,
+    summary="Get a stage",
+    operation_id="getStage",
+    responses=NOT_FOUND,
 )
 def get_stage(session: SessionDep, request: Request, stage_id: EntityId) -> Response:
     """A stage with its participants, observers and seizure reports."""
     return represent(request, StageDetail, operations.get_stage(session, stage_id))
+
+
+@router.get(
+    "/participations/{participation_id:int}",
+    response_model=ParticipationOut,
+    summary="Get a participation",
+    operation_id="getParticipation",
+    responses=NOT_FOUND,
+)
+def read_participation(
+    request: Request, session: SessionDep, participation_id: EntityId
+) -> Response:
+    """A party's participation in a stage, by id."""
+    return represent(
+        request, ParticipationOut, operations.get_participation(session, participation_id)
+    )
 
 
 # Loaders of a URL's entity for an edit. They lock the row and check If-Match when the
@@ -117,7 +180,7 @@ StageForEdit = Annotated[Callable[[], Stage], Depends(_stage_for_edit)]
 ParticipationForEdit = Annotated[Callable[[], Participation], Depends(_participation_for_edit)]
 
 
-# Staff writes (an editor key); GET /participations/{id} is a read, open without one.
+# Staff writes (an editor key).
 staff_router = APIRouter(tags=["staff: stages"], responses=PROBLEMS)
 
 STAGE_NUMBER_TAKEN: dict[int | str, dict[str, Any]] = {
@@ -130,6 +193,7 @@ STAGE_NUMBER_TAKEN: dict[int | str, dict[str, Any]] = {
     status_code=201,
     response_model=StageDetail,
     summary="Post a stage",
+    operation_id="postStage",
     responses={**WRITE_PROBLEMS, **STAGE_NUMBER_TAKEN},
 )
 def post_stage(
@@ -159,6 +223,7 @@ def post_stage(
     "/stages/{stage_id:int}",
     response_model=StageDetail,
     summary="Correct a stage",
+    operation_id="patchStage",
     responses={**EDIT_PROBLEMS, **STAGE_NUMBER_TAKEN},
 )
 def patch_stage(
@@ -175,7 +240,11 @@ def patch_stage(
 
 
 @staff_router.delete(
-    "/stages/{stage_id:int}", status_code=204, summary="Delete a stage", responses=EDIT_PROBLEMS
+    "/stages/{stage_id:int}",
+    status_code=204,
+    summary="Delete a stage",
+    operation_id="deleteStage",
+    responses=EDIT_PROBLEMS,
 )
 def delete_stage(
     caller: EditorDep, session: WriteSessionDep, stage_for_edit: StageForEdit
@@ -191,6 +260,7 @@ def delete_stage(
     status_code=201,
     response_model=ParticipationOut,
     summary="Add a participant or observer to a stage",
+    operation_id="addParticipation",
     responses=WRITE_PROBLEMS,
 )
 def add_participation(
@@ -212,26 +282,11 @@ def add_participation(
     return respond_created(request, session, caller, idem, make)
 
 
-@staff_router.get(
-    "/participations/{participation_id:int}",
-    response_model=ParticipationOut,
-    summary="Get a participation",
-    responses=NOT_FOUND,
-    tags=["operations"],
-)
-def read_participation(
-    request: Request, session: SessionDep, participation_id: EntityId
-) -> Response:
-    """A party's participation by id."""
-    return represent(
-        request, ParticipationOut, operations.get_participation(session, participation_id)
-    )
-
-
 @staff_router.patch(
     "/participations/{participation_id:int}",
     response_model=ParticipationOut,
     summary="Correct a participation",
+    operation_id="patchParticipation",
     responses=EDIT_PROBLEMS,
 )
 def patch_participation(
@@ -253,6 +308,7 @@ def patch_participation(
     "/participations/{participation_id:int}",
     status_code=204,
     summary="Delete a participation",
+    operation_id="deleteParticipation",
     responses=EDIT_PROBLEMS,
 )
 def delete_participation(

@@ -10,7 +10,7 @@ from app import writes
 from app.council.router import CONFLICT
 from app.deps import SessionDep, WriteSessionDep
 from app.errors import InvalidParameterError
-from app.http.listing import EXPORTS, ListingDep
+from app.http.listing import EXPORTS, ListingDep, add_exports
 from app.http.pagination import Iso3, SlugOrId
 from app.http.preconditions import for_edit
 from app.http.representation import etag_matches, etag_of, represent
@@ -45,10 +45,19 @@ Search = Annotated[
 ]
 
 
-@router.get("/sources", response_model=Page[SourceOut], summary="List sources", responses=EXPORTS)
+@router.get(
+    "/sources",
+    response_model=Page[SourceOut],
+    summary="List sources",
+    operation_id="listSources",
+    responses=EXPORTS,
+)
 def list_sources(listing: ListingDep) -> Response:
     """The documents the registry's facts come from. Every fact names one and a locator in it."""
     return listing.respond(SourceOut, reference.list_sources)
+
+
+add_exports(router, list_sources, "Sources")
 
 
 BIBTEX = "application/x-bibtex"
@@ -70,6 +79,7 @@ CitationFormat = Literal["json", "bibtex", "csl-json"]
     "/sources/{source}",
     response_model=SourceOut,
     summary="Get a source",
+    operation_id="getSource",
     responses={**NOT_FOUND, **CITATION_FORMATS},
 )
 def get_source(
@@ -114,7 +124,11 @@ def _citation_file(request: Request, body: bytes, media_type: str, filename: str
 
 
 @router.get(
-    "/countries", response_model=Page[CountryOut], summary="List countries", responses=EXPORTS
+    "/countries",
+    response_model=Page[CountryOut],
+    summary="List countries",
+    operation_id="listCountries",
+    responses=EXPORTS,
 )
 def list_countries(listing: ListingDep, q: Search = None) -> Response:
     """Countries named by the sources, with ISO 3166-1 alpha-3 codes and names in both
@@ -124,8 +138,15 @@ def list_countries(listing: ListingDep, q: Search = None) -> Response:
     )
 
 
+add_exports(router, list_countries, "Countries")
+
+
 @router.get(
-    "/countries/{iso3}", response_model=CountryOut, summary="Get a country", responses=NOT_FOUND
+    "/countries/{iso3}",
+    response_model=CountryOut,
+    summary="Get a country",
+    operation_id="getCountry",
+    responses=NOT_FOUND,
 )
 def get_country(session: SessionDep, request: Request, iso3: Iso3) -> Response:
     """A country by its ISO 3166-1 alpha-3 code, e.g. `KGZ`."""
@@ -136,6 +157,7 @@ def get_country(session: SessionDep, request: Request, iso3: Iso3) -> Response:
     "/organizations",
     response_model=Page[OrganizationOut],
     summary="List organizations",
+    operation_id="listOrganizations",
     responses=EXPORTS,
 )
 def list_organizations(
@@ -151,10 +173,14 @@ def list_organizations(
     )
 
 
+add_exports(router, list_organizations, "Organizations")
+
+
 @router.get(
     "/organizations/{organization}",
     response_model=OrganizationOut,
     summary="Get an organization",
+    operation_id="getOrganization",
     responses=NOT_FOUND,
 )
 def get_organization(session: SessionDep, request: Request, organization: SlugOrId) -> Response:
@@ -163,7 +189,11 @@ def get_organization(session: SessionDep, request: Request, organization: SlugOr
 
 
 @router.get(
-    "/substances", response_model=Page[SubstanceOut], summary="List substances", responses=EXPORTS
+    "/substances",
+    response_model=Page[SubstanceOut],
+    summary="List substances",
+    operation_id="listSubstances",
+    responses=EXPORTS,
 )
 def list_substances(listing: ListingDep, q: Search = None) -> Response:
     """The substance taxonomy; each node names its parent. `q=cannabis resin` finds hashish."""
@@ -172,7 +202,15 @@ def list_substances(listing: ListingDep, q: Search = None) -> Response:
     )
 
 
-@router.get("/substances/tree", response_model=list[SubstanceNode], summary="The substance tree")
+add_exports(router, list_substances, "Substances")
+
+
+@router.get(
+    "/substances/tree",
+    response_model=list[SubstanceNode],
+    summary="The substance tree",
+    operation_id="getSubstanceTree",
+)
 def substance_tree(session: SessionDep, request: Request) -> Response:
     """Every substance nested under its parent. A seizure filter or total on a node
     (`substance=cannabis`) takes in everything beneath it (hashish, marijuana)."""
@@ -183,6 +221,7 @@ def substance_tree(session: SessionDep, request: Request) -> Response:
     "/substances/{substance}",
     response_model=SubstanceOut,
     summary="Get a substance",
+    operation_id="getSubstance",
     responses=NOT_FOUND,
 )
 def get_substance(session: SessionDep, request: Request, substance: SlugOrId) -> Response:
@@ -194,6 +233,7 @@ def get_substance(session: SessionDep, request: Request, substance: SlugOrId) ->
     "/member-states",
     response_model=Page[MemberStateOut],
     summary="Member states on a date",
+    operation_id="getMemberStates",
     responses=EXPORTS,
 )
 def member_states(
@@ -219,6 +259,9 @@ def member_states(
     )
 
 
+add_exports(router, member_states, "Member states on a date")
+
+
 OrganizationForEdit = Annotated[
     Callable[[], m.Organization],
     Depends(for_edit(m.Organization, OrganizationOut, reference.get_organization, "organization")),
@@ -234,6 +277,7 @@ staff_router = APIRouter(tags=["staff: records"], responses={**WRITE_PROBLEMS, *
     status_code=201,
     response_model=OrganizationOut,
     summary="Add an organization",
+    operation_id="addOrganization",
 )
 def post_organization(
     request: Request,
@@ -259,6 +303,7 @@ def post_organization(
     "/organizations/{organization}",
     response_model=OrganizationOut,
     summary="Correct an organization",
+    operation_id="patchOrganization",
     responses=EDIT_PROBLEMS,
 )
 def patch_organization(
@@ -282,6 +327,7 @@ def patch_organization(
     "/organizations/{organization}",
     status_code=204,
     summary="Delete an organization",
+    operation_id="deleteOrganization",
     responses=EDIT_PROBLEMS,
 )
 def delete_organization(
@@ -300,7 +346,13 @@ def delete_organization(
 # -- sources ----------------------------------------------------------------------------
 
 
-@staff_router.post("/sources", status_code=201, response_model=SourceOut, summary="Add a source")
+@staff_router.post(
+    "/sources",
+    status_code=201,
+    response_model=SourceOut,
+    summary="Add a source",
+    operation_id="addSource",
+)
 def post_source(
     request: Request,
     caller: EditorDep,

@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, StringConstraints
 
-from app.models.enums import OrganizationKind
+from app.models.enums import MembershipStatus, OrganizationKind
 from app.schemas.common import Cited, FuzzyDate, MaybeCited, Schema
 from app.schemas.writes import (
     Aliases,
@@ -76,7 +76,7 @@ class CountryOut(MaybeCited):
 class OrganizationOut(MaybeCited):
     id: int
     slug: str
-    kind: str
+    kind: OrganizationKind
     acronym_en: str | None
     acronym_ru: str | None
     name_en: str
@@ -111,7 +111,7 @@ class MemberStateOut(Cited):
     name_en: str
     name_ru: str
     organization: str
-    status: str
+    status: MembershipStatus
     valid_from: date
     valid_to: date | None
 

@@ -5,6 +5,8 @@ from typing import Annotated, Any, Generic, TypeVar
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic.json_schema import WithJsonSchema
 
+from app.models.enums import DatePrecision
+
 Item = TypeVar("Item")
 
 # Dates and times only in their documented forms: pydantic alone also reads 0 or "0.5" as
@@ -78,7 +80,14 @@ class MaybeCited(Schema):
 
 class Page(Schema, Generic[Item]):
     items: list[Item]
-    next: str | None = Field(None, description="The next page's URL; null on the last page.")
+    next: str | None = Field(
+        None,
+        description="The next page's URL (on the configured public URL, or relative to this "
+        "host); null on the last page.",
+    )
+    cursor: str | None = Field(
+        None, description="The next page's `cursor` parameter alone; null on the last page."
+    )
     count: int | None = Field(
         None, description="All matching items, on every page; only when `count=true` asks."
     )
@@ -88,7 +97,7 @@ class FuzzyDate(Schema):
     """A date with the precision it is known to: for `month`, only year and month count."""
 
     date: date
-    precision: str
+    precision: DatePrecision
 
 
 def fuzzy(value: date | None, precision: str | None) -> FuzzyDate | None:
@@ -97,15 +106,50 @@ def fuzzy(value: date | None, precision: str | None) -> FuzzyDate | None:
     )
 
 
+class ProblemError(Schema):
+    """One parameter, header or body field at fault, and what is wrong with it."""
+
+    name: str = Field(
+        description="The parameter or header (`year`, `If-Match`), or the body field by its "
+        "path (`seizures[0].parts[1].quantity`); `body` for a body that is not JSON."
+    )
+    in_: str = Field(
+        alias="in", description="Where it is: `query`, `path`, `header`, `cookie` or `body`."
+    )
+    message: str
+
+
+def _member(description: str) -> Any:
+    """An extension member that only some problems carry: absent from the others, never
+    null. (A Problem is documented, not built: app/errors.py writes the JSON.)"""
+
+    def without_default(schema: dict[str, Any]) -> None:
+        schema.pop("default", None)
+
+    return Field(None, description=description, json_schema_extra=without_default)
+
+
 class Problem(Schema):
-    """An RFC 9457 problem; `errors` names each parameter or field at fault."""
+    """An RFC 9457 problem; `errors` names each parameter or field at fault. Members beyond
+    these may be added (RFC 9457 3.2): a client ignores the ones it does not know."""
+
+    model_config = ConfigDict(extra="allow")
 
     type: str = "about:blank"
     title: str
     status: int
     detail: str
-    instance: str
-    errors: list[dict[str, Any]] = []
+    instance: str = Field(description="The path of the request.")
+    errors: list[ProblemError] = Field(
+        default_factory=list, description="Absent when no one parameter or field is at fault."
+    )
+    existing: str = _member("409, a number taken: the URL of the entity that has it.")
+    parts: list[str] = _member("409, a report that has parts: the URLs of its parts.")
+    current_etag: str = _member("412: the entity's current ETag.")
+    max_body_bytes: int = _member("413: the largest request body the server takes.")
+    retry_after: int = _member("429: seconds to wait, as in `Retry-After`.")
+    available_media_types: list[str] = _member("406: the media types the resource is available as.")
+    accepted_media_types: list[str] = _member("415: the media types a body may be sent as.")
 
 
 def _problem(description: str) -> dict[str, Any]:
@@ -155,6 +199,10 @@ WRITE_PROBLEMS = {
 }
 EDIT_PROBLEMS = {
     **WRITE_PROBLEMS,
-    412: {"model": Problem, "description": "If-Match is stale: GET again, reapply the edit."},
+    412: {
+        "model": Problem,
+        "description": "If-Match names no current ETag: a stale one (GET again, reapply the "
+        "edit) or a weak one (W/...), which If-Match never matches.",
+    },
     428: {"model": Problem, "description": "If-Match is missing."},
 }

@@ -2,8 +2,9 @@
 and NUL characters, bounded text, strict numbers, citations, quantities and parties. The
 bodies themselves are in each domain's schemas.py."""
 
+import math
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 from pydantic import (
     AfterValidator,
@@ -11,11 +12,15 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    GetCoreSchemaHandler,
     Strict,
     StringConstraints,
+    TypeAdapter,
+    ValidatorFunctionWrapHandler,
     field_validator,
 )
 from pydantic.json_schema import WithJsonSchema
+from pydantic_core import PydanticCustomError, PydanticKnownError, core_schema
 
 from app.models.enums import (
     DatePrecision,
@@ -57,12 +62,42 @@ SlugText = Annotated[
 ]
 Iso3 = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 Locator = Annotated[str, _trimmed(64), _as_sent(64)]
-# JSON numbers and booleans only as themselves: lax pydantic also takes false for 0, "5"
-# for 5, and 1 or "yes" for true, none of which the documented schema allows.
-Int = Annotated[int, Strict()]
+
+
+class WholeNumber:
+    """An integer of a request body, with its bounds: `Annotated[int, WholeNumber(ge=1)]`.
+
+    JSON numbers only as themselves: lax pydantic also takes false for 0 and "5" for 5,
+    which the documented schema does not allow. But JSON Schema's integer is any number
+    with no fractional part, so 235.0 is the integer 235 (some JSON libraries write whole
+    numbers so), and 2.5 is no integer. The bounds are given here, not by a `Field` after
+    it: pydantic applies a bound given after a validator in a validator of its own, and
+    documents it as `ge`, which JSON Schema does not know, instead of `minimum`."""
+
+    def __init__(self, *, ge: int | None = None, le: int | None = None) -> None:
+        self.ge = ge
+        self.le = le
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        bounded = core_schema.int_schema(strict=True, ge=self.ge, le=self.le)
+        return core_schema.no_info_before_validator_function(_whole_number, bounded)
+
+
+def _whole_number(value: Any) -> Any:
+    if isinstance(value, float) and math.isfinite(value):
+        if not value.is_integer():
+            raise PydanticKnownError("int_from_float")
+        return int(value)
+    return value
+
+
+# Booleans only as themselves: lax pydantic also takes 1 or "yes" for true, which the
+# documented schema does not allow.
 Bool = Annotated[bool, Strict()]
-Number = Annotated[Int, Field(ge=1, le=2**31 - 1)]
-Year = Annotated[Int, Field(ge=1900, le=2100)]
+Number = Annotated[int, WholeNumber(ge=1, le=2**31 - 1)]
+Year = Annotated[int, WholeNumber(ge=1900, le=2100)]
 Aliases = Annotated[list[Text], Field(max_length=50)]
 
 
@@ -121,12 +156,54 @@ class AmountIn(WriteIn):
     )
 
 
-QuantityIn = Annotated[str, _trimmed(100), _as_sent(100)] | AmountIn
+class StringOrObject:
+    """Marks a field that takes a string or an object, `Annotated[str | AmountIn,
+    StringOrObject(forms)]`: the value's JSON type chooses the form it is checked as.
+
+    A plain union tries every form and reports each one's failure under pydantic's names for
+    them (`quantity.function-before[check(), constrained-str]` and `quantity.AmountIn.amount`
+    for one negative amount). Here a string is checked as the string form, an object as the
+    object form (its errors name its own fields: `quantity.amount`), and any other value is
+    one error saying what the field takes, `forms`. The plain union is kept for what it does
+    well: the JSON schema (both forms) and serializing."""
+
+    def __init__(self, forms: str) -> None:
+        self.forms = forms
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        choices = get_args(source)
+        model = next(c for c in choices if isinstance(c, type) and issubclass(c, BaseModel))
+        text = TypeAdapter(next(c for c in choices if c is not model))
+        forms = self.forms
+
+        def validate(value: Any, _union: ValidatorFunctionWrapHandler) -> Any:
+            # A form's ValidationError becomes this field's errors, under its path.
+            if isinstance(value, str):
+                return text.validate_python(value)
+            if isinstance(value, dict | model):
+                return model.model_validate(value)
+            raise PydanticCustomError("string_or_object_type", forms)
+
+        return core_schema.no_info_wrap_validator_function(validate, handler(source))
+
+
+QUANTITY_FORMS = (
+    'a quantity is a number with a unit, e.g. "2.5 t", "48 tons and 988 kg", '
+    'or {"amount": 2.5, "unit": "t"}'
+)
+QuantityText = Annotated[str, _trimmed(100), _as_sent(100)]
+QuantityIn = Annotated[QuantityText | AmountIn, StringOrObject(QUANTITY_FORMS)]
 
 
 # A party given as a string keeps the rules of PartyIn's `party`: the service makes a PartyIn
 # of it, and an empty one would fail there, a 500, instead of here, a 422.
 PartyKey = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+PARTY_FORMS = (
+    'a party is a key, e.g. "KAZ" (a country), "unodc" (an organization) or "member-states", '
+    'or an object, e.g. {"party": "TJK", "detail": "drug control agency"}'
+)
 
 
 class PartyIn(WriteIn):
@@ -136,6 +213,9 @@ class PartyIn(WriteIn):
     )
     detail: Text | None = Field(None, description="Which of the party's bodies, e.g. 'customs'.")
     regularity: Regularity | None = None
+
+
+PartyEntry = Annotated[PartyIn | PartyKey, StringOrObject(PARTY_FORMS)]
 
 
 class FuzzyDateIn(WriteIn):

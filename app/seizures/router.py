@@ -18,6 +18,7 @@ from app.http.listing import (
     CSV,
     EXPORTS,
     ListingDep,
+    add_exports,
     csv_cell,
     csv_columns,
     csv_file,
@@ -243,6 +244,7 @@ FiltersDep = Annotated[SeizureFilters, Depends(seizure_filters)]
     "/seizures",
     response_model=Page[SeizureOut],
     summary="List seizure reports",
+    operation_id="listSeizures",
     responses=EXPORTS,
 )
 def seizures(
@@ -273,6 +275,9 @@ def seizures(
     )
 
 
+add_exports(router, seizures, "Seizure reports")
+
+
 GroupBy = Annotated[
     list[str] | None,
     Query(
@@ -285,9 +290,8 @@ GroupBy = Annotated[
 ]
 TOTALS_CSV: dict[int | str, dict[str, Any]] = {
     200: {
-        "description": "The totals; with `format=csv` or `Accept: text/csv`, their lines as "
-        "CSV: `section` (`groups`, `beyond_window`), the line's keys, flags and citations.",
-        "content": {"text/csv": {"schema": {"type": "string"}}},
+        "description": "The totals. Their lines as CSV: `/seizures/totals.csv` (or `format=csv` "
+        "or `Accept: text/csv` here)."
     }
 }
 
@@ -300,6 +304,7 @@ TOTALS_ONLY = ("group_by", "allocate", "format")
     "/seizures/totals",
     response_model=SeizureTotals,
     summary="Seizure totals users can trust",
+    operation_id="getSeizureTotals",
     responses=TOTALS_CSV,
 )
 def totals(
@@ -317,7 +322,11 @@ def totals(
     ] = None,
     format_: Annotated[
         Literal["json", "csv"] | None,
-        Query(alias="format", description="`csv`: the lines as a CSV download."),
+        Query(
+            alias="format",
+            include_in_schema=False,  # documented as `/seizures/totals.csv`
+            description="`csv`: the lines as a CSV download.",
+        ),
     ] = None,
 ) -> Response:
     """Exact sums of the matching seizure reports, per unit kind (grams, millilitres and
@@ -355,6 +364,17 @@ def totals(
     return represent(request, SeizureTotals, body, exclude_unset=True, shaped=True)
 
 
+add_exports(
+    router,
+    totals,
+    "Seizure totals",
+    formats=["csv"],
+    note=" One row per line of `groups` and `beyond_window`, `section` naming which: the "
+    "line's keys, flags and citations (`source locator`, `;`-joined). The stated totals and "
+    "warnings stay in the JSON answer.",
+)
+
+
 def _list_url(request: Request, selects: dict[str, str]) -> str:
     """The seizure list of the request's filters, narrowed to a line by `selects`."""
     dropped = set(selects) | set(TOTALS_ONLY)
@@ -364,7 +384,7 @@ def _list_url(request: Request, selects: dict[str, str]) -> str:
         dropped.add("descendants")
     kept = [(name, value) for name, value in request.query_params.multi_items()]
     query = [(name, value) for name, value in kept if name not in dropped]
-    path = request.url.path.removesuffix("/totals")
+    path = request.url.path.rpartition("/totals")[0]  # of `/totals` and `/totals.csv`
     return f"{path}?{urlencode([*query, *selects.items()])}"
 
 
@@ -404,6 +424,7 @@ def _group_keys(group_by: list[str] | None) -> list[str]:
     "/seizures/{report_id:int}",
     response_model=SeizureOut,
     summary="Get a seizure report",
+    operation_id="getSeizure",
     responses=NOT_FOUND,
 )
 def get_seizure(request: Request, session: SessionDep, report_id: EntityId) -> Response:
@@ -449,6 +470,7 @@ staff_router = APIRouter(tags=["staff: stages"], responses=PROBLEMS)
     status_code=201,
     response_model=SeizureOut,
     summary="Add a seizure report to a stage",
+    operation_id="addSeizure",
     responses=WRITE_PROBLEMS,
 )
 def add_seizure(
@@ -478,6 +500,7 @@ def add_seizure(
     "/seizures/{report_id:int}",
     response_model=SeizureOut,
     summary="Correct a seizure report",
+    operation_id="patchSeizure",
     responses=EDIT_PROBLEMS,
 )
 def patch_seizure(
@@ -497,6 +520,7 @@ def patch_seizure(
     "/seizures/{report_id:int}",
     status_code=204,
     summary="Delete a seizure report",
+    operation_id="deleteSeizure",
     responses={**EDIT_PROBLEMS, 409: {"model": Problem, "description": "It has parts."}},
 )
 def delete_seizure(

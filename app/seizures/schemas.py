@@ -1,19 +1,19 @@
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from app.models.enums import Qualifier
+from app.models.enums import Qualifier, UnitKind
 from app.rules import ends_after
 from app.schemas.common import Cited, IsoDate, Schema
 from app.schemas.writes import (
     Bool,
-    Int,
     Iso3,
     Locator,
     Number,
     QuantityIn,
     SlugText,
+    WholeNumber,
     WriteIn,
     not_null,
 )
@@ -56,12 +56,12 @@ class SeizureOut(Cited):
     period_end: date
     years: list[int]
     substance: SubstanceRef
-    unit_kind: str
+    unit_kind: UnitKind
     amount: int
     unit: str
     quantity_grams: int | None
     quantity_kg: float | None
-    qualifier: str
+    qualifier: Qualifier
     cases: int | None
     as_reported: str
     parent_id: int | None
@@ -102,12 +102,12 @@ class TotalLine(Schema):
     country: CountryRef | None = None
     operation: OperationRef | None = None
     stage: StageRef | None = None
-    unit_kind: str
+    unit_kind: UnitKind
     amount: int = Field(description="Exact, in `unit` (grams for mass).")
     unit: str
     quantity_grams: int | None
     quantity_kg: float | None
-    qualifier: str = Field(description="`at_least` if any part is; `about` if any part is.")
+    qualifier: Qualifier = Field(description="`at_least` if any part is; `about` if any part is.")
     estimated: bool = Field(
         description="Holds a pro-rata share of a report reaching beyond the window or year "
         "(then `qualifier` is `about`)."
@@ -129,12 +129,12 @@ class TotalLine(Schema):
 
 
 class Allocation(Schema):
-    method: str
+    method: Literal["pro_rata"]
     basis: str
 
 
 class TotalsWarning(Schema):
-    kind: str
+    kind: Literal["possible_double_count", "truncated"]
     report_ids: list[int]
     message: str
 
@@ -175,7 +175,7 @@ class SeizureIn(WriteIn):
     outside_stage: Bool = Field(
         False, description="Set to state that the period reaches outside the stage's dates."
     )
-    cases: Annotated[Int, Field(ge=0, le=10**9)] | None = None
+    cases: Annotated[int, WholeNumber(ge=0, le=10**9)] | None = None
     locator: Locator | None = Field(None, description="Overrides the stage's locator.")
     parts: Annotated[list["SeizureIn"], Field(max_length=100)] = Field(
         default_factory=list, description='The breakdown ("including ..."), not added on top.'
@@ -205,6 +205,6 @@ class SeizurePatch(WriteIn):
     period_start: IsoDate | None = None
     period_end: IsoDate | None = None
     outside_stage: Bool | None = None
-    cases: Annotated[Int, Field(ge=0, le=10**9)] | None = None
+    cases: Annotated[int, WholeNumber(ge=0, le=10**9)] | None = None
     source: SlugText | None = None
     locator: Locator | None = None

@@ -4,6 +4,7 @@ Each function validates everything it is given before it writes, writes in the c
 transaction (never commits), and logs every row it creates, changes or deletes.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -15,7 +16,7 @@ from app import models as m
 from app.db import lock_row
 from app.errors import ConflictError
 from app.models.enums import AuditAction, Qualifier
-from app.quantities import QuantityError, parse_quantity
+from app.quantities import QuantityError, UnreadableQuantityError, parse_quantity
 from app.rules import breakdown_problems, period_problem, qualifier_problem
 from app.schemas import writes as w
 from app.seizures.schemas import SeizureCreate, SeizureIn, SeizurePatch
@@ -40,6 +41,8 @@ def quantity_columns(
     phrase = quantity if isinstance(quantity, str) else f"{quantity.amount:f} {quantity.unit}"
     try:
         parsed = parse_quantity(phrase)
+    except UnreadableQuantityError as error:
+        raise body_error(field, f"{error}; {w.QUANTITY_FORMS}") from error
     except QuantityError as error:
         raise body_error(field, str(error)) from error
     if (problem := qualifier_problem(qualifier, parsed.qualifier, phrase)) is not None:
@@ -97,7 +100,15 @@ class SeizureWriter:
                     ]
         by_id = {report.id: report for report in created}
         for report_id, (field, parts) in reversed(parts_of.items()):
-            check_breakdown(self.session, by_id[report_id], parts, field)
+            # What the client knows these reports by is their place in the body.
+            check_breakdown(
+                self.session,
+                by_id[report_id],
+                parts,
+                field=field or "parts",
+                parent_label=field or "this report",
+                part_label=_at_position(field),
+            )
         return created[: len(entries)]  # the first level: the entries themselves
 
     def _build(
@@ -141,18 +152,51 @@ def check_inside_stage(stage: m.Stage, start: date, end: date, field: str) -> No
         raise body_error(field_at(field, "period_end"), message)
 
 
+PartLabel = Callable[[int, m.SeizureReport], str]
+
+
 def check_breakdown(
-    session: Session, parent: m.SeizureReport, parts: list[m.SeizureReport], field: str
+    session: Session,
+    parent: m.SeizureReport,
+    parts: list[m.SeizureReport],
+    *,
+    field: str,
+    parent_label: str,
+    part_label: PartLabel,
 ) -> None:
+    """A 422 naming `field` when `parts` cannot be the breakdown of `parent`."""
     problems = breakdown_problems(
+        session, parent, parts, parent_label=parent_label, part_label=part_label
+    )
+    if problems:
+        raise body_error(field, "; ".join(problems))
+
+
+def _at_position(field: str) -> PartLabel:
+    """Parts posted in one body, by their place in it: `seizures[0].parts[1]`."""
+    return lambda index, _: field_at(field, f"parts[{index}]")
+
+
+def _known_as(report: m.SeizureReport, written: m.SeizureReport) -> str:
+    """A stored report as the client knows it: `this report` for the one the request
+    writes, any other by its URL."""
+    return "this report" if report.id == written.id else f"/api/v1/seizures/{report.id}"
+
+
+def check_stored_breakdown(
+    session: Session, parent: m.SeizureReport, written: m.SeizureReport, field: str
+) -> None:
+    """The breakdown of a stored report, once `written`, the parent or a part, changed."""
+    if not (parts := _parts_of(session, parent)):
+        return
+    check_breakdown(
         session,
         parent,
         parts,
-        parent_label=field or f"report {parent.id}",
-        part_label=lambda _, part: f"part {part.id}",
+        field=field,
+        parent_label=_known_as(parent, written),
+        part_label=lambda _, part: _known_as(part, written),
     )
-    if problems:
-        raise body_error(field or "parts", "; ".join(problems))
 
 
 def add_seizure(session: Session, caller: Caller, stage: m.Stage, body: SeizureCreate) -> int:
@@ -165,7 +209,7 @@ def add_seizure(session: Session, caller: Caller, stage: m.Stage, body: SeizureC
     writer = SeizureWriter(session, caller, refs, stage, refs.source(body.source), body.locator)
     report = writer.create(body, "", parent=parent)
     if parent is not None:
-        check_breakdown(session, parent, _parts_of(session, parent), "parent_id")
+        check_stored_breakdown(session, parent, report, "parent_id")
     return report.id
 
 
@@ -213,9 +257,8 @@ def patch_seizure(
     if report.parent_id is not None:
         parent = session.get(m.SeizureReport, report.parent_id)
         assert parent is not None
-        check_breakdown(session, parent, _parts_of(session, parent), "quantity")
-    if parts := _parts_of(session, report):
-        check_breakdown(session, report, parts, "quantity")
+        check_stored_breakdown(session, parent, report, "quantity")
+    check_stored_breakdown(session, report, report, "quantity")
     record(session, caller, AuditAction.UPDATE, report, before)
 
 
@@ -249,7 +292,7 @@ def lock_breakdown(session: Session, report_id: int) -> None:
 def delete_seizure(session: Session, caller: Caller, report: m.SeizureReport) -> None:
     if parts := _parts_of(session, report):
         raise ConflictError(
-            f"seizure report {report.id} has parts; delete them first",
+            "the report has parts; delete them first",
             extra={"parts": [f"/api/v1/seizures/{part.id}" for part in parts]},
         )
     delete_audited(session, caller, report)

@@ -5,6 +5,7 @@ from typing import Annotated, ClassVar
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.dependencies.models import Dependant
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.errors import DomainError, TooManyRequestsError
@@ -92,6 +93,21 @@ async def reader_check(
     lookup: Annotated[KeyLookup, Depends(get_key_lookup)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> None:
-    """Reads are public unless KSOPN_REQUIRE_KEY_FOR_READS is set."""
-    if request.app.state.settings.require_key_for_reads:
+    """Reads are public unless KSOPN_REQUIRE_KEY_FOR_READS is set. A key presented anyway is
+    checked: a client whose key is unknown or revoked learns it (401) on its next read, not
+    on its next write."""
+    if credentials is None and "authorization" in request.headers:
+        raise UnauthorizedError("the Authorization header must be `Bearer <key>`")
+    if credentials is not None or request.app.state.settings.require_key_for_reads:
         await run_in_threadpool(_caller, request, lookup, credentials)
+
+
+def needs_key(dependant: Dependant) -> bool:
+    """Whether a route's handler asks for a caller (a key) among its dependencies."""
+    pending = [dependant]
+    while pending:
+        current = pending.pop()
+        if current.call is _caller:
+            return True
+        pending.extend(current.dependencies)
+    return False

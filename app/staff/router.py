@@ -4,7 +4,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from app.errors import InvalidParameterError
-from app.http.listing import EXPORTS, ListingDep
+from app.http.listing import EXPORTS, ListingDep, add_exports
 from app.models import Base
 from app.schemas.common import PROBLEMS, IsoDateTime, Page, Problem
 from app.staff import audit
@@ -40,7 +40,11 @@ def _in_utc(name: str, moment: datetime | None) -> datetime | None:
 
 
 @router.get(
-    "/audit", response_model=Page[AuditEntryOut], summary="Read the audit log", responses=EXPORTS
+    "/audit",
+    response_model=Page[AuditEntryOut],
+    summary="Read the audit log",
+    operation_id="readAuditLog",
+    responses=EXPORTS,
 )
 def read_audit(
     caller: AdminDep,
@@ -72,3 +76,6 @@ def read_audit(
             limit=limit,
         ),
     )
+
+
+add_exports(router, read_audit, "The audit log")

@@ -1,6 +1,7 @@
 from datetime import datetime
 from typing import Any
 
+from app.models.enums import AuditAction
 from app.schemas.common import Schema
 
 
@@ -8,7 +9,7 @@ class AuditEntryOut(Schema):
     id: int
     at: datetime
     actor: str
-    action: str
+    action: AuditAction
     entity: str
     entity_id: int
     before: dict[str, Any] | None

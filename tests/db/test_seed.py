@@ -79,7 +79,7 @@ def test_parts_exceeding_their_parent_load_nothing(session: Session, tmp_path: P
     error = _load_broken(session, tmp_path, "zz_bad.yaml", content)
     assert error.file.endswith("zz_bad.yaml")
     assert error.entry == "seizure_reports[0] (opioids)"
-    assert "add up to 1001000, more than its 1000000" in error.message
+    assert "add up to 1,001 kg, more than its 1,000 kg ('1 t')" in error.message
 
 
 def test_a_part_must_lie_under_its_parents_substance(session: Session, tmp_path: Path) -> None:

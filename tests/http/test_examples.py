@@ -1,13 +1,16 @@
 """The docs page's response examples are real answers on the seed data, and stay so."""
 
+import csv
+import io
 import json
 import os
 import re
 from typing import Any
 
+import httpx
 from fastapi.testclient import TestClient
 
-from app.http.examples import EXAMPLES_FILE, recorded, shorten
+from app.http.examples import EXAMPLES_FILE, JSON_TYPES, recorded, shorten, shorten_text
 from app.operations.schemas import STAGE_EXAMPLE
 
 RECORD = os.environ.get("KSOPN_RECORD_EXAMPLES") == "1"
@@ -30,8 +33,13 @@ PATH_VALUES = {
 }
 QUERIES = {
     "/api/v1/seizures": "?year=2018&limit=3",
+    "/api/v1/seizures.csv": "?year=2018",
+    "/api/v1/seizures.ndjson": "?year=2018",
     "/api/v1/seizures/totals": "?from=2017-01-01&to=2019-12-31&group_by=substance",
+    "/api/v1/seizures/totals.csv": "?from=2017-01-01&to=2019-12-31&group_by=substance",
     "/api/v1/member-states": "?on=2020-06-01",
+    "/api/v1/member-states.csv": "?on=2020-06-01",
+    "/api/v1/member-states.ndjson": "?on=2020-06-01",
     "/api/v1/organizations": "?q=unodc",
 }
 
@@ -54,8 +62,17 @@ def _examples(client: TestClient, editor: dict[str, str], admin: dict[str, str])
         url = path.format(**{name: values[name] for name in re.findall(r"{(\w+)}", path)})
         response = client.get(url + QUERIES.get(path, ""), headers=admin)
         assert response.status_code < 500, (url, response.text)
-        examples[f"GET {path}"] = {"status": response.status_code, "body": shorten(response.json())}
+        examples[f"GET {path}"] = _example(response)
     return examples
+
+
+def _example(response: httpx.Response) -> dict[str, Any]:
+    """A JSON answer, shortened; or a download's media type and first lines."""
+    media_type = response.headers["content-type"].split(";")[0]
+    if media_type in JSON_TYPES:
+        return {"status": response.status_code, "body": shorten(response.json())}
+    body = shorten_text(media_type, response.text)
+    return {"status": response.status_code, "media_type": media_type, "body": body}
 
 
 def test_recorded_examples_are_what_the_api_answers(
@@ -66,7 +83,7 @@ def test_recorded_examples_are_what_the_api_answers(
         text = json.dumps(examples, ensure_ascii=False, indent=1, sort_keys=True)
         EXAMPLES_FILE.write_text(text + "\n", encoding="utf-8")
         recorded.cache_clear()
-    assert _comparable(recorded()) == _comparable(json.loads(json.dumps(examples))), (
+    assert _comparable(_read(recorded())) == _comparable(_read(examples)), (
         "the API's answers changed; record the examples again with KSOPN_RECORD_EXAMPLES=1"
     )
 
@@ -83,6 +100,27 @@ def test_every_read_endpoint_shows_an_example(client: TestClient) -> None:
             for media in response.get("content", {}).values()
         ]
         assert any(example is not None for example in shown), path
+
+
+def _read(examples: dict[str, Any]) -> Any:
+    """The examples as data: a download's lines read as rows, so ids and times in them can
+    be told apart from the rest as in a JSON answer."""
+    read = json.loads(json.dumps(examples))
+    for example in read.values():
+        if example.get("media_type") == "text/csv":
+            rows = csv.DictReader(io.StringIO(example["body"], newline=""))
+            example["body"] = [{key: _cell(value) for key, value in row.items()} for row in rows]
+        elif "media_type" in example:
+            example["body"] = [json.loads(line) for line in example["body"].splitlines()]
+    return read
+
+
+def _cell(value: str) -> Any:
+    """A CSV cell holding a JSON object or list (the audit log's `before`), as data."""
+    try:
+        return json.loads(value) if value.startswith(("{", "[")) else value
+    except ValueError:
+        return value
 
 
 def _comparable(value: Any) -> Any:

@@ -36,10 +36,15 @@ NDJSON = RENDERERS["ndjson"]
 
 
 def test_the_format_parameter_offers_every_renderer(client: TestClient) -> None:
+    """`format=` offers them all; the docs give each download a URL of its own."""
     assert set(get_args(ExportFormat)) == set(RENDERERS)
-    documented = client.get("/openapi.json").json()["paths"]["/api/v1/seizures"]["get"]
-    content = documented["responses"]["200"]["content"]
-    assert set(content) == {renderer.media_type for renderer in RENDERERS.values()}
+    paths = client.get("/openapi.json").json()["paths"]
+    page = paths["/api/v1/seizures"]["get"]["responses"]["200"]["content"]
+    assert set(page) == {"application/json"}
+    for renderer in RENDERERS.values():
+        if renderer.rows is not None:
+            export = paths[f"/api/v1/seizures.{renderer.extension}"]["get"]
+            assert set(export["responses"]["200"]["content"]) == {renderer.media_type}
 
 
 @pytest.mark.parametrize("name", list(RENDERERS))
@@ -112,12 +117,24 @@ class ExportSession:
         self.log.append("close")
 
 
+@pytest.fixture
+def data_version_7(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The request's session answers one question of a download: the data version (its ETag)."""
+    monkeypatch.setattr(listing, "data_version", lambda session: 7)
+
+
 def _listing(format_: str, log: list[str]) -> Listing:
     query = f"format={format_}".encode()
-    scope = {"type": "http", "path": "/api/v1/things", "query_string": query, "headers": []}
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/api/v1/things",
+        "query_string": query,
+        "headers": [],
+    }
     return Listing(
         Request(scope),
-        session=cast(Session, None),  # a download never reads the request's session
+        session=cast(Session, None),  # a download reads only the data version there
         page=PageRequest(limit=50, after=None),
         renderer=RENDERERS[format_],
         sessions=lambda: cast(Session, ExportSession(log)),
@@ -143,7 +160,7 @@ def _body(response: Any) -> bytes:
 
 
 def test_an_export_reads_in_batches_from_a_session_of_its_own(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, data_version_7: None
 ) -> None:
     monkeypatch.setattr(listing, "EXPORT_BATCH", 2)
     log: list[str] = []
@@ -157,7 +174,7 @@ def test_an_export_reads_in_batches_from_a_session_of_its_own(
     assert body.startswith(b'\xef\xbb\xbfid,name\r\n1,"thing, 1"\r\n')
 
 
-def test_a_faster_writer_replaces_only_the_rows_of_its_format() -> None:
+def test_a_faster_writer_replaces_only_the_rows_of_its_format(data_version_7: None) -> None:
     log: list[str] = []
 
     def lines(session: Session, after: int) -> Iterator[str]:

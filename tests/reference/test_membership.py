@@ -66,7 +66,7 @@ def test_the_two_tass_sources_are_registered(client: TestClient, source: str) ->
 
 def test_member_states_answer_in_the_list_envelope(client: TestClient) -> None:
     body = client.get("/api/v1/member-states?on=2008-09-01").json()
-    assert set(body) == {"items", "next", "count"}
+    assert set(body) == {"items", "next", "cursor", "count"}
     assert body["next"] is None
     assert len(body["items"]) == 7
 

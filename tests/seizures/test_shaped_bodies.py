@@ -34,7 +34,7 @@ def test_a_page_of_reports_is_what_the_model_writes(
 ) -> None:
     rows = list_seizures(registry, filters, 500)
     assert len(rows) > 50
-    body: dict[str, Any] = {"items": rows, "next": None, "count": None}
+    body: dict[str, Any] = {"items": rows, "next": None, "cursor": None, "count": None}
     assert orjson.dumps(body) == render(Page[SeizureOut], body)
 
 

@@ -1,0 +1,102 @@
+"""The data version (app/models/versions.py): every way of changing a fact bumps it, in the
+same transaction, and no version ever names two states of the registry."""
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, inspect, select, text, update
+from sqlalchemy.orm import Session
+
+from app import migrate
+from app.backup import backup_sqlite, restore_sqlite
+from app.db import make_engine
+from app.models import Base, Country, DataVersion
+from app.models.versions import VERSIONED_TABLES, data_version
+from tests.helpers import SERVER_URL
+
+# Tables whose changes are not facts of the registry: kept from the facts (the sums), or
+# the staff's own (keys, the audit log, idempotency records), or the version itself.
+UNVERSIONED = {
+    "seizure_sums",
+    "seizure_sums_by_substance",
+    "seizure_overlaps",
+    "seizure_report_years",
+    "api_keys",
+    "audit_log",
+    "idempotency_records",
+    "data_version",
+}
+
+
+def test_every_table_is_either_versioned_or_named_as_not() -> None:
+    """A new table of facts must be added to VERSIONED_TABLES (and get its triggers)."""
+    assert set(Base.metadata.tables) == set(VERSIONED_TABLES) | UNVERSIONED
+    assert not set(VERSIONED_TABLES) & UNVERSIONED
+
+
+def test_every_versioned_table_has_its_triggers(engine: Engine) -> None:
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            sql = "SELECT tgrelid::regclass::text FROM pg_trigger WHERE NOT tgisinternal"
+        else:
+            sql = "SELECT tbl_name FROM sqlite_master WHERE type = 'trigger'"
+        triggered = {row[0] for row in connection.execute(text(sql))}
+    assert triggered == set(VERSIONED_TABLES)
+
+
+def test_inserts_updates_and_deletes_bump_it_in_their_transaction(session: Session) -> None:
+    versions = [data_version(session)]
+    country = Country(iso3="XXA", name_en="Testland", name_ru="Тестландия")
+    session.add(country)
+    session.flush()
+    versions.append(data_version(session))
+    session.execute(update(Country).where(Country.iso3 == "XXA").values(name_en="Testia"))
+    versions.append(data_version(session))
+    session.delete(country)
+    session.flush()
+    versions.append(data_version(session))
+    assert versions == sorted(set(versions)), versions
+
+
+def test_a_statement_that_changes_no_fact_table_does_not_bump_it(session: Session) -> None:
+    before = data_version(session)
+    session.execute(text("SELECT count(*) FROM seizure_reports"))
+    assert data_version(session) == before
+
+
+@pytest.mark.skipif(SERVER_URL is not None, reason="backups are of SQLite databases")
+def test_a_restore_moves_the_version_past_both_histories(tmp_path: Path) -> None:
+    """The backup is taken at version v; the live database goes on to v + n; the restore
+    brings back the facts of v, so its version must be neither v nor any of v + 1..v + n."""
+    url = f"sqlite:///{tmp_path / 'live.sqlite3'}"
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    try:
+        backed_up = _version(engine)
+        backup_sqlite(url, tmp_path / "backup.sqlite3")
+        with Session(engine) as session, session.begin():
+            session.add(Country(iso3="XXB", name_en="Later", name_ru="Позже"))
+        later = _version(engine)
+        assert later > backed_up
+        restore_sqlite(url, tmp_path / "backup.sqlite3")
+        restored = _version(engine)
+        assert restored > later
+        assert "XXB" not in {c for (c,) in _countries(engine)}
+    finally:
+        engine.dispose()
+
+
+def test_the_version_table_is_migrated_with_one_row(engine: Engine) -> None:
+    assert "data_version" in inspect(engine).get_table_names()
+    with Session(engine) as session:
+        assert session.scalars(select(DataVersion.id)).all() == [1]
+
+
+def _version(engine: Engine) -> int:
+    with Session(engine) as session:
+        return data_version(session)
+
+
+def _countries(engine: Engine) -> list[tuple[str]]:
+    with engine.connect() as connection:
+        return [(row[0],) for row in connection.execute(text("SELECT iso3 FROM countries"))]
