@@ -10,6 +10,7 @@ from app.db import make_engine, make_sessionmaker
 from app.deps import refuse_nul_characters
 from app.errors import install_error_handlers
 from app.http import health, transport
+from app.http.answers import VersionedCache
 from app.http.caching import CacheHeaders
 from app.http.examples import install_examples
 from app.http.negotiation import check_media_types
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         app.state.sessionmaker = make_sessionmaker(engine)
         app.state.write_sessionmaker = make_sessionmaker(engine, writes=True)
+        app.state.answers = VersionedCache()
         try:
             with _startup_objects_frozen():
                 yield

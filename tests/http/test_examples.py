@@ -10,26 +10,18 @@ from typing import Any
 import httpx
 from fastapi.testclient import TestClient
 
+from app.http.contract import PATH_EXAMPLES
 from app.http.examples import EXAMPLES_FILE, JSON_TYPES, recorded, shorten, shorten_text
 from app.operations.schemas import STAGE_EXAMPLE
 
 RECORD = os.environ.get("KSOPN_RECORD_EXAMPLES") == "1"
 
-# A value from the seed for every path parameter; stage and participation come from the
-# documented stage example, posted first (the source itemizes no stage).
+# A value from the seed for every path parameter: the docs' own examples ("Try it out"),
+# and for a meeting, whose id the source does not itemize, one whose example is the 404.
 PATH_VALUES = {
-    "operation": "channel",
-    "source": "mvd-ksopn-15-years-2020",
-    "iso3": "KGZ",
-    "organization": "unodc",
-    "substance": "hashish",
-    "body": "ksopn",
-    "document": "anti-drug-strategy-2015-2020",
-    "event": "cnd-63-exhibition-2020",
-    "activity": "personnel-training",
-    "figure": "ksopn-meetings-held-2020",
+    **{name: str(value) for name, value in PATH_EXAMPLES.items()},
     "report_id": "2",
-    "meeting_id": "1",  # the source itemizes no meeting: the example is the 404
+    "meeting_id": "1",
 }
 QUERIES = {
     "/api/v1/seizures": "?year=2018&limit=3",

@@ -1,0 +1,47 @@
+"""Answers computed from the registry's facts, kept while the facts are the same ones.
+
+An answer is kept under the data version it was computed at (app/models/versions.py),
+read in the same transaction before the answer was computed: the answer then reflects
+that version or a later one, never an earlier one, so a request that finds it under its
+own version is never given a stale figure. A new version empties the cache; a request
+that still sees an older version (it began before a write) computes its answer and keeps
+nothing.
+
+One cache per running app (made in its lifespan), shared by the worker threads.
+"""
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any
+
+MAX_ANSWERS = 512
+
+
+class VersionedCache:
+    def __init__(self, max_answers: int = MAX_ANSWERS) -> None:
+        self.max_answers = max_answers
+        self._version: int | None = None
+        self._answers: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._answers)
+
+    def get_or_make(self, version: int, key: Hashable, make: Callable[[], Any]) -> Any:
+        """The answer kept for `key` at `version`, or `make()`'s, kept. Callers must not
+        change an answer: it is shared with every request that asks the same."""
+        with self._lock:
+            if self._version is None or version > self._version:
+                self._answers.clear()
+                self._version = version
+            if version == self._version and key in self._answers:
+                self._answers.move_to_end(key)
+                return self._answers[key]
+        answer = make()
+        with self._lock:
+            if version == self._version:
+                self._answers[key] = answer
+                while len(self._answers) > self.max_answers:
+                    self._answers.popitem(last=False)
+        return answer
