@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 
 .PHONY: install browser contract-tools serve test test-fast lint lock lock-upgrade \
-	check-migrations fuzz bench-tools bench bench-smoke
+	check-migrations fuzz bench-tools bench bench-smoke messages screenshots
 
 # Installs the locked versions, each file checked against its hash: requirements/dev.txt
 # (runtime and dev tools) here, requirements/base.txt (runtime only) in the Dockerfile. Then
@@ -114,3 +114,18 @@ bench: bench-tools
 # The same on 20,000 reports with short runs: what CI runs so that the benchmark cannot rot.
 bench-smoke: bench-tools
 	$(BIN)/python bench/run.py --quick
+
+# The pages' message catalogs (app/pages/locale/<lang>/LC_MESSAGES/messages.po): extracts every
+# message of app/pages/*.py and the templates (app/pages/babel.cfg), and adds the new ones to
+# each language's catalog. Translate the empty msgstr entries; the pages read the .po files
+# directly (no .mo to build), and tests/pages/ fails while a Russian one is missing.
+messages: install
+	$(BIN)/pybabel extract -F app/pages/babel.cfg -o app/pages/locale/messages.pot \
+		--no-location --sort-output --project "KSOPN registry pages" app/pages
+	$(BIN)/pybabel update -i app/pages/locale/messages.pot -d app/pages/locale -D messages \
+		--no-fuzzy-matching --ignore-obsolete --width 100
+
+# PNG screenshots of every page, desktop (1280 px) and phone (390 px), English and Russian,
+# into docs/screenshots/: a live server on a scratch seeded database, Debian's Chromium.
+screenshots: install browser
+	$(BIN)/python tests/system/screenshots.py --out docs/screenshots

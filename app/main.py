@@ -17,6 +17,8 @@ from app.http.negotiation import check_media_types
 from app.http.strict_query import install as install_strict_query
 from app.http.strict_query import refuse_unknown_query_parameters
 from app.operations import router as operations
+from app.pages import router as pages
+from app.pages import staff as staff_page
 from app.reference import router as reference
 from app.security import check_production_settings, install_security
 from app.seizures import router as seizures
@@ -122,6 +124,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 strict_query,
             ],
         )
+    # The pages for people (app/pages/): HTML in Russian and English, not in the OpenAPI
+    # document; their own unknown query parameters are a 422 page.
+    pages.install(app, dependencies=[Depends(refuse_nul_characters), Depends(reader_check)])
+    # The staff form (app/pages/staff.py) holds no data, so it opens without a key even when
+    # reads need one: the user types the key into it.
+    app.include_router(
+        staff_page.router,
+        dependencies=[Depends(refuse_nul_characters), strict_query],
+    )
     install_strict_query(app)
 
     install_examples(app)

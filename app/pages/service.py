@@ -1,0 +1,330 @@
+"""What the pages show, built from the service functions the API answers with: the totals
+are `seizure_totals`, the lists `list_seizures`, the entities `get_operation`,
+`get_stage`, `get_country` and `get_source`. Nothing here sums or filters on its own."""
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from sqlalchemy import func, inspect, select
+from sqlalchemy.orm import Session
+
+from app.models import Membership, Organization, Participation, SeizureReport, Source
+from app.models.base import Base
+from app.models.enums import UnitKind
+from app.operations import service as operations
+from app.reference import service as reference
+from app.seizures.service import SeizureFilters, list_seizures
+from app.seizures.totals import seizure_totals
+
+FRONT_GROUPS = ("year", "substance")
+LIST_LIMIT = 1000  # the option lists of the filter form
+
+
+def name(item: dict[str, Any] | None, lang: str) -> str:
+    """The name of a reference in the page's language, English where there is no other."""
+    if not item:
+        return ""
+    return str(item.get(f"name_{lang}") or item.get("name_en") or item.get("slug") or "")
+
+
+@dataclass
+class Option:
+    value: str
+    label: str
+    depth: int = 0
+
+
+@dataclass
+class FilterOptions:
+    years: list[int]
+    substances: list[Option]
+    countries: list[Option]
+    operations: list[Option]
+    stages: list[Option]
+
+
+def filter_options(session: Session, lang: str) -> FilterOptions:
+    """The choices of the filter form, from the reference lists."""
+    first, last = session.execute(
+        select(
+            func.min(func.extract("year", SeizureReport.period_start)),
+            func.max(func.extract("year", SeizureReport.period_end)),
+        )
+    ).one()
+    years = list(range(int(first), int(last) + 1)) if first is not None else []
+    substances = list(_flattened(reference.substance_tree(session), lang))
+    countries = [
+        Option(c["iso3"], name(c, lang))
+        for c in reference.list_countries(session, None, 0, LIST_LIMIT)
+    ]
+    countries.sort(key=lambda option: option.label)
+    ops = operations.list_operations(session, None, None, 0, LIST_LIMIT)
+    stages = [
+        Option(f"{s['operation']}-{s['number']}", f"{s['operation']}-{s['number']}")
+        for s in operations.list_stages(session, None, 0, LIST_LIMIT)
+    ]
+    return FilterOptions(
+        years, substances, countries, [Option(o["slug"], name(o, lang)) for o in ops], stages
+    )
+
+
+def _flattened(tree: Sequence[dict[str, Any]], lang: str, depth: int = 0) -> Iterator[Option]:
+    for node in tree:
+        yield Option(node["slug"], name(node, lang), depth)
+        yield from _flattened(node.get("children") or [], lang, depth + 1)
+
+
+@dataclass
+class Figure:
+    """One line of the totals as the page shows it."""
+
+    section: str  # "groups" (one year) or "beyond_window" (a period over several years)
+    unit_kind: str
+    amount: int
+    qualifier: str
+    estimated: bool
+    substance: dict[str, Any]
+    year: int | None
+    period: tuple[str, str] | None
+    years: list[int]
+    unspecified: bool
+    derived: bool
+    sources: list[dict[str, Any]]  # source slug, title, locator
+
+
+@dataclass
+class SeizureView:
+    totals: dict[str, Any]
+    figures: list[Figure]
+    stated: list[dict[str, Any]]
+    warnings: list[dict[str, Any]]
+    unit_kinds: list[str] = field(default_factory=list)
+
+
+def seizure_view(session: Session, filters: SeizureFilters, *, pro_rata: bool) -> SeizureView:
+    """The front page's figures: the API's totals by year and substance, as they are."""
+    totals = seizure_totals(session, filters, FRONT_GROUPS, pro_rata=pro_rata)
+    titles = source_titles(session)
+    figures = [
+        _figure(section, line, titles)
+        for section in ("groups", "beyond_window")
+        for line in totals[section]
+    ]
+    kinds = [kind.value for kind in UnitKind if any(f.unit_kind == kind for f in figures)]
+    return SeizureView(
+        totals=totals,
+        figures=figures,
+        stated=totals["stated_totals"],
+        warnings=totals["warnings"],
+        unit_kinds=kinds,
+    )
+
+
+def _figure(section: str, line: dict[str, Any], titles: dict[str, str]) -> Figure:
+    period = None
+    if section == "beyond_window":
+        period = (str(line["period_start"]), str(line["period_end"]))
+    return Figure(
+        section=section,
+        unit_kind=str(line["unit_kind"]),
+        amount=int(line["amount"]),
+        qualifier=str(line["qualifier"]),
+        estimated=bool(line.get("estimated")),
+        substance=line["substance"],
+        year=line.get("year"),
+        period=period,
+        years=list(line.get("years") or ([line["year"]] if line.get("year") else [])),
+        unspecified=bool(line.get("unspecified")),
+        derived=bool(line.get("derived")),
+        sources=[
+            {**cite, "title": titles.get(cite["source"], cite["source"])}
+            for cite in line["sources"]
+        ],
+    )
+
+
+def source_titles(session: Session) -> dict[str, str]:
+    return dict(session.execute(select(Source.slug, Source.title)).all())
+
+
+def multi_year_example(session: Session) -> dict[str, Any] | None:
+    """The worked example of /methods: the first multi-year report with parts, its parts
+    and what the totals make of it by year, with and without pro rata."""
+    stated = list_seizures(session, SeizureFilters(has_parts=True, top_level_only=True), None)
+    report = next((r for r in stated if len(r["years"]) > 1), None)
+    if report is None:
+        return None
+    window = SeizureFilters(period=(report["period_start"], report["period_end"]))
+    parts = [r for r in list_seizures(session, window, None) if r["parent_id"] == report["id"]]
+    by_year = seizure_totals(session, window, ["year", "substance"])
+    shared = seizure_totals(session, window, ["year"], pro_rata=True)
+    return {"report": report, "parts": parts, "by_year": by_year, "pro_rata": shared}
+
+
+# --- entities ----------------------------------------------------------------------------
+
+
+def operation_page(session: Session, slug: str) -> dict[str, Any]:
+    operation = operations.get_operation(session, slug)
+    filters = SeizureFilters(operation_id=operation["id"])
+    operation["seizures"] = list_seizures(session, replace(filters, top_level_only=True), None)
+    return operation
+
+
+def stage_page(session: Session, stage_id: int) -> dict[str, Any]:
+    stage = operations.get_stage(session, stage_id)
+    stage["operation_detail"] = operations.get_operation(session, stage["operation"])
+    return stage
+
+
+def country_page(session: Session, iso3: str) -> dict[str, Any]:
+    country = reference.get_country(session, iso3.upper())
+    country_id = reference.country_id(session, country["iso3"])
+    country["memberships"] = [
+        {
+            "organization": {"slug": slug, "name_en": name_en, "name_ru": name_ru},
+            "status": status,
+            "valid_from": valid_from,
+            "valid_to": valid_to,
+            "source": source,
+            "locator": locator,
+        }
+        for (
+            slug,
+            name_en,
+            name_ru,
+            status,
+            valid_from,
+            valid_to,
+            source,
+            locator,
+        ) in session.execute(
+            select(
+                Organization.slug,
+                Organization.name_en,
+                Organization.name_ru,
+                Membership.status,
+                Membership.valid_from,
+                Membership.valid_to,
+                Source.slug,
+                Membership.locator,
+            )
+            .join(Organization, Organization.id == Membership.organization_id)
+            .join(Source, Source.id == Membership.source_id)
+            .where(Membership.country_id == country_id)
+            .order_by(Membership.valid_from)
+        )
+    ]
+    country["roles"] = roles_of(session, country_id)
+    country["seizures"] = list_seizures(
+        session, SeizureFilters(country_id=country_id, top_level_only=True), None
+    )
+    return country
+
+
+def roles_of(session: Session, country_id: int | None) -> list[dict[str, Any]]:
+    """The country's participations in operations and stages, with what they belong to."""
+    rows = session.execute(
+        select(
+            Participation.id,
+            Participation.operation_id,
+            Participation.stage_id,
+            Participation.role,
+            Participation.party_detail,
+            Source.slug,
+            Participation.locator,
+        )
+        .join(Source, Source.id == Participation.source_id)
+        .where(Participation.country_id == country_id)
+        .order_by(Participation.id)
+    ).all()
+    stages = {s["id"]: s for s in operations.list_stages(session, None, 0, None)}
+    ops = {o["id"]: o for o in operations.list_operations(session, None, None, 0, LIST_LIMIT)}
+    found = []
+    for _id, operation_id, stage_id, role, detail, source, locator in rows:
+        stage = stages.get(stage_id) if stage_id is not None else None
+        operation = ops.get(operation_id) if operation_id is not None else None
+        if operation is None and stage is None:
+            continue  # an event's or a meeting's party: not a role in an operation
+        found.append(
+            {
+                "operation": operation,
+                "stage": stage,
+                "role": role,
+                "detail": detail,
+                "source": source,
+                "locator": locator,
+            }
+        )
+    return found
+
+
+# Facts a source is cited for: every table with a source and a locator.
+def _cited_tables() -> list[Any]:
+    return sorted(
+        (
+            mapper.class_
+            for mapper in Base.registry.mappers
+            if {"source_id", "locator"} <= set(mapper.columns.keys())
+            and mapper.class_.__tablename__ not in ("seizure_sums", "seizure_sums_by_substance")
+        ),
+        key=lambda cls: cls.__tablename__,
+    )
+
+
+LABEL_COLUMNS = ("name_en", "title", "slug", "as_reported", "status_en", "summary", "verdict")
+
+
+def source_page(session: Session, slug: str) -> dict[str, Any]:
+    source = reference.get_source(session, slug)
+    facts: list[dict[str, Any]] = []
+    for cls in _cited_tables():
+        columns = inspect(cls).columns
+        if "id" not in columns:
+            continue
+        rows = session.execute(
+            select(cls).where(cls.source_id == source["id"]).order_by(cls.id)
+        ).scalars()
+        for row in rows:
+            label_column = next((c for c in LABEL_COLUMNS if c in columns), None)
+            facts.append(
+                {
+                    "table": cls.__tablename__,
+                    "id": row.id,
+                    "label": getattr(row, label_column) if label_column else "",
+                    "name_ru": getattr(row, "name_ru", None),
+                    "locator": row.locator,
+                    "link": _link_of(cls.__tablename__, row),
+                }
+            )
+    facts.sort(key=lambda f: (_locator_order(f["locator"]), f["table"], f["id"]))
+    source["facts"] = facts
+    return source
+
+
+def _link_of(table: str, row: Any) -> str | None:
+    if table == "operations":
+        return f"/operations/{row.slug}"
+    if table == "stages":
+        return f"/stages/{row.id}"
+    if table == "countries":
+        return f"/countries/{row.iso3}"
+    if table == "seizure_reports":
+        return f"/api/v1/seizures/{row.id}"
+    return None
+
+
+def _locator_order(locator: str | None) -> tuple[int, str]:
+    digits = "".join(ch for ch in (locator or "") if ch.isdigit())
+    return (int(digits) if digits else 10**9, locator or "")
+
+
+def search(session: Session, q: str) -> dict[str, list[dict[str, Any]]]:
+    """The API's `q=` search, on every list that has one."""
+    return {
+        "operations": operations.list_operations(session, q, None, 0, 50),
+        "countries": reference.list_countries(session, q, 0, 50),
+        "organizations": reference.list_organizations(session, q, None, 0, 50),
+        "substances": reference.list_substances(session, q, 0, 50),
+    }
