@@ -103,8 +103,9 @@ BENCH_VENV ?= .venv-bench
 bench-tools: install
 	@command -v wrk >/dev/null || { export DEBIAN_FRONTEND=noninteractive; \
 		apt-get install -y -qq wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }; }
-	@[ -x $(BENCH_VENV)/bin/datasette ] || { $(PYTHON) -m venv $(BENCH_VENV) && \
-		$(BENCH_VENV)/bin/python -m pip install --quiet 'datasette>=0.65,<1'; }
+	@[ -x $(BENCH_VENV)/bin/datasette ] && [ -x $(BENCH_VENV)/bin/py-spy ] || { \
+		$(PYTHON) -m venv $(BENCH_VENV) && \
+		$(BENCH_VENV)/bin/python -m pip install --quiet 'datasette>=0.65,<1' 'py-spy>=0.4,<1'; }
 
 # A million reports, SQLite and PostgreSQL, results into docs/benchmarks.md (a quarter hour).
 BENCH_POSTGRES ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
