@@ -22,6 +22,7 @@ from app.pages import staff as staff_page
 from app.reference import router as reference
 from app.security import check_production_settings, install_security
 from app.seizures import router as seizures
+from app.seizures.totals import totals_lines
 from app.settings import Settings, get_settings
 from app.staff import router as staff
 from app.staff.auth import reader_check
@@ -84,7 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         app.state.sessionmaker = make_sessionmaker(engine)
         app.state.write_sessionmaker = make_sessionmaker(engine, writes=True)
-        app.state.answers = VersionedCache()
+        app.state.answers = VersionedCache(weigh=totals_lines)
         try:
             with _startup_objects_frozen():
                 yield

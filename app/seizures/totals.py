@@ -205,6 +205,11 @@ def seizure_totals(
     }
 
 
+def totals_lines(body: dict[str, Any]) -> int:
+    """The lines of a totals answer, and one for the rest: its weight in the answers cache."""
+    return 1 + len(body["groups"]) + len(body["beyond_window"])
+
+
 def _allocation(shape: _Shape) -> dict[str, str] | None:
     if not shape.pro_rata:
         return None

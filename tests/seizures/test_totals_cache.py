@@ -125,9 +125,18 @@ def test_an_older_version_computes_and_keeps_nothing() -> None:
 
 
 @pytest.mark.parametrize("entries", [1, 3])
-def test_the_cache_holds_at_most_its_size(entries: int) -> None:
-    cache = VersionedCache(max_answers=entries)
+def test_the_cache_holds_at_most_its_weight(entries: int) -> None:
+    cache = VersionedCache(max_weight=entries)
     for key in range(10):
         cache.get_or_make(1, key, lambda key=key: key)  # type: ignore[misc]
     assert len(cache) == entries
     assert cache.get_or_make(1, 9, lambda: "made again") == 9  # the newest is kept
+
+
+def test_an_answer_heavier_than_the_cache_is_not_kept() -> None:
+    cache = VersionedCache(max_weight=10, weigh=len)
+    cache.get_or_make(1, "light", lambda: "abc")
+    assert cache.get_or_make(1, "heavy", lambda: "x" * 11) == "x" * 11
+    assert len(cache) == 1
+    cache.get_or_make(1, "fills", lambda: "y" * 8)  # 3 + 8 > 10: the oldest goes
+    assert cache.get_or_make(1, "light", lambda: "made again") == "made again"
