@@ -222,6 +222,11 @@ def test_entity_pages(client: TestClient, stages: list[int]) -> None:
     stage = client.get(f"/stages/{stages[1]}")
     assert stage.status_code == 200
     assert "12.3 kg" in stage.text
+    example = client.get(f"/stages/{stages[0]}?lang=ru").text
+    for russian, english in (("Казахстан", "Kazakhstan"), ("Иран", "Iran")):
+        assert russian in example, russian  # each party with both its names
+        assert english in example, english
+    assert "Управление Организации Объединённых Наций по наркотикам" in example
     assert "about 40 kg" in stage.text
     assert "5 l" in stage.text
     country = client.get("/countries/kaz")
