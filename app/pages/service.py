@@ -14,6 +14,7 @@ from app.models.base import Base
 from app.models.enums import UnitKind
 from app.operations import service as operations
 from app.reference import service as reference
+from app.schemas.common import nest_source
 from app.seizures.service import SeizureFilters, list_seizures
 from app.seizures.totals import seizure_totals
 
@@ -170,14 +171,25 @@ def operation_page(session: Session, slug: str) -> dict[str, Any]:
     filters = SeizureFilters(operation_id=operation["id"])
     operation["seizures"] = list_seizures(session, replace(filters, top_level_only=True), None)
     _name_parties_in_russian(session, operation["participants"] + operation["observers"])
-    return operation
+    return _sources_nested(operation)
 
 
 def stage_page(session: Session, stage_id: int) -> dict[str, Any]:
     stage = operations.get_stage(session, stage_id)
     stage["operation_detail"] = operations.get_operation(session, stage["operation"])
     _name_parties_in_russian(session, stage["participants"] + stage["observers"])
-    return stage
+    return _sources_nested(stage)
+
+
+def _sources_nested(entity: dict[str, Any]) -> dict[str, Any]:
+    """The citations of the entity and of what it lists (parties, statuses, figures) as the
+    API's answer nests them (`source`: slug, title, locator); services give them flat
+    (`source_slug`, ...), and the API's response models nest them."""
+    entity = nest_source(entity)
+    for key, value in entity.items():
+        if isinstance(value, list):
+            entity[key] = [nest_source(item) if isinstance(item, dict) else item for item in value]
+    return dict(entity)
 
 
 def _name_parties_in_russian(session: Session, participations: list[dict[str, Any]]) -> None:

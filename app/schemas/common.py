@@ -49,7 +49,7 @@ class SourceRef(Schema):
     locator: str
 
 
-def _nest_source(data: Any) -> Any:
+def nest_source(data: Any) -> Any:
     """Query rows carry the source flat (source_id, source_slug, ...); nest it."""
     if not isinstance(data, dict) or "source" in data or "source_id" not in data:
         return data
@@ -66,7 +66,7 @@ class Cited(Schema):
     @model_validator(mode="before")
     @classmethod
     def _nest(cls, data: Any) -> Any:
-        return _nest_source(data)
+        return nest_source(data)
 
 
 class MaybeCited(Schema):
@@ -75,7 +75,7 @@ class MaybeCited(Schema):
     @model_validator(mode="before")
     @classmethod
     def _nest(cls, data: Any) -> Any:
-        return _nest_source(data)
+        return nest_source(data)
 
 
 class Page(Schema, Generic[Item]):

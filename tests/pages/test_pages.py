@@ -219,6 +219,9 @@ def test_entity_pages(client: TestClient, stages: list[int]) -> None:
     assert "Channel" in operation.text
     assert f'href="/stages/{stages[1]}?lang=ru"' in operation.text
     assert "региональная антинаркотическая операция постоянного действия" in operation.text
+    assert '<dt>Источник</dt><dd><a href="/sources/mvd-ksopn-15-years-2020?lang=ru">' in (
+        operation.text
+    )
     stage = client.get(f"/stages/{stages[1]}")
     assert stage.status_code == 200
     assert "12.3 kg" in stage.text
@@ -227,6 +230,10 @@ def test_entity_pages(client: TestClient, stages: list[int]) -> None:
         assert russian in example, russian  # each party with both its names
         assert english in example, english
     assert "Управление Организации Объединённых Наций по наркотикам" in example
+    # the stage's citation and each party's, as the API nests them
+    english = client.get(f"/stages/{stages[0]}").text
+    assert '<dt>Source</dt><dd><a href="/sources/mvd-ksopn-15-years-2020?lang=en">' in english
+    assert english.count('participant — <a href="/sources/mvd-ksopn-15-years-2020') == 4
     assert "about 40 kg" in stage.text
     assert "5 l" in stage.text
     country = client.get("/countries/kaz")
