@@ -311,25 +311,37 @@ def _slug(text: str) -> str:
     return re.sub(r"\W+", "-", unicodedata.normalize("NFKC", text).lower()).strip("-")
 
 
+def media_ranges(accept: str) -> list[tuple[str, float]]:
+    """The media ranges of an `Accept` header, lower case, with their weights (RFC 9110
+    12.5.1): what the lists' `negotiate` and the 406 check (app/http/negotiation.py) read."""
+    ranges = []
+    for part in accept.split(","):
+        media, *params = (piece.strip() for piece in part.split(";"))
+        if not media:
+            continue
+        weight = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0
+        ranges.append((media.lower(), weight))
+    return ranges
+
+
 def negotiate(format_: str | None, accept: str | None) -> str:
     """The name of a renderer in RENDERERS: `format=` wins; else the one whose media type
     `Accept` prefers (ties to the first named), JSON when it names none of them."""
     if format_ is not None:
         return format_
     offered = {renderer.media_type: name for name, renderer in RENDERERS.items()}
-    preferences = []
-    for position, part in enumerate((accept or "").split(",")):
-        media, *params = (piece.strip() for piece in part.split(";"))
-        quality = 1.0
-        for param in params:
-            name, _, value = param.partition("=")
-            if name.strip() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        if media.lower() in offered and quality > 0:
-            preferences.append((-quality, position, offered[media.lower()]))
+    preferences = [
+        (-quality, position, offered[media])
+        for position, (media, quality) in enumerate(media_ranges(accept or ""))
+        if media in offered and quality > 0
+    ]
     return min(preferences)[2] if preferences else "json"
 
 

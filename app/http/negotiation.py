@@ -16,7 +16,7 @@ from fastapi.dependencies.utils import get_flat_params
 from fastapi.routing import APIRoute
 
 from app.errors import DomainError
-from app.http.listing import RENDERERS
+from app.http.listing import RENDERERS, media_ranges
 from app.staff.auth import needs_key
 
 JSON = "application/json"
@@ -95,25 +95,6 @@ def _literal_values(annotation: Any) -> list[Any]:
     for arg in get_args(annotation) or ():
         values.extend(_literal_values(arg) if get_args(arg) else [arg])
     return [value for value in values if isinstance(value, str)]
-
-
-def media_ranges(accept: str) -> list[tuple[str, float]]:
-    """The media ranges of an `Accept` header with their weights (RFC 9110 12.5.1)."""
-    ranges = []
-    for part in accept.split(","):
-        media, *params = (piece.strip() for piece in part.split(";"))
-        if not media:
-            continue
-        weight = 1.0
-        for param in params:
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    weight = float(value)
-                except ValueError:
-                    weight = 0.0
-        ranges.append((media.lower(), weight))
-    return ranges
 
 
 def accepts(accept: str | None, media_type: str) -> bool:

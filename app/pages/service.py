@@ -189,7 +189,7 @@ def _sources_nested(entity: dict[str, Any]) -> dict[str, Any]:
     for key, value in entity.items():
         if isinstance(value, list):
             entity[key] = [nest_source(item) if isinstance(item, dict) else item for item in value]
-    return dict(entity)
+    return entity
 
 
 def _name_parties_in_russian(session: Session, participations: list[dict[str, Any]]) -> None:
