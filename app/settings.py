@@ -47,6 +47,14 @@ class Settings(BaseSettings):
         description="The registry's address as clients reach it (https://host/prefix): the "
         "base of `next` links; without it they are relative to the request's path",
     )
+    worker_threads: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Threads that run the requests' database work. Threads beyond one compete "
+        "for Python's GIL: each row SQLite steps releases it, and taking it back waits for "
+        "the thread holding it (docs/benchmarks.md)",
+    )
     allowed_hosts: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Host names the server answers for, comma-separated; any when empty",

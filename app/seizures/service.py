@@ -294,40 +294,40 @@ def seizure_csv_chunks(session: Session, filters: SeizureFilters) -> Iterator[st
             report.period_start, report.period_end, report.substance_id, report.unit_kind,
             report.amount, report.qualifier, report.cases, report.as_reported,
             report.parent_id, report.outside_stage, report.source_id, report.locator,
-            covered_amount(),
         ).where(*conditions(filters)),
         filters,
         session.get_bind().dialect.name,
     )  # fmt: skip
-    lines = []
     locators: dict[str, str] = {}  # a stage's reports share its locator
     stages, countries = names.stages, names.countries
+    windowed = filters.window is not None
     first, last = (str(day) for day in filters.window or (FIRST_DAY, LAST_DAY))
-    for row in driver_rows(session, stmt):
-        (id_, operation, stage, country, start, end, substance, unit_kind, amount, qualifier,
-         cases, as_reported, parent, outside, source, locator, covered) = row  # fmt: skip
-        start, end = str(start), str(end)  # ISO dates, as SQLite stores them
-        mass = unit_kind == "mass"
-        inside = first <= start and end <= last  # ISO dates compare as text
-        if filters.window is None:
-            window_fields = f",,{amount - covered}"
-        else:
-            window_fields = f",true,{amount - covered}" if inside else ",false,"
-        if (locator_field := locators.get(locator)) is None:
-            locator_field = locators[locator] = csv_text(locator)
-        lines.append(
-            f"{id_},{names.operations[operation]},{stages.get(stage, ',')},"
-            f"{countries.get(country, ',')},{start},{end},{_years(start[:4], end[:4])},"
-            f"{names.substances[substance]},{unit_kind},{amount},{BASE_UNITS[unit_kind]},"
-            f"{amount if mass else ''},{amount / 1000 if mass else ''},{qualifier},"
-            f"{'' if cases is None else cases},{csv_text(as_reported)},"
-            f"{'' if parent is None else parent},{'true' if outside else 'false'}"
-            f"{window_fields},{names.sources[source]},{locator_field}\r\n"
-        )
-        if len(lines) >= 5000:
-            yield "".join(lines)
-            lines = []
-    yield "".join(lines)
+    for batch in driver_batches(session, stmt):
+        covered_of = _covered_between(session, batch[0][0], batch[-1][0])
+        lines = []
+        for row in batch:
+            (id_, operation, stage, country, start, end, substance, unit_kind, amount, qualifier,
+             cases, as_reported, parent, outside, source, locator) = row  # fmt: skip
+            covered = covered_of.get(id_, 0)
+            start, end = str(start), str(end)  # ISO dates, as SQLite stores them
+            mass = unit_kind == "mass"
+            inside = first <= start and end <= last  # ISO dates compare as text
+            if not windowed:
+                window_fields = f",,{amount - covered}"
+            else:
+                window_fields = f",true,{amount - covered}" if inside else ",false,"
+            if (locator_field := locators.get(locator)) is None:
+                locator_field = locators[locator] = csv_text(locator)
+            lines.append(
+                f"{id_},{names.operations[operation]},{stages.get(stage, ',')},"
+                f"{countries.get(country, ',')},{start},{end},{_years(start[:4], end[:4])},"
+                f"{names.substances[substance]},{unit_kind},{amount},{BASE_UNITS[unit_kind]},"
+                f"{amount if mass else ''},{amount / 1000 if mass else ''},{qualifier},"
+                f"{'' if cases is None else cases},{csv_text(as_reported)},"
+                f"{'' if parent is None else parent},{'true' if outside else 'false'}"
+                f"{window_fields},{names.sources[source]},{locator_field}\r\n"
+            )
+        yield "".join(lines)
 
 
 class _CsvNames:
@@ -365,8 +365,27 @@ def _years(first: str, last: str) -> str:
     return ";".join(str(year) for year in range(int(first), int(last) + 1))
 
 
+def _covered_between(session: Session, first_id: int, last_id: int) -> dict[int, int]:
+    """`covered_amount` of the reports from `first_id` to `last_id` that have parts, in one
+    range of the parents' index: asked of each of a million exported rows instead, it was a
+    fifth of the export's time (1.1 s of 5.5)."""
+    part = SeizureReport
+    stmt = (
+        select(part.parent_id, cast(func.sum(part.amount), BigInteger))
+        .where(part.parent_id.between(first_id, last_id))
+        .group_by(part.parent_id)
+    )
+    return {parent: covered for parent, covered in session.connection().execute(stmt) if parent}
+
+
 def driver_rows(session: Session, stmt: Any) -> Iterator[Sequence[Any]]:
-    """The statement's rows as the database driver gives them, fetched in batches: at a
+    """`driver_batches`' rows one by one."""
+    for batch in driver_batches(session, stmt):
+        yield from batch
+
+
+def driver_batches(session: Session, stmt: Any) -> Iterator[Sequence[Sequence[Any]]]:
+    """The statement's rows as the database driver gives them, in batches of 5,000: at a
     million rows, SQLAlchemy's per-row work would be most of an export's time. PostgreSQL
     streams them from a server-side cursor."""
     connection = session.connection()
@@ -382,7 +401,7 @@ def driver_rows(session: Session, stmt: Any) -> Iterator[Sequence[Any]]:
     try:
         cursor.execute(str(compiled), params)
         while batch := cursor.fetchmany(5000):
-            yield from batch
+            yield batch
     finally:
         cursor.close()
 
