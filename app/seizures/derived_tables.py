@@ -43,6 +43,8 @@ from app.seizures.service import CHUNK, driver_rows, lineages, related_substance
 from app.seizures.totals import own_quantities
 
 Key = tuple[Any, ...]
+# The tables this module keeps, all of them rebuilt by `rebuild`.
+MODELS = (SeizureSum, SeizureSumBySubstance, SeizureOverlap, SeizureReportYear)
 
 
 def _table(model: Any) -> Table:
@@ -258,10 +260,8 @@ def rebuild(session: Session) -> None:
     """Recomputes all derived tables from the reports: after bulk loads and seed changes."""
     session.flush()
     session.info.pop(PENDING, None)  # what this transaction changed is counted below
-    session.execute(delete(SeizureSum))
-    session.execute(delete(SeizureSumBySubstance))
-    session.execute(delete(SeizureOverlap))
-    session.execute(delete(SeizureReportYear))
+    for model in MODELS:
+        session.execute(delete(model))
     _rebuild_years(session)
     detail = _rebuilt_detail_sums(session)
     coarse: dict[Key, list[int]] = defaultdict(lambda: [0, 0])
