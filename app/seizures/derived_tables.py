@@ -7,7 +7,7 @@ bypass the ORM call `rebuild`.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -152,13 +152,17 @@ def _adding(model: Any, keys: tuple[str, ...], dialect: str) -> Any:
 # -- possible double counts ---------------------------------------------------------------
 
 
-def refresh_overlaps(session: Session, report_ids: Iterable[int]) -> None:
-    """Recomputes the possible double counts that involve these reports."""
+def refresh_overlaps(
+    session: Session, report_ids: Iterable[int], *, new: Set[int] = frozenset()
+) -> None:
+    """Recomputes the possible double counts that involve these reports (those in `new`
+    have none recorded yet)."""
     ids = sorted(set(report_ids))
     if not ids:
         return
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
+    recorded = [report_id for report_id in ids if report_id not in new]
+    for start in range(0, len(recorded), CHUNK):
+        chunk = recorded[start : start + CHUNK]
         session.execute(
             delete(SeizureOverlap).where(
                 or_(SeizureOverlap.first_id.in_(chunk), SeizureOverlap.second_id.in_(chunk))
@@ -511,15 +515,27 @@ def settle(session: Session) -> None:
         after[key][1] += 1
     apply_delta(session, before, after)
     written = pending.written - pending.deleted
-    refresh_years(session, written)
-    refresh_overlaps(session, written | descendants(session, pending.moved - pending.deleted))
+    # A report made in this transaction has no rows there yet: nothing of it to delete.
+    refresh_years(session, written, new=pending.created)
+    refresh_overlaps(
+        session,
+        written | descendants(session, pending.moved - pending.deleted),
+        new=pending.created,
+    )
 
 
-def refresh_years(session: Session, report_ids: Iterable[int]) -> None:
+def refresh_years(
+    session: Session, report_ids: Iterable[int], *, new: Set[int] = frozenset()
+) -> None:
+    """Files these reports under the years of their periods (those in `new` are under none
+    yet)."""
     ids = sorted(set(report_ids))
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        session.execute(delete(SeizureReportYear).where(SeizureReportYear.report_id.in_(chunk)))
+        if recorded := [report_id for report_id in chunk if report_id not in new]:
+            session.execute(
+                delete(SeizureReportYear).where(SeizureReportYear.report_id.in_(recorded))
+            )
         periods = session.execute(
             select(SeizureReport.id, SeizureReport.period_start, SeizureReport.period_end).where(
                 SeizureReport.id.in_(chunk)

@@ -52,6 +52,10 @@ def _caller(
     lookup: Annotated[KeyLookup, Depends(get_key_lookup)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Caller:
+    # Checked once a request: a write's key is asked for by the reads' check too.
+    known: Caller | None = getattr(request.state, "caller", None)
+    if known is not None:
+        return known
     # A client that failed too often is not even checked, so guessing keys gains nothing.
     limiter: FailedAuthLimiter = request.app.state.failed_auth
     client = client_address(request)
@@ -66,6 +70,7 @@ def _caller(
     if caller is None:
         limiter.record_failure(client)
         raise UnauthorizedError("the API key is unknown or revoked")
+    request.state.caller = caller
     return caller
 
 
