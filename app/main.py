@@ -24,7 +24,6 @@ from app.pages import staff as staff_page
 from app.reference import router as reference
 from app.security import check_production_settings, install_security
 from app.seizures import router as seizures
-from app.seizures.totals import totals_lines
 from app.settings import Settings, get_settings
 from app.staff import router as staff
 from app.staff.auth import reader_check
@@ -87,7 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         app.state.sessionmaker = make_sessionmaker(engine)
         app.state.write_sessionmaker = make_sessionmaker(engine, writes=True)
-        app.state.answers = VersionedCache(weigh=totals_lines)
+        app.state.answers = VersionedCache(weigh=seizures.KeptTotals.weigh)
         # The requests' handlers and sessions run in this loop's worker threads (FastAPI's
         # threadpool): one by default. With 40 (anyio's default) the year list served
         # 150-190 requests/s at 4 connections on a million reports, with one 340-350: the

@@ -302,8 +302,12 @@ def run(
     targets = [Target(f"registry on {name}", url + YEAR_QUERY) for name, url in registries.items()]
     # The registry's floor: the smallest list it serves, through the same middleware,
     # dependencies and threads as the year list; no page of the year list can be faster.
-    targets.append(Target("registry on SQLite, a one-row list (its floor)",
-                          registries["SQLite"] + FLOOR_QUERY))  # fmt: skip
+    targets += [
+        Target("registry on SQLite, /healthz (one query, no dependencies)",
+               registries["SQLite"] + "/healthz"),
+        Target("registry on SQLite, a one-row list (its floor)",
+               registries["SQLite"] + FLOOR_QUERY),
+    ]  # fmt: skip
     targets += [
         Target("Datasette, table filter on the periods", datasette_url + DATASETTE_TABLE_QUERY),
         Target(

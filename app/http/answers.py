@@ -16,8 +16,9 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 # What the kept answers may weigh together, in the caller's unit (`weigh`): for totals, lines.
-# A totals line takes 1.2 KB in memory (15,261 lines, 18 MB), so the cache stays under 60 MB.
-MAX_WEIGHT = 50_000
+# A totals line takes 1.2 KB in memory (15,261 lines, 18 MB) and its JSON 1.2 KB more (889
+# lines, 1.07 MB), so the cache stays under 60 MB.
+MAX_WEIGHT = 25_000
 
 
 def _one(_answer: Any) -> int:

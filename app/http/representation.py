@@ -11,6 +11,7 @@ client last read (`current_etag`).
 """
 
 import hashlib
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -55,6 +56,32 @@ def not_modified(request: Request, etag: str) -> bool:
     return request.method == "GET" and etag_matches(request.headers.get("if-none-match"), etag)
 
 
+@dataclass(frozen=True)
+class Rendered:
+    """A JSON body as sent, with its ETag."""
+
+    body: bytes
+    etag: str
+
+    @classmethod
+    def of(cls, body: bytes) -> "Rendered":
+        return cls(body, etag_of(body))
+
+
+def respond(
+    request: Request,
+    rendered: Rendered,
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """The body, or a 304 when the request's If-None-Match names its ETag."""
+    all_headers = {"ETag": rendered.etag, **(headers or {})}
+    if not_modified(request, rendered.etag):
+        return Response(status_code=304, headers=all_headers)
+    return Response(rendered.body, status_code, all_headers, media_type="application/json")
+
+
 def represent(
     request: Request,
     model: Any,
@@ -68,11 +95,7 @@ def represent(
     # A shaped body is written as it is: `exclude_unset` then says which of the model's dumps
     # its shape equals (tests/seizures/test_shaped_bodies.py renders it so to compare).
     body = orjson.dumps(data) if shaped else render(model, data, exclude_unset=exclude_unset)
-    etag = etag_of(body)
-    all_headers = {"ETag": etag, **(headers or {})}
-    if not_modified(request, etag):
-        return Response(status_code=304, headers=all_headers)
-    return Response(body, status_code, all_headers, media_type="application/json")
+    return respond(request, Rendered.of(body), status_code=status_code, headers=headers)
 
 
 def created(request: Request, model: Any, data: Any, location: str) -> Response:

@@ -105,6 +105,18 @@ def test_the_second_read_is_the_kept_answer(client: TestClient) -> None:
     assert len(answers) == kept >= 1
 
 
+def test_a_kept_answer_is_written_once(client: TestClient) -> None:
+    first = client.get(URL)
+    answers: VersionedCache = client.app.state.answers  # type: ignore[attr-defined]
+    (kept,) = [answer for answer, _ in answers._answers.values()]
+    written = kept.json
+    second = client.get(URL)
+    assert kept.json is written  # the same bytes, not written again
+    assert first.content == second.content == written.body
+    assert first.headers["etag"] == second.headers["etag"] == written.etag
+    assert kept.body["groups"] == first.json()["groups"]
+
+
 def test_an_older_version_computes_and_keeps_nothing() -> None:
     cache = VersionedCache()
     made: list[int] = []
