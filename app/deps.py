@@ -24,9 +24,10 @@ async def get_session(request: Request) -> AsyncGenerator[Session, None]:
 
 async def get_write_session(request: Request) -> AsyncGenerator[Session, None]:
     """Like get_session; on SQLite its transaction takes the write lock from the start.
-    The process's writes take turns (`app.state.write_lock`, see app/main.py)."""
+    The process's writes take turns for its few slots (`app.state.write_slots`, see
+    app/main.py)."""
     async with (
-        request.app.state.write_lock,
+        request.app.state.write_slots,
         session_scope(request.app.state.write_sessionmaker()) as session,
     ):
         yield session

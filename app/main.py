@@ -73,6 +73,16 @@ def _startup_objects_frozen() -> Iterator[None]:
             gc.unfreeze()
 
 
+def default_threads(dialect: str) -> int:
+    """The worker threads (FastAPI's threadpool) that run requests' handlers and sessions,
+    measured side by side with anyio's default of 40, at 4 connections. SQLite: one; with
+    40 the year list served 150-190 requests/s on a million reports, with one 340-350 (the
+    threads spent most of their time taking the GIL back after each row). PostgreSQL: 8,
+    whose waits for the server overlap; with one the year list served 82-95 requests/s on
+    200,000 reports, with 8 103-126."""
+    return 8 if dialect == "postgresql" else 1
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     check_production_settings(settings)
@@ -87,14 +97,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.sessionmaker = make_sessionmaker(engine)
         app.state.write_sessionmaker = make_sessionmaker(engine, writes=True)
         app.state.answers = VersionedCache(weigh=seizures.KeptTotals.weigh)
-        # The requests' handlers and sessions run in this loop's worker threads (FastAPI's
-        # threadpool): one by default. With 40 (anyio's default) the year list served
-        # 150-190 requests/s at 4 connections on a million reports, with one 340-350: the
-        # threads spent most of their time waiting to take the GIL back after each row.
-        to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
-        # One write transaction at a time in this process: a write waiting for a lock that
-        # another one holds would hold a thread that the other needs to commit.
-        app.state.write_lock = asyncio.Lock()
+        threads = settings.worker_threads or default_threads(engine.dialect.name)
+        to_thread.current_default_thread_limiter().total_tokens = threads
+        # Fewer write transactions at a time than threads: a write waiting in a thread for
+        # a lock that another one holds must leave a thread for the other to commit in.
+        app.state.write_slots = asyncio.Semaphore(max(1, threads - 1))
         try:
             with _startup_objects_frozen():
                 yield

@@ -47,13 +47,14 @@ class Settings(BaseSettings):
         description="The registry's address as clients reach it (https://host/prefix): the "
         "base of `next` links; without it they are relative to the request's path",
     )
-    worker_threads: int = Field(
-        default=1,
+    worker_threads: int | None = Field(
+        default=None,
         ge=1,
         le=64,
-        description="Threads that run the requests' database work. Threads beyond one compete "
-        "for Python's GIL: each row SQLite steps releases it, and taking it back waits for "
-        "the thread holding it (docs/benchmarks.md)",
+        description="Threads that run the requests' database work; by default 1 on SQLite, "
+        "8 on PostgreSQL. On SQLite, threads beyond one compete for Python's GIL: each row "
+        "SQLite steps releases it, and taking it back waits for the thread holding it; on "
+        "PostgreSQL, threads overlap their waits for the server (docs/benchmarks.md)",
     )
     allowed_hosts: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
