@@ -17,6 +17,7 @@ import os
 import platform
 import re
 import shutil
+import signal
 import socket
 import sqlite3
 import statistics
@@ -153,6 +154,13 @@ def settle(url: str) -> None:
         engine.dispose()
 
 
+def posting(key: str) -> list[str]:
+    """wrk's arguments for stage posts (bench/post_stage.lua) with an editor's key."""
+    script = str(PROJECT / "bench" / "post_stage.lua")
+    headers = [f"Authorization: Bearer {key}", "Content-Type: application/json"]
+    return ["-s", script, "-H", headers[0], "-H", headers[1]]
+
+
 def editor_key(database_url: str) -> str:
     result = subprocess.run(
         [
@@ -275,10 +283,11 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="write the results as Markdown here")
     parser.add_argument("--quick", action="store_true", help="20,000 reports, short runs (CI)")
     args = parser.parse_args()
-    global STRICT
+    global STRICT, PROFILE_SECONDS
     STRICT = args.quick
     if args.quick:
         args.reports, args.seconds, args.rounds = 20_000, 1, 1
+        PROFILE_SECONDS = 2
     for tool in ("wrk", str(DATASETTE)):
         if not shutil.which(tool):
             sys.exit(f"{tool} is missing: run `make bench-tools`")
@@ -357,13 +366,11 @@ def run(
             raise RuntimeError(f"the CSV export on {name} gave {export['rows']} rows")
     posts = {}
     for name, url in registries.items():
-        key = editor_key(databases[name])
-        script = ["-s", str(PROJECT / "bench" / "post_stage.lua"),
-                  "-H", f"Authorization: Bearer {key}",
-                  "-H", "Content-Type: application/json"]  # fmt: skip
+        script = posting(editor_key(databases[name]))
         posts[name] = wrk(f"{url}/api/v1/operations/grom/stages", args.seconds, 2, script)
     sqlite_url = registries["SQLite"]
-    profiled = profile(sqlite_url + YEAR_QUERY, server_pid(int(sqlite_url.rsplit(":", 1)[1])))
+    sqlite_pid = server_pid(int(sqlite_url.rsplit(":", 1)[1]))
+    profiled = profiles(sqlite_url, sqlite_pid, editor_key(databases["SQLite"]))
     analysis = (PROJECT / "bench" / "analysis.md").read_text(encoding="utf-8")
     return markdown(args, targets, totals, exports, posts, imports) + profiled + "\n" + analysis
 
@@ -461,15 +468,15 @@ def goals(
     return lines
 
 
-def profile(url: str, pid: int) -> str:
-    """Where the year list's time goes: py-spy samples the server while wrk loads it, and
-    the samples are summed by the function they were in (its own time, not its callees')."""
+def profile(title: str, load: list[str], pid: int) -> str:
+    """Where a workload's time goes: py-spy samples the server while `load` (a command)
+    runs, and the samples are summed twice: by the function they were in (its own time),
+    and by each of the project's functions on the stack (its time with its callees')."""
     if not PY_SPY.exists():
         return "\n(no profile: py-spy is missing; `make bench-tools` installs it)\n"
     samples = Path(tempfile.mkdtemp()) / "profile.txt"
-    load = subprocess.Popen(
-        ["wrk", "-t2", "-c4", f"-d{PROFILE_SECONDS + 2}s", url], stdout=subprocess.DEVNULL
-    )
+    # In a process group of its own, so that a shell loop's children stop with it.
+    running = subprocess.Popen(load, stdout=subprocess.DEVNULL, start_new_session=True)
     try:
         subprocess.run(
             [str(PY_SPY), "record", "--pid", str(pid), "--duration", str(PROFILE_SECONDS),
@@ -477,22 +484,49 @@ def profile(url: str, pid: int) -> str:
             check=True, capture_output=True,
         )  # fmt: skip
     finally:
-        load.wait()
+        os.killpg(running.pid, signal.SIGKILL)
+        running.wait()
     own: dict[str, int] = {}
+    within: dict[str, int] = {}
     total = 0
     for line in samples.read_text().splitlines():
         stack, _, samples_here = line.rpartition(" ")
-        frame = stack.rsplit(";", 1)[-1]
-        own[frame] = own.get(frame, 0) + int(samples_here)
-        total += int(samples_here)
-    lines = ["", f"## Where the year list's time goes (py-spy, {PROFILE_SECONDS} s under wrk -c4)",
-             "", "Own time of the 20 busiest functions, as a share of the samples in which a "
-             "thread of the server was busy (idle threads and the event loop's waits left out):",
-             "",
-             "| share | function |", "| ---: | --- |"]  # fmt: skip
-    for frame, share in sorted(own.items(), key=lambda item: -item[1])[:20]:
-        lines.append(f"| {share / total:.1%} | `{frame}` |")
+        frames = [re.sub(r":\d+\)$", ")", frame) for frame in stack.split(";")]
+        count = int(samples_here)
+        own[frames[-1]] = own.get(frames[-1], 0) + count
+        for frame in set(frames):
+            if "(app/" in frame:
+                within[frame] = within.get(frame, 0) + count
+        total += count
+    lines = ["", f"### {title}", "",
+             "| own time | function | | with its callees | the project's function |",
+             "| ---: | --- | --- | ---: | --- |"]  # fmt: skip
+    busiest = sorted(own.items(), key=lambda item: -item[1])[:15]
+    outer = sorted(within.items(), key=lambda item: -item[1])[:15]
+    for (frame, share), (app_frame, app_share) in zip(busiest, outer, strict=False):
+        lines.append(
+            f"| {share / total:.1%} | `{frame}` | | {app_share / total:.1%} | `{app_frame}` |"
+        )
     return "\n".join(lines) + "\n"
+
+
+def profiles(url: str, pid: int, key: str) -> str:
+    """The year list, the CSV export and stage posts on SQLite, each under its own load."""
+    seconds = f"-d{PROFILE_SECONDS + 2}s"
+    download = ["curl", "-s", "-o", "/dev/null", "-H", "Accept-Encoding: identity"]
+    workloads = [
+        ("The year list under wrk -c4", ["wrk", "-t2", "-c4", seconds, url + YEAR_QUERY]),
+        ("The CSV export, downloaded again and again",
+         ["sh", "-c", f"while :; do {' '.join(download)} '{url}/api/v1/seizures.csv'; done"]),
+        ("Stage posts under wrk -c2",
+         ["wrk", "-t1", "-c2", seconds, *posting(key), f"{url}/api/v1/operations/grom/stages"]),
+    ]  # fmt: skip
+    lines = ["", f"## Where the time goes (py-spy, {PROFILE_SECONDS} s each, SQLite)", "",
+             "Shares of the samples in which a thread of the server was busy (idle threads and "
+             "the event loop's waits left out): on the left the 15 functions the samples were "
+             "in, on the right the 15 functions of the project found most often on the stack.",
+             ""]  # fmt: skip
+    return "\n".join(lines) + "".join(profile(title, load, pid) for title, load in workloads)
 
 
 if __name__ == "__main__":
