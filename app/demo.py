@@ -24,6 +24,7 @@ from sqlalchemy import Connection, delete, func, insert, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.schema import AddConstraint, DropConstraint
 
+from app.db import bulk_insert
 from app.models import (
     Country,
     Operation,
@@ -266,34 +267,12 @@ class _ReportWriter:
     def flush(self) -> None:
         if not self.rows:
             return
-        # The driver's own bulk paths: a million rows skip SQLAlchemy's per-value
-        # processing, which would take most of the import's time.
         columns = list(self.rows[0])
-        values = [tuple(_plain(row[c]) for c in columns) for row in self.rows]
-        if self.connection.dialect.name == "sqlite":
-            sql = (
-                f"INSERT INTO seizure_reports ({', '.join(columns)}) "
-                f"VALUES ({', '.join('?' for _ in columns)})"
-            )
-            self.connection.exec_driver_sql(sql, values)
-        else:
-            # PostgreSQL's COPY, not INSERT: 200,000 reports loaded in 52 s, not 82.
-            cursor = self.connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-            with cursor.copy(f"COPY seizure_reports ({', '.join(columns)}) FROM STDIN") as copy:
-                for row in values:
-                    copy.write_row(row)
+        rows = ([row[column] for column in columns] for row in self.rows)
+        bulk_insert(self.connection, SeizureReport.__tablename__, columns, rows)
         self.written += len(self.rows)
         self.advance(len(self.rows))
         self.rows = []
-
-
-def _plain(value: Any) -> Any:
-    """What SQLAlchemy stores for a value on SQLite: dates as ISO text, enums as text."""
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, str):
-        return str(value)
-    return value
 
 
 def _quantity(rng: random.Random, branch_slug: str) -> tuple[str, int]:
