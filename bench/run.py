@@ -372,35 +372,41 @@ def run(
     sqlite_pid = server_pid(int(sqlite_url.rsplit(":", 1)[1]))
     profiled = profiles(sqlite_url, sqlite_pid, editor_key(databases["SQLite"]))
     analysis = (PROJECT / "bench" / "analysis.md").read_text(encoding="utf-8")
-    return markdown(args, targets, totals, exports, posts, imports) + profiled + "\n" + analysis
+    measured = Measured(args, targets, totals, exports, posts, imports)
+    return markdown(measured) + profiled + "\n" + analysis
 
 
-def markdown(
-    args: argparse.Namespace,
-    targets: list[Target],
-    totals: list[Target],
-    exports: dict[str, dict[str, float]],
-    posts: dict[str, dict[str, float]],
-    imports: dict[str, float],
-) -> str:
-    datasette = max(t.median("rps") for t in targets if t.name.startswith("Datasette"))
-    ceiling = next(t for t in targets if t.name.startswith("hello")).median("rps")
+@dataclass(frozen=True)
+class Measured:
+    """What one run measured, for its tables."""
+
+    args: argparse.Namespace
+    targets: list[Target]
+    totals: list[Target]
+    exports: dict[str, dict[str, float]]
+    posts: dict[str, dict[str, float]]
+    imports: dict[str, float]
+
+
+def markdown(m: Measured) -> str:
+    datasette = max(t.median("rps") for t in m.targets if t.name.startswith("Datasette"))
+    ceiling = next(t for t in m.targets if t.name.startswith("hello")).median("rps")
     command = "bench/run.py " + " ".join(sys.argv[1:])
     lines = [
         "# Benchmarks",
         "",
         f"- Machine: {machine()}",
         f"- Command: `.venv/bin/python {command.strip()}`",
-        f"- Data: {args.reports:,} seizure reports from `ksopn demo-data`; wrk, "
-        f"{args.connections} connections, {args.seconds:g} s per run, {args.rounds} interleaved "
-        "round(s), medians shown; one uvicorn worker per server.",
+        f"- Data: {m.args.reports:,} seizure reports from `ksopn demo-data`; wrk, "
+        f"{m.args.connections} connections, {m.args.seconds:g} s per run, {m.args.rounds} "
+        "interleaved round(s), medians shown; one uvicorn worker per server.",
         "",
         "## `GET /api/v1/seizures?year=2018&limit=100` beside the anchors",
         "",
         "| target | requests/s | p50 ms | p99 ms | × Datasette's best | share of the ceiling |",
         "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
-    for target in targets:
+    for target in m.targets:
         rps = target.median("rps")
         lines.append(
             f"| {target.name} | {rps:,.0f} | {target.median('p50_ms'):.2f} | "
@@ -411,7 +417,7 @@ def markdown(
               "## Totals: `GET /api/v1/seizures/totals?group_by=year,substance`", "",
               "| target | connections | requests/s | p50 ms | p99 ms |",
               "| --- | ---: | ---: | ---: | ---: |"]  # fmt: skip
-    for target in totals:
+    for target in m.totals:
         lines.append(
             f"| {target.name} | {target.connections} | {target.median('rps'):,.0f} | "
             f"{target.median('p50_ms'):.2f} | {target.median('p99_ms'):.2f} |"
@@ -420,28 +426,20 @@ def markdown(
               "| database | CSV rows | CSV rows/s | server peak RSS MB "
               "| stage posts/s (10 reports each) | `ksopn demo-data` s |",
               "| --- | ---: | ---: | ---: | ---: | ---: |"]  # fmt: skip
-    for name, export in exports.items():
+    for name, export in m.exports.items():
         lines.append(
             f"| {name} | {export['rows']:,.0f} | {export['rows_per_s']:,.0f} | "
-            f"{export['peak_rss_mb']:.0f} | {posts[name]['rps']:,.0f} "
-            f"({posts[name]['errors']:.0f} errors) | {imports[name]:.1f} |"
+            f"{export['peak_rss_mb']:.0f} | {m.posts[name]['rps']:,.0f} "
+            f"({m.posts[name]['errors']:.0f} errors) | {m.imports[name]:.1f} |"
         )
-    lines += goals(args, targets, totals, exports, posts, imports, datasette)
+    lines += goals(m, datasette)
     return "\n".join(lines) + "\n"
 
 
-def goals(
-    args: argparse.Namespace,
-    targets: list[Target],
-    totals: list[Target],
-    exports: dict[str, dict[str, float]],
-    posts: dict[str, dict[str, float]],
-    imports: dict[str, float],
-    datasette: float,
-) -> list[str]:
+def goals(m: Measured, datasette: float) -> list[str]:
     """Each goal of the performance issue beside what this run measured."""
-    year = next(t for t in targets if t.name == "registry on SQLite")
-    busy_totals = next(t for t in totals if t.name == "totals on SQLite" and t.connections != 1)
+    year = next(t for t in m.targets if t.name == "registry on SQLite")
+    busy_totals = next(t for t in m.totals if t.name == "totals on SQLite" and t.connections != 1)
     rows: list[tuple[str, str, bool]] = [
         ("year list ≥ 3× Datasette's best (SQLite)", f"{year.median('rps') / datasette:.2f}×",
          year.median("rps") >= 3 * datasette),
@@ -449,19 +447,19 @@ def goals(
          year.median("p99_ms") < 20),
         ("totals p50 < 25 ms at 4 connections (SQLite)", f"{busy_totals.median('p50_ms'):.1f} ms",
          busy_totals.median("p50_ms") < 25),
-        ("CSV export ≥ 200,000 rows/s (SQLite)", f"{exports['SQLite']['rows_per_s']:,.0f}",
-         exports["SQLite"]["rows_per_s"] >= 200_000),
-        ("CSV export peak RSS < 200 MB (SQLite)", f"{exports['SQLite']['peak_rss_mb']:.0f} MB",
-         exports["SQLite"]["peak_rss_mb"] < 200),
-        ("stage posts ≥ 100/s (SQLite)", f"{posts['SQLite']['rps']:.0f}/s",
-         posts["SQLite"]["rps"] >= 100),
+        ("CSV export ≥ 200,000 rows/s (SQLite)", f"{m.exports['SQLite']['rows_per_s']:,.0f}",
+         m.exports["SQLite"]["rows_per_s"] >= 200_000),
+        ("CSV export peak RSS < 200 MB (SQLite)", f"{m.exports['SQLite']['peak_rss_mb']:.0f} MB",
+         m.exports["SQLite"]["peak_rss_mb"] < 200),
+        ("stage posts ≥ 100/s (SQLite)", f"{m.posts['SQLite']['rps']:.0f}/s",
+         m.posts["SQLite"]["rps"] >= 100),
     ]  # fmt: skip
-    if "PostgreSQL" in posts:
+    if "PostgreSQL" in m.posts:
         rows += [
-            ("stage posts ≥ 60/s (PostgreSQL)", f"{posts['PostgreSQL']['rps']:.0f}/s",
-             posts["PostgreSQL"]["rps"] >= 60),
-            (f"`ksopn demo-data` {args.reports:,} < 60 s (PostgreSQL)",
-             f"{imports['PostgreSQL']:.1f} s", imports["PostgreSQL"] < 60),
+            ("stage posts ≥ 60/s (PostgreSQL)", f"{m.posts['PostgreSQL']['rps']:.0f}/s",
+             m.posts["PostgreSQL"]["rps"] >= 60),
+            (f"`ksopn demo-data` {m.args.reports:,} < 60 s (PostgreSQL)",
+             f"{m.imports['PostgreSQL']:.1f} s", m.imports["PostgreSQL"] < 60),
         ]  # fmt: skip
     lines = ["", "## The goals", "", "| goal | measured | |", "| --- | ---: | --- |"]
     lines += [f"| {goal} | {value} | {'met' if met else 'missed'} |" for goal, value, met in rows]
