@@ -1,10 +1,12 @@
 """Engine construction: one place that knows the differences between SQLite and PostgreSQL."""
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import anyio
 from sqlalchemy import Connection, Engine, create_engine, event, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -14,20 +16,32 @@ from app.models.base import entity_name
 
 
 def make_engine(
-    url: str, *, echo: bool = False, sqlite_busy_timeout_ms: int = 10_000, durable: bool = True
+    url: str,
+    *,
+    echo: bool = False,
+    sqlite_busy_timeout_ms: int = 10_000,
+    durable: bool = True,
+    pool_size: int | None = None,
 ) -> Engine:
     """`durable=False` is for scratch databases only (bulk demo data): SQLite then does not
-    wait for the disk at commit. Sessions on the engine keep the derived tables current."""
+    wait for the disk at commit. `pool_size`: exactly that many pooled connections, none
+    beyond (a server's `ConnectionBudget`). Sessions on the engine keep the derived tables
+    current."""
     from app.seizures import derived_tables  # which writes through `bulk_insert` below
 
     derived_tables.keep_current()
     parsed = make_url(url)
+    pool: dict[str, Any] = {}
+    if pool_size is not None:
+        pool = {"pool_size": pool_size, "max_overflow": 0}
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, echo=echo, pool_pre_ping=True)
+        return create_engine(url, echo=echo, pool_pre_ping=True, **pool)
 
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, echo=echo)
+    else:
+        pool = {}  # an in-memory database is one connection's, whatever the budget
+    engine = create_engine(url, echo=echo, **pool)
     _configure_sqlite(engine, sqlite_busy_timeout_ms, durable)
     return engine
 
@@ -54,6 +68,47 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int, durable: bool) -> No
         # with "database is locked" when another writer got in between.
         mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
         connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+@dataclass(frozen=True)
+class ConnectionBudget:
+    """How a server process shares its pool, so that no worker thread ever waits for a
+    connection. A thread that waited could wait for ever: the connections are held by
+    requests whose session end is queued for that same thread (with one thread, 20
+    concurrent reads stopped a server for minutes). So what holds a connection across
+    thread hops takes a lane's slot first, in the event loop, where waiting costs nothing;
+    what holds one only inside a thread is bounded by the threads; and the pool has a
+    connection for every slot and every thread.
+
+    - `sessions`: requests' sessions, from the first query to the end of the request;
+    - `exports`: streamed downloads, which read in a session of their own while they send;
+    - `threads`: work that opens and closes a session inside one thread (key checks);
+    - `health`: `/healthz`, in a thread of its own, so that it answers under any load."""
+
+    sessions: int
+    exports: int
+    threads: int
+    health: int = 1
+
+    @classmethod
+    def for_threads(cls, threads: int) -> "ConnectionBudget":
+        # Two sessions a thread keep a thread busy (one handler runs while the last one's
+        # commit waits for its turn); more only hold connections longer.
+        return cls(sessions=2 * threads + 2, exports=max(2, threads // 2), threads=threads)
+
+    @property
+    def pool_size(self) -> int:
+        return self.sessions + self.exports + self.threads + self.health
+
+
+class Lanes:
+    """The slots of a `ConnectionBudget`, taken in the event loop (`async with`)."""
+
+    def __init__(self, budget: ConnectionBudget) -> None:
+        self.budget = budget
+        self.sessions = anyio.Semaphore(budget.sessions)
+        self.exports = anyio.Semaphore(budget.exports)
+        self.health = anyio.CapacityLimiter(budget.health)
 
 
 def make_sessionmaker(engine: Engine, *, writes: bool = False) -> sessionmaker[Session]:

@@ -17,8 +17,13 @@ from app.errors import InvalidParameterError
 
 
 async def get_session(request: Request) -> AsyncGenerator[Session, None]:
-    """One session per request: committed when the handler succeeds, rolled back otherwise."""
-    async with session_scope(request.app.state.sessionmaker()) as session:
+    """One session per request: committed when the handler succeeds, rolled back otherwise.
+    Its slot is taken first, in the event loop (`app.db.ConnectionBudget`): a request that
+    waits, waits here, never in a worker thread."""
+    async with (
+        request.app.state.lanes.sessions,
+        session_scope(request.app.state.sessionmaker()) as session,
+    ):
         yield session
 
 
@@ -28,6 +33,7 @@ async def get_write_session(request: Request) -> AsyncGenerator[Session, None]:
     app/main.py)."""
     async with (
         request.app.state.write_slots,
+        request.app.state.lanes.sessions,
         session_scope(request.app.state.write_sessionmaker()) as session,
     ):
         yield session

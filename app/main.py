@@ -6,9 +6,10 @@ from contextlib import asynccontextmanager, contextmanager
 from anyio import to_thread
 from fastapi import Depends, FastAPI
 from fastapi_offline import FastAPIOffline
+from sqlalchemy.engine import make_url
 
 from app.council import router as council
-from app.db import make_engine, make_sessionmaker
+from app.db import ConnectionBudget, Lanes, make_engine, make_sessionmaker
 from app.deps import refuse_nul_characters
 from app.errors import install_error_handlers
 from app.http import health, transport
@@ -75,12 +76,14 @@ def _startup_objects_frozen() -> Iterator[None]:
 
 def default_threads(dialect: str) -> int:
     """The worker threads (FastAPI's threadpool) that run requests' handlers and sessions,
-    measured side by side with anyio's default of 40, at 4 connections. SQLite: one; with
+    measured side by side with anyio's default of 40, at 4 connections. SQLite: two; with
     40 the year list served 150-190 requests/s on a million reports, with one 340-350 (the
-    threads spent most of their time taking the GIL back after each row). PostgreSQL: 8,
-    whose waits for the server overlap; with one the year list served 82-95 requests/s on
-    200,000 reports, with 8 103-126."""
-    return 8 if dialect == "postgresql" else 1
+    threads spent most of their time taking the GIL back after each row). Two, not one, so
+    that a long write, which takes at most all threads but one (`write_slots`), never
+    stops the reads: with one thread, a read waited the whole of a 1,000-report stage
+    post. PostgreSQL: 8, whose waits for the server overlap; with one the year list served
+    82-95 requests/s on 200,000 reports, with 8 103-126."""
+    return 8 if dialect == "postgresql" else 2
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -89,18 +92,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        dialect = make_url(settings.database_url).get_backend_name()
+        threads = settings.worker_threads or default_threads(dialect)
+        budget = ConnectionBudget.for_threads(threads)
         engine = make_engine(
             settings.database_url,
             echo=settings.sql_echo,
             sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+            pool_size=budget.pool_size,
         )
         app.state.sessionmaker = make_sessionmaker(engine)
         app.state.write_sessionmaker = make_sessionmaker(engine, writes=True)
+        app.state.lanes = Lanes(budget)
         app.state.answers = VersionedCache(weigh=seizures.KeptTotals.weigh)
-        threads = settings.worker_threads or default_threads(engine.dialect.name)
         to_thread.current_default_thread_limiter().total_tokens = threads
         # Fewer write transactions at a time than threads: a write waiting in a thread for
-        # a lock that another one holds must leave a thread for the other to commit in.
+        # a lock that another one holds must leave a thread for the other to commit in, and
+        # a long write (a stage of a thousand reports) leaves a thread for the reads.
         app.state.write_slots = asyncio.Semaphore(max(1, threads - 1))
         try:
             with _startup_objects_frozen():

@@ -14,13 +14,15 @@ import json
 import re
 import types
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from urllib.parse import quote
 
+import anyio
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.concurrency import iterate_in_threadpool
 from fastapi.responses import StreamingResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, TypeAdapter
@@ -243,7 +245,26 @@ def download(
         return Response(status_code=304, headers=headers)
     if isinstance(body, bytes):
         return Response(body, media_type=renderer.content_type, headers=headers)
-    return StreamingResponse(body, media_type=renderer.content_type, headers=headers)
+    lane = request.app.state.lanes.exports
+    return StreamingResponse(
+        _in_lane(lane, body), media_type=renderer.content_type, headers=headers
+    )
+
+
+async def _in_lane(lane: anyio.Semaphore, body: Iterator[bytes]) -> AsyncIterator[bytes]:
+    """A streamed body, read in worker threads while it holds a slot of the exports' lane
+    (`app.db.ConnectionBudget`): its session is open from the first chunk to the last, and
+    a download that waits for a slot waits here, before its session takes a connection.
+    Closed in any case, so that a client that goes away ends the export's session."""
+    async with lane:
+        try:
+            async for chunk in iterate_in_threadpool(body):
+                yield chunk
+        finally:
+            close = getattr(body, "close", None)
+            if close is not None:
+                with anyio.CancelScope(shield=True):
+                    await anyio.to_thread.run_sync(close)
 
 
 # Parameters that choose how rows are sent, not which: a download's name leaves them out.

@@ -12,7 +12,7 @@ from app.models.operations import (
 )
 from app.models.reference import Country, Membership, Organization, Source, Substance
 from app.models.seizures import (
-    SeizureOverlap,
+    SeizureOverlapMember,
     SeizureReport,
     SeizureReportYear,
     SeizureSum,
@@ -41,7 +41,7 @@ __all__ = [
     "Organization",
     "Participation",
     "ReportedFigure",
-    "SeizureOverlap",
+    "SeizureOverlapMember",
     "SeizureReport",
     "SeizureReportYear",
     "SeizureSum",

@@ -139,17 +139,17 @@ class SeizureSumBySubstance(_SumColumns, Base):
     __table_args__ = (UniqueConstraint(*SUM_KEYS, name="uq_seizure_sums_by_substance_keys"),)
 
 
-class SeizureOverlap(Base):
-    """A pair of reports that may describe the same seizures without being linked (see
-    `services.totals.possible_double_counts`), kept current like the sums."""
+class SeizureOverlapMember(Base):
+    """A report that may describe the same seizures as at least one other report without
+    being linked to it (see `seizures.totals.possible_double_counts`), kept current like
+    the sums. The pairs themselves are found among these reports when a warning is read:
+    stored, they grew with the square of a stage's reports (a post of 1,000 reports of one
+    substance and period wrote 499,500 pair rows); one row per report grows linearly."""
 
-    __tablename__ = "seizure_overlaps"
+    __tablename__ = "seizure_overlap_members"
 
-    first_id: Mapped[int] = mapped_column(
+    report_id: Mapped[int] = mapped_column(
         ForeignKey("seizure_reports.id", ondelete="CASCADE"), primary_key=True
-    )
-    second_id: Mapped[int] = mapped_column(
-        ForeignKey("seizure_reports.id", ondelete="CASCADE"), primary_key=True, index=True
     )
 
 

@@ -7,7 +7,7 @@ bypass the ORM call `rebuild`.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence, Set
+from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import (
     BindParameter,
+    ColumnElement,
     Integer,
     Select,
     Table,
@@ -25,7 +26,6 @@ from sqlalchemy import (
     extract,
     insert,
     inspect,
-    or_,
     select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -33,19 +33,20 @@ from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction
 
 from app.db import bulk_insert
 from app.models import (
-    SeizureOverlap,
+    SeizureOverlapMember,
     SeizureReport,
     SeizureReportYear,
     SeizureSum,
     SeizureSumBySubstance,
 )
 from app.models.seizures import COARSE_FROM, DETAIL_KEYS, SUM_KEYS
-from app.seizures.service import CHUNK, driver_rows, lineages, related_substances
+from app.seizures.overlaps import CANDIDATE_COLUMNS, Candidate, Kinship, paired, sweep_order, wholes
+from app.seizures.service import CHUNK, driver_rows, parents, related_substances
 from app.seizures.totals import own_quantities
 
 Key = tuple[Any, ...]
 # The tables this module keeps, all of them rebuilt by `rebuild`.
-MODELS = (SeizureSum, SeizureSumBySubstance, SeizureOverlap, SeizureReportYear)
+MODELS = (SeizureSum, SeizureSumBySubstance, SeizureOverlapMember, SeizureReportYear)
 
 
 def _table(model: Any) -> Table:
@@ -151,90 +152,96 @@ def _adding(model: Any, keys: tuple[str, ...], dialect: str) -> Any:
 
 
 # -- possible double counts ---------------------------------------------------------------
+#
+# Two reports may describe the same seizures when they share operation and unit kind, their
+# periods overlap, their substances stand on one branch of the tree, their countries and
+# stages are the same or unknown, and neither is a breakdown of the other. The table keeps
+# each report that has at least one such partner (`SeizureOverlapMember`); a reader finds
+# the pairs among those. A write tests again the reports it changed and their neighbours,
+# in time that grows with the reports it holds, never with their pairs.
 
 
 def refresh_overlaps(
-    session: Session, report_ids: Iterable[int], *, new: Set[int] = frozenset()
+    session: Session, changed: Iterable[int], *, neighbours: Set[int] = frozenset()
 ) -> None:
-    """Recomputes the possible double counts that involve these reports (those in `new`
-    have none recorded yet)."""
-    ids = sorted(set(report_ids))
-    if not ids:
+    """Brings membership up to date after `changed` reports were written (made, edited, or
+    moved under another parent, with their parts): those, and `neighbours` (members near
+    the old versions of changed reports, which may have lost their only partner), are
+    tested again against every report near them; a report near a changed one that was no
+    member joins when it now has a partner."""
+    changed_ids = set(changed)
+    recheck = changed_ids | set(neighbours)
+    if not recheck:
         return
-    recorded = [report_id for report_id in ids if report_id not in new]
-    for start in range(0, len(recorded), CHUNK):
-        chunk = recorded[start : start + CHUNK]
+    rows = _near(session, recheck)
+    kin = Kinship(related_substances(session), parents(session, rows))
+    # A member may have lost its partner by becoming the whole of a report moved under it:
+    # the wholes of changed reports are tested again too, against everything near them.
+    whole_ids = {w for report in changed_ids for w in wholes(report, kin.parent_of)}
+    relinked = {i for i in whole_ids - recheck if (row := rows.get(i)) is not None and row.member}
+    if relinked:
+        rows |= _near(session, relinked)
+        recheck |= relinked
+        kin = Kinship(kin.related, parents(session, rows))
+    was_member = {row.id for row in rows.values() if row.member}
+    waiting = recheck | (rows.keys() - was_member)
+    found = paired(sorted(rows.values(), key=sweep_order), waiting, kin)
+    stale = sorted(recheck & was_member)
+    for start in range(0, len(stale), CHUNK):
         session.execute(
-            delete(SeizureOverlap).where(
-                or_(SeizureOverlap.first_id.in_(chunk), SeizureOverlap.second_id.in_(chunk))
+            delete(SeizureOverlapMember).where(
+                SeizureOverlapMember.report_id.in_(stale[start : start + CHUNK])
             )
         )
-    related = related_substances(session)
-    groups: dict[tuple[int, str, int | None], list[Any]] = defaultdict(list)
-    for report in _reports(session, ids):
-        groups[(report.operation_id, report.unit_kind, report.stage_id)].append(report)
-    found = [
-        (report.id, other.id)
-        for group in groups.values()
-        for report, other in _overlapping(session, group, related)
-    ]
-    lineage = lineages(session, {report_id for pair in found for report_id in pair})
-    pairs = {
-        (min(a, b), max(a, b)) for a, b in found if a not in lineage[b] and b not in lineage[a]
-    }
-    if pairs:
-        columns = ["first_id", "second_id"]
-        bulk_insert(session.connection(), SeizureOverlap.__tablename__, columns, sorted(pairs))
+    joining = sorted((found & recheck) | (found - was_member))
+    if joining:
+        table = SeizureOverlapMember.__tablename__
+        bulk_insert(session.connection(), table, ["report_id"], ((i,) for i in joining))
 
 
-def _reports(session: Session, ids: Sequence[int]) -> Iterator[Any]:
+def neighbours_of(session: Session, report_ids: Iterable[int]) -> set[int]:
+    """The members near these reports as they stand now: read before a write changes or
+    deletes them, they are the reports that may lose their only partner."""
+    ids = set(report_ids)
+    if not ids:
+        return set()
+    return {row.id for row in _near(session, ids).values() if row.member and row.id not in ids}
+
+
+def _near(session: Session, report_ids: Set[int]) -> dict[int, Candidate]:
+    """The reports themselves and every report that may pair with one of them, by id: a
+    query or two for each operation, unit kind and stage of theirs (a stage post's reports
+    share them: the stage's own reports, and those of no stage)."""
+    ids = sorted(report_ids)
+    groups: dict[tuple[int, str, int | None], list[Candidate]] = defaultdict(list)
     for start in range(0, len(ids), CHUNK):
-        yield from session.execute(
-            select(SeizureReport.__table__).where(SeizureReport.id.in_(ids[start : start + CHUNK]))
-        )
-
-
-def _overlapping(
-    session: Session, group: list[Any], related: dict[int, set[int]]
-) -> Iterator[tuple[Any, Any]]:
-    """(report, other) for the reports of one operation, unit kind and stage: a query or two
-    for the group (a stage post's reports share them), then the exact test for each."""
-    other = SeizureReport
-    first = group[0]
-    substances = sorted(set().union(*(related[report.substance_id] for report in group)))
-    where = [
-        other.operation_id == first.operation_id,
-        other.unit_kind == first.unit_kind,
-        other.substance_id.in_(substances),
-        other.period_end >= min(report.period_start for report in group),
-        other.period_start <= max(report.period_end for report in group),
-    ]
-    countries = {report.country_id for report in group}
-    if None not in countries:
-        where.append(or_(other.country_id.in_(sorted(countries)), other.country_id.is_(None)))
-    columns = (
-        other.id, other.substance_id, other.country_id, other.stage_id,
-        other.period_start, other.period_end,
-    )  # fmt: skip
-    if first.stage_id is None:
-        queries = [select(*columns).where(*where)]
-    else:  # the stage's own reports, and those of no stage: two short index ranges
-        queries = [
-            select(*columns).where(*where, stage)
-            for stage in (other.stage_id == first.stage_id, other.stage_id.is_(None))
+        query = select(*CANDIDATE_COLUMNS).where(SeizureReport.id.in_(ids[start : start + CHUNK]))
+        for row in session.execute(query):
+            report = Candidate(*row)
+            groups[(report.operation, report.unit_kind, report.stage)].append(report)
+    related = related_substances(session)
+    found: dict[int, Candidate] = {}
+    for (operation, unit_kind, stage), group in groups.items():
+        other = SeizureReport
+        substances = sorted(set().union(*(related[report.substance] for report in group)))
+        where = [
+            other.operation_id == operation,
+            other.unit_kind == unit_kind,
+            other.substance_id.in_(substances),
+            other.period_end >= min(report.start for report in group),
+            other.period_start <= max(report.end for report in group),
         ]
-    rows = [row for query in queries for row in session.execute(query)]
-    for report in group:
-        for row in rows:
-            if (
-                row.id != report.id
-                and row.substance_id in related[report.substance_id]
-                and row.period_end >= report.period_start
-                and row.period_start <= report.period_end
-                and _compatible(row.country_id, report.country_id)
-                and _compatible(row.stage_id, report.stage_id)
-            ):
-                yield report, row
+        member = SeizureOverlapMember.report_id.is_not(None)
+        stages: list[list[ColumnElement[bool]]]
+        stages = [[]] if stage is None else [[other.stage_id == stage], [other.stage_id.is_(None)]]
+        for by_stage in stages:
+            nearby = (
+                select(*CANDIDATE_COLUMNS, member)
+                .outerjoin(SeizureOverlapMember, SeizureOverlapMember.report_id == other.id)
+                .where(*where, *by_stage)
+            )
+            found.update((row[0], Candidate(*tuple(row))) for row in session.execute(nearby))
+    return found
 
 
 def descendants(session: Session, report_ids: Iterable[int]) -> set[int]:
@@ -263,9 +270,17 @@ def rebuild(session: Session) -> None:
     """Recomputes all derived tables from the reports: after bulk loads and seed changes."""
     session.flush()
     session.info.pop(PENDING, None)  # what this transaction changed is counted below
-    for model in MODELS:
+    for model in (SeizureOverlapMember, SeizureReportYear):
         session.execute(delete(model))
     _rebuild_years(session)
+    rebuild_sums(session)
+    _rebuild_overlaps(session)
+
+
+def rebuild_sums(session: Session) -> None:
+    """Recomputes the two sum tables from the reports (migration 0007 changed their keys)."""
+    for model in (SeizureSum, SeizureSumBySubstance):
+        session.execute(delete(model))
     detail = _rebuilt_detail_sums(session)
     coarse: dict[Key, list[int]] = defaultdict(lambda: [0, 0])
     for key, (amount, reports) in detail.items():
@@ -278,7 +293,6 @@ def rebuild(session: Session) -> None:
     for model, keys, totals in tables:
         rows = ((*key, amount, reports) for key, (amount, reports) in totals.items())
         bulk_insert(session.connection(), _table(model).name, [*keys, "amount", "reports"], rows)
-    _rebuild_overlaps(session)
 
 
 def _rebuild_years(session: Session) -> None:
@@ -324,73 +338,20 @@ def _rebuilt_detail_sums(session: Session) -> dict[Key, list[int]]:
 
 
 def _rebuild_overlaps(session: Session) -> None:
-    """A sweep over each operation's reports in period order, comparing a report only with
-    the still-open reports of the same unit kind whose substance is related to its own."""
-    related = related_substances(session)
-    parent_of: dict[int, int | None] = {}
-    open_reports: dict[tuple[int, str, int], _OpenReports] = {}
-    candidates: list[tuple[int, int]] = []
-    rows = session.execute(
-        select(
-            SeizureReport.id,
-            SeizureReport.parent_id,
-            SeizureReport.operation_id,
-            SeizureReport.unit_kind,
-            SeizureReport.substance_id,
-            SeizureReport.country_id,
-            SeizureReport.stage_id,
-            SeizureReport.period_start,
-            SeizureReport.period_end,
-        ).order_by(SeizureReport.operation_id, SeizureReport.period_start, SeizureReport.id)
-    )
-    for report, parent, operation, unit_kind, substance, country, stage, start, end in rows:
-        parent_of[report] = parent
-        for other_substance in related[substance]:
-            bucket = open_reports.get((operation, unit_kind, other_substance))
-            if bucket is None:
-                continue
-            # Starts only grow within an operation: a bucket needs pruning when it changes.
-            if bucket.pruned_at != start:
-                bucket.reports = [other for other in bucket.reports if other[3] >= start]
-                bucket.pruned_at = start
-            for other, other_country, other_stage, _ in bucket.reports:
-                if _compatible(other_country, country) and _compatible(other_stage, stage):
-                    candidates.append((other, report))
-        bucket = open_reports.get((operation, unit_kind, substance))
-        if bucket is None:
-            bucket = open_reports[(operation, unit_kind, substance)] = _OpenReports(start)
-        bucket.reports.append((report, country, stage, end))
-    pairs = {
-        (min(a, b), max(a, b))
-        for a, b in candidates
-        if not _is_part_of(a, b, parent_of) and not _is_part_of(b, a, parent_of)
-    }
-    if pairs:
-        columns = ["first_id", "second_id"]
-        bulk_insert(session.connection(), SeizureOverlap.__tablename__, columns, sorted(pairs))
-
-
-@dataclass(slots=True)
-class _OpenReports:
-    """Reports whose periods are still open at `pruned_at`: (id, country, stage, end)."""
-
-    pruned_at: Any
-    reports: list[tuple[Any, ...]] = field(default_factory=list)
-
-
-def _compatible(a: int | None, b: int | None) -> bool:
-    return a is None or b is None or a == b
-
-
-def _is_part_of(report: int, whole: int, parent_of: dict[int, int | None]) -> bool:
-    node = parent_of.get(report)
-    seen = set()
-    while node is not None and node not in seen:
-        if node == whole:
-            return True
-        seen.add(node)
-        node = parent_of.get(node)
-    return False
+    """Every report that may double count with another, found in one sweep over all of
+    them (`paired`)."""
+    rows = [
+        Candidate(*row)
+        for row in session.execute(
+            select(*CANDIDATE_COLUMNS).order_by(
+                SeizureReport.operation_id, SeizureReport.period_start, SeizureReport.id
+            )
+        )
+    ]
+    kin = Kinship(related_substances(session), {row.id: row.parent for row in rows})
+    if members := sorted(paired(rows, None, kin)):
+        table = SeizureOverlapMember.__tablename__
+        bulk_insert(session.connection(), table, ["report_id"], ((i,) for i in members))
 
 
 # -- keeping them current -----------------------------------------------------------------
@@ -408,6 +369,7 @@ class _Pending:
     deleted: set[int] = field(default_factory=set)
     moved: set[int] = field(default_factory=set)
     written: set[int] = field(default_factory=set)
+    neighbours: set[int] = field(default_factory=set)  # members near the reports as they were
 
 
 PENDING = "ksopn_summaries_pending"
@@ -451,6 +413,7 @@ def _before_flush(session: Session, _flush: UOWTransaction, _instances: object) 
         scope = set(stored) | old_parents | new_parents
         first_seen = scope - pending.touched - pending.created
         pending.before |= _contributions_by_id(session, first_seen)
+        pending.neighbours |= neighbours_of(session, first_seen & set(stored))
         pending.touched |= scope
     session.info[PENDING + "_flushing"] = changed
 
@@ -513,7 +476,7 @@ def settle(session: Session) -> None:
     refresh_overlaps(
         session,
         written | descendants(session, pending.moved - pending.deleted),
-        new=pending.created,
+        neighbours=pending.neighbours - pending.deleted,
     )
 
 

@@ -531,8 +531,8 @@ def related_substances(session: Session) -> dict[int, set[int]]:
     return related
 
 
-def lineages(session: Session, report_ids: Iterable[int]) -> dict[int, set[int]]:
-    """For each report, the reports it is (transitively) a part of."""
+def parents(session: Session, report_ids: Iterable[int]) -> dict[int, int | None]:
+    """The parent of each report, and of each report these are (transitively) parts of."""
     parent_of: dict[int, int | None] = {}
     wanted = set(report_ids)
     while wanted:
@@ -546,6 +546,12 @@ def lineages(session: Session, report_ids: Iterable[int]) -> dict[int, set[int]]
             parent_of.update((row.id, row.parent_id) for row in found)
         wanted = {p for p in parent_of.values() if p is not None and p not in parent_of}
         wanted -= set(chunk)
+    return parent_of
+
+
+def lineages(session: Session, report_ids: Iterable[int]) -> dict[int, set[int]]:
+    """For each report, the reports it is (transitively) a part of."""
+    parent_of = parents(session, report_ids)
     lineage: dict[int, set[int]] = defaultdict(set)
     for report_id in list(parent_of):
         node = parent_of.get(report_id)

@@ -40,7 +40,7 @@ from sqlalchemy.orm import Session, aliased
 from app.models import (
     Country,
     Operation,
-    SeizureOverlap,
+    SeizureOverlapMember,
     SeizureReport,
     SeizureSum,
     SeizureSumBySubstance,
@@ -49,6 +49,7 @@ from app.models import (
     Substance,
 )
 from app.models.enums import Qualifier, UnitKind
+from app.seizures.overlaps import CANDIDATE_COLUMNS, Candidate, Kinship, pairs_among
 from app.seizures.schemas import MAX_SOURCES, MAX_STATED
 from app.seizures.service import (
     BASE_UNITS,
@@ -63,6 +64,7 @@ from app.seizures.service import (
     has_inexact_parts,
     lineages,
     list_seizures,
+    parents,
     related_substances,
     report_target,
     whole_years,
@@ -582,21 +584,21 @@ def possible_double_counts(
     """Pairs of matching reports that could describe the same seizures without being linked:
     same operation and unit kind, overlapping periods, compatible country and stage,
     substances on one branch of the tree, and neither a breakdown of the other. Found in
-    the reports, or read from `seizure_overlaps`, where the write path keeps them."""
-    first, second = aliased(SeizureReport), aliased(SeizureReport)
+    the reports, or among the reports that `seizure_overlap_members` names (the write path
+    keeps there every report that has such a partner)."""
     if not from_reports:
-        found = session.execute(
-            select(SeizureOverlap.first_id, SeizureOverlap.second_id)
-            .join(first, first.id == SeizureOverlap.first_id)
-            .join(second, second.id == SeizureOverlap.second_id)
-            .where(
-                *conditions(filters, first, subtree_name="first_subtree"),
-                *conditions(filters, second, subtree_name="second_subtree"),
+        member = aliased(SeizureReport)
+        reports = [
+            Candidate(*tuple(row))
+            for row in session.execute(
+                select(*(getattr(member, column.key) for column in CANDIDATE_COLUMNS))
+                .join(SeizureOverlapMember, SeizureOverlapMember.report_id == member.id)
+                .where(*conditions(filters, member))
             )
-            .order_by(SeizureOverlap.first_id, SeizureOverlap.second_id)
-            .limit(MAX_WARNINGS + 1)
-        ).all()
-        return _warnings([(a, b) for a, b in found])
+        ]
+        kin = Kinship(related_substances(session), parents(session, [r.id for r in reports]))
+        return _warnings(pairs_among(reports, kin, MAX_WARNINGS + 1))
+    first, second = aliased(SeizureReport), aliased(SeizureReport)
     on_one_branch = sorted(
         (a, b) for a, related in related_substances(session).items() for b in related
     )

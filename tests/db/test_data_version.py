@@ -19,7 +19,7 @@ from tests.helpers import SERVER_URL
 UNVERSIONED = {
     "seizure_sums",
     "seizure_sums_by_substance",
-    "seizure_overlaps",
+    "seizure_overlap_members",
     "seizure_report_years",
     "api_keys",
     "audit_log",

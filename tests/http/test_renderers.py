@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from collections.abc import AsyncIterator, Iterator
+from types import SimpleNamespace
 from typing import Any, cast, get_args
 
 import anyio
@@ -16,6 +17,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 
+from app.db import ConnectionBudget, Lanes
 from app.http import listing
 from app.http.listing import (
     CSV,
@@ -131,6 +133,7 @@ def _listing(format_: str, log: list[str]) -> Listing:
         "path": "/api/v1/things",
         "query_string": query,
         "headers": [],
+        "app": SimpleNamespace(state=SimpleNamespace(lanes=Lanes(ConnectionBudget.for_threads(1)))),
     }
     return Listing(
         Request(scope),

@@ -28,7 +28,7 @@ async def _thread_tokens() -> float:
 
 
 def test_the_default_threads_are_the_databases() -> None:
-    assert default_threads("sqlite") == 1
+    assert default_threads("sqlite") == 2
     assert default_threads("postgresql") == 8
 
 

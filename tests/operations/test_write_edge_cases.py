@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from app.db import ConnectionBudget, Lanes
 from app.deps import get_session, get_write_session, session_scope
 from app.operations.schemas import STAGE_EXAMPLE
 
@@ -50,7 +51,8 @@ class _RecordingSession:
 
 
 def _request_with(session: _RecordingSession) -> Any:
-    state = type("State", (), {"sessionmaker": lambda self: session})()
+    lanes = Lanes(ConnectionBudget.for_threads(1))
+    state = type("State", (), {"sessionmaker": lambda self: session, "lanes": lanes})()
     return type("Request", (), {"app": type("App", (), {"state": state})()})()
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.models import (
     Country,
     Operation,
-    SeizureOverlap,
+    SeizureOverlapMember,
     SeizureReport,
     SeizureReportYear,
     SeizureSum,
@@ -159,9 +159,8 @@ def _sum_tables(session: Session) -> dict[str, list[tuple[Any, ...]]]:
         tables[model.__tablename__] = sorted(
             tuple(row) for row in session.execute(select(*columns)).all()
         )
-    tables["seizure_overlaps"] = sorted(
-        tuple(row)
-        for row in session.execute(select(SeizureOverlap.first_id, SeizureOverlap.second_id))
+    tables["seizure_overlap_members"] = sorted(
+        session.scalars(select(SeizureOverlapMember.report_id))
     )
     tables["seizure_report_years"] = sorted(
         tuple(row)
