@@ -233,6 +233,40 @@ def csv_export(url: str, pid: int) -> dict[str, float]:
             "peak_rss_mb": peak_rss_mb(pid)}  # fmt: skip
 
 
+CROWD_QUERY = "/api/v1/bodies"
+CROWD = 400  # concurrent readers: the burst that once stopped a server (issue 20)
+POST_SIZES = (10, 100, 1000)  # seizure reports in one stage post, all of one substance and period
+
+
+def crowd(url: str, seconds: float, pid: int) -> dict[str, float]:
+    """400 connections reading at once, and the server's peak memory afterwards."""
+    result = wrk(url + CROWD_QUERY, seconds, CROWD)
+    return result | {"peak_rss_mb": peak_rss_mb(pid)}
+
+
+def post_costs(url: str, key: str, pid: int) -> dict[int, dict[str, float]]:
+    """The time of one stage post of 10, 100 and 1,000 reports alike (one substance and
+    period: every pair of them a possible double count, the case that once grew with the
+    square), and the server's peak memory after each."""
+    costs = {}
+    headers = {"Authorization": f"Bearer {key}"}
+    alike = {"substance": "heroin", "quantity": "5 kg", "country": "KAZ"}
+    for size in POST_SIZES:
+        body = {"number": 900_000_000 + size + int(time.time()) % 100_000 * 1_000,
+                "start_on": "2024-06-10", "end_on": "2024-06-21", "locator": "¶8",
+                "source": "mvd-ksopn-15-years-2020", "participants": ["KAZ"],
+                "seizures": [alike] * size}  # fmt: skip
+        started = time.perf_counter()
+        response = httpx.post(
+            f"{url}/api/v1/operations/grom/stages", json=body, headers=headers, timeout=600
+        )
+        elapsed = time.perf_counter() - started
+        if response.status_code != 201:
+            raise RuntimeError(f"a post of {size} reports: {response.status_code} {response.text}")
+        costs[size] = {"seconds": elapsed, "peak_rss_mb": peak_rss_mb(pid)}
+    return costs
+
+
 def peak_rss_mb(pid: int) -> float:
     status = Path(f"/proc/{pid}/status").read_text()
     return int(_found(r"VmHWM:\s+(\d+) kB", status)) / 1024
@@ -368,11 +402,16 @@ def run(
     for name, url in registries.items():
         script = posting(editor_key(databases[name]))
         posts[name] = wrk(f"{url}/api/v1/operations/grom/stages", args.seconds, 2, script)
+    crowds, costs = {}, {}
+    for name, url in registries.items():
+        pid = server_pid(int(url.rsplit(":", 1)[1]))
+        crowds[name] = crowd(url, args.seconds, pid)
+        costs[name] = post_costs(url, editor_key(databases[name]), pid)
     sqlite_url = registries["SQLite"]
     sqlite_pid = server_pid(int(sqlite_url.rsplit(":", 1)[1]))
     profiled = profiles(sqlite_url, sqlite_pid, editor_key(databases["SQLite"]))
     analysis = (PROJECT / "bench" / "analysis.md").read_text(encoding="utf-8")
-    measured = Measured(args, targets, totals, exports, posts, imports)
+    measured = Measured(args, targets, totals, exports, posts, imports, crowds, costs)
     return markdown(measured) + profiled + "\n" + analysis
 
 
@@ -386,6 +425,8 @@ class Measured:
     exports: dict[str, dict[str, float]]
     posts: dict[str, dict[str, float]]
     imports: dict[str, float]
+    crowds: dict[str, dict[str, float]]
+    post_costs: dict[str, dict[int, dict[str, float]]]
 
 
 def markdown(m: Measured) -> str:
@@ -432,6 +473,20 @@ def markdown(m: Measured) -> str:
             f"{export['peak_rss_mb']:.0f} | {m.posts[name]['rps']:,.0f} "
             f"({m.posts[name]['errors']:.0f} errors) | {m.imports[name]:.1f} |"
         )
+    lines += ["", f"## A crowd: {CROWD} readers at once on `{CROWD_QUERY}`", "",
+              "| database | requests/s | p50 ms | p99 ms | errors | server peak RSS MB |",
+              "| --- | ---: | ---: | ---: | ---: | ---: |"]  # fmt: skip
+    for name, result in m.crowds.items():
+        lines.append(
+            f"| {name} | {result['rps']:,.0f} | {result['p50_ms']:.1f} | {result['p99_ms']:.1f} "
+            f"| {result['errors']:.0f} | {result['peak_rss_mb']:.0f} |"
+        )
+    lines += ["", "## One stage post of N reports alike (one substance and period)", "",
+              "| database | " + " | ".join(f"{n:,} reports: s, peak RSS MB" for n in POST_SIZES)
+              + " |", "| --- |" + " ---: |" * len(POST_SIZES)]  # fmt: skip
+    for name, costs in m.post_costs.items():
+        cells = [f"{c['seconds']:.2f} s, {c['peak_rss_mb']:.0f} MB" for c in costs.values()]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
     lines += goals(m, datasette)
     return "\n".join(lines) + "\n"
 
@@ -460,6 +515,14 @@ def goals(m: Measured, datasette: float) -> list[str]:
              m.posts["PostgreSQL"]["rps"] >= 60),
             (f"`ksopn demo-data` {m.args.reports:,} < 60 s (PostgreSQL)",
              f"{m.imports['PostgreSQL']:.1f} s", m.imports["PostgreSQL"] < 60),
+        ]  # fmt: skip
+    for name in m.crowds:
+        crowded, biggest = m.crowds[name], m.post_costs[name][POST_SIZES[-1]]
+        rows += [
+            (f"{CROWD} concurrent readers: no errors ({name})", f"{crowded['errors']:.0f}",
+             crowded["errors"] == 0),
+            (f"a post of {POST_SIZES[-1]:,} reports < 1 s ({name})", f"{biggest['seconds']:.2f} s",
+             biggest["seconds"] < 1),
         ]  # fmt: skip
     lines = ["", "## The goals", "", "| goal | measured | |", "| --- | ---: | --- |"]
     lines += [f"| {goal} | {value} | {'met' if met else 'missed'} |" for goal, value, met in rows]
