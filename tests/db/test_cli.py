@@ -85,6 +85,22 @@ def test_serve_migrates_and_seeds_an_empty_database(
     assert _count(empty_url, Operation) == 2
 
 
+def test_serve_believes_forwarded_headers_only_from_the_proxies_named(
+    empty_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: calls.append(options))
+    assert runner.invoke(cli.cli, ["serve"]).exit_code == 0
+    monkeypatch.setenv("KSOPN_FORWARDED_ALLOW_IPS", "10.0.0.0/8,192.0.2.1")
+    get_settings.cache_clear()
+    assert runner.invoke(cli.cli, ["serve"]).exit_code == 0
+
+    by_default, behind_a_proxy = calls
+    assert by_default["proxy_headers"] is False  # uvicorn's default believes 127.0.0.1
+    assert behind_a_proxy["proxy_headers"] is True
+    assert behind_a_proxy["forwarded_allow_ips"] == ["10.0.0.0/8", "192.0.2.1"]
+
+
 def test_serve_refuses_a_database_behind_the_code(
     empty_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
