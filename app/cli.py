@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from app import backup, demo, migrate
 from app.db import make_engine
 from app.errors import DomainError
+from app.http.protocol import TimedHttpToolsProtocol
 from app.models.enums import KeyRole
 from app.security import UnsafeConfigurationError, check_production_settings
 from app.seeding.loader import SeedError, Tally, apply_seeds, read_seed_files
@@ -165,13 +166,16 @@ def serve(
 
 def server_options(settings: Settings) -> dict[str, Any]:
     """uvicorn's options that the settings decide: whom to believe about the client's
-    address."""
+    address, how long a client may take to send a request, how many it may hold open."""
     trusted = settings.forwarded_allow_ips
     return {
         # X-Forwarded-For only from the proxies named: uvicorn's own default believes it
         # from 127.0.0.1, where any local client (or a proxy that passes it on) may set it.
         "proxy_headers": bool(trusted),
         "forwarded_allow_ips": trusted or None,
+        "http": TimedHttpToolsProtocol,  # the request's head and body in limited time
+        "limit_concurrency": settings.max_connections,
+        "timeout_graceful_shutdown": settings.shutdown_timeout_seconds,
     }
 
 

@@ -46,6 +46,24 @@ class Settings(BaseSettings):
         "X-Forwarded-For and X-Forwarded-Proto are believed, comma-separated; none by default, "
         "so that no client can choose the address its failed key checks are counted by",
     )
+    header_timeout_seconds: float = Field(
+        default=10, gt=0, description="A request's head (line and headers) must arrive within"
+    )
+    body_timeout_seconds: float = Field(
+        default=30, gt=0, description="A request's body must arrive within, after its head"
+    )
+    max_connections: int = Field(
+        default=500,
+        ge=1,
+        description="Connections and requests one server process takes at once; beyond, a "
+        "request is answered 503",
+    )
+    shutdown_timeout_seconds: int = Field(
+        default=10,
+        ge=0,
+        description="On a shutdown signal, how long requests in flight may take to finish "
+        "before they are cancelled",
+    )
     cache_max_age: int = Field(
         default=60, ge=0, description="Seconds a cache may keep a public read before it asks again"
     )
