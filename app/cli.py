@@ -5,7 +5,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import uvicorn
@@ -18,10 +18,11 @@ from sqlalchemy.orm import Session
 from app import backup, demo, migrate
 from app.db import make_engine
 from app.errors import DomainError
+from app.http.protocol import TimedHttpToolsProtocol
 from app.models.enums import KeyRole
 from app.security import UnsafeConfigurationError, check_production_settings
 from app.seeding.loader import SeedError, Tally, apply_seeds, read_seed_files
-from app.settings import get_settings
+from app.settings import Settings, get_settings
 from app.staff.keys import create_key, list_keys, revoke_key
 
 cli = typer.Typer(no_args_is_help=True, help="The KSOPN registry.")
@@ -159,7 +160,23 @@ def serve(
         port=port,
         workers=workers,
         log_level=settings.log_level,
+        **server_options(settings),
     )
+
+
+def server_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's options that the settings decide: whom to believe about the client's
+    address, how long a client may take to send a request, how many it may hold open."""
+    trusted = settings.forwarded_allow_ips
+    return {
+        # X-Forwarded-For only from the proxies named: uvicorn's own default believes it
+        # from 127.0.0.1, where any local client (or a proxy that passes it on) may set it.
+        "proxy_headers": bool(trusted),
+        "forwarded_allow_ips": trusted or None,
+        "http": TimedHttpToolsProtocol,  # the request's head and body in limited time
+        "limit_concurrency": settings.max_connections,
+        "timeout_graceful_shutdown": settings.shutdown_timeout_seconds,
+    }
 
 
 @keys_cli.command("create")
@@ -266,3 +283,7 @@ def _report(tally: Tally) -> None:
     console.print(table)
     if tally.changed == 0:
         console.print("nothing to change: the database already holds these seeds")
+
+
+if __name__ == "__main__":  # `python -m app.cli`, as the system tests run the server
+    main()

@@ -1,27 +1,32 @@
 """Security basics: safe production settings, CORS, security headers, the request body limit
-and the limit on failed key checks per client.
+and the limit on failed key checks per client (counted in the database).
 
 The middleware here is plain ASGI, not BaseHTTPMiddleware, so streamed exports stay streamed.
 """
 
 import base64
 import hashlib
+import ipaddress
 import math
 import re
 import tempfile
-import threading
 import time
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
+from sqlalchemy import Select, case, delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import ContentTooLargeError, DomainError, domain_problem
+from app.models.staff import AuthFailure
 from app.settings import Settings
 
 # --- configuration refused in production ------------------------------------------------
@@ -79,10 +84,15 @@ def check_production_settings(settings: Settings) -> None:
 
 
 class FailedAuthLimiter:
-    """Counts failed key checks per client over a sliding window, in this process's memory.
+    """Counts failed key checks per client in the database (`auth_failures`), so that every
+    server process, on every machine behind a proxy, counts the same ones: a client has
+    `limit` failures in a window of `window_seconds` from its first, wherever it sends them.
 
-    At most `max_clients` clients are tracked; beyond that the one whose last failure is the
-    oldest is forgotten, so a flood of addresses costs bounded memory.
+    The clock is the wall clock (the machines' clocks must agree, as NTP keeps them). Rows
+    whose window has passed are deleted as failures are recorded, and at most `max_clients`
+    are kept: beyond that the clients whose windows started first are forgotten, so a flood
+    of addresses costs a bounded table. The caller gives the session and ends its
+    transaction: a short one of its own (app/staff/auth.py), never the request's.
     """
 
     def __init__(
@@ -90,15 +100,12 @@ class FailedAuthLimiter:
         limit: int,
         window_seconds: float,
         max_clients: int,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.limit = limit
         self.window_seconds = window_seconds
         self.max_clients = max_clients
         self.clock = clock
-        self._failures: OrderedDict[str, deque[float]] = OrderedDict()
-        # Sync dependencies run in a thread pool: checks and records can interleave.
-        self._lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "FailedAuthLimiter":
@@ -108,40 +115,92 @@ class FailedAuthLimiter:
             settings.auth_failure_max_clients,
         )
 
-    def retry_after(self, client: str) -> int | None:
+    def retry_after(self, session: Session, client: str) -> int | None:
         """Whole seconds until `client` may present a key again; None when it may now."""
-        with self._lock:
-            failures = self._recent(client)
-            if len(failures) < self.limit:
-                return None
-            return max(1, math.ceil(failures[0] + self.window_seconds - self.clock()))
+        row = session.execute(
+            select(AuthFailure.failures, AuthFailure.window_started_at).where(
+                AuthFailure.client == client
+            )
+        ).first()
+        if row is None or row.failures < self.limit:
+            return None
+        remaining = row.window_started_at + self.window_seconds - self.clock()
+        return max(1, math.ceil(remaining)) if remaining > 0 else None
 
-    def record_failure(self, client: str) -> None:
-        with self._lock:
-            failures = self._recent(client)
-            failures.append(self.clock())
-            self._failures[client] = failures
-            self._failures.move_to_end(client)
-            while len(self._failures) > self.max_clients:
-                self._failures.popitem(last=False)
+    def record_failure(self, session: Session, client: str) -> None:
+        """Counts one failure, in one statement that concurrent processes cannot interleave
+        (an upsert), then forgets windows that have passed and clients beyond the cap."""
+        now = self.clock()
+        horizon = now - self.window_seconds
+        in_window = AuthFailure.window_started_at > horizon
+        values = {"client": client, "failures": 1, "window_started_at": now}
+        upsert = _insert_for(session)(AuthFailure).values(values)
+        session.execute(
+            upsert.on_conflict_do_update(
+                index_elements=[AuthFailure.client],
+                set_={
+                    "failures": case((in_window, AuthFailure.failures + 1), else_=1),
+                    "window_started_at": case(
+                        (in_window, AuthFailure.window_started_at), else_=now
+                    ),
+                },
+            )
+        )
+        self._forget(
+            session, select(AuthFailure.client).where(AuthFailure.window_started_at <= horizon)
+        )
+        tracked = self.tracked_clients(session)
+        if tracked > self.max_clients:
+            first_started = (
+                select(AuthFailure.client)
+                .order_by(AuthFailure.window_started_at)
+                .limit(tracked - self.max_clients)
+            )
+            self._forget(session, first_started)
 
-    def tracked_clients(self) -> int:
-        return len(self._failures)
+    def tracked_clients(self, session: Session) -> int:
+        return session.scalar(select(func.count()).select_from(AuthFailure)) or 0
 
-    def _recent(self, client: str) -> deque[float]:
-        """The client's failures still inside the window; forgets a client with none."""
-        failures = self._failures.get(client) or deque(maxlen=self.limit)
-        horizon = self.clock() - self.window_seconds
-        while failures and failures[0] <= horizon:
-            failures.popleft()
-        if not failures:
-            self._failures.pop(client, None)
-        return failures
+    @staticmethod
+    def _forget(session: Session, clients: Select[str]) -> None:
+        """Deletes the clients' rows, but those another transaction is writing: waiting for
+        them could deadlock two of these transactions (PostgreSQL; SQLite writes one at a
+        time), and they are forgotten by the next failure anyway."""
+        chosen = clients.with_for_update(skip_locked=True).scalar_subquery()
+        session.execute(
+            delete(AuthFailure)
+            .where(AuthFailure.client.in_(chosen))
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _insert_for(session: Session) -> Callable[..., Any]:
+    """The dialect's INSERT, which has ON CONFLICT DO UPDATE on both databases."""
+    dialect = session.get_bind().dialect.name
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+CLIENT_KEY_CHARS = 64  # AuthFailure.client
 
 
 def client_address(request: Request) -> str:
-    """The peer address; behind a proxy, uvicorn's --forwarded-allow-ips makes it the client's."""
-    return request.client.host if request.client else "unknown"
+    """Whom a failed key check is counted for: the peer's address, or, from a proxy named in
+    KSOPN_FORWARDED_ALLOW_IPS, the client's as the proxy forwards it (uvicorn puts it in the
+    scope; from anyone else X-Forwarded-For is ignored). An IPv6 client is counted by its
+    /64, the block a single subscriber is given, or each try could come from a new address."""
+    host = request.client.host if request.client else ""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:  # no IP address: a Unix socket, a test client
+        host = host or "unknown"
+        if len(host) <= CLIENT_KEY_CHARS:
+            return host
+        return "sha256:" + hashlib.sha256(host.encode()).hexdigest()[: CLIENT_KEY_CHARS - 7]
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
 
 
 # --- security headers ---------------------------------------------------------------------

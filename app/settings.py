@@ -1,3 +1,4 @@
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -37,7 +38,31 @@ class Settings(BaseSettings):
     )
     auth_failure_window_seconds: int = Field(default=300, ge=1)
     auth_failure_max_clients: int = Field(
-        default=10_000, ge=1, description="Clients tracked at once; bounds the memory used"
+        default=10_000, ge=1, description="Clients tracked at once; bounds the table's rows"
+    )
+    forwarded_allow_ips: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Addresses or networks (CIDR) of the reverse proxies whose "
+        "X-Forwarded-For and X-Forwarded-Proto are believed, comma-separated; none by default, "
+        "so that no client can choose the address its failed key checks are counted by",
+    )
+    header_timeout_seconds: float = Field(
+        default=10, gt=0, description="A request's head (line and headers) must arrive within"
+    )
+    body_timeout_seconds: float = Field(
+        default=30, gt=0, description="A request's body must arrive within, after its head"
+    )
+    max_connections: int = Field(
+        default=500,
+        ge=1,
+        description="Connections and requests one server process takes at once; beyond, a "
+        "request is answered 503",
+    )
+    shutdown_timeout_seconds: int = Field(
+        default=10,
+        ge=0,
+        description="On a shutdown signal, how long requests in flight may take to finish "
+        "before they are cancelled",
     )
     cache_max_age: int = Field(
         default=60, ge=0, description="Seconds a cache may keep a public read before it asks again"
@@ -66,11 +91,29 @@ class Settings(BaseSettings):
     def _no_trailing_slash(cls, value: str | None) -> str | None:
         return value.rstrip("/") if value else None
 
-    @field_validator("cors_origins", "allowed_hosts", mode="before")
+    @field_validator("cors_origins", "allowed_hosts", "forwarded_allow_ips", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _addresses_or_networks(cls, value: list[str]) -> list[str]:
+        # uvicorn takes an entry it cannot read as an address for a Unix socket's name, which
+        # no client has: a typo would leave the proxy untrusted without a word.
+        if "*" in value and value != ["*"]:
+            raise ValueError("* trusts every peer already; give it alone")
+        for entry in value:
+            if entry == "*":
+                continue
+            try:
+                ipaddress.ip_network(entry)  # strict, as uvicorn reads it: 10.0.0.0/8
+            except ValueError as error:
+                raise ValueError(
+                    f"{entry!r} is not an IP address or network (such as 10.0.0.0/8) or *"
+                ) from error
         return value
 
 

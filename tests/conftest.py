@@ -24,8 +24,8 @@ from app.models.enums import KeyRole
 from app.security import FailedAuthLimiter
 from app.seeding.loader import apply_seeds, read_seed_files
 from app.settings import Settings
-from app.staff.auth import KeyLookup, get_key_lookup
-from app.staff.keys import Caller, authenticate, create_key
+from app.staff.auth import KeySessions, get_key_sessions
+from app.staff.keys import create_key
 from tests.helpers import SEEDS_DIR, SERVER_URL
 
 
@@ -121,15 +121,14 @@ def client(client_app: FastAPI, connection: Connection) -> Iterator[TestClient]:
         async with session_scope(session) as scoped:
             yield scoped
 
-    def key_lookup_in_test_transaction() -> KeyLookup:
-        def lookup(presented: str) -> Caller | None:
-            with Session(bind=connection, join_transaction_mode="create_savepoint") as session:
-                return authenticate(session, presented)
-
-        return lookup
+    def test_transaction_session() -> Session:
+        return Session(bind=connection, join_transaction_mode="create_savepoint")
 
     app.dependency_overrides[get_session] = session_in_test_transaction
-    app.dependency_overrides[get_key_lookup] = key_lookup_in_test_transaction
+    # Key checks and failure counts too: each test starts with no failures counted.
+    app.dependency_overrides[get_key_sessions] = lambda: KeySessions(
+        test_transaction_session, test_transaction_session
+    )
     app.dependency_overrides[get_write_session] = session_in_test_transaction
     app.dependency_overrides[get_export_sessions] = lambda: (
         lambda: Session(bind=connection, join_transaction_mode="create_savepoint")

@@ -17,7 +17,8 @@ tests/http/test_openapi_contract.py this module to what the server sends).
 - Operations are grouped by tags in the order a reader goes (reads, then staff writes, the
   audit log last), and a path that only takes writes follows the path it belongs under.
 - Path parameters of reads and posts have an example from the seed data, and
-  `Idempotency-Key` a fresh UUID, so that "Try it out" works as it stands.
+  `Idempotency-Key` a fresh UUID, so that "Try it out" works as it stands. When reads need
+  a key, path parameters name no record: the document is served to anyone.
 """
 
 import uuid
@@ -151,7 +152,7 @@ def complete(schema: dict[str, Any], settings: Settings) -> None:
             if method in item:
                 operation = item[method]
                 _complete_operation(path, method, operation, settings)
-                _add_examples(method, operation, idempotency_key)
+                _add_examples(method, operation, idempotency_key, settings)
     schema["tags"] = TAGS
     schema["paths"] = in_reading_order(schema.get("paths", {}))
     # Relative to the document's own URL: the host it is served from, whatever its name.
@@ -272,15 +273,18 @@ def _add_parameter(operation: dict[str, Any], parameter: dict[str, Any]) -> None
         operation.setdefault("parameters", []).append(dict(parameter))
 
 
-def _add_examples(method: str, operation: dict[str, Any], idempotency_key: str) -> None:
+def _add_examples(
+    method: str, operation: dict[str, Any], idempotency_key: str, settings: Settings
+) -> None:
     """Examples that "Try it out" can send as they are: seeded records in the paths of reads
-    and posts (not of changes and deletions, which would then name a real record), and an
-    Idempotency-Key of its own."""
+    and posts (not of changes and deletions, which would then name a real record; nor when
+    reads need a key), and an Idempotency-Key of its own."""
     if method not in ("get", "post"):
         return
+    name_records = not settings.require_key_for_reads
     for parameter in operation.get("parameters", []):
         name = parameter["name"]
-        if parameter["in"] == "path" and name in PATH_EXAMPLES:
+        if parameter["in"] == "path" and name in PATH_EXAMPLES and name_records:
             parameter["example"] = PATH_EXAMPLES[name]
         elif parameter["in"] == "header" and name == "Idempotency-Key":
             parameter["example"] = idempotency_key

@@ -4,6 +4,10 @@
 download, its media type and first lines); the test `tests/http/test_examples.py` checks each
 one against what the API answers today (run it with KSOPN_RECORD_EXAMPLES=1 to record them
 again), so the docs never show a shape or a figure the API no longer gives.
+
+When reads need a key (KSOPN_REQUIRE_KEY_FOR_READS), the document goes without them: it is
+served to anyone, as the docs pages and client generators fetch it without a key, and the
+examples are the registry's own records and figures.
 """
 
 import csv
@@ -51,15 +55,17 @@ def recorded() -> dict[str, dict[str, Any]]:
 
 def install_examples(app: FastAPI) -> None:
     """Adds the recorded examples to the OpenAPI document the app serves, once the document
-    is completed as a contract (app/http/contract.py)."""
+    is completed as a contract (app/http/contract.py); none when reads need a key."""
 
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = generate()
-            contract.complete(schema, app.state.settings)
-            for key, example in recorded().items():
+            settings = app.state.settings
+            contract.complete(schema, settings)
+            examples = {} if settings.require_key_for_reads else recorded()
+            for key, example in examples.items():
                 method, path = key.split(" ", 1)
                 operation = schema["paths"].get(path, {}).get(method.lower())
                 if operation is None:

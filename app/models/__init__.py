@@ -18,7 +18,7 @@ from app.models.seizures import (
     SeizureSum,
     SeizureSumBySubstance,
 )
-from app.models.staff import ApiKey, AuditEntry, IdempotencyRecord
+from app.models.staff import ApiKey, AuditEntry, AuthFailure, IdempotencyRecord
 from app.models.versions import DataVersion
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "ApiKey",
     "Assessment",
     "AuditEntry",
+    "AuthFailure",
     "Base",
     "Body",
     "Country",

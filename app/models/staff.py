@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     DateTime,
+    Double,
     ForeignKey,
     Index,
     Integer,
@@ -71,3 +72,19 @@ class IdempotencyRecord(Base):
     headers: Mapped[dict[str, str]] = mapped_column(JSON)
     body: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class AuthFailure(Base):
+    """Failed API key checks of one client in its current window. Kept in the database, not
+    in a server process's memory, so that every process on every machine behind a proxy
+    counts the same failures (`FailedAuthLimiter`, app/security.py)."""
+
+    __tablename__ = "auth_failures"
+
+    client: Mapped[str] = mapped_column(
+        String(64), primary_key=True, comment="The address counted (app/security.py)"
+    )
+    failures: Mapped[int] = mapped_column(Integer)
+    window_started_at: Mapped[float] = mapped_column(
+        Double, index=True, comment="Seconds since the epoch of the window's first failure"
+    )

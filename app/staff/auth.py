@@ -1,12 +1,16 @@
 """Bearer-key authentication and the role dependencies (`EditorDep`, `AdminDep`)."""
 
+import asyncio
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Annotated, ClassVar
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.dependencies.models import Dependant
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
 
 from app.errors import DomainError, TooManyRequestsError
 from app.models.enums import KeyRole
@@ -30,48 +34,77 @@ class ForbiddenError(DomainError):
     title = "Forbidden"
 
 
-KeyLookup = Callable[[str], Caller | None]
+SessionFactory = Callable[[], Session]
 
 
-async def get_key_lookup(request: Request) -> KeyLookup:
-    """Checks a key in a short transaction of its own.
+@dataclass(frozen=True)
+class KeySessions:
+    """Where a key check reads and writes: short sessions of its own, never the request's.
 
-    Not the request's session: a write request would then hold two pooled connections
-    at once, and enough concurrent writers exhaust the pool waiting on each other.
-    """
+    With the request's session a write request would hold two pooled connections at once,
+    and enough concurrent writers exhaust the pool waiting on each other; and a failure must
+    be counted (committed) whatever becomes of the request."""
 
-    def lookup(presented: str) -> Caller | None:
-        with request.app.state.sessionmaker() as session:
-            return authenticate(session, presented)
-
-    return lookup
+    reads: SessionFactory
+    writes: SessionFactory
 
 
-def _caller(
+async def get_key_sessions(request: Request) -> KeySessions:
+    return KeySessions(request.app.state.sessionmaker, request.app.state.write_sessionmaker)
+
+
+# Failures are written in a thread of their own, one at a time per process: not in the
+# request threads, where a failure waiting for SQLite's write lock could hold the thread that
+# the lock's holder needs to commit in (on SQLite there is one, app/main.py).
+_FAILURE_WRITER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ksopn-auth-failures")
+
+
+def _check_key(
+    limiter: FailedAuthLimiter, sessions: KeySessions, client: str, presented: str
+) -> Caller | int | None:
+    """The key's caller; or seconds to wait when the client failed too often (its key is
+    then not even looked at, so guessing gains nothing); or None for a bad key."""
+    with sessions.reads() as session:
+        if (wait := limiter.retry_after(session, client)) is not None:
+            return wait
+        return authenticate(session, presented)
+
+
+def _record_failure(limiter: FailedAuthLimiter, sessions: KeySessions, client: str) -> None:
+    with sessions.writes() as session, session.begin():
+        limiter.record_failure(session, client)
+
+
+async def _caller(
     request: Request,
-    lookup: Annotated[KeyLookup, Depends(get_key_lookup)],
+    sessions: Annotated[KeySessions, Depends(get_key_sessions)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Caller:
     # Checked once a request: a write's key is asked for by the reads' check too.
     known: Caller | None = getattr(request.state, "caller", None)
     if known is not None:
         return known
-    # A client that failed too often is not even checked, so guessing keys gains nothing.
-    limiter: FailedAuthLimiter = request.app.state.failed_auth
-    client = client_address(request)
-    if (wait := limiter.retry_after(client)) is not None:
-        raise TooManyRequestsError(
-            f"too many failed API key checks from this address; retry in {wait} s",
-            retry_after=wait,
-        )
     if credentials is None:
         raise UnauthorizedError("this needs an API key: send `Authorization: Bearer <key>`")
-    caller = lookup(credentials.credentials)
-    if caller is None:
-        limiter.record_failure(client)
-        raise UnauthorizedError("the API key is unknown or revoked")
-    request.state.caller = caller
-    return caller
+    limiter: FailedAuthLimiter = request.app.state.failed_auth
+    client = client_address(request)
+    checked = await run_in_threadpool(
+        _check_key, limiter, sessions, client, credentials.credentials
+    )
+    if isinstance(checked, Caller):
+        request.state.caller = checked
+        return checked
+    if checked is not None:
+        raise TooManyRequestsError(
+            f"too many failed API key checks from this address; retry in {checked} s",
+            retry_after=checked,
+        )
+    # Shielded: a client that hangs up at once still has its failure counted.
+    counted = asyncio.get_running_loop().run_in_executor(
+        _FAILURE_WRITER, _record_failure, limiter, sessions, client
+    )
+    await asyncio.shield(counted)
+    raise UnauthorizedError("the API key is unknown or revoked")
 
 
 CallerDep = Annotated[Caller, Depends(_caller)]
@@ -95,7 +128,7 @@ AdminDep = Annotated[Caller, Depends(_admin)]
 
 async def reader_check(
     request: Request,
-    lookup: Annotated[KeyLookup, Depends(get_key_lookup)],
+    sessions: Annotated[KeySessions, Depends(get_key_sessions)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> None:
     """Reads are public unless KSOPN_REQUIRE_KEY_FOR_READS is set. A key presented anyway is
@@ -104,7 +137,7 @@ async def reader_check(
     if credentials is None and "authorization" in request.headers:
         raise UnauthorizedError("the Authorization header must be `Bearer <key>`")
     if credentials is not None or request.app.state.settings.require_key_for_reads:
-        await run_in_threadpool(_caller, request, lookup, credentials)
+        await _caller(request, sessions, credentials)
 
 
 def needs_key(dependant: Dependant) -> bool:

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from app import cli, migrate
 from app.db import make_engine
+from app.http.protocol import TimedHttpToolsProtocol
 from app.models import Operation, SeizureReport
 from app.settings import get_settings
 from app.staff.keys import authenticate
@@ -83,6 +84,37 @@ def test_serve_migrates_and_seeds_an_empty_database(
     (options,) = calls
     assert (options["port"], options["workers"], options["factory"]) == (8123, 2, True)
     assert _count(empty_url, Operation) == 2
+
+
+def test_serve_believes_forwarded_headers_only_from_the_proxies_named(
+    empty_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: calls.append(options))
+    assert runner.invoke(cli.cli, ["serve"]).exit_code == 0
+    monkeypatch.setenv("KSOPN_FORWARDED_ALLOW_IPS", "10.0.0.0/8,192.0.2.1")
+    get_settings.cache_clear()
+    assert runner.invoke(cli.cli, ["serve"]).exit_code == 0
+
+    by_default, behind_a_proxy = calls
+    assert by_default["proxy_headers"] is False  # uvicorn's default believes 127.0.0.1
+    assert behind_a_proxy["proxy_headers"] is True
+    assert behind_a_proxy["forwarded_allow_ips"] == ["10.0.0.0/8", "192.0.2.1"]
+
+
+def test_serve_limits_slow_clients_connections_and_shutdowns(
+    empty_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: calls.append(options))
+    monkeypatch.setenv("KSOPN_MAX_CONNECTIONS", "200")
+    monkeypatch.setenv("KSOPN_SHUTDOWN_TIMEOUT_SECONDS", "4")
+    get_settings.cache_clear()
+    assert runner.invoke(cli.cli, ["serve"]).exit_code == 0
+
+    (options,) = calls
+    assert options["http"] is TimedHttpToolsProtocol
+    assert (options["limit_concurrency"], options["timeout_graceful_shutdown"]) == (200, 4)
 
 
 def test_serve_refuses_a_database_behind_the_code(

@@ -10,27 +10,30 @@ import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from app import PROJECT_DIR, migrate
-from app.db import make_engine
+from app.db import make_engine, make_sessionmaker
 from app.main import create_app
-from app.models import ApiKey, Source
+from app.models import ApiKey, AuthFailure, Source
 from app.models.enums import KeyRole
 from app.security import (
     API_CSP,
     FailedAuthLimiter,
     UnsafeConfigurationError,
     check_production_settings,
+    client_address,
     page_csp,
     production_problems,
 )
@@ -144,18 +147,130 @@ def test_a_blocked_address_does_not_block_another(client: TestClient, clock: Fak
     assert elsewhere.post(SOURCES, json=a_source("x"), headers=BAD_KEY).status_code == 401
 
 
-def test_the_limiter_tracks_a_bounded_number_of_clients() -> None:
+def test_the_limiter_tracks_a_bounded_number_of_clients(session: Session) -> None:
     clock = FakeClock()
     limiter = FailedAuthLimiter(1, 60, max_clients=2, clock=clock)
     for address in ("192.0.2.1", "192.0.2.2", "192.0.2.3"):
-        limiter.record_failure(address)
-    assert limiter.tracked_clients() == 2
-    assert limiter.retry_after("192.0.2.1") is None  # the oldest was forgotten
-    assert limiter.retry_after("192.0.2.3") == 60
+        clock.now += 1
+        limiter.record_failure(session, address)
+    assert limiter.tracked_clients(session) == 2
+    assert limiter.retry_after(session, "192.0.2.1") is None  # the first window was forgotten
+    assert limiter.retry_after(session, "192.0.2.3") == 60
 
+    clock.now += 59.5  # the window of .2 has passed, that of .3 not quite
+    assert limiter.retry_after(session, "192.0.2.3") == 1
+    limiter.record_failure(session, "192.0.2.4")
+    assert limiter.tracked_clients(session) == 2  # .2's row went as .4 came
+    clock.now += 0.5
+    assert limiter.retry_after(session, "192.0.2.3") is None
+
+
+def test_a_failure_after_the_window_starts_a_new_one(session: Session) -> None:
+    clock = FakeClock()
+    limiter = FailedAuthLimiter(2, 60, max_clients=10, clock=clock)
+    limiter.record_failure(session, "192.0.2.1")
     clock.now += 60
-    assert limiter.retry_after("192.0.2.3") is None
-    assert limiter.tracked_clients() == 1
+    limiter.record_failure(session, "192.0.2.1")
+    assert limiter.retry_after(session, "192.0.2.1") is None  # one failure in this window
+    clock.now += 30
+    limiter.record_failure(session, "192.0.2.1")
+    assert limiter.retry_after(session, "192.0.2.1") == 30
+
+
+@pytest.mark.parametrize(
+    ("peer", "counted_as"),
+    [
+        ("192.0.2.7", "192.0.2.7"),
+        ("2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2:ffff:ffff:ffff:fffe", "2001:db8:1:2::/64"),
+        ("::ffff:192.0.2.7", "192.0.2.7"),
+        ("testclient", "testclient"),
+    ],
+)
+def test_whom_a_failure_is_counted_for(peer: str, counted_as: str) -> None:
+    assert client_address(Request({"type": "http", "client": (peer, 50000)})) == counted_as
+
+
+def test_a_long_client_name_is_counted_by_its_hash() -> None:
+    counted = client_address(Request({"type": "http", "client": ("x" * 500, 0)}))
+    assert counted.startswith("sha256:")
+    assert len(counted) == 64  # AuthFailure.client holds it
+
+
+def test_an_ipv6_client_cannot_escape_by_taking_new_addresses(
+    client: TestClient, clock: FakeClock
+) -> None:
+    statuses = []
+    for host in range(1, 5):  # four addresses of one /64
+        peer = TestClient(client.app, client=(f"2001:db8:0:1::{host}", 50000))
+        statuses.append(peer.get("/api/v1/audit", headers=BAD_KEY).status_code)
+    assert statuses == [401, 401, 401, 429]
+
+
+@pytest.fixture
+def failure_writes(new_database: Callable[[], str]) -> Iterator[sessionmaker[Session]]:
+    """Write sessions on a database of their own, committed for real."""
+    database_url = new_database()
+    migrate.upgrade(database_url)
+    engine = make_engine(database_url)
+    yield make_sessionmaker(engine, writes=True)
+    engine.dispose()
+
+
+def at_once(writers: int, write: Callable[[int], None]) -> None:
+    start = threading.Barrier(writers)
+
+    def run(number: int) -> None:
+        start.wait()
+        write(number)
+
+    with ThreadPoolExecutor(max_workers=writers) as pool:
+        list(pool.map(run, range(writers)))
+
+
+def test_concurrent_failures_are_each_counted(failure_writes: sessionmaker[Session]) -> None:
+    limiter = FailedAuthLimiter(1000, 60, max_clients=1000)
+
+    def fail(number: int) -> None:
+        for _ in range(10):
+            for client in (f"192.0.2.{number}", "192.0.2.200"):
+                with failure_writes() as session, session.begin():
+                    limiter.record_failure(session, client)
+
+    at_once(8, fail)
+    with failure_writes() as session:
+        rows = session.execute(select(AuthFailure.client, AuthFailure.failures))
+        counts = {row.client: row.failures for row in rows}
+    assert counts == {**{f"192.0.2.{n}": 10 for n in range(8)}, "192.0.2.200": 80}
+
+
+def test_concurrent_failures_do_not_deadlock(failure_writes: sessionmaker[Session]) -> None:
+    """A window so short that each failure finds every other client's window passed, and
+    deletes it while the others write: on PostgreSQL, waiting for those rows deadlocked
+    (DeadlockDetected, within 200 failures of 8 writers)."""
+    limiter = FailedAuthLimiter(1000, 1e-6, max_clients=1000)
+
+    def fail(number: int) -> None:
+        for _ in range(50):
+            with failure_writes() as session, session.begin():
+                limiter.record_failure(session, f"192.0.2.{number}")
+
+    at_once(8, fail)
+    with failure_writes() as session:
+        assert limiter.tracked_clients(session) <= 8
+
+
+def test_forwarded_allow_ips_takes_addresses_and_networks_only() -> None:
+    settings = Settings.model_validate({"forwarded_allow_ips": "10.0.0.0/8, 192.0.2.1,::1"})
+    assert settings.forwarded_allow_ips == ["10.0.0.0/8", "192.0.2.1", "::1"]
+    assert Settings().forwarded_allow_ips == []  # no proxy is believed by default
+    with pytest.raises(ValueError, match=r"10\.0\.0\.1/8"):
+        Settings.model_validate({"forwarded_allow_ips": "10.0.0.1/8"})  # host bits set
+    with pytest.raises(ValueError, match=r"proxy\.local"):
+        Settings.model_validate({"forwarded_allow_ips": "proxy.local"})
+    with pytest.raises(ValueError, match="alone"):  # uvicorn would read it as a name
+        Settings.model_validate({"forwarded_allow_ips": "*,10.0.0.1"})
+    assert Settings.model_validate({"forwarded_allow_ips": "*"}).forwarded_allow_ips == ["*"]
 
 
 def test_keys_are_stored_only_as_sha256_hashes(session: Session) -> None:

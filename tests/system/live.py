@@ -1,8 +1,9 @@
 """Real server processes (uvicorn) for the tests that need one: concurrency, crashes, load.
 
 `prepare_database` migrates and seeds a scratch database and makes an editor key;
-`ServerProcess` runs the API on it, as `ksopn serve` would, and can be stopped, or killed
-with SIGKILL, and started again on the same database.
+`ServerProcess` runs the API on it with `ksopn serve` itself (its timeouts, limits and
+trusted proxies), and can be stopped, or killed with SIGKILL, and started again on the same
+database.
 """
 
 import os
@@ -66,12 +67,20 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    """`uvicorn app.main:create_app` in a process group of its own, on a free port."""
+    """`ksopn serve` in a process group of its own, on a free port; `env` adds settings."""
 
-    def __init__(self, database_url: str, *, workers: int = 1, log: Path | None = None) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        *,
+        workers: int = 1,
+        log: Path | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.database_url = database_url
         self.workers = workers
         self.log = log
+        self.env = env or {}
         self.url = ""
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -82,11 +91,11 @@ class ServerProcess:
         output: Any = None if self.log is None else self.log.open("ab")
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory",
-                 "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-                 "--workers", str(self.workers)],
+                [sys.executable, "-m", "app.cli", "serve",
+                 "--host", "127.0.0.1", "--port", str(port), "--workers", str(self.workers)],
                 cwd=PROJECT_DIR,
-                env={**os.environ, "KSOPN_DATABASE_URL": self.database_url},
+                env={**os.environ, "KSOPN_LOG_LEVEL": "warning", **self.env,
+                     "KSOPN_DATABASE_URL": self.database_url},
                 stdout=output,
                 stderr=output,
                 start_new_session=True,  # its workers share its process group: killpg ends all
