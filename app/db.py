@@ -83,12 +83,15 @@ class ConnectionBudget:
     - `sessions`: requests' sessions, from the first query to the end of the request;
     - `exports`: streamed downloads, which read in a session of their own while they send;
     - `threads`: work that opens and closes a session inside one thread (key checks);
-    - `health`: `/healthz`, in a thread of its own, so that it answers under any load."""
+    - `health`: `/healthz`, in a thread of its own, so that it answers under any load;
+    - `failure_writes`: failed key checks, written one at a time in a thread of their own
+      (`app.staff.auth`)."""
 
     sessions: int
     exports: int
     threads: int
     health: int = 1
+    failure_writes: int = 1
 
     @classmethod
     def for_threads(cls, threads: int) -> "ConnectionBudget":
@@ -98,7 +101,7 @@ class ConnectionBudget:
 
     @property
     def pool_size(self) -> int:
-        return self.sessions + self.exports + self.threads + self.health
+        return self.sessions + self.exports + self.threads + self.health + self.failure_writes
 
 
 class Lanes:
