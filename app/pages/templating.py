@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from app.http.links import public_link
 from app.pages.i18n import LANGUAGES, translations
 from app.security import _INLINE_SCRIPT as INLINE_SCRIPT
 
@@ -105,7 +106,8 @@ def render_page(
     headers: Mapping[str, str] | None = None,
 ) -> HTMLResponse:
     """An HTML page from template `name` in `lang`. The template sees `request`, `lang`,
-    `lang_url(code)` (this URL in another language) and `url_with(**params)`."""
+    `lang_url(code)` (this URL in another language), `url_with(**params)` and
+    `public_link(path)`, the only absolute URLs a page may show."""
     page = render(
         name,
         lang,
@@ -113,6 +115,7 @@ def render_page(
             "request": request,
             "lang_url": lambda code: url_with(request, lang=code),
             "url_with": lambda **changes: url_with(request, **changes),
+            "public_link": lambda path: public_link(request, path),
             **(context or {}),
         },
     )
