@@ -145,7 +145,12 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def on_http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
         title = {404: "Not found", 405: "Method not allowed"}.get(error.status_code, "Error")
-        response = problem(request, error.status_code, title, str(error.detail), [])
+        detail = str(error.detail)
+        if isinstance(error.__cause__, RecursionError):  # FastAPI's 400 for any unreadable body
+            detail = (
+                "the body's JSON nests arrays or objects too deeply to read; nothing was changed"
+            )
+        response = problem(request, error.status_code, title, detail, [])
         for name, value in (error.headers or {}).items():
             response.headers[name] = value
         if error.status_code == 405 and (allowed := _allowed_methods(request)):

@@ -15,6 +15,7 @@ from app.errors import install_error_handlers
 from app.http import health, transport
 from app.http.answers import VersionedCache
 from app.http.caching import CacheHeaders
+from app.http.docs import install_docs
 from app.http.examples import install_examples
 from app.http.negotiation import check_media_types
 from app.http.strict_query import install as install_strict_query
@@ -117,6 +118,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             engine.dispose()
 
     app: FastAPI = FastAPIOffline(
+        docs_url=None,  # app/http/docs.py serves /docs, with no inline script
         title="KSOPN registry",
         version="0.1.0",
         description=DESCRIPTION,
@@ -161,5 +163,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_strict_query(app)
 
     install_examples(app)
+    install_docs(app)
 
     return app

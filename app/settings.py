@@ -70,7 +70,7 @@ class Settings(BaseSettings):
     public_url: str | None = Field(
         default=None,
         description="The registry's address as clients reach it (https://host/prefix): the "
-        "base of `next` links; without it they are relative to the request's path",
+        "base of every absolute link of the API and the pages; without it they are relative",
     )
     worker_threads: int | None = Field(
         default=None,

@@ -35,13 +35,25 @@ from app.http.representation import etag_of, not_modified
 from app.models.versions import data_version
 from app.schemas.common import Page
 
-# Text that a spreadsheet would run as a formula; OWASP's advice is to quote it. Both CSV
-# exports (the generic one below, and the seizures' fast one) follow this.
+# Text that a spreadsheet would run as a formula; OWASP's advice is to quote it with `'`.
+# Every CSV the registry writes does so for each text cell as written, lists joined (the
+# generic writer in write_csv, the seizures' fast one in csv_text), and for each element of
+# a list as well: splitting a column on `;` makes an element a cell of its own.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 CSV_SPECIAL = re.compile(r'[,"\r\n]')
 NEEDS_CARE = re.compile(r'^[=+\-@\t\r]|[,"\r\n]')
+
+
+def inert(text: str) -> str:
+    """`text`, quoted with `'` if a spreadsheet would run it as a formula."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def csv_list(values: Iterable[Any]) -> str:
+    """A list as one CSV cell: its elements joined by `;`, each inert."""
+    return ";".join(inert(str(value)) for value in values)
 
 
 def csv_text(value: str | None) -> str:
@@ -51,8 +63,7 @@ def csv_text(value: str | None) -> str:
         return ""
     if not NEEDS_CARE.search(value):
         return value
-    if value.startswith(FORMULA_STARTS):
-        value = "'" + value
+    value = inert(value)
     if CSV_SPECIAL.search(value):
         return '"' + value.replace('"', '""') + '"'
     return value
@@ -104,9 +115,12 @@ BOM = "\ufeff".encode()
 
 
 def write_csv(rows: Iterable[Iterable[Any]]) -> bytes:
-    """Rows of cells as CSV lines, as RFC 4180 has them: CRLF, quoted only where needed."""
+    """Rows of cells as CSV lines, as RFC 4180 has them: CRLF, quoted only where needed;
+    text that a spreadsheet would run as a formula is made inert, whatever wrote the row."""
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    csv.writer(buffer, lineterminator="\r\n").writerows(
+        [inert(cell) if isinstance(cell, str) else cell for cell in row] for row in rows
+    )
     return buffer.getvalue().encode()
 
 
@@ -575,12 +589,10 @@ def _cell(value: Any) -> Any:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list) and all(not isinstance(v, dict | list) for v in value):
-        return ";".join(str(v) for v in value)
+        return csv_list(value)
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    return value  # write_csv makes text inert
 
 
 _adapters: dict[type[BaseModel], TypeAdapter[list[Any]]] = {}

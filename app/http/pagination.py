@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from app.common import MAX_ID
 from app.errors import InvalidParameterError
+from app.http.links import public_link
 from app.http.representation import represent
 
 MAX_LIMIT = 1000
@@ -102,9 +103,6 @@ def page_of(
 
 
 def page_url(request: Request, cursor: str) -> str:
-    """The request's URL with `cursor`: on KSOPN_PUBLIC_URL when set, else relative to the
-    host (`/api/v1/seizures?...`). Never built from the request's Host header, which any
-    client can set (and a cache would then hand its links to others)."""
+    """The request's URL with `cursor`, as `public_link` makes every link."""
     query = request.url.include_query_params(cursor=cursor).query
-    base = request.app.state.settings.public_url or ""
-    return f"{base}{request.url.path}?{query}"
+    return public_link(request, f"{request.url.path}?{query}")

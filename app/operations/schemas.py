@@ -26,7 +26,14 @@ from app.schemas.writes import (
     WriteIn,
     not_null,
 )
-from app.seizures.schemas import SeizureIn, SeizureOut
+from app.seizures.schemas import (
+    MAX_PART_DEPTH,
+    MAX_PARTS,
+    MAX_REPORTS,
+    SeizureIn,
+    SeizureOut,
+    at_most_max_reports,
+)
 
 
 class PartyOut(Schema):
@@ -163,7 +170,14 @@ class StageCreate(Citation):
     # Pydantic copies a default for each instance, so a list is safe here (and documented).
     participants: Annotated[list[PartyEntry], Field(max_length=200)] = []  # noqa: RUF012
     observers: Annotated[list[PartyEntry], Field(max_length=200)] = []  # noqa: RUF012
-    seizures: Annotated[list[SeizureIn], Field(max_length=1000)] = Field(default_factory=list)
+    seizures: Annotated[list[SeizureIn], Field(max_length=MAX_REPORTS)] = Field(
+        default_factory=list,
+        description=f"The stage's seizure reports, each with its parts (at most {MAX_PARTS} a "
+        f"report, nested at most {MAX_PART_DEPTH} levels below it): at most {MAX_REPORTS} "
+        "reports in all, parts included. Post more to the stage's `/seizures` afterwards.",
+    )
+
+    _at_most_max_reports = field_validator("seizures", mode="before")(at_most_max_reports)
 
     model_config = ConfigDict(json_schema_extra={"examples": [STAGE_EXAMPLE]})
 

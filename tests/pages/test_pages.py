@@ -1,7 +1,9 @@
 """The pages for people (app/pages/): status, languages, the figures equal the API's, errors
 as pages, the charts as images, and every message translated."""
 
+import base64
 import copy
+import hashlib
 import re
 from html.parser import HTMLParser
 from typing import Any
@@ -12,6 +14,7 @@ from babel.messages.extract import extract_from_dir
 from fastapi.testclient import TestClient
 
 from app.operations.schemas import STAGE_EXAMPLE
+from app.pages import templating
 from app.pages.i18n import LOCALE_DIR, from_accept_language, translations
 
 PAGES_DIR = LOCALE_DIR.parent
@@ -302,6 +305,29 @@ def test_the_pro_rata_view_is_marked_an_estimate(client: TestClient) -> None:
     shared = client.get("/?allocate=pro_rata").text
     assert 'id="estimate-note"' in shared
     assert 'data-estimated="true"' in shared
+
+
+def test_a_script_injected_into_a_page_is_not_in_its_policy(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The policy hashed every inline script of the page as rendered, so a script injected
+    into it (a template showing text unescaped, say) was allowed to run."""
+    injected = "alert(document.domain)"
+    rendered = templating.render
+
+    def with_a_script(name: str, lang: str, context: Any) -> str:
+        return rendered(name, lang, context).replace(
+            "</main>", f"<script>{injected}</script></main>"
+        )
+
+    monkeypatch.setattr(templating, "render", with_a_script)
+    for url in ("/methods", "/staff"):
+        response = client.get(url)
+        assert f"<script>{injected}</script>" in response.text
+        policy = response.headers["content-security-policy"]
+        digest = base64.b64encode(hashlib.sha256(injected.encode()).digest()).decode()
+        assert digest not in policy
+        assert "script-src 'self';" in policy
 
 
 def test_pages_have_a_strict_policy_and_no_remote_origin(client: TestClient) -> None:
