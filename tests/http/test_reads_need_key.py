@@ -38,7 +38,6 @@ OPEN = [
     "/assets/pages.css",
     "/docs",  # the docs pages load /openapi.json, which carries no data then
     "/redoc",
-    "/docs/oauth2-redirect",
     "/openapi.json",
     "/healthz",  # says whether the database answers, nothing of what it holds
 ]
