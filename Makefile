@@ -82,6 +82,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # Builds a scratch SQLite database from the migrations and compares it with the models.
 check-migrations: install

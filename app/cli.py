@@ -22,6 +22,7 @@ from app.http.protocol import TimedHttpToolsProtocol
 from app.models.enums import KeyRole
 from app.security import UnsafeConfigurationError, check_production_settings
 from app.seeding.loader import SeedError, Tally, apply_seeds, read_seed_files
+from app.seizures import derived_tables
 from app.settings import Settings, get_settings
 from app.staff.keys import create_key, list_keys, revoke_key
 
@@ -35,6 +36,13 @@ console = Console(stderr=True)
 
 def main() -> None:
     cli()
+
+
+@cli.callback()
+def _start() -> None:
+    """Before every command: whatever it writes of the seizure reports keeps their derived
+    tables (sums, years, possible double counts) current in the same transaction."""
+    derived_tables.keep_current()
 
 
 @db_cli.command("upgrade")

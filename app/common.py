@@ -1,13 +1,13 @@
-"""Small query helpers shared by the read services."""
+"""Small query helpers that several domains share: names to ids, the substance tree."""
 
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, false
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy import ColumnElement, Row, Select, false, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.errors import NotFoundError
-from app.models import Source
+from app.models import Operation, Source, Stage, Substance
 from app.models.base import fold
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integers in both databases
@@ -51,3 +51,25 @@ def by_key(model: Any, key: str) -> ColumnElement[bool]:
     if int(key) > MAX_ID:
         return false()  # no such row, and PostgreSQL would refuse the number
     return model.id == int(key)  # type: ignore[no-any-return]
+
+
+def subtree_ids_query(root_id: int, name: str = "subtree") -> Select[tuple[int]]:
+    """The ids of a substance and all its descendants, as a recursive CTE."""
+    tree = select(Substance.id).where(Substance.id == root_id).cte(name, recursive=True)
+    tree = tree.union_all(select(Substance.id).where(Substance.parent_id == tree.c.id))
+    return select(tree.c.id)
+
+
+def subtree_ids(session: Session, root_id: int) -> set[int]:
+    return set(session.scalars(subtree_ids_query(root_id)))
+
+
+def operation_id_of(session: Session, key: str) -> int | None:
+    """The id of the operation with this slug or id."""
+    return session.scalar(select(Operation.id).where(by_key(Operation, key)))
+
+
+def stage_id_of(session: Session, operation_id: int, number: int) -> int | None:
+    return session.scalar(
+        select(Stage.id).where(Stage.operation_id == operation_id, Stage.number == number)
+    )

@@ -25,11 +25,9 @@ def make_engine(
 ) -> Engine:
     """`durable=False` is for scratch databases only (bulk demo data): SQLite then does not
     wait for the disk at commit. `pool_size`: exactly that many pooled connections, none
-    beyond (a server's `ConnectionBudget`). Sessions on the engine keep the derived tables
-    current."""
-    from app.seizures import derived_tables  # which writes through `bulk_insert` below
-
-    derived_tables.keep_current()
+    beyond (a server's `ConnectionBudget`). Whoever writes reports switches on the
+    bookkeeping of their derived tables first (`app.seizures.derived_tables.keep_current`,
+    which the app factory and the CLI call)."""
     parsed = make_url(url)
     pool: dict[str, Any] = {}
     if pool_size is not None:

@@ -138,7 +138,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def on_validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
-        errors = [_describe(item) for item in error.errors()]
+        errors = [describe_error(item) for item in error.errors()]
         detail = "; ".join(f"{e['name']}: {e['message']}" for e in errors)
         return problem(request, 422, "Invalid request", detail, errors)
 
@@ -209,7 +209,7 @@ def _path_pattern(template: str, numeric: frozenset[str]) -> re.Pattern[str]:
     )
 
 
-def _describe(item: Any) -> dict[str, Any]:
+def describe_error(item: Any) -> dict[str, Any]:
     location = [str(part) for part in item.get("loc", ())]
     where = location[0] if location else "request"
     if item.get("type") == "json_invalid":  # the location is a character offset

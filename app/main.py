@@ -25,6 +25,7 @@ from app.pages import router as pages
 from app.pages import staff as staff_page
 from app.reference import router as reference
 from app.security import check_production_settings, install_security
+from app.seizures import derived_tables
 from app.seizures import router as seizures
 from app.settings import Settings, get_settings
 from app.staff import router as staff
@@ -90,6 +91,7 @@ def default_threads(dialect: str) -> int:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     check_production_settings(settings)
+    derived_tables.keep_current()  # before any session of the app can write a report
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -23,10 +23,14 @@ from app.main import create_app
 from app.models.enums import KeyRole
 from app.security import FailedAuthLimiter
 from app.seeding.loader import apply_seeds, read_seed_files
+from app.seizures import derived_tables
 from app.settings import Settings
 from app.staff.auth import KeySessions, get_key_sessions
 from app.staff.keys import create_key
 from tests.helpers import SEEDS_DIR, SERVER_URL
+
+# As the app and the `ksopn` command do where they start: the tests write reports too.
+derived_tables.keep_current()
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -24,16 +25,41 @@ from app.council.schemas import (
     ReportedFigureOut,
 )
 from app.deps import SessionDep, WriteSessionDep
+from app.http import contract, examples
 from app.http.listing import EXPORTS, ListingDep, add_exports
 from app.http.pagination import EntityId, SlugOrId
 from app.http.preconditions import for_edit
 from app.http.representation import represent
 from app.models.enums import DocumentKind, DocumentStatus, Role
-from app.schemas.common import EDIT_PROBLEMS, NOT_FOUND, PROBLEMS, WRITE_PROBLEMS, Page, Problem
+from app.schemas.common import (
+    CONFLICT,
+    EDIT_PROBLEMS,
+    NOT_FOUND,
+    PROBLEMS,
+    WRITE_PROBLEMS,
+    Page,
+)
 from app.staff.auth import EditorDep
 from app.staff.idempotency import IdempotencyDep, respond_created
 
 TAG = "council"
+examples.add_examples_file(Path(__file__).with_name("examples.json"))
+contract.describe_tag(
+    TAG,
+    "The Coordinating Council (KSOPN) and its subsidiary bodies: meetings, documents, events, "
+    "standing activities and the figures sources report.",
+    place=40,
+)
+contract.describe_tag(
+    "staff: records", "Staff writes to the Council's records and the reference data.", place=70
+)
+contract.add_path_examples(
+    body="ksopn",
+    document="anti-drug-strategy-2015-2020",
+    event="cnd-63-exhibition-2020",
+    activity="personnel-training",
+    figure="ksopn-meetings-held-2020",
+)
 router = APIRouter(responses=PROBLEMS, tags=[TAG])
 
 Year = Annotated[int | None, Query(ge=1900, le=2100, description="Calendar year.")]
@@ -221,14 +247,6 @@ add_exports(router, list_reported_figures, "Reported figures")
 def get_reported_figure(session: SessionDep, request: Request, figure: SlugOrId) -> Response:
     """A reported figure by slug (`ksopn-meetings-held-2020`) or id."""
     return represent(request, ReportedFigureOut, council.get_reported_figure(session, figure))
-
-
-CONFLICT: dict[int | str, dict[str, Any]] = {
-    409: {
-        "model": Problem,
-        "description": "A slug or number is taken, or the record is still referred to.",
-    }
-}
 
 
 # Staff writes: an editor key; `Idempotency-Key` makes a POST safe to retry, and PATCH

@@ -1,9 +1,11 @@
 """Response examples for the docs page, recorded from real responses on the seed data.
 
-`app/http/examples.json` maps "METHOD /path/template" to a status and body (and, for a
-download, its media type and first lines); the test `tests/http/test_examples.py` checks each
-one against what the API answers today (run it with KSOPN_RECORD_EXAMPLES=1 to record them
-again), so the docs never show a shape or a figure the API no longer gives.
+Each domain keeps its own, `app/<domain>/examples.json`, and registers the file
+(`add_examples_file`): a file maps "METHOD /path/template" of the domain's routes to a status
+and body (and, for a download, its media type and first lines). The test
+`tests/http/test_examples.py` checks each one against what the API answers today (run it
+with KSOPN_RECORD_EXAMPLES=1 to record them again, each into the file of the domain whose
+route answered), so the docs never show a shape or a figure the API no longer gives.
 
 When reads need a key (KSOPN_REQUIRE_KEY_FOR_READS), the document goes without them: it is
 served to anyone, as the docs pages and client generators fetch it without a key, and the
@@ -22,7 +24,7 @@ from fastapi import FastAPI
 from app.http import contract
 from app.http.listing import CSV, write_csv
 
-EXAMPLES_FILE = Path(__file__).with_name("examples.json")
+EXAMPLE_FILES: list[Path] = []  # registered by the domains, one file each
 MAX_LIST_ITEMS = 3  # examples stay short; a list shows its first few items
 JSON_TYPES = ("application/json", "application/problem+json")
 
@@ -45,11 +47,30 @@ def shorten_text(media_type: str, text: str) -> str:
     return "".join(text.splitlines(keepends=True)[:MAX_LIST_ITEMS])
 
 
+def add_examples_file(path: Path) -> None:
+    """A domain's recorded examples (`app/<domain>/examples.json`, beside its router)."""
+    if path not in EXAMPLE_FILES:
+        EXAMPLE_FILES.append(path)
+        recorded.cache_clear()
+
+
+def examples_file_of(module: str) -> Path:
+    """The registered file of the domain that `module` (a route's endpoint's) belongs to."""
+    folder = Path(*module.split(".")[:-1])
+    found = [
+        path for path in EXAMPLE_FILES if path.parent.parts[-len(folder.parts) :] == folder.parts
+    ]
+    if not found:
+        raise LookupError(f"no examples file is registered for {module}")
+    return found[0]
+
+
 @cache
 def recorded() -> dict[str, dict[str, Any]]:
-    if not EXAMPLES_FILE.exists():
-        return {}
-    examples: dict[str, dict[str, Any]] = json.loads(EXAMPLES_FILE.read_text(encoding="utf-8"))
+    examples: dict[str, dict[str, Any]] = {}
+    for path in EXAMPLE_FILES:
+        if path.exists():
+            examples |= json.loads(path.read_text(encoding="utf-8"))
     return examples
 
 

@@ -7,8 +7,9 @@ picks a format by `Accept` or `format=`, each renderer it offers), whether it ne
 and whether it takes a body. app/http/caching.py reads them too (`Vary`, `Cache-Control`).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, get_args
+from typing import Any, TypeVar, get_args
 
 from fastapi import Request
 from fastapi.dependencies.models import Dependant
@@ -17,7 +18,6 @@ from fastapi.routing import APIRoute
 
 from app.errors import DomainError
 from app.http.listing import RENDERERS, media_ranges
-from app.staff.auth import needs_key
 
 JSON = "application/json"
 
@@ -40,6 +40,30 @@ class UnsupportedMediaTypeError(DomainError):
         if self._accept_header is None:
             return dict(self.headers)
         return {**self.headers, self._accept_header: JSON}
+
+
+# The dependencies that check an API key, as the domain that owns keys marks them
+# (`key_check`): the kit learns which routes need a key without importing that domain.
+_KEY_CHECKS: set[Callable[..., Any]] = set()
+KeyCheck = TypeVar("KeyCheck", bound=Callable[..., Any])
+
+
+def key_check(dependency: KeyCheck) -> KeyCheck:
+    """Marks a dependency as the check of an API key: a route that depends on it, however
+    deeply, needs a key."""
+    _KEY_CHECKS.add(dependency)
+    return dependency
+
+
+def needs_key(dependant: Dependant) -> bool:
+    """Whether a route's handler asks for a key among its dependencies."""
+    pending = [dependant]
+    while pending:
+        current = pending.pop()
+        if current.call in _KEY_CHECKS:
+            return True
+        pending.extend(current.dependencies)
+    return False
 
 
 @dataclass(frozen=True, slots=True)

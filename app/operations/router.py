@@ -1,13 +1,16 @@
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi import Body as RequestBody
 
+from app.common import operation_id_of
 from app.db import lock_row
 from app.deps import SessionDep, WriteSessionDep
 from app.errors import InvalidParameterError, NotFoundError
+from app.http import contract, examples
 from app.http.listing import EXPORTS, Listing, ListingDep, add_exports
 from app.http.pagination import EntityId, SlugOrId
 from app.http.preconditions import locked_for_edit
@@ -33,6 +36,20 @@ from app.staff.auth import EditorDep
 from app.staff.idempotency import IdempotencyDep, respond_created
 
 TAG = "operations"
+examples.add_examples_file(Path(__file__).with_name("examples.json"))
+contract.describe_tag(
+    TAG,
+    "Operation **Channel** and the **Grom** exercises: their stages, the parties to them, "
+    "and what the sources report of them.",
+    place=10,
+)
+contract.describe_tag(
+    "staff: stages",
+    "Staff writes, with an editor key: post a stage with its parties and seizures in one "
+    "request, then add to it or correct it.",
+    place=60,
+)
+contract.add_path_examples(operation="channel")
 router = APIRouter(responses=PROBLEMS, tags=[TAG])
 
 
@@ -92,7 +109,7 @@ def list_operation_stages(
 ) -> Response:
     """The numbered stages of one operation (`channel`), paged as `/stages` pages them; where
     staff post a new one."""
-    operation_id = operations.operation_id_of(session, operation)
+    operation_id = operation_id_of(session, operation)
     if operation_id is None:
         raise NotFoundError(f"no operation {operation}")
     return _stages_page(listing, operation_id)
@@ -118,7 +135,7 @@ def list_stages(
     """Numbered stages of operations, with dates and lead country."""
     operation_id = None
     if operation is not None:
-        operation_id = operations.operation_id_of(session, operation)
+        operation_id = operation_id_of(session, operation)
         if operation_id is None:
             raise InvalidParameterError("operation", f"no operation {operation!r}")
     return _stages_page(listing, operation_id)

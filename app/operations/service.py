@@ -234,16 +234,6 @@ def _participants_and_observers(parties: list[dict[str, Any]]) -> dict[str, Any]
     }
 
 
-def operation_id_of(session: Session, key: str) -> int | None:
-    return session.scalar(select(Operation.id).where(by_key(Operation, key)))
-
-
-def stage_id_of(session: Session, operation_id: int, number: int) -> int | None:
-    return session.scalar(
-        select(Stage.id).where(Stage.operation_id == operation_id, Stage.number == number)
-    )
-
-
 def get_participation(session: Session, participation_id: int) -> dict[str, Any]:
     found = participations_of(session, Participation.id, [participation_id]).get(participation_id)
     if not found:

@@ -12,11 +12,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app import models as m
-from app.common import by_key
+from app.common import by_key, stage_id_of
 from app.errors import ConflictError, NotFoundError
 from app.models.enums import AuditAction, Role
 from app.operations.schemas import ParticipationCreate, ParticipationPatch, StageCreate, StagePatch
-from app.operations.service import stage_id_of
 from app.rules import period_problem
 from app.seizures.writes import SeizureWriter
 from app.staff.audit import record, snapshot

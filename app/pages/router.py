@@ -17,7 +17,7 @@ from app.pages import charts, service
 from app.pages.i18n import LangDep, translations
 from app.pages.routing import PageRoute
 from app.pages.templating import format_day, render_page
-from app.seizures.router import FiltersDep
+from app.seizures.filters import FiltersDep
 
 STATIC_DIR = FilePath(__file__).parent / "static"
 router = APIRouter(route_class=PageRoute, include_in_schema=False)

@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
-from app.errors import DomainError, InvalidParameterError, _describe
+from app.errors import DomainError, InvalidParameterError, describe_error
 from app.pages.i18n import DEFAULT_LANGUAGE, LANGUAGES, from_accept_language
 from app.pages.templating import render_page
 
@@ -70,5 +70,5 @@ class PageRoute(APIRoute):
 
 
 def _validation_problem(item: Any) -> tuple[str, str]:
-    described = _describe(item)
+    described = describe_error(item)
     return str(described["name"]), str(described["message"])

@@ -1,5 +1,6 @@
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import orjson
@@ -7,9 +8,9 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app import models as m
 from app import writes
-from app.council.router import CONFLICT
 from app.deps import SessionDep, WriteSessionDep
 from app.errors import InvalidParameterError
+from app.http import contract, examples
 from app.http.listing import EXPORTS, ListingDep, add_exports
 from app.http.pagination import Iso3, SlugOrId
 from app.http.preconditions import for_edit
@@ -27,12 +28,30 @@ from app.reference.schemas import (
     SubstanceNode,
     SubstanceOut,
 )
-from app.schemas.common import EDIT_PROBLEMS, NOT_FOUND, PROBLEMS, WRITE_PROBLEMS, IsoDate, Page
+from app.schemas.common import (
+    CONFLICT,
+    EDIT_PROBLEMS,
+    NOT_FOUND,
+    PROBLEMS,
+    WRITE_PROBLEMS,
+    IsoDate,
+    Page,
+)
 from app.staff.auth import EditorDep
 from app.staff.idempotency import IdempotencyDep, respond_created
 from app.writes import body_error
 
 TAG = "reference data"
+examples.add_examples_file(Path(__file__).with_name("examples.json"))
+contract.describe_tag(
+    TAG,
+    "Sources, countries, organizations, the substance taxonomy, and who was a CSTO member "
+    "state when.",
+    place=30,
+)
+contract.add_path_examples(
+    source="mvd-ksopn-15-years-2020", iso3="KGZ", organization="unodc", substance="hashish"
+)
 router = APIRouter(responses=PROBLEMS, tags=[TAG])
 
 Search = Annotated[

@@ -15,9 +15,9 @@ from app.schemas.writes import (
     SlugText,
     Text,
     WriteIn,
-    _as_sent,
-    _trimmed,
+    as_sent,
     not_null,
+    trimmed,
 )
 
 # What gives a reference away as a file path rather than an identifier: a separator, a
@@ -152,7 +152,7 @@ class OrganizationPatch(WriteIn):
 
 class SourceCreate(WriteIn):
     slug: SlugText
-    title: Annotated[str, _trimmed(500), _as_sent(500)]
+    title: Annotated[str, trimmed(500), as_sent(500)]
     publisher: Text
     published: FuzzyDateIn | None = None
     language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]

@@ -206,6 +206,12 @@ WRITE_PROBLEMS = {
     401: {"model": Problem, "description": "No API key, or an unknown or revoked one."},
     403: {"model": Problem, "description": "The key's role may not do this."},
 }
+CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {
+        "model": Problem,
+        "description": "A slug or number is taken, or the record is still referred to.",
+    }
+}
 EDIT_PROBLEMS = {
     **WRITE_PROBLEMS,
     412: {

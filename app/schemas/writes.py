@@ -29,7 +29,7 @@ from app.models.enums import (
 from app.schemas.common import IsoDate, has_a_letter, refuse_nul
 
 
-def _as_sent(max_length: int) -> Any:
+def as_sent(max_length: int) -> Any:
     """For text whose ends are trimmed: the documented maxLength holds for the text as sent,
     not only once trimmed (300 characters and 10 spaces are 310, too many)."""
 
@@ -41,12 +41,12 @@ def _as_sent(max_length: int) -> Any:
     return BeforeValidator(check)
 
 
-def _trimmed(max_length: int) -> StringConstraints:
+def trimmed(max_length: int) -> StringConstraints:
     return StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)
 
 
-Text = Annotated[str, _trimmed(300), _as_sent(300)]
-LongText = Annotated[str, _trimmed(5000), _as_sent(5000)]
+Text = Annotated[str, trimmed(300), as_sent(300)]
+LongText = Annotated[str, trimmed(5000), as_sent(5000)]
 SlugText = Annotated[
     str,
     StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=100),
@@ -61,7 +61,7 @@ SlugText = Annotated[
     ),
 ]
 Iso3 = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
-Locator = Annotated[str, _trimmed(64), _as_sent(64)]
+Locator = Annotated[str, trimmed(64), as_sent(64)]
 
 
 class WholeNumber:
@@ -193,7 +193,7 @@ QUANTITY_FORMS = (
     'a quantity is a number with a unit, e.g. "2.5 t", "48 tons and 988 kg", '
     'or {"amount": 2.5, "unit": "t"}'
 )
-QuantityText = Annotated[str, _trimmed(100), _as_sent(100)]
+QuantityText = Annotated[str, trimmed(100), as_sent(100)]
 QuantityIn = Annotated[QuantityText | AmountIn, StringOrObject(QUANTITY_FORMS)]
 
 

@@ -449,10 +449,16 @@ _LISTENERS = (
 def keep_current() -> None:
     """Every session keeps the derived tables current from now on: what it flushes of the
     reports is counted, and the tables are brought up to date just before its commit.
-    Called where engines are made (`app.db.make_engine`); calling it again changes nothing."""
+    Called where the program starts (`app.main.create_app`, the `ksopn` command); calling
+    it again changes nothing."""
     for name, listener in _LISTENERS:
         if not event.contains(Session, name, listener):
             event.listen(Session, name, listener)
+
+
+def kept_current() -> bool:
+    """Whether `keep_current` has been called in this process."""
+    return all(event.contains(Session, name, listener) for name, listener in _LISTENERS)
 
 
 def settle(session: Session) -> None:

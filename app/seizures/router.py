@@ -1,19 +1,17 @@
-import re
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date
 from functools import cached_property, partial
+from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response
-from fastapi.concurrency import run_in_threadpool
-from sqlalchemy.orm import Session
 
 from app.db import lock_row
 from app.deps import SessionDep, WriteSessionDep
 from app.errors import InvalidParameterError
+from app.http import contract, examples
 from app.http.answers import VersionedCache
 from app.http.listing import (
     CSV,
@@ -31,25 +29,20 @@ from app.http.pagination import EntityId
 from app.http.preconditions import locked_for_edit
 from app.http.representation import Rendered, represent, respond
 from app.models import SeizureReport, Stage
-from app.models.enums import Qualifier, UnitKind
 from app.models.versions import data_version
-from app.operations import service as operations
-from app.reference import service as reference
 from app.schemas.common import (
     EDIT_PROBLEMS,
     NOT_FOUND,
     PROBLEMS,
     WRITE_PROBLEMS,
-    IsoDate,
     Page,
     Problem,
 )
 from app.seizures import service as seizures_service
 from app.seizures import writes as seizure_writes
+from app.seizures.filters import FiltersDep
 from app.seizures.schemas import SeizureCreate, SeizureOut, SeizurePatch, SeizureTotals, TotalLine
 from app.seizures.service import (
-    NO_ID,
-    SeizureFilters,
     count_seizures,
     list_seizures,
     seizure_csv_chunks,
@@ -59,188 +52,14 @@ from app.staff.auth import EditorDep
 from app.staff.idempotency import IdempotencyDep, respond_created
 
 TAG = "seizures"
+examples.add_examples_file(Path(__file__).with_name("examples.json"))
+contract.describe_tag(
+    TAG,
+    "Seizure reports, each with its period and source, and totals that count each quantity once.",
+    place=20,
+)
+contract.add_path_examples(report_id=1)
 router = APIRouter(responses=PROBLEMS, tags=[TAG])
-
-
-async def seizure_filters(
-    session: SessionDep,
-    year: Annotated[
-        int | None,
-        Query(ge=1900, le=2100, description="The window: this calendar year."),
-    ] = None,
-    date_from: Annotated[
-        IsoDate | None,
-        Query(alias="from", description="The window starts on this date."),
-    ] = None,
-    date_to: Annotated[
-        IsoDate | None,
-        Query(alias="to", description="The window ends on this date."),
-    ] = None,
-    within_window: Annotated[
-        bool | None,
-        Query(
-            description="With a window: `true` keeps the reports whose period lies inside "
-            "it, `false` those reaching beyond it. Without, a report matches when its "
-            "period overlaps the window."
-        ),
-    ] = None,
-    period: Annotated[
-        str | None,
-        Query(
-            max_length=21,
-            description="Reports of exactly this period, `START/END` (`2017-01-01/2019-12-31`).",
-        ),
-    ] = None,
-    operation: Annotated[
-        str | None, Query(max_length=100, description="Operation slug (`channel`) or id.")
-    ] = None,
-    stage: Annotated[
-        str | None,
-        Query(
-            max_length=120,
-            description="A stage as people name it: its operation and number (`channel-31`), "
-            "or its number with `operation=`; `none`: reports of no stage.",
-        ),
-    ] = None,
-    country: Annotated[
-        str | None,
-        Query(
-            min_length=3,
-            max_length=4,
-            description="ISO 3166-1 alpha-3, e.g. `KAZ`; `none`: reports of no country.",
-        ),
-    ] = None,
-    substance: Annotated[
-        str | None,
-        Query(
-            max_length=100,
-            description="Substance slug (`cannabis`); includes its descendants (hashish, ...).",
-        ),
-    ] = None,
-    descendants: Annotated[
-        bool, Query(description="`false`: the substance itself, without its descendants.")
-    ] = True,
-    unit_kind: Annotated[UnitKind | None, Query(description="Mass, volume or count.")] = None,
-    has_parts: Annotated[
-        bool | None,
-        Query(
-            description="`true`: reports with breakdown rows (stated totals); `false`: "
-            "reports without."
-        ),
-    ] = None,
-    counted: Annotated[
-        bool,
-        Query(
-            description="`true`: only the reports that add something to totals (a fully "
-            "itemized exact parent adds nothing of its own)."
-        ),
-    ] = False,
-    qualifier: Annotated[
-        Qualifier | None, Query(description="Only reports stated this way.")
-    ] = None,
-) -> SeizureFilters:
-    if date_from is not None and date_to is not None and date_from > date_to:
-        raise InvalidParameterError("from", f"`from` ({date_from}) is after `to` ({date_to})")
-    filters = SeizureFilters(
-        year=year,
-        date_from=date_from,
-        date_to=date_to,
-        within_window=within_window,
-        period=_period(period),
-        descendants=descendants,
-        unit_kind=unit_kind,
-        has_parts=has_parts,
-        counted=counted,
-        qualifier=qualifier,
-    )
-    if within_window is not None and filters.window is None:
-        raise InvalidParameterError(
-            "within_window", "needs a window: give `year`, `from` or `to` as well"
-        )
-    if (operation, stage, country, substance) == (None, None, None, None):
-        return filters  # nothing to look up: no worker thread
-    return await run_in_threadpool(
-        _resolved,
-        session,
-        filters,
-        operation=operation,
-        stage=stage,
-        country=country,
-        substance=substance,
-    )
-
-
-def _period(value: str | None) -> tuple[date, date] | None:
-    if value is None:
-        return None
-    start, _, end = value.partition("/")
-    try:
-        period = date.fromisoformat(start), date.fromisoformat(end)
-    except ValueError:
-        raise InvalidParameterError(
-            "period", f"{value!r} is not START/END with ISO dates, e.g. 2017-01-01/2019-12-31"
-        ) from None
-    if period[0] > period[1]:
-        raise InvalidParameterError("period", f"{value!r} ends before it starts")
-    return period
-
-
-def _resolved(
-    session: Session,
-    filters: SeizureFilters,
-    *,
-    operation: str | None,
-    stage: str | None,
-    country: str | None,
-    substance: str | None,
-) -> SeizureFilters:
-    """`filters` with the slugs, codes and stage names given turned into ids."""
-    operation_id = _resolve("operation", operation, operations.operation_id_of, session)
-    return replace(
-        filters,
-        operation_id=operation_id,
-        stage_id=_stage_id(session, stage, operation_id),
-        country_id=(
-            NO_ID
-            if country == "none"
-            else _resolve("country", country, reference.country_id, session)
-        ),
-        substance_id=_resolve("substance", substance, reference.substance_id, session),
-    )
-
-
-STAGE_NAME = re.compile(r"(?P<operation>.+)-(?P<number>[0-9]{1,9})")
-
-
-def _stage_id(session: Session, stage: str | None, operation_id: int | None) -> int | None:
-    """A stage named `channel-31`, or `31` with `operation=`; `none` is no stage."""
-    if stage is None:
-        return None
-    if stage == "none":
-        return NO_ID
-    if stage.isascii() and stage.isdigit() and len(stage) <= 9:
-        if operation_id is None:
-            raise InvalidParameterError(
-                "stage",
-                f"name the stage with its operation, e.g. `channel-{stage}`, or give "
-                "`operation=` with its number",
-            )
-        found = operations.stage_id_of(session, operation_id, int(stage))
-    elif (match := STAGE_NAME.fullmatch(stage)) is not None:
-        of = operations.operation_id_of(session, match["operation"])
-        if of is None or (operation_id is not None and of != operation_id):
-            raise InvalidParameterError("stage", f"no stage {stage!r}: no such operation")
-        found = operations.stage_id_of(session, of, int(match["number"]))
-    else:
-        raise InvalidParameterError(
-            "stage", f"{stage!r} is not a stage name such as `channel-31`, a number, or `none`"
-        )
-    if found is None:
-        raise InvalidParameterError("stage", f"no stage {stage!r}")
-    return found
-
-
-FiltersDep = Annotated[SeizureFilters, Depends(seizure_filters)]
 
 
 @router.get(
@@ -459,17 +278,6 @@ def _group_keys(group_by: list[str] | None) -> list[str]:
 def get_seizure(request: Request, session: SessionDep, report_id: EntityId) -> Response:
     """A seizure report by id."""
     return represent(request, SeizureOut, seizures_service.get_seizure(session, report_id))
-
-
-def _resolve(
-    name: str, value: str | None, lookup: Callable[[Session, str], int | None], session: Session
-) -> int | None:
-    if value is None:
-        return None
-    found = lookup(session, value)
-    if found is None:
-        raise InvalidParameterError(name, f"no {name} {value!r}")
-    return found
 
 
 async def _report_for_edit(

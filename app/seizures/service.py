@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import BigInteger, ColumnElement, and_, cast, exists, func, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
-from app.common import cited_columns
+from app.common import cited_columns, subtree_ids, subtree_ids_query
 from app.errors import NotFoundError
 from app.http.listing import csv_text
 from app.models import (
@@ -23,7 +23,6 @@ from app.models import (
     Substance,
 )
 from app.models.enums import Qualifier, UnitKind
-from app.reference.substances import subtree_ids, subtree_ids_query
 
 BASE_UNITS = {UnitKind.MASS: "g", UnitKind.VOLUME: "ml", UnitKind.COUNT: "items"}
 NO_ID = 0  # a stage or country filter of 0 means "reports without one" (the sum tables' key)

@@ -8,11 +8,11 @@ from typing import Annotated, ClassVar
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.dependencies.models import Dependant
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from app.errors import DomainError, TooManyRequestsError
+from app.http.negotiation import key_check
 from app.models.enums import KeyRole
 from app.security import FailedAuthLimiter, client_address
 from app.staff.keys import Caller, authenticate
@@ -75,6 +75,7 @@ def _record_failure(limiter: FailedAuthLimiter, sessions: KeySessions, client: s
         limiter.record_failure(session, client)
 
 
+@key_check
 async def _caller(
     request: Request,
     sessions: Annotated[KeySessions, Depends(get_key_sessions)],
@@ -138,14 +139,3 @@ async def reader_check(
         raise UnauthorizedError("the Authorization header must be `Bearer <key>`")
     if credentials is not None or request.app.state.settings.require_key_for_reads:
         await _caller(request, sessions, credentials)
-
-
-def needs_key(dependant: Dependant) -> bool:
-    """Whether a route's handler asks for a caller (a key) among its dependencies."""
-    pending = [dependant]
-    while pending:
-        current = pending.pop()
-        if current.call is _caller:
-            return True
-        pending.extend(current.dependencies)
-    return False

@@ -1,9 +1,11 @@
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
 from app.errors import InvalidParameterError
+from app.http import contract, examples
 from app.http.listing import EXPORTS, ListingDep, add_exports
 from app.models import Base
 from app.schemas.common import PROBLEMS, IsoDateTime, Page, Problem
@@ -11,6 +13,10 @@ from app.staff import audit
 from app.staff.auth import AdminDep
 from app.staff.schemas import AuditEntryOut
 
+examples.add_examples_file(Path(__file__).with_name("examples.json"))
+contract.describe_tag(
+    "staff: audit", "Every write, who made it and what it changed; admin keys only.", place=80
+)
 router = APIRouter(
     tags=["staff: audit"],
     responses={

@@ -8,10 +8,11 @@ import re
 from typing import Any
 
 import httpx
+from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 
 from app.http.contract import PATH_EXAMPLES
-from app.http.examples import EXAMPLES_FILE, JSON_TYPES, recorded, shorten, shorten_text
+from app.http.examples import JSON_TYPES, examples_file_of, recorded, shorten, shorten_text
 from app.operations.schemas import STAGE_EXAMPLE
 
 RECORD = os.environ.get("KSOPN_RECORD_EXAMPLES") == "1"
@@ -71,9 +72,18 @@ def test_recorded_examples_are_what_the_api_answers(
     client: TestClient, editor: dict[str, str], admin: dict[str, str]
 ) -> None:
     examples = _examples(client, editor, admin)
-    if RECORD:
-        text = json.dumps(examples, ensure_ascii=False, indent=1, sort_keys=True)
-        EXAMPLES_FILE.write_text(text + "\n", encoding="utf-8")
+    if RECORD:  # each into the file of the domain whose route answered
+        owners = {
+            f"{method} {context.path_format}": context.endpoint.__module__
+            for context in iter_route_contexts(client.app.routes)  # type: ignore[attr-defined]
+            for method in context.methods or ()
+        }
+        by_file: dict[Any, dict[str, Any]] = {}
+        for key, example in examples.items():
+            by_file.setdefault(examples_file_of(owners[key]), {})[key] = example
+        for path, kept in by_file.items():
+            text = json.dumps(kept, ensure_ascii=False, indent=1, sort_keys=True)
+            path.write_text(text + "\n", encoding="utf-8")
         recorded.cache_clear()
     assert _comparable(_read(recorded())) == _comparable(_read(examples)), (
         "the API's answers changed; record the examples again with KSOPN_RECORD_EXAMPLES=1"
