@@ -21,6 +21,7 @@ from app.http.strict_query import refuse_unknown_query_parameters
 from app.operations import router as operations
 from app.pages import router as pages
 from app.pages import staff as staff_page
+from app.pages.chart_images import ChartImages
 from app.reference import router as reference
 from app.security import check_production_settings, install_security
 from app.seizures import router as seizures
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.sessionmaker = make_sessionmaker(engine)
         app.state.write_sessionmaker = make_sessionmaker(engine, writes=True)
         app.state.answers = VersionedCache(weigh=seizures.KeptTotals.weigh)
+        app.state.chart_images = ChartImages()
         threads = settings.worker_threads or default_threads(engine.dialect.name)
         to_thread.current_default_thread_limiter().total_tokens = threads
         # Fewer write transactions at a time than threads: a write waiting in a thread for
