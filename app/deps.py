@@ -4,7 +4,7 @@ from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated
 
-from anyio import CancelScope, to_thread
+from anyio import CancelScope, Semaphore, to_thread
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
@@ -16,15 +16,43 @@ from app.errors import InvalidParameterError
 # end of its session.
 
 
+class _Slot:
+    """A slot of a lane, given back once: when the request ends, or earlier when the
+    request says its session is done (`session_done`)."""
+
+    def __init__(self, lane: Semaphore) -> None:
+        self.lane = lane
+        self.held = False
+
+    async def __aenter__(self) -> "_Slot":
+        await self.lane.acquire()
+        self.held = True
+        return self
+
+    async def __aexit__(self, *_exception: object) -> None:
+        self.give_back()
+
+    def give_back(self) -> None:
+        if self.held:
+            self.held = False
+            self.lane.release()
+
+
 async def get_session(request: Request) -> AsyncGenerator[Session, None]:
     """One session per request: committed when the handler succeeds, rolled back otherwise.
     Its slot is taken first, in the event loop (`app.db.ConnectionBudget`): a request that
     waits, waits here, never in a worker thread."""
-    async with (
-        request.app.state.lanes.sessions,
-        session_scope(request.app.state.sessionmaker()) as session,
-    ):
+    slot = request.state.session_slot = _Slot(request.app.state.lanes.sessions)
+    async with slot, session_scope(request.app.state.sessionmaker()) as session:
         yield session
+
+
+def session_done(request: Request) -> None:
+    """The request closed its session before its end (a chart's figures are read, and it
+    waits for the drawing): its slot goes back now, for a read that waits for one."""
+    slot: _Slot | None = getattr(request.state, "session_slot", None)
+    if slot is not None:
+        slot.give_back()
 
 
 async def get_write_session(request: Request) -> AsyncGenerator[Session, None]:

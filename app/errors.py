@@ -104,6 +104,20 @@ class TooManyRequestsError(DomainError):
         return {**self.headers, "Retry-After": str(self.retry_after)}
 
 
+class ServiceUnavailableError(DomainError):
+    """The server cannot take the request now (it is busy); nothing was changed."""
+
+    status = 503
+    title = "Service unavailable"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail, extra={"retry_after": retry_after})
+        self.retry_after = retry_after
+
+    def response_headers(self) -> dict[str, str]:
+        return {**self.headers, "Retry-After": str(self.retry_after)}
+
+
 def problem(
     request: Request,
     status: int,

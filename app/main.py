@@ -23,6 +23,7 @@ from app.http.strict_query import refuse_unknown_query_parameters
 from app.operations import router as operations
 from app.pages import router as pages
 from app.pages import staff as staff_page
+from app.pages.chart_images import ChartImages
 from app.reference import router as reference
 from app.security import check_production_settings, install_security
 from app.seizures import derived_tables
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.write_sessionmaker = make_sessionmaker(engine, writes=True)
         app.state.lanes = Lanes(budget)
         app.state.answers = VersionedCache(weigh=seizures.KeptTotals.weigh)
+        app.state.chart_images = ChartImages()
         to_thread.current_default_thread_limiter().total_tokens = threads
         # Fewer write transactions at a time than threads: a write waiting in a thread for
         # a lock that another one holds must leave a thread for the other to commit in, and

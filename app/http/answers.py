@@ -40,6 +40,15 @@ class VersionedCache:
     def get_or_make(self, version: int, key: Hashable, make: Callable[[], Any]) -> Any:
         """The answer kept for `key` at `version`, or `make()`'s, kept. Callers must not
         change an answer: it is shared with every request that asks the same."""
+        answer = self.get(version, key)
+        if answer is None:
+            answer = make()
+            self.keep(version, key, answer)
+        return answer
+
+    def get(self, version: int, key: Hashable) -> Any | None:
+        """The answer kept for `key` at `version`, or None (no answer is None). A version
+        newer than the kept answers' empties the cache."""
         with self._lock:
             if self._version is None or version > self._version:
                 self._answers.clear()
@@ -48,7 +57,11 @@ class VersionedCache:
             if version == self._version and key in self._answers:
                 self._answers.move_to_end(key)
                 return self._answers[key][0]
-        answer = make()
+        return None
+
+    def keep(self, version: int, key: Hashable, answer: Any) -> None:
+        """Keeps `answer`, made at `version` after `get` found none, unless a newer version
+        has been seen since (the answer may be stale) or it alone outweighs the cache."""
         weight = self.weigh(answer)
         with self._lock:
             if version == self._version and key not in self._answers and weight <= self.max_weight:
@@ -57,4 +70,3 @@ class VersionedCache:
                 while self._weight > self.max_weight:  # the least recently asked go first
                     _, (_, dropped) = self._answers.popitem(last=False)
                     self._weight -= dropped
-        return answer

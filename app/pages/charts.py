@@ -1,31 +1,42 @@
-"""The seizure charts: Vega-Lite specifications drawn to SVG (and PNG) on the server by
-vl-convert, which bundles Vega and needs no network and no browser.
+"""The seizure charts: Vega-Lite specifications, drawn to SVG (and PNG) on the server by
+app/pages/drawing.py.
 
 One chart per unit kind (mass in kg, volume in litres, counts in items): kinds are never
 added together. Per-year totals are stacked bars by substance; a report whose period spans
 several years (the totals' `beyond_window`) is a bracket across its years in a panel of its
 own, labelled with its period and its qualifier, never a bar of one year. Pro-rata shares
 (`allocate=pro_rata`) are bars too, drawn paler and named estimates in the legend.
+
+A chart has a bounded size whatever the registry holds: at most MAX_SUBSTANCES colours (the
+smallest substances beyond them are drawn together as "Other substances") and MAX_SPANS
+brackets (the largest), each cut said in a note on the image and in its description; the
+table under the chart lists every figure. Unbounded, 200,000 demo reports drew a 2004 x 9280
+pixel PNG of 4 MB in 4.9 s (161 brackets).
 """
 
-import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
-from html import escape
 from typing import Any
-
-import vl_convert as vlc
 
 from app.pages.service import Figure, name
 from app.pages.templating import format_number
 
 WIDTH = 640
 SPAN_ROW = 26
+SPAN_LABEL_LIMIT = 560  # px: a longer label ends in an ellipsis (the table has it whole)
+CHAR_PX = 7.2  # a label's width per character, about: DejaVu Sans at 12 px
+MAX_SPANS = 12  # brackets of multi-year reports drawn, the largest; 312 px of rows
+MAX_TICKS = 32  # year labels on the axis; beyond, every 2nd, 5th, 10th... year
 # Colour-blind safe (Okabe-Ito), then more; each substance keeps its colour in both panels.
 PALETTE = [
     "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9",
     "#D55E00", "#F0E442", "#000000", "#999999", "#882255",
 ]  # fmt: skip
+# One colour each: with more substances, the smallest are drawn as one, "Other substances",
+# in grey, after (above) the others.
+MAX_SUBSTANCES = len(PALETTE)
+OTHER_COLOUR = "#999999"
 DIVISORS = {"mass": 1000, "volume": 1000, "count": 1}  # g -> kg, ml -> l, items
 NUMBER_LOCALES = {
     "en": {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["", ""]},
@@ -37,8 +48,95 @@ def in_display_unit(amount: int, unit_kind: str) -> Decimal:
     return Decimal(amount) / DIVISORS[unit_kind]
 
 
+@dataclass(frozen=True)
+class Chart:
+    """One unit kind's chart, ready to draw: its specification and the words naming it."""
+
+    kind: str
+    title: str
+    description: str
+    spec: dict[str, Any]
+
+
+def seizure_chart(
+    figures: Sequence[Figure], unit_kind: str, lang: str, gettext: Callable[[str], str]
+) -> Chart:
+    """The chart of one unit kind's figures, with its title and its description (what a
+    screen reader announces), each saying what the chart leaves to the table."""
+    drawn = Drawn.of([f for f in figures if f.unit_kind == unit_kind], lang, gettext)
+    title = {
+        "mass": gettext("Seizures by year and substance, kg"),
+        "volume": gettext("Seizures by year and substance, litres"),
+        "count": gettext("Seizures by year and substance, items"),
+    }[unit_kind]
+    description = gettext(
+        "%(bars)d per-year figures drawn as stacked bars, %(spans)d figures for periods "
+        "of several years drawn as spans across their years. The table below lists "
+        "every figure with its source."
+    ) % {"bars": len(drawn.bars), "spans": len(drawn.spans)}
+    spec = chart_spec(
+        drawn, unit_kind, lang, gettext, title=title, unit_label=unit_word(unit_kind, gettext)
+    )
+    return Chart(unit_kind, title, " ".join([description, *drawn.notes]), spec)
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """What a chart draws of its figures: every per-year figure, the MAX_SPANS largest
+    multi-year ones, each under its substance's label or, beyond MAX_SUBSTANCES, under
+    "Other substances"; and the notes that say so."""
+
+    bars: list[Figure]
+    spans: list[Figure]
+    labels: dict[int, str]  # id(figure) -> the label it is drawn under
+    other: str | None  # the label of the substances drawn as one, if any are
+    substance_note: str | None
+    span_note: str | None
+
+    @classmethod
+    def of(cls, mine: Sequence[Figure], lang: str, gettext: Callable[[str], str]) -> "Drawn":
+        bars = [f for f in mine if f.section == "groups" and f.year is not None]
+        spans = [f for f in mine if f.section == "beyond_window" and f.period is not None]
+        largest = set(map(id, sorted(spans, key=lambda f: -f.amount)[:MAX_SPANS]))
+        drawn_spans = [f for f in spans if id(f) in largest]  # in the totals' order
+        span_note = None
+        if len(drawn_spans) < len(spans):
+            span_note = gettext(
+                "Reports covering several years drawn: %(shown)d of %(count)d (the largest); "
+                "the table below lists every one."
+            ) % {"shown": len(drawn_spans), "count": len(spans)}
+        own = {id(f): _substance_label(f, lang, gettext) for f in mine}
+        amounts: dict[str, int] = {}
+        for f in [*bars, *drawn_spans]:
+            amounts[own[id(f)]] = amounts.get(own[id(f)], 0) + f.amount
+        if len(amounts) <= MAX_SUBSTANCES:
+            return cls(bars, drawn_spans, own, None, None, span_note)
+        by_amount = sorted(amounts, key=lambda label: (-amounts[label], label))
+        kept = set(by_amount[: MAX_SUBSTANCES - 1])
+        other = gettext("Other substances")
+        labels = {key: label if label in kept else other for key, label in own.items()}
+        substance_note = gettext(
+            "Substances drawn one by one: %(shown)d of %(count)d (the largest); the others "
+            "together as “Other substances”."
+        ) % {"shown": len(kept), "count": len(amounts)}
+        return cls(bars, drawn_spans, labels, other, substance_note, span_note)
+
+    @property
+    def notes(self) -> list[str]:
+        return [note for note in (self.substance_note, self.span_note) if note]
+
+
+def _year_ticks(first: int, last: int) -> list[int]:
+    """Every year of the axis, or every 2nd, 5th, 10th... when they are more than MAX_TICKS."""
+    step = next(
+        s for s in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 10_000)
+        if (last - first) // s < MAX_TICKS
+    )  # fmt: skip
+    return [year for year in range(first, last + 1) if year % step == 0 or step == 1]
+
+
 def chart_spec(
-    figures: Sequence[Figure],
+    drawn: Drawn,
     unit_kind: str,
     lang: str,
     gettext: Callable[[str], str],
@@ -47,9 +145,7 @@ def chart_spec(
     unit_label: str,
 ) -> dict[str, Any]:
     """The Vega-Lite specification of one unit kind's chart."""
-    mine = [f for f in figures if f.unit_kind == unit_kind]
-    bars = [f for f in mine if f.section == "groups" and f.year is not None]
-    spans = [f for f in mine if f.section == "beyond_window" and f.period is not None]
+    bars, spans, label = drawn.bars, drawn.spans, drawn.labels
     years = sorted(
         {f.year for f in bars if f.year is not None} | {y for f in spans for y in _span(f)}
     )
@@ -57,15 +153,16 @@ def chart_spec(
     if last - first < 2:  # a lone year's bar is a bar, not the whole width
         first, last = first - 1, last + 1
     domain = [first - 0.5, last + 0.5]
-    ticks = list(range(first, last + 1))
+    ticks = _year_ticks(first, last)
     substances: list[str] = []
-    for f in mine:
-        label = _substance_label(f, lang, gettext)
-        if label not in substances:
-            substances.append(label)
+    for f in [*bars, *spans]:
+        if label[id(f)] not in substances and label[id(f)] != drawn.other:
+            substances.append(label[id(f)])
+    palette = PALETTE if drawn.other is None else [c for c in PALETTE if c != OTHER_COLOUR]
     colors = {
-        "domain": substances,
-        "range": [PALETTE[i % len(PALETTE)] for i in range(len(substances))],
+        "domain": substances + ([drawn.other] if drawn.other else []),
+        "range": [palette[i % len(palette)] for i in range(len(substances))]
+        + ([OTHER_COLOUR] if drawn.other else []),
     }
     estimate = gettext("estimate (pro rata)")
     stated = gettext("as reported")
@@ -76,12 +173,15 @@ def chart_spec(
         "labelFlush": False,
         "grid": False,
     }
-    # Stacked on the server: each bar's bottom and top, in the order of the totals' lines.
+    # Stacked on the server: each bar's bottom and top, in the order of the totals' lines;
+    # the figures drawn as one ("Other substances") are one piece of their year's bar.
+    pieces: dict[tuple[int, str, bool], float] = {}
+    for f in sorted(bars, key=lambda f: label[id(f)] == drawn.other):  # "Other" on top
+        piece = (int(f.year), label[id(f)], f.estimated)  # type: ignore[arg-type]
+        pieces[piece] = pieces.get(piece, 0.0) + float(in_display_unit(f.amount, unit_kind))
     bar_rows = []
     heights: dict[int, float] = {}
-    for f in bars:
-        year = int(f.year)  # type: ignore[arg-type]
-        value = float(in_display_unit(f.amount, unit_kind))
+    for (year, substance, estimated), value in pieces.items():
         bottom = heights.get(year, 0.0)
         heights[year] = bottom + value
         bar_rows.append(
@@ -90,8 +190,8 @@ def chart_spec(
                 "x1": year + 0.4,
                 "y0": bottom,
                 "y1": bottom + value,
-                "substance": _substance_label(f, lang, gettext),
-                "kind": estimate if f.estimated else stated,
+                "substance": substance,
+                "kind": estimate if estimated else stated,
             }
         )
     bar_encoding: dict[str, Any] = {
@@ -137,18 +237,23 @@ def chart_spec(
             }
         )
     if spans:
-        span_rows = [
-            {
-                "row": index,
-                "x0": int(f.period[0][:4]) - 0.45,  # type: ignore[index]
-                "x1": int(f.period[1][:4]) + 0.45,  # type: ignore[index]
-                "at": int(f.period[0][:4]) - 0.4,  # type: ignore[index]
-                "substance": _substance_label(f, lang, gettext),
-                "label": f"{period_label(f.period)}: {_substance_label(f, lang, gettext)}, "  # type: ignore[arg-type]
-                + quantity_words(f.amount, f.qualifier, unit_kind, lang, gettext, f.estimated),
-            }
-            for index, f in enumerate(spans)
-        ]
+        span_rows = []
+        for index, f in enumerate(spans):
+            start, end = _span(f)
+            words = quantity_words(f.amount, f.qualifier, unit_kind, lang, gettext, f.estimated)
+            text = f"{period_label(f.period)}: {_substance_label(f, lang, gettext)}, {words}"  # type: ignore[arg-type]
+            from_end = _label_from_end(text, start - 0.4, end + 0.4, domain)
+            span_rows.append(
+                {
+                    "row": index,
+                    "x0": start - 0.45,
+                    "x1": end + 0.45,
+                    "at": end + 0.4 if from_end else start - 0.4,
+                    "from_end": from_end,
+                    "substance": label[id(f)],
+                    "label": text,
+                }
+            )
         x_span = {
             "field": "x0",
             "type": "quantitative",
@@ -160,13 +265,11 @@ def chart_spec(
             {
                 "width": WIDTH,
                 "height": SPAN_ROW * len(spans),
-                "title": {
-                    "text": gettext(
-                        "Reports covering several years (each figure is for the whole period)"
-                    ),
-                    "anchor": "start",
-                    "fontSize": 13,
-                },
+                "title": _titled(
+                    gettext("Reports covering several years (each figure is for the whole period)"),
+                    drawn.span_note,
+                    font_size=13,
+                ),
                 "data": {"values": span_rows},
                 "layer": [
                     {
@@ -197,30 +300,14 @@ def chart_spec(
                             },
                         },
                     },
-                    {
-                        "mark": {
-                            "type": "text",
-                            "fontSize": 12,
-                            "fill": "#1a1a1a",
-                            "baseline": "middle",
-                            "align": "left",  # from the start of its period onwards
-                        },
-                        "encoding": {
-                            "x": {
-                                "field": "at",
-                                "type": "quantitative",
-                                "scale": {"domain": domain, "nice": False, "zero": False},
-                            },
-                            "y": y_row,
-                            "text": {"field": "label"},
-                        },
-                    },
+                    _span_labels(domain, y_row, from_end=False),
+                    _span_labels(domain, y_row, from_end=True),
                 ],
             }
         )
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "title": {"text": title, "anchor": "start", "fontSize": 15},
+        "title": _titled(title, drawn.substance_note, font_size=15),
         "background": "#ffffff",
         "vconcat": panels,
         "spacing": 24,
@@ -242,6 +329,48 @@ def chart_spec(
             "view": {"stroke": None},
         },
     }
+
+
+def _label_from_end(text: str, start: float, end: float, domain: list[float]) -> bool:
+    """Whether a span's label runs back from its period's end rather than on from its
+    start: whichever reaches less beyond the chart's width (an image as wide as the chart)."""
+    px = WIDTH / (domain[1] - domain[0])
+    length = min(len(text) * CHAR_PX, SPAN_LABEL_LIMIT)
+    beyond_if_from_start = (start - domain[0]) * px + length - WIDTH
+    beyond_if_from_end = length - (end - domain[0]) * px
+    return max(beyond_if_from_end, 0) < max(beyond_if_from_start, 0)
+
+
+def _span_labels(domain: list[float], y_row: dict[str, Any], *, from_end: bool) -> dict[str, Any]:
+    """The layer of the span labels that start at their period's start, or end at its end."""
+    return {
+        "transform": [{"filter": "datum.from_end" if from_end else "!datum.from_end"}],
+        "mark": {
+            "type": "text",
+            "fontSize": 12,
+            "fill": "#1a1a1a",
+            "baseline": "middle",
+            "align": "right" if from_end else "left",
+            "limit": SPAN_LABEL_LIMIT,
+        },
+        "encoding": {
+            "x": {
+                "field": "at",
+                "type": "quantitative",
+                "scale": {"domain": domain, "nice": False, "zero": False},
+            },
+            "y": y_row,
+            "text": {"field": "label"},
+        },
+    }
+
+
+def _titled(text: str, note: str | None, *, font_size: int) -> dict[str, Any]:
+    """A title, with the note under it of what the panel leaves to the table."""
+    title: dict[str, Any] = {"text": text, "anchor": "start", "fontSize": font_size}
+    if note:
+        title |= {"subtitle": note, "subtitleFontSize": 12, "subtitleColor": "#1a1a1a"}
+    return title
 
 
 def _span(f: Figure) -> tuple[int, int]:
@@ -284,30 +413,3 @@ def quantity_words(
     if qualifier == "about" or estimated:
         return gettext("about %(quantity)s") % {"quantity": number}
     return number
-
-
-_SVG_OPEN = re.compile(r"<svg\b[^>]*>")
-_INNER_ARIA = re.compile(r'\s(?:aria-[a-z]+|role)="[^"]*"')
-
-
-def accessible_svg(svg: str, title: str, description: str, ident: str) -> str:
-    """The SVG with role="img", a <title> and a <desc> (what a screen reader announces)."""
-    opening = _SVG_OPEN.search(svg)
-    assert opening is not None, "vl-convert made no <svg>"
-    tag = opening.group(0)[:-1]
-    tag += f' role="img" aria-label="{escape(title)}" aria-describedby="{ident}-desc" id="{ident}">'
-    # Inside, no part announces itself: the image is named once, by its title and desc.
-    body = _INNER_ARIA.sub("", svg[opening.end() :])
-    head = (
-        f'<title id="{ident}-title">{escape(title)}</title>'
-        f'<desc id="{ident}-desc">{escape(description)}</desc>'
-    )
-    return svg[: opening.start()] + tag + head + body
-
-
-def to_svg(spec: dict[str, Any]) -> str:
-    return str(vlc.vegalite_to_svg(spec))
-
-
-def to_png(spec: dict[str, Any], scale: float = 2) -> bytes:
-    return bytes(vlc.vegalite_to_png(spec, scale=scale))

@@ -2,22 +2,31 @@
 of /api/v1/seizures/totals, through the same dependency), so a page's URL and the API URL
 of its figures differ only in their path, and an unknown parameter is a 422 page naming it."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import date
+from functools import partial
 from pathlib import Path as FilePath
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
+from anyio import to_thread
 from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import Session
 
-from app.deps import SessionDep
+from app.deps import SessionDep, session_done
 from app.http.strict_query import refuse_unknown_query_parameters
-from app.pages import charts, service
+from app.models.versions import data_version
+from app.pages import charts, drawing, service
+from app.pages.chart_images import ChartImages
 from app.pages.i18n import LangDep, translations
 from app.pages.routing import PageRoute
 from app.pages.templating import format_day, render_page
 from app.seizures.filters import FiltersDep
+from app.seizures.service import SeizureFilters
 
 STATIC_DIR = FilePath(__file__).parent / "static"
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -48,40 +57,12 @@ def _url(path: str, query: list[tuple[str, str]]) -> str:
     return f"{path}?{urlencode(query)}" if query else path
 
 
-def _charts(
-    view: service.SeizureView, lang: str, *, ident_prefix: str = ""
-) -> list[dict[str, Any]]:
-    gettext = translations(lang).gettext
-    drawn = []
-    for kind in view.unit_kinds:
-        unit = charts.unit_word(kind, gettext)
-        title = {
-            "mass": gettext("Seizures by year and substance, kg"),
-            "volume": gettext("Seizures by year and substance, litres"),
-            "count": gettext("Seizures by year and substance, items"),
-        }[kind]
-        spec = charts.chart_spec(view.figures, kind, lang, gettext, title=title, unit_label=unit)
-        mine = [f for f in view.figures if f.unit_kind == kind]
-        description = gettext(
-            "%(bars)d per-year figures drawn as stacked bars, %(spans)d figures for periods "
-            "of several years drawn as spans across their years. The table below lists "
-            "every figure with its source."
-        ) % {
-            "bars": sum(f.section == "groups" for f in mine),
-            "spans": sum(f.section == "beyond_window" for f in mine),
-        }
-        ident = ident_prefix + CHART_IDS[kind]
-        svg = charts.accessible_svg(charts.to_svg(spec), title, description, ident)
-        drawn.append({"kind": kind, "title": title, "svg": svg, "spec": spec, "id": ident})
-    return drawn
-
-
 def _current(request: Request) -> dict[str, str]:
     return {name: request.query_params.get(name, "") for name in FORM_FIELDS}
 
 
 @router.get("/")
-def front_page(
+async def front_page(
     request: Request,
     session: SessionDep,
     lang: LangDep,
@@ -90,69 +71,183 @@ def front_page(
 ) -> Response:
     """Seizures at a glance: the totals by year and substance, charted and tabled."""
     pro_rata = allocate == "pro_rata"
-    view = service.seizure_view(session, filters, pro_rata=pro_rata)
+    # The figures read in a worker thread, as any read; the charts drawn after the session
+    # has ended (app/pages/chart_images.py); the page written in a worker thread again.
+    version, view, options, to_draw = await to_thread.run_sync(
+        _front_page_figures, session, filters, pro_rata, lang
+    )
+    session_done(request)
+    drawn = [
+        {"kind": chart.kind, "title": chart.title, "id": CHART_IDS[chart.kind],
+         "svg": await _drawn_svg(request, version, chart, filters, allocate, lang)}
+        for chart in to_draw
+    ]  # fmt: skip
     query = api_query(request)
     totals_query = [("group_by", "year,substance"), *query]
     list_query = [(k, v) for k, v in query if k != "allocate"]
-    return render_page(
-        request,
-        "front.html",
-        lang,
-        {
-            "view": view,
-            "charts": _charts(view, lang),
-            "options": service.filter_options(session, lang),
-            "current": _current(request),
-            "pro_rata": pro_rata,
-            **_common(lang),
-            "downloads": {
-                "totals_csv": _url("/api/v1/seizures/totals.csv", totals_query),
-                "totals_json": _url("/api/v1/seizures/totals", totals_query),
-                "reports_csv": _url("/api/v1/seizures.csv", list_query),
-                "reports_ndjson": _url("/api/v1/seizures.ndjson", list_query),
-                "chart_svg": _url("/charts/seizures.svg", [*query, ("lang", lang)]),
-                "chart_png": _url("/charts/seizures.png", [*query, ("lang", lang)]),
-            },
-            "toggle_url": _url(
-                "/",
-                [(k, v) for k, v in request.query_params.multi_items() if k != "allocate"]
-                + ([] if pro_rata else [("allocate", "pro_rata")]),
-            ),
+    context = {
+        "view": view,
+        "charts": drawn,
+        "options": options,
+        "current": _current(request),
+        "pro_rata": pro_rata,
+        **_common(lang),
+        "downloads": {
+            "totals_csv": _url("/api/v1/seizures/totals.csv", totals_query),
+            "totals_json": _url("/api/v1/seizures/totals", totals_query),
+            "reports_csv": _url("/api/v1/seizures.csv", list_query),
+            "reports_ndjson": _url("/api/v1/seizures.ndjson", list_query),
+            "chart_svg": _url("/charts/seizures.svg", [*query, ("lang", lang)]),
+            "chart_png": _url("/charts/seizures.png", [*query, ("lang", lang)]),
         },
-    )
+        "toggle_url": _url(
+            "/",
+            [(k, v) for k, v in request.query_params.multi_items() if k != "allocate"]
+            + ([] if pro_rata else [("allocate", "pro_rata")]),
+        ),
+    }
+    return await to_thread.run_sync(partial(render_page, request, "front.html", lang, context))
 
 
-def _chart_for(
-    session: Any, lang: str, filters: Any, allocate: str | None
-) -> tuple[dict[str, Any], str, str]:
-    view = service.seizure_view(session, filters, pro_rata=allocate == "pro_rata")
-    if not view.unit_kinds:
-        view.unit_kinds = [filters.unit_kind.value if filters.unit_kind else "mass"]
-    drawn = _charts(view, lang)
-    preferred = filters.unit_kind.value if filters.unit_kind else "mass"
-    chart = next((c for c in drawn if c["kind"] == preferred), drawn[0])
-    return chart["spec"], chart["svg"], chart["title"]
+def _front_page_figures(
+    session: Session, filters: SeizureFilters, pro_rata: bool, lang: str
+) -> tuple[int, service.SeizureView, Any, list[charts.Chart]]:
+    """The data version, the figures, the filter form's choices and the charts to draw."""
+    with _released(session):
+        version = data_version(session)
+        view = service.seizure_view(session, filters, pro_rata=pro_rata)
+        options = service.filter_options(session, lang)
+    gettext = translations(lang).gettext
+    to_draw = [charts.seizure_chart(view.figures, kind, lang, gettext) for kind in view.unit_kinds]
+    return version, view, options, to_draw
+
+
+@contextmanager
+def _released(session: Session) -> Iterator[None]:
+    """The request's session closed when its figures are read: its connection goes back to
+    the pool before any chart is drawn (the request then ends with nothing to commit)."""
+    try:
+        yield
+    finally:
+        session.close()
+
+
+@dataclass(frozen=True)
+class ChartKey:
+    """What a chart image shows, besides the data version: everything that changes it."""
+
+    form: Literal["svg", "png"]
+    kind: str
+    lang: str
+    filters: SeizureFilters
+    allocate: str | None
+
+    @classmethod
+    def of(
+        cls,
+        form: Literal["svg", "png"],
+        kind: str,
+        lang: str,
+        filters: SeizureFilters,
+        allocate: str | None,
+    ) -> "ChartKey":
+        # A chart draws the figures of its one unit kind, the same with `unit_kind=` as
+        # without: the front page's chart of litres is `/charts/seizures.svg?unit_kind=volume`.
+        return cls(form, kind, lang, replace(filters, unit_kind=None), allocate)
+
+
+def _images(request: Request) -> ChartImages:
+    images: ChartImages = request.app.state.chart_images
+    return images
+
+
+async def _drawn_svg(
+    request: Request,
+    version: int,
+    chart: charts.Chart,
+    filters: SeizureFilters,
+    allocate: str | None,
+    lang: str,
+) -> str:
+    key = ChartKey.of("svg", chart.kind, lang, filters, allocate)
+    ident = CHART_IDS[chart.kind]
+    args = (chart.spec, chart.title, chart.description, ident)
+    return await _images(request).image(version, key, drawing.svg, *args)
 
 
 CHART_HEADERS = {"Cache-Control": "public, max-age=300"}
 
 
 @router.get("/charts/seizures.svg")
-def chart_svg(
-    session: SessionDep, lang: LangDep, filters: FiltersDep, allocate: Allocate = None
+async def chart_svg(
+    request: Request,
+    session: SessionDep,
+    lang: LangDep,
+    filters: FiltersDep,
+    allocate: Allocate = None,
 ) -> Response:
     """The front page's chart alone, embeddable: one unit kind (`unit_kind=`, else mass)."""
-    _, svg, _ = _chart_for(session, lang, filters, allocate)
-    body = '<?xml version="1.0" encoding="UTF-8"?>\n' + svg
+    svg = await _chart_image(request, session, "svg", lang, filters, allocate)
+    body = '<?xml version="1.0" encoding="UTF-8"?>\n' + str(svg)
     return Response(body, media_type="image/svg+xml", headers={"Content-Language": lang})
 
 
 @router.get("/charts/seizures.png")
-def chart_png(
-    session: SessionDep, lang: LangDep, filters: FiltersDep, allocate: Allocate = None
+async def chart_png(
+    request: Request,
+    session: SessionDep,
+    lang: LangDep,
+    filters: FiltersDep,
+    allocate: Allocate = None,
 ) -> Response:
-    spec, _, _ = _chart_for(session, lang, filters, allocate)
-    return Response(charts.to_png(spec), media_type="image/png", headers={"Content-Language": lang})
+    png = await _chart_image(request, session, "png", lang, filters, allocate)
+    return Response(png, media_type="image/png", headers={"Content-Language": lang})
+
+
+async def _chart_image(
+    request: Request,
+    session: Session,
+    form: Literal["svg", "png"],
+    lang: str,
+    filters: SeizureFilters,
+    allocate: str | None,
+) -> bytes | str:
+    """The chart of the filters' unit kind (mass unless they name one, or the first kind
+    they find), kept or drawn."""
+    preferred = filters.unit_kind.value if filters.unit_kind else "mass"
+    key = ChartKey.of(form, preferred, lang, filters, allocate)
+    version, kept, chart = await to_thread.run_sync(
+        _chart_to_draw, session, _images(request), key, filters
+    )
+    session_done(request)
+    if kept is not None:
+        return kept
+    assert chart is not None
+    key = ChartKey.of(form, chart.kind, lang, filters, allocate)
+    if form == "png":
+        return await _images(request).image(version, key, drawing.png, chart.spec)
+    return await _drawn_svg(request, version, chart, filters, allocate, lang)
+
+
+def _chart_to_draw(
+    session: Session, images: ChartImages, key: ChartKey, filters: SeizureFilters
+) -> tuple[int, bytes | str | None, charts.Chart | None]:
+    """The data version, and the chart's image kept at it, or else the chart to draw: as
+    planned by an earlier request, or read now."""
+    with _released(session):
+        version = data_version(session)
+        if (kept := images.kept_image(version, key)) is not None:
+            return version, kept, None
+        if (planned := images.plans.get(version, key)) is not None:
+            return version, None, planned
+        view = service.seizure_view(session, filters, pro_rata=key.allocate == "pro_rata")
+    if not view.unit_kinds:  # nothing matches: the empty chart of the kind asked for
+        view.unit_kinds = [key.kind]
+    kind = key.kind if key.kind in view.unit_kinds else view.unit_kinds[0]
+    gettext = translations(key.lang).gettext
+    chart = charts.seizure_chart(view.figures, kind, key.lang, gettext)
+    images.plans.keep(version, key, chart)
+    return version, None, chart
 
 
 @router.get("/methods")

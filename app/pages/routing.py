@@ -60,6 +60,10 @@ class PageRoute(APIRoute):
             except DomainError as error:
                 if error.status == 404:
                     return error_page(request, 404, [])
+                if error.status == 503:  # busy drawing charts (app/pages/chart_images.py)
+                    busy = error_page(request, 503, [])
+                    busy.headers.update(error.response_headers())
+                    return busy
                 raise
             except HTTPException as error:
                 if error.status_code == 404:

@@ -53,7 +53,8 @@ class _RecordingSession:
 def _request_with(session: _RecordingSession) -> Any:
     lanes = Lanes(ConnectionBudget.for_threads(1))
     state = type("State", (), {"sessionmaker": lambda self: session, "lanes": lanes})()
-    return type("Request", (), {"app": type("App", (), {"state": state})()})()
+    app = type("App", (), {"state": state})()
+    return type("Request", (), {"app": app, "state": type("RequestState", (), {})()})()
 
 
 def test_a_failed_request_rolls_back_before_its_error_leaves_the_dependency() -> None:
