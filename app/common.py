@@ -18,7 +18,7 @@ AnyRow = Row[*tuple[Any, ...]]
 
 
 def cited_columns(locator: InstrumentedAttribute[Any]) -> list[ColumnElement[Any]]:
-    """The flat source columns that `schemas.common.Cited` nests into `source`."""
+    """The flat source columns that `app.http.schemas.Cited` nests into `source`."""
     return [
         Source.id.label("source_id"),
         Source.slug.label("source_slug"),

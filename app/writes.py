@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 
 from app import models as m
 from app.errors import ConflictError, DomainError, InvalidParameterError
+from app.http import bodies as w
 from app.models.enums import AuditAction, Role
 from app.rules import party_kind, party_named, period_problem
-from app.schemas import writes as w
 from app.staff.audit import record, snapshot
 from app.staff.keys import Caller
 

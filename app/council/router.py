@@ -30,8 +30,7 @@ from app.http.listing import EXPORTS, ListingDep, add_exports
 from app.http.pagination import EntityId, SlugOrId
 from app.http.preconditions import for_edit
 from app.http.representation import represent
-from app.models.enums import DocumentKind, DocumentStatus, Role
-from app.schemas.common import (
+from app.http.schemas import (
     CONFLICT,
     EDIT_PROBLEMS,
     NOT_FOUND,
@@ -39,6 +38,7 @@ from app.schemas.common import (
     WRITE_PROBLEMS,
     Page,
 )
+from app.models.enums import DocumentKind, DocumentStatus, Role
 from app.staff.auth import EditorDep
 from app.staff.idempotency import IdempotencyDep, respond_created
 

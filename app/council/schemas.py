@@ -3,17 +3,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
-from app.models.enums import (
-    BodyRelation,
-    DatePrecision,
-    DocumentKind,
-    DocumentStatus,
-    Qualifier,
-)
-from app.operations.schemas import ParticipationOut
-from app.rules import ends_after
-from app.schemas.common import Cited, FuzzyDate, IsoDate
-from app.schemas.writes import (
+from app.http.bodies import (
     Citation,
     FuzzyDateIn,
     Iso3,
@@ -28,6 +18,16 @@ from app.schemas.writes import (
     Year,
     not_null,
 )
+from app.http.schemas import Cited, FuzzyDate, IsoDate
+from app.models.enums import (
+    BodyRelation,
+    DatePrecision,
+    DocumentKind,
+    DocumentStatus,
+    Qualifier,
+)
+from app.operations.schemas import ParticipationOut
+from app.rules import ends_after
 
 
 class BodyOut(Cited):

@@ -6,6 +6,7 @@ from sqlalchemy import extract, select
 from sqlalchemy.orm import Session, aliased
 
 from app.common import AnySelect, by_key, cited_columns, dicts, one
+from app.http.schemas import fuzzy
 from app.models import (
     Activity,
     Body,
@@ -20,7 +21,6 @@ from app.models import (
     Source,
 )
 from app.operations.service import participations_of
-from app.schemas.common import fuzzy
 
 
 def _bodies() -> AnySelect:

@@ -24,7 +24,7 @@ tests/http/test_openapi_contract.py this module to what the server sends).
 import uuid
 from typing import Any
 
-from app.schemas.common import Problem
+from app.http.schemas import Problem
 from app.settings import Settings
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.db import Lanes
 from app.errors import DomainError
-from app.schemas.common import Problem
+from app.http.schemas import Problem
 
 router = APIRouter(tags=["health"])
 

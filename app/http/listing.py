@@ -32,8 +32,8 @@ from sqlalchemy.orm import Session
 from app.deps import SessionDep
 from app.http.pagination import PageDep, PageRequest, after_id, page_of
 from app.http.representation import etag_of, not_modified
+from app.http.schemas import Page
 from app.models.versions import data_version
-from app.schemas.common import Page
 
 # Text that a spreadsheet would run as a formula; OWASP's advice is to quote it with `'`.
 # Every CSV the registry writes does so for each text cell as written, lists joined (the

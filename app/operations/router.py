@@ -15,6 +15,7 @@ from app.http.listing import EXPORTS, Listing, ListingDep, add_exports
 from app.http.pagination import EntityId, SlugOrId
 from app.http.preconditions import locked_for_edit
 from app.http.representation import represent
+from app.http.schemas import EDIT_PROBLEMS, NOT_FOUND, PROBLEMS, WRITE_PROBLEMS, Page, Problem
 from app.models import Participation, Stage
 from app.models.enums import OperationKind
 from app.operations import service as operations
@@ -31,7 +32,6 @@ from app.operations.schemas import (
     StageOut,
     StagePatch,
 )
-from app.schemas.common import EDIT_PROBLEMS, NOT_FOUND, PROBLEMS, WRITE_PROBLEMS, Page, Problem
 from app.staff.auth import EditorDep
 from app.staff.idempotency import IdempotencyDep, respond_created
 

@@ -3,17 +3,7 @@ from typing import Annotated, Any
 
 from pydantic import ConfigDict, Field, field_validator
 
-from app.models.enums import (
-    AssessorKind,
-    OperationKind,
-    PartyKind,
-    Qualifier,
-    Regularity,
-    Role,
-)
-from app.rules import ends_after
-from app.schemas.common import Cited, FuzzyDate, IsoDate, Schema
-from app.schemas.writes import (
+from app.http.bodies import (
     Citation,
     Iso3,
     Locator,
@@ -26,6 +16,16 @@ from app.schemas.writes import (
     WriteIn,
     not_null,
 )
+from app.http.schemas import Cited, FuzzyDate, IsoDate, Schema
+from app.models.enums import (
+    AssessorKind,
+    OperationKind,
+    PartyKind,
+    Qualifier,
+    Regularity,
+    Role,
+)
+from app.rules import ends_after
 from app.seizures.schemas import (
     MAX_PART_DEPTH,
     MAX_PARTS,

@@ -8,6 +8,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.common import AnySelect, by_key, cited_columns, dicts, matches, one
 from app.errors import NotFoundError
+from app.http.schemas import fuzzy
 from app.models import (
     Assessment,
     Body,
@@ -23,7 +24,6 @@ from app.models import (
     Stage,
 )
 from app.models.enums import PartyKind, Role
-from app.schemas.common import fuzzy
 from app.seizures.service import SeizureFilters, list_seizures
 
 MEMBER_STATES_NAME = "CSTO member states"

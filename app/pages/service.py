@@ -9,12 +9,12 @@ from typing import Any
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
+from app.http.schemas import nest_source
 from app.models import Country, Membership, Organization, Participation, SeizureReport, Source
 from app.models.base import Base
 from app.models.enums import UnitKind
 from app.operations import service as operations
 from app.reference import service as reference
-from app.schemas.common import nest_source
 from app.seizures.service import SeizureFilters, list_seizures
 from app.seizures.totals import seizure_totals
 

@@ -15,6 +15,15 @@ from app.http.listing import EXPORTS, ListingDep, add_exports
 from app.http.pagination import Iso3, SlugOrId
 from app.http.preconditions import for_edit
 from app.http.representation import etag_matches, etag_of, represent
+from app.http.schemas import (
+    CONFLICT,
+    EDIT_PROBLEMS,
+    NOT_FOUND,
+    PROBLEMS,
+    WRITE_PROBLEMS,
+    IsoDate,
+    Page,
+)
 from app.models.enums import OrganizationKind
 from app.reference import service as reference
 from app.reference.schemas import (
@@ -27,15 +36,6 @@ from app.reference.schemas import (
     SourceOut,
     SubstanceNode,
     SubstanceOut,
-)
-from app.schemas.common import (
-    CONFLICT,
-    EDIT_PROBLEMS,
-    NOT_FOUND,
-    PROBLEMS,
-    WRITE_PROBLEMS,
-    IsoDate,
-    Page,
 )
 from app.staff.auth import EditorDep
 from app.staff.idempotency import IdempotencyDep, respond_created

@@ -4,9 +4,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, StringConstraints
 
-from app.models.enums import MembershipStatus, OrganizationKind
-from app.schemas.common import Cited, FuzzyDate, MaybeCited, Schema
-from app.schemas.writes import (
+from app.http.bodies import (
     Aliases,
     FuzzyDateIn,
     Iso3,
@@ -19,6 +17,8 @@ from app.schemas.writes import (
     not_null,
     trimmed,
 )
+from app.http.schemas import Cited, FuzzyDate, MaybeCited, Schema
+from app.models.enums import MembershipStatus, OrganizationKind
 
 # What gives a reference away as a file path rather than an identifier: a separator, a
 # leading `~` or `.`, a drive letter, or a file extension at its end.

@@ -7,9 +7,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, aliased
 
 from app.common import AnySelect, by_key, cited_columns, dicts, matches, one
+from app.http.schemas import fuzzy
 from app.models import Country, Membership, Organization, Source, Substance
 from app.models.enums import DatePrecision, MembershipStatus
-from app.schemas.common import fuzzy
 
 _SOURCE_COLUMNS = (
     Source.id,

@@ -14,6 +14,7 @@ from pydantic import (
     model_validator,
 )
 
+from app.http.schemas import has_a_letter, refuse_nul
 from app.models.enums import (
     AssessorKind,
     BodyRelation,
@@ -29,7 +30,6 @@ from app.models.enums import (
 )
 from app.reference.schemas import refuse_path
 from app.rules import ends_after, party_kind, period_problem
-from app.schemas.common import has_a_letter, refuse_nul
 
 Slug = Annotated[
     str,

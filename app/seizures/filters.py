@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 from app.common import operation_id_of, stage_id_of
 from app.deps import SessionDep
 from app.errors import InvalidParameterError
+from app.http.schemas import IsoDate
 from app.models.enums import Qualifier, UnitKind
 from app.reference import service as reference
-from app.schemas.common import IsoDate
 from app.seizures.service import NO_ID, SeizureFilters
 
 

@@ -28,9 +28,7 @@ from app.http.listing import (
 from app.http.pagination import EntityId
 from app.http.preconditions import locked_for_edit
 from app.http.representation import Rendered, represent, respond
-from app.models import SeizureReport, Stage
-from app.models.versions import data_version
-from app.schemas.common import (
+from app.http.schemas import (
     EDIT_PROBLEMS,
     NOT_FOUND,
     PROBLEMS,
@@ -38,6 +36,8 @@ from app.schemas.common import (
     Page,
     Problem,
 )
+from app.models import SeizureReport, Stage
+from app.models.versions import data_version
 from app.seizures import service as seizures_service
 from app.seizures import writes as seizure_writes
 from app.seizures.filters import FiltersDep

@@ -5,10 +5,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, ValidationError, field_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from app.models.enums import Qualifier, UnitKind
-from app.rules import ends_after
-from app.schemas.common import Cited, IsoDate, Schema
-from app.schemas.writes import (
+from app.http.bodies import (
     Bool,
     Iso3,
     Locator,
@@ -19,6 +16,9 @@ from app.schemas.writes import (
     WriteIn,
     not_null,
 )
+from app.http.schemas import Cited, IsoDate, Schema
+from app.models.enums import Qualifier, UnitKind
+from app.rules import ends_after
 
 MAX_SOURCES = 20  # citations named per totals line
 MAX_STATED = 20  # stated totals shown with the totals

@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 from app import models as m
 from app.db import lock_row
 from app.errors import ConflictError
+from app.http import bodies as w
 from app.models.enums import AuditAction, Qualifier
 from app.quantities import QuantityError, UnreadableQuantityError, parse_quantity
 from app.rules import breakdown_problems, period_problem, qualifier_problem
-from app.schemas import writes as w
 from app.seizures.schemas import MAX_PART_DEPTH, SeizureCreate, SeizureIn, SeizurePatch
 from app.staff.audit import record, snapshot
 from app.staff.keys import Caller

@@ -7,8 +7,8 @@ from fastapi import APIRouter, Query, Response
 from app.errors import InvalidParameterError
 from app.http import contract, examples
 from app.http.listing import EXPORTS, ListingDep, add_exports
+from app.http.schemas import PROBLEMS, IsoDateTime, Page, Problem
 from app.models import Base
-from app.schemas.common import PROBLEMS, IsoDateTime, Page, Problem
 from app.staff import audit
 from app.staff.auth import AdminDep
 from app.staff.schemas import AuditEntryOut

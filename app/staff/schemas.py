@@ -1,8 +1,8 @@
 from datetime import datetime
 from typing import Any
 
+from app.http.schemas import Schema
 from app.models.enums import AuditAction
-from app.schemas.common import Schema
 
 
 class AuditEntryOut(Schema):

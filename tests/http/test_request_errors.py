@@ -12,8 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from app.http.bodies import PARTY_FORMS, QUANTITY_FORMS, WriteIn
 from app.operations.schemas import STAGE_EXAMPLE
-from app.schemas.writes import PARTY_FORMS, QUANTITY_FORMS, WriteIn
 from tests.helpers import PROBLEM
 
 POST_STAGE = "/api/v1/operations/channel/stages"

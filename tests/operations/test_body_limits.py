@@ -6,8 +6,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from app.http.schemas import has_nul
 from app.operations.schemas import STAGE_EXAMPLE
-from app.schemas.common import has_nul
 from app.seizures.schemas import MAX_PART_DEPTH, MAX_PARTS, MAX_REPORTS
 from tests.helpers import PROBLEM
 

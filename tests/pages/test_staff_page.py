@@ -15,11 +15,11 @@ from babel.messages.pofile import read_po
 from fastapi.testclient import TestClient
 from jinja2.ext import babel_extract
 
+from app.http.bodies import PartyIn
 from app.main import create_app
 from app.operations.schemas import StageCreate, StagePatch
 from app.pages.i18n import LOCALE_DIR
 from app.pages.staff import JS_MESSAGES
-from app.schemas.writes import PartyIn
 from app.seizures.schemas import SeizureIn
 from app.settings import Settings
 

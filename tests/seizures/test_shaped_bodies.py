@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app import demo
 from app.http.representation import render
-from app.schemas.common import Page
+from app.http.schemas import Page
 from app.seizures.schemas import SeizureOut, SeizureTotals
 from app.seizures.service import SeizureFilters, list_seizures
 from app.seizures.totals import GROUP_KEYS, seizure_totals

@@ -22,11 +22,11 @@ from pydantic import (
 from pydantic.json_schema import WithJsonSchema
 from pydantic_core import PydanticCustomError, PydanticKnownError, core_schema
 
+from app.http.schemas import IsoDate, has_a_letter, refuse_nul
 from app.models.enums import (
     DatePrecision,
     Regularity,
 )
-from app.schemas.common import IsoDate, has_a_letter, refuse_nul
 
 
 def as_sent(max_length: int) -> Any:
