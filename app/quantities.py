@@ -131,21 +131,5 @@ def _term_value(number: str, unit: str, phrase: str) -> tuple[UnitKind, Decimal]
     return kind, value * factor
 
 
-# How an amount is written back to a person: (unit, its size in base units), the larger unit
-# from one of it up. Ten tonnes read as 10,000 kg, as the reports give them.
-_READABLE_UNITS = {
-    UnitKind.MASS: [("kg", 1000), ("g", 1)],
-    UnitKind.VOLUME: [("l", 1000), ("ml", 1)],
-    UnitKind.COUNT: [("pcs", 1)],
-}
-
-
-def readable(kind: UnitKind | str, amount: int) -> str:
-    """An amount in base units as a person writes it: `2,500 kg`, `85.5 kg`, `750 g`."""
-    units = _READABLE_UNITS[UnitKind(kind)]
-    unit, size = next(((unit, size) for unit, size in units if amount >= size), units[-1])
-    return f"{Decimal(amount) / size:,f} {unit}"
-
-
 def _base_unit(kind: UnitKind) -> str:
     return {UnitKind.MASS: "grams", UnitKind.VOLUME: "millilitres", UnitKind.COUNT: "items"}[kind]

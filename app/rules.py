@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.common import subtree_ids
 from app.models import SeizureReport
 from app.models.enums import PartyKind, Qualifier
-from app.quantities import readable
+from app.wording import readable
 
 PERIOD_REVERSED = "the period ends before it starts"
 MEMBER_STATES_PARTY = "member-states"  # the key that names the CSTO member states as a group

@@ -16,11 +16,10 @@ pixel PNG of 4 MB in 4.9 s (161 brackets).
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from app.pages.service import Figure, name
-from app.pages.templating import format_number
+from app.wording import in_display_unit, quantity_words, unit_word
 
 WIDTH = 640
 SPAN_ROW = 26
@@ -37,15 +36,10 @@ PALETTE = [
 # in grey, after (above) the others.
 MAX_SUBSTANCES = len(PALETTE)
 OTHER_COLOUR = "#999999"
-DIVISORS = {"mass": 1000, "volume": 1000, "count": 1}  # g -> kg, ml -> l, items
 NUMBER_LOCALES = {
     "en": {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["", ""]},
     "ru": {"decimal": ",", "thousands": "\u00a0", "grouping": [3], "currency": ["", ""]},
 }
-
-
-def in_display_unit(amount: int, unit_kind: str) -> Decimal:
-    return Decimal(amount) / DIVISORS[unit_kind]
 
 
 @dataclass(frozen=True)
@@ -75,7 +69,7 @@ def seizure_chart(
         "every figure with its source."
     ) % {"bars": len(drawn.bars), "spans": len(drawn.spans)}
     spec = chart_spec(
-        drawn, unit_kind, lang, gettext, title=title, unit_label=unit_word(unit_kind, gettext)
+        drawn, unit_kind, lang, gettext, title=title, unit_label=unit_word(unit_kind, lang)
     )
     return Chart(unit_kind, title, " ".join([description, *drawn.notes]), spec)
 
@@ -240,7 +234,7 @@ def chart_spec(
         span_rows = []
         for index, f in enumerate(spans):
             start, end = _span(f)
-            words = quantity_words(f.amount, f.qualifier, unit_kind, lang, gettext, f.estimated)
+            words = quantity_words(f.amount, f.qualifier, unit_kind, lang, f.estimated)
             text = f"{period_label(f.period)}: {_substance_label(f, lang, gettext)}, {words}"  # type: ignore[arg-type]
             from_end = _label_from_end(text, start - 0.4, end + 0.4, domain)
             span_rows.append(
@@ -390,26 +384,3 @@ def period_label(period: tuple[str, str]) -> str:
     if start[5:] == "01-01" and end[5:] == "12-31":
         return start[:4] if start[:4] == end[:4] else f"{start[:4]}–{end[:4]}"
     return f"{start} – {end}"
-
-
-def unit_word(unit_kind: str, gettext: Callable[[str], str]) -> str:
-    return {"mass": gettext("kg"), "volume": gettext("l"), "count": gettext("items")}[unit_kind]
-
-
-def quantity_words(
-    amount: int,
-    qualifier: str,
-    unit_kind: str,
-    lang: str,
-    gettext: Callable[[str], str],
-    estimated: bool = False,
-) -> str:
-    """`more than 67,600 kg` / `более 67 600 кг`; `about` for an estimate."""
-    number = (
-        f"{format_number(in_display_unit(amount, unit_kind), lang)} {unit_word(unit_kind, gettext)}"
-    )
-    if qualifier == "at_least":
-        return gettext("more than %(quantity)s") % {"quantity": number}
-    if qualifier == "about" or estimated:
-        return gettext("about %(quantity)s") % {"quantity": number}
-    return number

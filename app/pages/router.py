@@ -17,6 +17,7 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session
 
+from app import wording
 from app.deps import SessionDep, session_done
 from app.http.strict_query import refuse_unknown_query_parameters
 from app.models.versions import data_version
@@ -286,17 +287,20 @@ def search_page(
 
 def _common(lang: str) -> dict[str, Any]:
     """What every page's template uses to name things and state quantities."""
-    gettext = translations(lang).gettext
     other = "ru" if lang == "en" else "en"
 
     def words(amount: int, qualifier: str, unit_kind: str = "mass", estimated: bool = False) -> str:
-        return charts.quantity_words(amount, qualifier, unit_kind, lang, gettext, estimated)
+        return wording.quantity_words(amount, qualifier, unit_kind, lang, estimated)
+
+    def figure_words(value: Any, unit: str, qualifier: str | None) -> str:
+        return wording.figure_words(value, unit, qualifier, lang)
 
     return {
         "name": lambda item: service.name(item, lang),
         "other_name": lambda item: service.name(item, other),
         "other_lang": other,
         "words": words,
+        "figure_words": figure_words,
         "period_label": charts.period_label,
         "period_of": lambda r: charts.period_label((str(r["period_start"]), str(r["period_end"]))),
     }

@@ -11,7 +11,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from babel.dates import format_date
-from babel.numbers import format_decimal
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -19,16 +18,12 @@ from markupsafe import Markup
 
 from app.http.links import public_link
 from app.pages.i18n import LANGUAGES, translations
+from app.wording import format_number
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 GRAMS_PER_KG = 1000
 # Base units of the unit kinds, as seizure quantities are stored.
 UNIT_WORDS = {"mass": "kg", "volume": "l", "count": "items"}
-
-
-def format_number(value: int | float | Decimal, lang: str, digits: int = 3) -> str:
-    """`67600` as `67,600` (en) or `67 600` (ru, with a no-break space)."""
-    return format_decimal(value, format=f"#,##0.{'#' * digits}" if digits else "#,##0", locale=lang)
 
 
 def kilograms(grams: int, lang: str) -> str:
