@@ -1,8 +1,8 @@
 """What every domain's staff writes share: names resolved to ids (`Refs`), the 422 that names
 a body field, and create, update and delete with their audit entry and with refusals by a
-key or constraint said in the client's terms. The records of the Council and reference
-data (meetings, events, documents, reported figures, organizations, sources) go through
-`create`, `update` and `delete` here.
+key or constraint said in the client's terms. Each domain's `writes.py` writes its
+records through them (app/council/writes.py, app/reference/writes.py,
+app/operations/writes.py, app/seizures/writes.py), and its router calls those.
 
 Request fields that name other records (slugs, ISO codes) are resolved to ids here, and
 dates known to a precision are split into their two columns. Every write is audited.
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from app import models as m
 from app.errors import ConflictError, DomainError, InvalidParameterError
 from app.http import bodies as w
-from app.models.enums import AuditAction, Role
+from app.models.enums import AuditAction
 from app.rules import party_kind, party_named, period_problem
 from app.staff.audit import record, snapshot
 from app.staff.keys import Caller
@@ -227,43 +227,6 @@ def delete(session: Session, caller: Caller, row: m.Base, what: str) -> None:
             session.delete(row)
     except IntegrityError as error:
         raise _refused(error, what) from error
-
-
-def add_event_parties(
-    session: Session, caller: Caller, event: m.Event, parties: dict[Role, list[Any]]
-) -> None:
-    refs = Refs(session)
-    for role, entries in parties.items():
-        for i, entry in enumerate(entries):
-            field = "organizers" if role == Role.ORGANIZER else "participants"
-            participation = m.Participation(
-                event_id=event.id,
-                role=role,
-                source_id=event.source_id,
-                locator=event.locator,
-                **refs.party(entry, f"{field}[{i}]"),
-            )
-            create(session, caller, participation, "the participation")
-
-
-def delete_event(session: Session, caller: Caller, event: m.Event) -> None:
-    for participation in session.scalars(
-        select(m.Participation).where(m.Participation.event_id == event.id)
-    ):
-        delete(session, caller, participation, "the participation")
-    delete(session, caller, event, "the event")
-
-
-def check_no_cycle(session: Session, row: m.Organization, parent_id: int | None) -> None:
-    """An organization may not end up among its own ancestors."""
-    seen = set()
-    while parent_id is not None and parent_id not in seen:
-        if parent_id == row.id:
-            raise body_error("parent", "this parent would make the organization its own ancestor")
-        seen.add(parent_id)
-        parent_id = session.scalar(
-            select(m.Organization.parent_id).where(m.Organization.id == parent_id)
-        )
 
 
 def check_period(start: Any, end: Any, field: str) -> None:

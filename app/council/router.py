@@ -6,8 +6,8 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from app import models as m
-from app import writes
 from app.council import service as council
+from app.council import writes
 from app.council.schemas import (
     ActivityOut,
     BodyOut,
@@ -38,7 +38,7 @@ from app.http.schemas import (
     WRITE_PROBLEMS,
     Page,
 )
-from app.models.enums import DocumentKind, DocumentStatus, Role
+from app.models.enums import DocumentKind, DocumentStatus
 from app.staff.auth import EditorDep
 from app.staff.idempotency import IdempotencyDep, respond_created
 
@@ -292,8 +292,7 @@ def post_meeting(
     """Records a meeting of a body, with its number, date (to its precision) and place."""
 
     def make() -> tuple[Any, Any, str]:
-        row = m.Meeting(**writes.columns_from(session, body.model_dump(), m.Meeting))
-        writes.create(session, caller, row, "the meeting")
+        row = writes.add_meeting(session, caller, body)
         return MeetingOut, council.get_meeting(session, row.id), f"/api/v1/meetings/{row.id}"
 
     return respond_created(request, session, caller, idem, make)
@@ -316,8 +315,7 @@ def patch_meeting(
 ) -> Response:
     """Changes the fields given. Needs `If-Match`."""
     row = meeting_for_edit()
-    changes = writes.columns_from(session, body.model_dump(exclude_unset=True), m.Meeting)
-    writes.update(session, caller, row, changes, "the meeting")
+    writes.patch_meeting(session, caller, row, body)
     return represent(request, MeetingOut, _meeting(session, str(row.id)))
 
 
@@ -336,8 +334,7 @@ def delete_meeting(
     meeting_for_edit: MeetingForEdit,
 ) -> Response:
     """Deletes a meeting; it stays in the audit log. Needs `If-Match`."""
-    row = meeting_for_edit()
-    writes.delete(session, caller, row, "the meeting")
+    writes.delete_meeting(session, caller, meeting_for_edit())
     return Response(status_code=204)
 
 
@@ -361,11 +358,7 @@ def post_event(
     """Records a dated happening that is not a meeting, with its organizers and participants."""
 
     def make() -> tuple[Any, Any, str]:
-        fields = body.model_dump(exclude={"organizers", "participants"})
-        row = m.Event(**writes.columns_from(session, fields, m.Event))
-        writes.create(session, caller, row, "the event")
-        parties = {Role.ORGANIZER: body.organizers, Role.PARTICIPANT: body.participants}
-        writes.add_event_parties(session, caller, row, parties)
+        row = writes.add_event(session, caller, body)
         return EventOut, council.get_event(session, row.slug), f"/api/v1/events/{row.slug}"
 
     return respond_created(request, session, caller, idem, make)
@@ -388,11 +381,7 @@ def patch_event(
 ) -> Response:
     """Changes the fields given. Needs `If-Match`."""
     row = event_for_edit()
-    changes = writes.columns_from(session, body.model_dump(exclude_unset=True), m.Event)
-    writes.check_period(
-        changes.get("start_on", row.start_on), changes.get("end_on", row.end_on), "end_on"
-    )
-    writes.update(session, caller, row, changes, "the event")
+    writes.patch_event(session, caller, row, body)
     return represent(request, EventOut, council.get_event(session, row.slug))
 
 
@@ -411,8 +400,7 @@ def delete_event(
     event_for_edit: EventForEdit,
 ) -> Response:
     """Deletes an event with its parties; all stay in the audit log. Needs `If-Match`."""
-    row = event_for_edit()
-    writes.delete_event(session, caller, row)
+    writes.delete_event(session, caller, event_for_edit())
     return Response(status_code=204)
 
 
@@ -436,9 +424,7 @@ def post_document(
     """Records a strategy, plan or decision with its period and status."""
 
     def make() -> tuple[Any, Any, str]:
-        writes.check_period(body.period_start_year, body.period_end_year, "period_end_year")
-        row = m.Document(**writes.columns_from(session, body.model_dump(), m.Document))
-        writes.create(session, caller, row, "the document")
+        row = writes.add_document(session, caller, body)
         location = f"/api/v1/documents/{row.slug}"
         return DocumentOut, council.get_document(session, row.slug), location
 
@@ -462,13 +448,7 @@ def patch_document(
 ) -> Response:
     """Changes the fields given (a status change, say). Needs `If-Match`."""
     row = document_for_edit()
-    changes = writes.columns_from(session, body.model_dump(exclude_unset=True), m.Document)
-    writes.check_period(
-        changes.get("period_start_year", row.period_start_year),
-        changes.get("period_end_year", row.period_end_year),
-        "period_end_year",
-    )
-    writes.update(session, caller, row, changes, "the document")
+    writes.patch_document(session, caller, row, body)
     return represent(request, DocumentOut, council.get_document(session, row.slug))
 
 
@@ -487,8 +467,7 @@ def delete_document(
     document_for_edit: DocumentForEdit,
 ) -> Response:
     """Deletes a document nothing refers to (409 otherwise). Needs `If-Match`."""
-    row = document_for_edit()
-    writes.delete(session, caller, row, "the document")
+    writes.delete_document(session, caller, document_for_edit())
     return Response(status_code=204)
 
 
@@ -512,8 +491,7 @@ def post_figure(
     """Records a count a source states without itemizing it, with its words as reported."""
 
     def make() -> tuple[Any, Any, str]:
-        row = m.ReportedFigure(**writes.columns_from(session, body.model_dump(), m.ReportedFigure))
-        writes.create(session, caller, row, "the reported figure")
+        row = writes.add_figure(session, caller, body)
         location = f"/api/v1/reported-figures/{row.slug}"
         return ReportedFigureOut, council.get_reported_figure(session, row.slug), location
 
@@ -537,8 +515,7 @@ def patch_figure(
 ) -> Response:
     """Changes the fields given. Needs `If-Match`."""
     row = figure_for_edit()
-    changes = writes.columns_from(session, body.model_dump(exclude_unset=True), m.ReportedFigure)
-    writes.update(session, caller, row, changes, "the reported figure")
+    writes.patch_figure(session, caller, row, body)
     return represent(request, ReportedFigureOut, council.get_reported_figure(session, row.slug))
 
 
@@ -557,6 +534,5 @@ def delete_figure(
     figure_for_edit: FigureForEdit,
 ) -> Response:
     """Deletes a reported figure; it stays in the audit log. Needs `If-Match`."""
-    row = figure_for_edit()
-    writes.delete(session, caller, row, "the reported figure")
+    writes.delete_figure(session, caller, figure_for_edit())
     return Response(status_code=204)

@@ -7,7 +7,6 @@ import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app import models as m
-from app import writes
 from app.deps import SessionDep, WriteSessionDep
 from app.errors import InvalidParameterError
 from app.http import contract, examples
@@ -26,6 +25,7 @@ from app.http.schemas import (
 )
 from app.models.enums import OrganizationKind
 from app.reference import service as reference
+from app.reference import writes
 from app.reference.schemas import (
     CountryOut,
     MemberStateOut,
@@ -39,7 +39,6 @@ from app.reference.schemas import (
 )
 from app.staff.auth import EditorDep
 from app.staff.idempotency import IdempotencyDep, respond_created
-from app.writes import body_error
 
 TAG = "reference data"
 examples.add_examples_file(Path(__file__).with_name("examples.json"))
@@ -308,10 +307,7 @@ def post_organization(
     """Adds an international organization, national body or institution."""
 
     def make() -> tuple[Any, Any, str]:
-        if (body.source is None) != (body.locator is None):
-            raise body_error("locator", "source and locator go together")
-        row = m.Organization(**writes.columns_from(session, body.model_dump(), m.Organization))
-        writes.create(session, caller, row, "the organization")
+        row = writes.add_organization(session, caller, body)
         location = f"/api/v1/organizations/{row.slug}"
         return OrganizationOut, reference.get_organization(session, row.slug), location
 
@@ -335,10 +331,7 @@ def patch_organization(
 ) -> Response:
     """Changes the fields given (names, aliases, parent...). Needs `If-Match`."""
     row = organization_for_edit()
-    changes = writes.columns_from(session, body.model_dump(exclude_unset=True), m.Organization)
-    if "parent_id" in changes:
-        writes.check_no_cycle(session, row, changes["parent_id"])
-    writes.update(session, caller, row, changes, "the organization")
+    writes.patch_organization(session, caller, row, body)
     return represent(request, OrganizationOut, reference.get_organization(session, row.slug))
 
 
@@ -357,8 +350,7 @@ def delete_organization(
     organization_for_edit: OrganizationForEdit,
 ) -> Response:
     """Deletes an organization nothing refers to (409 otherwise). Needs `If-Match`."""
-    row = organization_for_edit()
-    writes.delete(session, caller, row, "the organization")
+    writes.delete_organization(session, caller, organization_for_edit())
     return Response(status_code=204)
 
 
@@ -382,8 +374,7 @@ def post_source(
     """Registers a document that new facts will cite."""
 
     def make() -> tuple[Any, Any, str]:
-        row = m.Source(**writes.columns_from(session, body.model_dump(), m.Source))
-        writes.create(session, caller, row, "the source")
+        row = writes.add_source(session, caller, body)
         return SourceOut, reference.get_source(session, row.slug), f"/api/v1/sources/{row.slug}"
 
     return respond_created(request, session, caller, idem, make)
