@@ -79,8 +79,8 @@ def _page(client: TestClient, url: str, **headers: str) -> _Page:
     ("url", "headers", "lang", "heading"),
     [
         ("/staff", {}, "en", "Staff form: stages"),
-        ("/staff?lang=ru", {}, "ru", "Форма сотрудника: этапы"),
-        ("/staff", {"Accept-Language": "ru-RU,ru;q=0.9,en;q=0.5"}, "ru", "Форма сотрудника"),
+        ("/staff?lang=ru", {}, "ru", "Форма для сотрудников: этапы"),
+        ("/staff", {"Accept-Language": "ru-RU,ru;q=0.9,en;q=0.5"}, "ru", "Форма для сотрудников"),
         ("/staff?lang=en", {"Accept-Language": "ru"}, "en", "Staff form: stages"),
     ],
 )
