@@ -174,4 +174,5 @@ def test_readme_states_what_each_setup_command_needs() -> None:
     if "npm ci" in makefile:
         assert "npm" in setup
     if "apt-get install" in makefile:
-        assert "apt-get" in setup and "root" in setup
+        assert "apt-get" in setup
+        assert "root" in setup
