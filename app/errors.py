@@ -12,6 +12,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.error_words import message_ru, title_ru, wants_russian
+
 logger = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
@@ -126,6 +128,15 @@ def problem(
     errors: list[dict[str, Any]],
     extra: dict[str, Any] | None = None,
 ) -> JSONResponse:
+    russian = wants_russian(request.headers.get("accept-language"))
+    if russian:  # the same type, status and field names; the words in Russian
+        title = title_ru(title)
+        errors = [{**e, "message": message_ru(str(e["message"]))} for e in errors]
+        detail = (
+            "; ".join(f"{e['name']}: {e['message']}" for e in errors)
+            if errors
+            else message_ru(detail)
+        )
     body: dict[str, Any] = {
         "type": "about:blank",
         "title": title,
@@ -136,7 +147,9 @@ def problem(
     if errors:
         body["errors"] = errors
     body.update(extra or {})
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+    response = JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+    response.headers["Content-Language"] = "ru" if russian else "en"
+    return response
 
 
 def domain_problem(request: Request, error: DomainError) -> JSONResponse:
@@ -152,7 +165,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def on_validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
-        errors = [describe_error(item) for item in error.errors()]
+        russian = wants_russian(request.headers.get("accept-language"))
+        errors = [describe_error(item, "ru" if russian else "en") for item in error.errors()]
         detail = "; ".join(f"{e['name']}: {e['message']}" for e in errors)
         return problem(request, 422, "Invalid request", detail, errors)
 
@@ -223,7 +237,7 @@ def _path_pattern(template: str, numeric: frozenset[str]) -> re.Pattern[str]:
     )
 
 
-def describe_error(item: Any) -> dict[str, Any]:
+def describe_error(item: Any, lang: str = "en") -> dict[str, Any]:
     location = [str(part) for part in item.get("loc", ())]
     where = location[0] if location else "request"
     if item.get("type") == "json_invalid":  # the location is a character offset
@@ -231,7 +245,10 @@ def describe_error(item: Any) -> dict[str, Any]:
         message = f"the body is not valid JSON (at character {offset}): {item.get('msg')}"
         return {"name": "body", "in": "body", "message": message}
     name = field_path(tuple(item.get("loc", ()))[1:]) or where
-    return {"name": name, "in": where, "message": _message(item)}
+    message = _message(item)
+    if lang == "ru":
+        message = message_ru(message, item.get("type"), item.get("ctx"))
+    return {"name": name, "in": where, "message": message}
 
 
 def field_path(location: Sequence[str | int]) -> str:

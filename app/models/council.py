@@ -69,6 +69,7 @@ class Document(Cited, Base):
         String(16), comment="How the document bears on body_id: it establishes or governs it"
     )
     summary: Mapped[str | None] = mapped_column(Text)
+    summary_ru: Mapped[str | None] = mapped_column(Text)
 
 
 class Body(Cited, Base):
@@ -110,6 +111,7 @@ class Meeting(Cited, Base):
     place: Mapped[str | None] = mapped_column(String(300))
     country_id: Mapped[int | None] = mapped_column(ForeignKey("countries.id", ondelete="RESTRICT"))
     summary: Mapped[str | None] = mapped_column(Text)
+    summary_ru: Mapped[str | None] = mapped_column(Text)
 
 
 class Event(Cited, Base):
@@ -137,6 +139,7 @@ class Event(Cited, Base):
         ForeignKey("organizations.id", ondelete="RESTRICT")
     )
     description: Mapped[str | None] = mapped_column(Text)
+    description_ru: Mapped[str | None] = mapped_column(Text)
 
 
 class Activity(Cited, Base):
@@ -150,6 +153,7 @@ class Activity(Cited, Base):
     name_en: Mapped[str] = mapped_column(String(300))
     name_ru: Mapped[str | None] = mapped_column(String(300))
     description: Mapped[str | None] = mapped_column(Text)
+    description_ru: Mapped[str | None] = mapped_column(Text)
 
 
 class ReportedFigure(Cited, Base):
@@ -181,3 +185,4 @@ class ReportedFigure(Cited, Base):
     as_of: Mapped[date] = mapped_column(Date)
     as_of_precision: Mapped[str] = mapped_column(String(8))
     description: Mapped[str | None] = mapped_column(Text)
+    description_ru: Mapped[str | None] = mapped_column(Text)

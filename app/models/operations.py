@@ -36,6 +36,7 @@ class Operation(Named, Cited, Base):
         comment="The body that coordinates the operation",
     )
     description: Mapped[str | None] = mapped_column(Text)
+    description_ru: Mapped[str | None] = mapped_column(Text)
 
     stages: Mapped[list["Stage"]] = relationship(
         back_populates="operation", lazy="raise", order_by="Stage.number"
@@ -79,6 +80,7 @@ class ExerciseObjective(Cited, Base):
     operation_id: Mapped[int] = mapped_column(ForeignKey("operations.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)
     summary: Mapped[str] = mapped_column(String(500))
+    summary_ru: Mapped[str | None] = mapped_column(String(500))
 
 
 class Stage(Cited, Base):
@@ -100,6 +102,7 @@ class Stage(Cited, Base):
         ForeignKey("countries.id", ondelete="RESTRICT")
     )
     description: Mapped[str | None] = mapped_column(Text)
+    description_ru: Mapped[str | None] = mapped_column(Text)
 
     operation: Mapped[Operation] = relationship(back_populates="stages", lazy="raise")
 
@@ -147,6 +150,7 @@ class Participation(Cited, Base):
     party_detail: Mapped[str | None] = mapped_column(
         String(300), comment="Which of the party's bodies take part, as the source puts it"
     )
+    party_detail_ru: Mapped[str | None] = mapped_column(String(300))
     role: Mapped[str] = mapped_column(String(16))
     regularity: Mapped[str | None] = mapped_column(String(16))
 

@@ -2,7 +2,17 @@
 
 from datetime import date
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import (
@@ -29,6 +39,7 @@ class Source(Base):
     slug: Mapped[str] = mapped_column(String(100), unique=True)
     title: Mapped[str] = mapped_column(String(500))
     publisher: Mapped[str] = mapped_column(String(300))
+    publisher_ru: Mapped[str | None] = mapped_column(String(300))
     published_on: Mapped[date | None] = mapped_column(Date)
     published_precision: Mapped[str | None] = mapped_column(String(8))
     language: Mapped[str] = mapped_column(String(2))
@@ -42,6 +53,13 @@ class Source(Base):
     )
     locator_scheme: Mapped[str] = mapped_column(
         Text, comment="How a locator in this source is to be read"
+    )
+    locator_scheme_ru: Mapped[str | None] = mapped_column(Text)
+    is_example: Mapped[bool] = mapped_column(
+        Boolean,
+        default=False,
+        server_default=false(),
+        comment="A made-up source for examples and demonstrations: no fact citing it is real",
     )
 
 

@@ -41,6 +41,7 @@ def _operations() -> AnySelect:
             Operation.aliases_ru,
             Body.slug.label("body"),
             Operation.description,
+            Operation.description_ru,
             *cited_columns(Operation.locator),
         )
         .outerjoin(Body, Body.id == Operation.body_id)
@@ -72,6 +73,7 @@ def get_operation(session: Session, key: str) -> dict[str, Any]:
             select(
                 ExerciseObjective.position,
                 ExerciseObjective.summary,
+                ExerciseObjective.summary_ru,
                 *cited_columns(ExerciseObjective.locator),
             )
             .join(Source, Source.id == ExerciseObjective.source_id)
@@ -132,6 +134,8 @@ def _figures(session: Session, operation_id: int) -> list[dict[str, Any]]:
                 ReportedFigure.qualifier,
                 ReportedFigure.per,
                 ReportedFigure.as_reported,
+                ReportedFigure.description,
+                ReportedFigure.description_ru,
                 ReportedFigure.as_of,
                 ReportedFigure.as_of_precision,
                 *cited_columns(ReportedFigure.locator),
@@ -160,6 +164,7 @@ def participations_of(
             Organization.slug,
             Organization.name_en.label("organization_name"),
             Participation.party_detail,
+            Participation.party_detail_ru,
             Participation.role,
             Participation.regularity,
             *cited_columns(Participation.locator),
@@ -200,6 +205,7 @@ def _stages() -> AnySelect:
             Stage.end_on,
             Country.iso3.label("lead_country"),
             Stage.description,
+            Stage.description_ru,
             *cited_columns(Stage.locator),
         )
         .join(Operation, Operation.id == Stage.operation_id)

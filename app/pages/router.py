@@ -12,9 +12,11 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from anyio import to_thread
+from babel import Locale
 from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from app import wording
@@ -25,7 +27,7 @@ from app.pages import charts, drawing, service
 from app.pages.chart_images import ChartImages
 from app.pages.i18n import LangDep, translations
 from app.pages.routing import PageRoute
-from app.pages.templating import format_day, render_page
+from app.pages.templating import format_day, format_period, render_page
 from app.seizures.filters import FiltersDep
 from app.seizures.service import SeizureFilters
 
@@ -92,7 +94,7 @@ async def front_page(
         "options": options,
         "current": _current(request),
         "pro_rata": pro_rata,
-        **_common(lang),
+        **_common(lang, view.examples),
         "downloads": {
             "totals_csv": _url("/api/v1/seizures/totals.csv", totals_query),
             "totals_json": _url("/api/v1/seizures/totals", totals_query),
@@ -263,7 +265,7 @@ def methods_page(request: Request, session: SessionDep, lang: LangDep) -> Respon
             "example": example,
             "titles": service.source_titles(session),
             "today": format_day(date.today(), lang),
-            **_common(lang),
+            **_common(lang, service.example_sources(session)),
         },
     )
 
@@ -285,29 +287,102 @@ def search_page(
     )
 
 
-def _common(lang: str) -> dict[str, Any]:
-    """What every page's template uses to name things and state quantities."""
+def _common(lang: str, examples: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """What every page's template uses to name things and state quantities; `examples`,
+    the sources made up for examples, which every citation of them labels so."""
     other = "ru" if lang == "en" else "en"
 
     def words(amount: int, qualifier: str, unit_kind: str = "mass", estimated: bool = False) -> str:
         return wording.quantity_words(amount, qualifier, unit_kind, lang, estimated)
 
     def figure_words(value: Any, unit: str, qualifier: str | None) -> str:
-        return wording.figure_words(value, unit, qualifier, lang)
+        counted = counted_units(value, unit, lang)
+        if counted is None:
+            return wording.figure_words(value, unit, qualifier, lang)
+        return wording.qualified(counted, qualifier, lang)
 
     return {
+        "examples": examples,
         "name": lambda item: service.name(item, lang),
         "other_name": lambda item: service.name(item, other),
         "other_lang": other,
         "words": words,
         "figure_words": figure_words,
-        "period_label": charts.period_label,
-        "period_of": lambda r: charts.period_label((str(r["period_start"]), str(r["period_end"]))),
+        "period_label": lambda period: format_period(period[0], period[1], lang),
+        "period_of": lambda r: format_period(r["period_start"], r["period_end"], lang),
+        "twin": lambda item, field: twin(item, field, lang),
+        "of_substance": lambda item: of_substance(item, lang),
+        # A source's title and words inside a sentence, marked as what they are: quotations.
+        "cite_title": lambda title: Markup("<cite>{}</cite>").format(title),
+        "quotation": lambda words: Markup('<span class="quoted">{}</span>').format(words),
+        "aliases": lambda item: list(item.get(f"aliases_{lang}") or []),
+        "language_name": lambda code: Locale.parse(lang).languages.get(code, code),
     }
 
 
-def _entity_context(lang: str, **extra: Any) -> dict[str, Any]:
-    return {**_common(lang), **extra}
+# "67 600 кг контролируемых веществ": the seed's substances in the genitive, as a quantity
+# of them is written in Russian. Another substance is named in apposition:
+# "кг вещества «Кокаин»".
+GENITIVE_RU = {
+    "controlled-substances": "контролируемых веществ",
+    "opioids": "опиоидов",
+    "opium": "опия",
+    "heroin": "героина",
+    "cannabis": "каннабиса",
+    "hashish": "гашиша",
+    "marijuana": "марихуаны",
+    "synthetic-drugs": "синтетических наркотиков",
+    "cocaine": "кокаина",
+    "psychotropic-substances": "психотропных веществ",
+    "potent-substances": "сильнодействующих веществ",
+    "precursors": "прекурсоров",
+}
+
+
+def of_substance(item: dict[str, Any], lang: str) -> str:
+    """A substance as the object of a quantity: `Opium` in English (`48,988 kg of Opium`),
+    `опия` in Russian (`48 988 кг опия`)."""
+    if lang != "ru":
+        return service.name(item, lang)
+    return GENITIVE_RU.get(item.get("slug") or "") or f"вещества «{service.name(item, lang)}»"
+
+
+def counted_units(value: Any, unit: str, lang: str) -> str | None:
+    """`30 stages` / `30 этапов`: a reported figure's number with its unit in the page's
+    language and grammatical number; None for a unit not known here."""
+    ngettext = translations(lang).ngettext
+    number = wording.format_number(value, lang)
+    count = int(value)
+    phrases = {
+        "stages": lambda: ngettext("%(num)s stage", "%(num)s stages", count),
+        "representatives": lambda: ngettext(
+            "%(num)s representative", "%(num)s representatives", count
+        ),
+        "years": lambda: ngettext("%(num)s year", "%(num)s years", count),
+        "meetings": lambda: ngettext("%(num)s meeting", "%(num)s meetings", count),
+    }
+    phrase = phrases.get(unit)
+    return phrase() % {"num": number} if phrase else None
+
+
+def twin(item: dict[str, Any] | None, field: str, lang: str) -> Markup | str:
+    """A text field in the page's language: `description` in English, `description_ru` in
+    Russian. Where only the other language has it, that one, never silently: marked with its
+    language and as untranslated (a test fails on any such mark on the seed's pages)."""
+    if not item:
+        return ""
+    english, russian = item.get(field) or item.get(f"{field}_en"), item.get(f"{field}_ru")
+    wanted, other = (russian, english) if lang == "ru" else (english, russian)
+    if wanted:
+        return str(wanted)
+    if other:
+        other_lang = "en" if lang == "ru" else "ru"
+        return Markup('<span class="untranslated" lang="{}">{}</span>').format(other_lang, other)
+    return ""
+
+
+def _entity_context(session: Session, lang: str, **extra: Any) -> dict[str, Any]:
+    return {**_common(lang, service.example_sources(session)), **extra}
 
 
 @router.get("/operations/{slug}")
@@ -322,7 +397,7 @@ def operation_page(
         request,
         "operation.html",
         lang,
-        _entity_context(lang, operation=operation, titles=service.source_titles(session)),
+        _entity_context(session, lang, operation=operation, titles=service.source_titles(session)),
     )
 
 
@@ -338,7 +413,7 @@ def stage_page(
         request,
         "stage.html",
         lang,
-        _entity_context(lang, stage=stage, titles=service.source_titles(session)),
+        _entity_context(session, lang, stage=stage, titles=service.source_titles(session)),
     )
 
 
@@ -354,7 +429,7 @@ def country_page(
         request,
         "country.html",
         lang,
-        _entity_context(lang, country=country, titles=service.source_titles(session)),
+        _entity_context(session, lang, country=country, titles=service.source_titles(session)),
     )
 
 
@@ -366,4 +441,4 @@ def source_page(
     slug: Annotated[str, Path(max_length=100)],
 ) -> Response:
     source = service.source_page(session, slug)
-    return render_page(request, "source.html", lang, _entity_context(lang, source=source))
+    return render_page(request, "source.html", lang, _entity_context(session, lang, source=source))

@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
+from app.error_words import message_ru
 from app.errors import DomainError, InvalidParameterError, describe_error
 from app.pages.i18n import DEFAULT_LANGUAGE, LANGUAGES, from_accept_language
 from app.pages.templating import render_page
@@ -53,10 +54,14 @@ class PageRoute(APIRoute):
             try:
                 return await handler(request)
             except InvalidParameterError as error:
-                names = [(e["name"], e["message"]) for e in error.errors or []]
+                lang = language_of(request)
+                names = [(e["name"], _in(lang, str(e["message"]))) for e in error.errors or []]
                 return error_page(request, 422, names)
             except RequestValidationError as error:
-                return error_page(request, 422, [_validation_problem(e) for e in error.errors()])
+                lang = language_of(request)
+                return error_page(
+                    request, 422, [_validation_problem(e, lang) for e in error.errors()]
+                )
             except DomainError as error:
                 if error.status == 404:
                     return error_page(request, 404, [])
@@ -73,6 +78,11 @@ class PageRoute(APIRoute):
         return page_handler
 
 
-def _validation_problem(item: Any) -> tuple[str, str]:
-    described = describe_error(item)
+def _validation_problem(item: Any, lang: str) -> tuple[str, str]:
+    described = describe_error(item, lang)
     return str(described["name"]), str(described["message"])
+
+
+def _in(lang: str, message: str) -> str:
+    """A message of the API in the page's language."""
+    return message_ru(message) if lang == "ru" else message

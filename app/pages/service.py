@@ -101,6 +101,7 @@ class SeizureView:
     stated: list[dict[str, Any]]
     warnings: list[dict[str, Any]]
     unit_kinds: list[str] = field(default_factory=list)
+    examples: frozenset[str] = frozenset()
 
 
 def seizure_view(session: Session, filters: SeizureFilters, *, pro_rata: bool) -> SeizureView:
@@ -119,6 +120,7 @@ def seizure_view(session: Session, filters: SeizureFilters, *, pro_rata: bool) -
         stated=totals["stated_totals"],
         warnings=totals["warnings"],
         unit_kinds=kinds,
+        examples=example_sources(session),
     )
 
 
@@ -147,6 +149,11 @@ def _figure(section: str, line: dict[str, Any], titles: dict[str, str]) -> Figur
 
 def source_titles(session: Session) -> dict[str, str]:
     return dict(session.execute(select(Source.slug, Source.title)).all())
+
+
+def example_sources(session: Session) -> frozenset[str]:
+    """The slugs of the sources made up for examples (seeds/sources.yaml: example-source)."""
+    return frozenset(session.scalars(select(Source.slug).where(Source.is_example)))
 
 
 def multi_year_example(session: Session) -> dict[str, Any] | None:
@@ -259,6 +266,7 @@ def roles_of(session: Session, country_id: int | None) -> list[dict[str, Any]]:
             Participation.stage_id,
             Participation.role,
             Participation.party_detail,
+            Participation.party_detail_ru,
             Source.slug,
             Participation.locator,
         )
@@ -269,7 +277,7 @@ def roles_of(session: Session, country_id: int | None) -> list[dict[str, Any]]:
     stages = {s["id"]: s for s in operations.list_stages(session, None, 0, None)}
     ops = {o["id"]: o for o in operations.list_operations(session, None, None, 0, LIST_LIMIT)}
     found = []
-    for _id, operation_id, stage_id, role, detail, source, locator in rows:
+    for _id, operation_id, stage_id, role, detail, detail_ru, source, locator in rows:
         stage = stages.get(stage_id) if stage_id is not None else None
         operation = ops.get(operation_id) if operation_id is not None else None
         if operation is None and stage is None:
@@ -280,6 +288,7 @@ def roles_of(session: Session, country_id: int | None) -> list[dict[str, Any]]:
                 "stage": stage,
                 "role": role,
                 "detail": detail,
+                "detail_ru": detail_ru,
                 "source": source,
                 "locator": locator,
             }
@@ -301,6 +310,8 @@ def _cited_tables() -> list[Any]:
 
 
 LABEL_COLUMNS = ("name_en", "title", "slug", "as_reported", "status_en", "summary", "verdict")
+# The Russian twins of the label columns, where a table has one.
+RUSSIAN_LABEL_COLUMNS = ("name_ru", "title_ru", "status_ru", "summary_ru")
 
 
 def source_page(session: Session, slug: str) -> dict[str, Any]:
@@ -320,7 +331,10 @@ def source_page(session: Session, slug: str) -> dict[str, Any]:
                     "table": cls.__tablename__,
                     "id": row.id,
                     "label": getattr(row, label_column) if label_column else "",
-                    "name_ru": getattr(row, "name_ru", None),
+                    "label_column": label_column,
+                    "name_ru": next(
+                        (getattr(row, c) for c in RUSSIAN_LABEL_COLUMNS if c in columns), None
+                    ),
                     "locator": row.locator,
                     "link": _link_of(cls.__tablename__, row),
                 }

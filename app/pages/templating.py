@@ -31,16 +31,28 @@ def kilograms(grams: int, lang: str) -> str:
     return format_number(Decimal(grams) / GRAMS_PER_KG, lang)
 
 
-def format_day(value: date | datetime | str | None, lang: str, style: str = "medium") -> str:
+# How a day is written: `May 10, 2021` in English; day first, `10.05.2021`, in Russian.
+DAY_FORMATS = {"en": "medium", "ru": "dd.MM.y"}
+# A month as a phrase takes it: `September 2008`; `сентября 2008 г.` (genitive, as in
+# «с сентября 2008 г.»). A year: `2008`; `2008 г.`.
+MONTH_FORMATS = {"en": "MMMM y", "ru": "MMMM y 'г.'"}
+YEAR_FORMATS = {"en": "{year}", "ru": "{year} г."}
+# A span of whole years: `2017–2019`; `2017–2019 гг.`.
+YEARS_FORMATS = {"en": "{first}–{last}", "ru": "{first}–{last} гг."}
+QUOTES = {"en": ("\u201c", "\u201d"), "ru": ("\u00ab", "\u00bb")}
+
+
+def format_day(value: date | datetime | str | None, lang: str, style: str | None = None) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
         value = date.fromisoformat(value[:10])
-    return format_date(value, format=style, locale=lang)
+    return format_date(value, format=style or DAY_FORMATS.get(lang, "medium"), locale=lang)
 
 
 def format_fuzzy(value: Any, lang: str) -> str:
-    """A date known to its precision: `2008`, `September 2008` / `сентябрь 2008 г.`, a day."""
+    """A date known to its precision: `2008` / `2008 г.`, `September 2008` /
+    `сентября 2008 г.`, a day."""
     if not value:
         return ""
     if not isinstance(value, Mapping):  # a FuzzyDate and the like
@@ -50,10 +62,27 @@ def format_fuzzy(value: Any, lang: str) -> str:
         day = date.fromisoformat(day[:10])
     precision = str(value.get("precision") or "day")
     if precision == "year":
-        return str(day.year)
+        return YEAR_FORMATS.get(lang, "{year}").format(year=day.year)
     if precision == "month":
-        return format_date(day, format="LLLL y", locale=lang)
-    return format_date(day, format="medium", locale=lang)
+        return format_date(day, format=MONTH_FORMATS.get(lang, "MMMM y"), locale=lang)
+    return format_day(day, lang)
+
+
+def format_period(start: date | str, end: date | str, lang: str) -> str:
+    """A report's period: its year (`2019`), its whole years (`2017–2019`, `2017–2019 гг.`),
+    else its first and last days in the page's way."""
+    first, last = str(start)[:10], str(end)[:10]
+    if first[5:] == "01-01" and last[5:] == "12-31":
+        if first[:4] == last[:4]:
+            return first[:4]
+        return YEARS_FORMATS.get(lang, "{first}–{last}").format(first=first[:4], last=last[:4])
+    return f"{format_day(first, lang)} – {format_day(last, lang)}"
+
+
+def quoted(text: str, lang: str) -> str:
+    """Words quoted in the page's way: “...” in English, «...» in Russian."""
+    opening, closing = QUOTES.get(lang, QUOTES["en"])
+    return f"{opening}{text}{closing}"
 
 
 @cache
@@ -72,7 +101,8 @@ def environment(lang: str) -> Environment:
     env.globals["languages"] = LANGUAGES
     env.filters["number"] = lambda value, digits=3: format_number(value, lang, digits)
     env.filters["kg"] = lambda grams: kilograms(grams, lang)
-    env.filters["day"] = lambda value, style="medium": format_day(value, lang, style)
+    env.filters["day"] = lambda value, style=None: format_day(value, lang, style)
+    env.filters["quoted"] = lambda text: quoted(str(text), lang)
     env.filters["fuzzy"] = lambda value: format_fuzzy(value, lang)
     return env
 

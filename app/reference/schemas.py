@@ -61,6 +61,11 @@ class SourceOut(Schema):
         "never a file path; null when the project keeps no copy."
     )
     locator_scheme: str
+    example: bool = Field(
+        False,
+        description='True for a source made up for examples (the docs\' "Try it out"): '
+        "no fact citing it was ever reported.",
+    )
     citation: CitationOut
 
 

@@ -23,6 +23,9 @@ _SOURCE_COLUMNS = (
     Source.accessed_on.label("accessed"),
     Source.reference,
     Source.locator_scheme,
+    Source.publisher_ru,
+    Source.locator_scheme_ru,
+    Source.is_example.label("example"),
 )
 
 

@@ -217,6 +217,7 @@ class _Loader:
             {
                 "title": e.title,
                 "publisher": e.publisher,
+                "publisher_ru": e.publisher_ru,
                 "published_on": e.published.value if e.published else None,
                 "published_precision": e.published.precision if e.published else None,
                 "language": e.language,
@@ -224,6 +225,8 @@ class _Loader:
                 "accessed_on": e.accessed,
                 "reference": e.reference,
                 "locator_scheme": e.locator_scheme,
+                "locator_scheme_ru": e.locator_scheme_ru,
+                "is_example": e.example,
             },
         )
 
@@ -325,6 +328,7 @@ class _Loader:
                 "body_id": self.maybe_id(m.Body, "slug", e.body),
                 "body_relation": e.body_relation,
                 "summary": e.summary,
+                "summary_ru": e.summary_ru,
                 **self.cite(e.cite),
             },
         )
@@ -338,6 +342,7 @@ class _Loader:
                 "name_en": e.name_en,
                 "name_ru": e.name_ru,
                 "description": e.description,
+                "description_ru": e.description_ru,
                 **self.cite(e.cite),
             },
         )
@@ -361,6 +366,7 @@ class _Loader:
                     m.Organization, "slug", e.occasion_organization
                 ),
                 "description": e.description,
+                "description_ru": e.description_ru,
                 **self.cite(e.cite),
             },
         )
@@ -380,7 +386,12 @@ class _Loader:
                     "organization_id": self.maybe_id(m.Organization, "slug", p.organization),
                     "role": p.role,
                 },
-                {"party_detail": p.party_detail, "regularity": p.regularity, **self.cite(p.cite)},
+                {
+                    "party_detail": p.party_detail,
+                    "party_detail_ru": p.party_detail_ru,
+                    "regularity": p.regularity,
+                    **self.cite(p.cite),
+                },
             )
 
     def operation(self, e: s.OperationEntry) -> None:
@@ -392,6 +403,7 @@ class _Loader:
                 "kind": e.kind,
                 "body_id": self.maybe_id(m.Body, "slug", e.body),
                 "description": e.description,
+                "description_ru": e.description_ru,
                 **self.cite(e.cite),
             },
         )
@@ -413,7 +425,11 @@ class _Loader:
             self.upsert(
                 m.ExerciseObjective,
                 {"operation_id": row.id, "position": position},
-                {"summary": objective.summary, **self.cite(objective.cite)},
+                {
+                    "summary": objective.summary,
+                    "summary_ru": objective.summary_ru,
+                    **self.cite(objective.cite),
+                },
             )
         for assessment in e.assessments:
             self.upsert(
@@ -445,6 +461,7 @@ class _Loader:
                 "end_on": e.end_on,
                 "lead_country_id": self.maybe_id(m.Country, "iso3", e.lead_country),
                 "description": e.description,
+                "description_ru": e.description_ru,
                 **self.cite(e.cite),
             },
         )
@@ -466,6 +483,7 @@ class _Loader:
                 "as_of": e.as_of.value,
                 "as_of_precision": e.as_of.precision,
                 "description": e.description,
+                "description_ru": e.description_ru,
                 **self.cite(e.cite),
             },
         )

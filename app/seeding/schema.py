@@ -89,6 +89,7 @@ class SourceEntry(Entry):
     slug: Slug
     title: str
     publisher: str
+    publisher_ru: str | None = None
     published: FuzzyDate | None = None
     language: Annotated[str, Field(pattern=r"^[a-z]{2}$")]
     url: Annotated[str, Field(pattern=r"^https?://")] | None = None
@@ -96,6 +97,9 @@ class SourceEntry(Entry):
     # The archived copy's identifier (a document id); a path is refused, naming the entry.
     reference: Annotated[str, AfterValidator(refuse_path)] | None = None
     locator_scheme: str
+    locator_scheme_ru: str | None = None
+    # A source made up for examples: every page that cites it says so.
+    example: bool = False
 
     @model_validator(mode="after")
     def _accessed_at_a_url(self) -> "SourceEntry":
@@ -174,6 +178,7 @@ class DocumentEntry(Entry):
     body: Slug | None = None
     body_relation: BodyRelation | None = None
     summary: str | None = None
+    summary_ru: str | None = None
     cite: Cite
 
     @model_validator(mode="after")
@@ -190,6 +195,7 @@ class ParticipationEntry(Entry):
     organization: Slug | None = None
     member_states: Literal[True] | None = None
     party_detail: str | None = None
+    party_detail_ru: str | None = None
     role: Role
     regularity: Regularity | None = None
     cite: Cite
@@ -210,6 +216,7 @@ class ActivityEntry(Entry):
     name_en: str
     name_ru: str | None = None
     description: str | None = None
+    description_ru: str | None = None
     cite: Cite
     participations: list[ParticipationEntry] = []
 
@@ -227,6 +234,7 @@ class EventEntry(Entry):
     occasion: str | None = None
     occasion_organization: Slug | None = None
     description: str | None = None
+    description_ru: str | None = None
     cite: Cite
     participations: list[ParticipationEntry] = []
 
@@ -257,6 +265,7 @@ class AssessmentEntry(Entry):
 
 class ObjectiveEntry(Entry):
     summary: str
+    summary_ru: str | None = None
     cite: Cite
 
 
@@ -267,6 +276,7 @@ class StageEntry(Entry):
     end_on: date | None = None
     lead_country: Iso3 | None = None
     description: str | None = None
+    description_ru: str | None = None
     cite: Cite
     participations: list[ParticipationEntry] = []
 
@@ -278,6 +288,7 @@ class OperationEntry(NamedEntry):
     kind: OperationKind
     body: Slug | None = None
     description: str | None = None
+    description_ru: str | None = None
     cite: Cite
     statuses: list[StatusEntry] = []
     participations: list[ParticipationEntry] = []
@@ -298,6 +309,7 @@ class ReportedFigureEntry(Entry):
     as_reported: str
     as_of: FuzzyDate
     description: str | None = None
+    description_ru: str | None = None
     cite: Cite
 
     @model_validator(mode="after")

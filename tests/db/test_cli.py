@@ -161,3 +161,18 @@ def test_keys_create_list_revoke(empty_url: str) -> None:
             assert authenticate(session, key) is None
     finally:
         engine.dispose()
+
+
+def test_readme_states_what_each_setup_command_needs() -> None:
+    """Issue 22, 'Also': `make test` needs npm and a root apt-get for Chromium (the Makefile
+    says so); the README must say so too, not that Python and make are all it takes."""
+    root = Path(__file__).resolve().parents[2]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    makefile = (root / "Makefile").read_text(encoding="utf-8")
+    setup = readme.split("## Set up on a fresh machine", 1)[1].split("\n## ", 1)[0]
+    assert "are all it takes" not in setup
+    if "npm ci" in makefile:
+        assert "npm" in setup
+    if "apt-get install" in makefile:
+        assert "apt-get" in setup
+        assert "root" in setup

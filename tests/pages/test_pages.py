@@ -4,6 +4,7 @@ as pages, the charts as images, and every message translated."""
 import base64
 import copy
 import hashlib
+import json
 import re
 from html.parser import HTMLParser
 from typing import Any
@@ -235,8 +236,8 @@ def test_entity_pages(client: TestClient, stages: list[int]) -> None:
     assert "Управление Организации Объединённых Наций по наркотикам" in example
     # the stage's citation and each party's, as the API nests them
     english = client.get(f"/stages/{stages[0]}").text
-    assert '<dt>Source</dt><dd><a href="/sources/mvd-ksopn-15-years-2020?lang=en">' in english
-    assert english.count('participant — <a href="/sources/mvd-ksopn-15-years-2020') == 4
+    assert '<dt>Source</dt><dd><a href="/sources/example-source?lang=en">' in english
+    assert english.count('participant — <a href="/sources/example-source') == 4
     assert "about 40 kg" in stage.text
     assert "5 l" in stage.text
     country = client.get("/countries/kaz")
@@ -261,7 +262,7 @@ def test_search_uses_the_apis_q(client: TestClient) -> None:
 def test_methods_reads_the_example_from_the_database(client: TestClient) -> None:
     page = client.get("/methods").text
     assert "more than 67,600 kg" in page
-    assert "“more than 67 tons of 600 kg”" in page
+    assert '“<span class="quoted">more than 67 tons of 600 kg</span>”' in page
     assert "48,988 kg" in page
     # the pro-rata shares add up to the stated total, to the gram
     shares = [int(a) for a in re.findall(r'<tr data-amount="(\d+)">', page)]
@@ -381,3 +382,36 @@ def test_every_message_has_a_russian_translation() -> None:
         )
     )
     assert untranslated == []
+
+
+def test_an_invented_figure_never_stands_under_a_real_source(
+    client: TestClient, stages: list[int]
+) -> None:
+    """Issue 22, point 10: the docs' example stage cites the seeded example source, which the
+    API marks as such and every page citing it labels, in both languages."""
+    assert STAGE_EXAMPLE["source"] == "example-source"
+    source = client.get(f"/api/v1/sources/{STAGE_EXAMPLE['source']}").json()
+    assert source["example"] is True
+    assert "example" in source["title"].lower()
+    real = client.get("/api/v1/sources/mvd-ksopn-15-years-2020").json()
+    assert real["example"] is False
+    labels = {"en": "an example, not a real source", "ru": "пример, а не настоящий источник"}
+    for lang, label in labels.items():
+        for path in ("/", f"/stages/{stages[0]}", "/operations/channel", "/countries/KAZ"):
+            page = client.get(f"{path}?lang={lang}").text
+            cited = page.count('href="/sources/example-source')
+            assert cited > 0, path
+            assert page.count(f'<strong class="example-source">({label})</strong>') == cited, path
+        page = client.get(f"/sources/example-source?lang={lang}").text
+        assert 'class="example-source"' in page
+    # the real source's own page carries no such label
+    assert 'class="example-source"' not in client.get("/sources/mvd-ksopn-15-years-2020").text
+
+
+def test_the_readme_staff_example_cites_the_example_source(client: TestClient) -> None:
+    """Issue 22, point 10: the README's walk-through, run as written, puts its made-up
+    figures under the example source, never under a real one."""
+    readme = (PAGES_DIR.parents[1] / "README.md").read_text(encoding="utf-8")
+    body = json.loads(readme.split("cat > stage.json <<'JSON'\n", 1)[1].split("\nJSON\n", 1)[0])
+    source = client.get(f"/api/v1/sources/{body['source']}").json()
+    assert source["example"] is True

@@ -79,8 +79,8 @@ def _page(client: TestClient, url: str, **headers: str) -> _Page:
     ("url", "headers", "lang", "heading"),
     [
         ("/staff", {}, "en", "Staff form: stages"),
-        ("/staff?lang=ru", {}, "ru", "Форма сотрудника: этапы"),
-        ("/staff", {"Accept-Language": "ru-RU,ru;q=0.9,en;q=0.5"}, "ru", "Форма сотрудника"),
+        ("/staff?lang=ru", {}, "ru", "Форма для сотрудников: этапы"),
+        ("/staff", {"Accept-Language": "ru-RU,ru;q=0.9,en;q=0.5"}, "ru", "Форма для сотрудников"),
         ("/staff?lang=en", {"Accept-Language": "ru"}, "en", "Staff form: stages"),
     ],
 )
@@ -264,3 +264,10 @@ def test_the_script_parses() -> None:
         pytest.skip("node is not installed")
     run = subprocess.run([node, "--check", str(SCRIPT)], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
+
+
+def test_the_form_asks_the_api_for_its_own_language() -> None:
+    """Issue 22, point 22: the form's refusals come from the API; the script asks for them
+    in the page's language, so a Russian form does not show 'Не принято: the parts of ...'."""
+    script = SCRIPT.read_text(encoding="utf-8")
+    assert '"Accept-Language": document.documentElement.lang' in script

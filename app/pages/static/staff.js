@@ -114,7 +114,8 @@
 
   function call(method, path, options) {
     options = options || {};
-    var headers = { Accept: "application/json" };
+    // The API's messages in the form's language: a Russian form shows Russian refusals.
+    var headers = { Accept: "application/json", "Accept-Language": document.documentElement.lang || "en" };
     var key = storedKey();
     if (key) headers.Authorization = "Bearer " + key;
     Object.keys(options.headers || {}).forEach(function (name) {
