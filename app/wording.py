@@ -2,10 +2,11 @@
 way, its unit, and the qualifier the source gave it. The one home of this wording: the
 pages, their templates, the charts and the messages of the API (`readable`) all call it.
 
-`more than 67,600 kg` / `более 67 600 кг`; `about 2,243 kg` for an estimate.
+`more than 67,600 kg` / `более 67 600 кг`; `about 16,329 kg` for an estimate, rounded; and
+`about 2,243 kg or more` / `около 2 243 кг и более` for an estimated share of a lower bound.
 """
 
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 from babel.numbers import format_decimal
 
@@ -23,6 +24,12 @@ QUALIFIED = {
     "en": {"at_least": "more than {quantity}", "about": "about {quantity}"},
     "ru": {"at_least": "более {quantity}", "about": "около {quantity}"},
 }
+# An estimate of a lower bound (a pro-rata share of a "more than" figure): estimated, and
+# still a lower bound.
+ESTIMATED_BOUND = {"en": "about {quantity} or more", "ru": "около {quantity} и более"}
+# An estimate is shown to three significant figures, and never finer than a whole unit
+# (kilogram, litre, item): its last digits are the arithmetic's, not the source's.
+ESTIMATE_DIGITS = 3
 
 
 def format_number(value: int | float | Decimal, lang: str, digits: int = 3) -> str:
@@ -40,9 +47,26 @@ def unit_word(unit_kind: str, lang: str) -> str:
     return UNITS[lang][unit_kind]
 
 
+def rounded_estimate(value: Decimal) -> Decimal:
+    """An estimate to three significant figures, or whole units when it has more:
+    `16329.334` is `16329`, `2.2437` is `2.24`."""
+    if value == 0:
+        return Decimal(0)
+    places = ESTIMATE_DIGITS - value.copy_abs().adjusted() - 1
+    return value.quantize(Decimal(1).scaleb(-max(places, 0)), rounding=ROUND_HALF_EVEN)
+
+
+def estimate_in_display_unit(amount: int, unit_kind: str) -> Decimal:
+    """An estimated amount in base units, rounded, in the unit it is shown in."""
+    return rounded_estimate(in_display_unit(amount, unit_kind))
+
+
 def qualified(text: str, qualifier: str | None, lang: str, *, estimated: bool = False) -> str:
-    """`text` with the source's qualifier: `more than`, or `about` (also for an estimate)."""
+    """`text` with the source's qualifier: `more than`, or `about` (also for an estimate);
+    an estimated lower bound is `about ... or more`."""
     if qualifier == "at_least":
+        if estimated:
+            return ESTIMATED_BOUND[lang].format(quantity=text)
         return QUALIFIED[lang]["at_least"].format(quantity=text)
     if qualifier == "about" or estimated:
         return QUALIFIED[lang]["about"].format(quantity=text)
@@ -52,10 +76,10 @@ def qualified(text: str, qualifier: str | None, lang: str, *, estimated: bool = 
 def quantity_words(
     amount: int, qualifier: str | None, unit_kind: str, lang: str, estimated: bool = False
 ) -> str:
-    """A quantity in base units, as a reader of `lang` writes it, with its qualifier."""
-    number = (
-        f"{format_number(in_display_unit(amount, unit_kind), lang)} {unit_word(unit_kind, lang)}"
-    )
+    """A quantity in base units, as a reader of `lang` writes it, with its qualifier; an
+    estimate rounded (`rounded_estimate`)."""
+    shown = (estimate_in_display_unit if estimated else in_display_unit)(amount, unit_kind)
+    number = f"{format_number(shown, lang)} {unit_word(unit_kind, lang)}"
     return qualified(number, qualifier, lang, estimated=estimated)
 
 

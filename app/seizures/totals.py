@@ -105,9 +105,13 @@ class _Sum:
     @property
     def qualifier(self) -> Qualifier:
         # "about" is the weaker claim, so it wins over "at least" when both are present.
+        # A share of a lower bound is still a lower bound: an estimated line keeps "at least"
+        # (read "about ... or more"), and is "about" only when nothing in it is a bound.
         if self.about:
             return Qualifier.ABOUT
-        return Qualifier.AT_LEAST if self.at_least else Qualifier.EXACT
+        if self.at_least:
+            return Qualifier.AT_LEAST
+        return Qualifier.ABOUT if self.estimated else Qualifier.EXACT
 
 
 @dataclass(frozen=True)
@@ -181,8 +185,8 @@ def seizure_totals(
             total = sections[section].setdefault(key, _Sum())
             if share is None:
                 total.add(*counts, int(row["n_remainders"]))
-            else:  # a share of a report is an approximation: "about", and marked
-                total.add(share, counts[1], 0, counts[1], int(row["n_remainders"]))
+            else:  # a share of a report is an estimate, of a bound if the report is one
+                total.add(share, counts[1], counts[2], counts[3], int(row["n_remainders"]))
                 total.estimated = True
             cited = citations[(section, key)]
             cited[cite] = cited.get(cite, 0) + counts[1]
@@ -226,7 +230,8 @@ def _allocation(shape: _Shape) -> dict[str, str] | None:
         + f" gives {into} a share of its quantity in proportion to the number of its days "
         "that fall there; grams are rounded by the largest remainder, so the shares of all "
         "its days add up exactly to the report. A share is an estimate: its line is "
-        "`estimated` and `about`.",
+        "`estimated`, and `about`; a share of a lower bound stays a lower bound (its line "
+        "keeps `at_least`: about that much or more).",
     }
 
 
