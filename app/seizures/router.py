@@ -129,7 +129,7 @@ TOTALS_ONLY = ("group_by", "allocate", "format")
 @router.get(
     "/seizures/totals",
     response_model=SeizureTotals,
-    summary="Seizure totals users can trust",
+    summary="Sum seizure reports, each quantity once, with citations",
     operation_id="getSeizureTotals",
     responses=TOTALS_CSV,
 )
@@ -155,8 +155,10 @@ def totals(
         ),
     ] = None,
 ) -> Response:
-    """Exact sums of the matching seizure reports, per unit kind (grams, millilitres and
-    items are never added together), grouped as asked.
+    """Sums of the matching seizure reports, per unit kind (grams, millilitres and items are
+    never added together), grouped as asked: integers in base units, each carrying the
+    qualifier of what it adds up (a sum with a "more than" part is a lower bound), and
+    marked `estimated` where it holds a pro-rata share.
 
     - Each quantity counts once: a breakdown row is part of its parent, and the part of a
       parent that no breakdown row names is its own line, `unspecified: true` and

@@ -123,3 +123,34 @@ def test_an_unallocated_csv_line_covers_its_period_and_has_no_basis(client: Test
         "2019-12-31",
     )
     assert row["allocation_basis"] == ""
+
+
+# -- 7. words that overclaim -----------------------------------------------------------------
+
+
+def test_the_pro_rata_view_does_not_call_its_figures_exact(client: TestClient) -> None:
+    for lang, exact in (("en", "Exact sums"), ("ru", "Точные суммы")):
+        for query in ("", "&allocate=pro_rata"):
+            page = client.get(f"/?lang={lang}{query}")
+            assert exact not in page.text, (lang, query)
+    assert "estimates" in client.get("/?lang=en&allocate=pro_rata").text
+
+
+def test_the_totals_schema_and_title_say_what_they_are(client: TestClient) -> None:
+    spec = get_json(client, "/openapi.json")
+    operation = spec["paths"][TOTALS]["get"]
+    assert "trust" not in operation["summary"]
+    assert "Exact sums" not in operation["description"]
+    amount = spec["components"]["schemas"]["TotalLine"]["properties"]["amount"]
+    assert not amount["description"].startswith("Exact")
+    assert "estimated" in amount["description"]
+
+
+def test_methods_states_the_double_count_rule_the_code_applies(client: TestClient) -> None:
+    text = client.get("/methods?lang=en").text
+    assert "the same substance" not in text
+    assert "one branch" in text
+    # the rule it states: substances on one branch (heroin under opioids) are paired
+    from app.seizures.totals import possible_double_counts  # noqa: PLC0415
+
+    assert "one branch" in (possible_double_counts.__doc__ or "")
