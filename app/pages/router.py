@@ -2,9 +2,9 @@
 of /api/v1/seizures/totals, through the same dependency), so a page's URL and the API URL
 of its figures differ only in their path, and an unknown parameter is a 422 page naming it."""
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from functools import partial
 from pathlib import Path as FilePath
@@ -292,8 +292,14 @@ def _common(lang: str) -> dict[str, Any]:
     def words(amount: int, qualifier: str, unit_kind: str = "mass", estimated: bool = False) -> str:
         return wording.quantity_words(amount, qualifier, unit_kind, lang, estimated)
 
-    def figure_words(value: Any, unit: str, qualifier: str | None) -> str:
-        return wording.figure_words(value, unit, qualifier, lang)
+    def figure_words(
+        value: Any, unit: str, qualifier: str | None, as_reported: str | None = None
+    ) -> str:
+        return wording.figure_words(value, unit, qualifier, lang, as_reported)
+
+    def quantity_of(item: Any) -> str:
+        """A report's, a totals line's or a page figure's quantity in words."""
+        return wording.words_of(item if isinstance(item, Mapping) else asdict(item), lang)
 
     return {
         "name": lambda item: service.name(item, lang),
@@ -301,6 +307,7 @@ def _common(lang: str) -> dict[str, Any]:
         "other_lang": other,
         "words": words,
         "figure_words": figure_words,
+        "quantity_of": quantity_of,
         "period_label": charts.period_label,
         "period_of": lambda r: charts.period_label((str(r["period_start"]), str(r["period_end"]))),
     }

@@ -52,8 +52,8 @@ from app.seizures.service import (
 )
 from app.seizures.totals import GROUP_KEYS, Window, seizure_totals, totals_lines
 from app.staff.auth import EditorDep
-from app.wording import DIVISORS, estimate_in_display_unit
 from app.staff.idempotency import IdempotencyDep, respond_created
+from app.wording import DIVISORS, estimate_in_display_unit
 
 TAG = "seizures"
 examples.add_examples_file(Path(__file__).with_name("examples.json"))

@@ -127,6 +127,12 @@ class TotalLine(Schema):
         "breakdown rows name (the stated figures are in `stated_totals`)."
     )
     note: str | None = Field(description="How a derived line was found.")
+    bound_word: Literal["more_than", "at_least"] | None = Field(
+        None,
+        description="With `qualifier: at_least`, the source's own word for the bound: "
+        "`more_than` (more than, over, более, свыше) if any of the line's reports says so, "
+        "else `at_least` (at least, не менее, or words not known). Null otherwise.",
+    )
     reports: int = Field(description="How many reports contribute.")
     sources: list[Citation] = Field(
         description=f"Where the line's reports come from, at most {MAX_SOURCES}."

@@ -6,9 +6,11 @@ import csv
 import io
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
-from app.wording import quantity_words
+from app.seizures.totals import possible_double_counts
+from app.wording import quantity_words, words_of
 from tests.helpers import get_json
 
 TOTALS = "/api/v1/seizures/totals"
@@ -150,7 +152,65 @@ def test_methods_states_the_double_count_rule_the_code_applies(client: TestClien
     text = client.get("/methods?lang=en").text
     assert "the same substance" not in text
     assert "one branch" in text
-    # the rule it states: substances on one branch (heroin under opioids) are paired
-    from app.seizures.totals import possible_double_counts  # noqa: PLC0415
-
+    # the rule it states is the code's
     assert "one branch" in (possible_double_counts.__doc__ or "")
+
+
+# -- 8. the source's own word ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("as_reported", "lang", "expected"),
+    [
+        ("more than 67 tons of 600 kg", "en", "more than 67,600 kg"),
+        ("более 67 т 600 кг", "ru", "более 67\u00a0600 кг"),
+        ("свыше 67 т 600 кг", "ru", "более 67\u00a0600 кг"),
+        ("at least 67 t 600 kg", "en", "at least 67,600 kg"),
+        ("не менее 67 т 600 кг", "ru", "не менее 67\u00a0600 кг"),
+        ("Не менее 67 т 600 кг", "en", "at least 67,600 kg"),
+    ],
+)
+def test_a_lower_bound_is_said_in_the_source_s_word(
+    as_reported: str, lang: str, expected: str
+) -> None:
+    report = {"amount": 67_600_000, "qualifier": "at_least", "unit_kind": "mass"}
+    assert words_of(report | {"as_reported": as_reported}, lang) == expected
+
+
+def _post_stage(client: TestClient, editor: dict[str, str], number: int, phrase: str) -> None:
+    body = {
+        "number": number,
+        "name": f"Example stage {number}",
+        "start_on": "2030-05-10",
+        "end_on": "2030-05-21",
+        "source": "mvd-ksopn-15-years-2020",
+        "locator": "¶8",
+        "seizures": [{"substance": "heroin", "quantity": phrase, "country": "KAZ"}],
+    }
+    answer = client.post("/api/v1/operations/channel/stages", json=body, headers=editor)
+    assert answer.status_code == 201, answer.text
+
+
+def test_totals_and_pages_keep_more_than_and_at_least_apart(
+    client: TestClient, editor: dict[str, str]
+) -> None:
+    _post_stage(client, editor, 90, "не менее 12 кг")
+    [line] = get_json(client, f"{TOTALS}?year=2030")["groups"]
+    assert (line["qualifier"], line["bound_word"]) == ("at_least", "at_least")
+    seed = get_json(client, f"{TOTALS}?from=2017-01-01&to=2019-12-31&group_by=substance")
+    unitemized = _unitemized(seed["groups"])
+    assert (unitemized["qualifier"], unitemized["bound_word"]) == ("at_least", "more_than")
+    assert "at least 12 kg" in client.get("/?year=2030&lang=en").text
+    assert "не менее 12 кг" in client.get("/?year=2030&lang=ru").text
+    front = client.get("/?lang=en").text
+    assert "more than 6,729 kg" in front
+    # "more than" and "at least" together are more than their sum
+    _post_stage(client, editor, 91, "more than 3 kg")
+    [both] = get_json(client, f"{TOTALS}?year=2030")["groups"]
+    assert (both["amount"], both["bound_word"]) == (15_000, "more_than")
+    assert "более 15 кг" in client.get("/?year=2030&lang=ru").text
+
+
+def test_a_reported_figure_keeps_its_word_on_the_page(client: TestClient) -> None:
+    page = client.get("/operations/channel?lang=en").text
+    assert "more than 20" in page  # "over 20"
