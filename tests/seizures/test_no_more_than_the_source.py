@@ -214,3 +214,22 @@ def test_totals_and_pages_keep_more_than_and_at_least_apart(
 def test_a_reported_figure_keeps_its_word_on_the_page(client: TestClient) -> None:
     page = client.get("/operations/channel?lang=en").text
     assert "more than 20" in page  # "over 20"
+
+
+# -- 9. statuses are dated -------------------------------------------------------------------
+
+
+def test_a_document_s_status_says_the_date_of_its_source(client: TestClient) -> None:
+    document = get_json(client, "/api/v1/documents/anti-drug-strategy-2015-2020")
+    assert document["status"] == "in_force"
+    assert document["status_as_of"] == {"date": "2020-01-01", "precision": "year"}
+    for listed in get_json(client, "/api/v1/documents?limit=100")["items"]:
+        assert listed["status_as_of"] is not None, listed["slug"]
+
+
+def test_an_operation_s_statuses_say_the_date_of_their_source(client: TestClient) -> None:
+    statuses = get_json(client, "/api/v1/operations/channel")["statuses"]
+    assert statuses
+    assert {s["as_of"]["date"][:4] for s in statuses} == {"2020"}
+    assert "as of 2020, per its source" in client.get("/operations/channel?lang=en").text
+    assert "по состоянию на 2020" in client.get("/operations/channel?lang=ru").text
