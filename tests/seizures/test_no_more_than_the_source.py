@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from app import wording
 from app.seizures.totals import possible_double_counts
-from app.wording import quantity_words, words_of
 from tests.helpers import get_json
 
 TOTALS = "/api/v1/seizures/totals"
@@ -52,8 +52,11 @@ def test_a_year_s_share_of_a_more_than_total_is_an_estimated_lower_bound(
 
 
 def test_an_estimated_lower_bound_reads_about_or_more_in_both_languages() -> None:
-    assert quantity_words(2_243_000, "at_least", "mass", "en", True) == "about 2,243 kg or more"
-    assert quantity_words(2_243_000, "at_least", "mass", "ru", True) == (
+    assert (
+        wording.quantity_words(2_243_000, "at_least", "mass", "en", True)
+        == "about 2,243 kg or more"
+    )
+    assert wording.quantity_words(2_243_000, "at_least", "mass", "ru", True) == (
         "около 2\u00a0243 кг и более"
     )
 
@@ -174,7 +177,7 @@ def test_a_lower_bound_is_said_in_the_source_s_word(
     as_reported: str, lang: str, expected: str
 ) -> None:
     report = {"amount": 67_600_000, "qualifier": "at_least", "unit_kind": "mass"}
-    assert words_of(report | {"as_reported": as_reported}, lang) == expected
+    assert wording.words_of(report | {"as_reported": as_reported}, lang) == expected
 
 
 def _post_stage(client: TestClient, editor: dict[str, str], number: int, phrase: str) -> None:
