@@ -68,6 +68,11 @@ class DocumentOut(Cited):
     body: str | None
     body_relation: BodyRelation | None
     summary: str | None
+    status_as_of: FuzzyDate | None = Field(
+        description="The date of the source that gives `status` (its publication): the "
+        "status is what the source said then, not a fact about today. Null when the "
+        "source is undated."
+    )
 
 
 class EventOut(Cited):

@@ -112,6 +112,8 @@ def _documents() -> AnySelect:
             Document.body_relation,
             Document.summary,
             *cited_columns(Document.locator),
+            Source.published_on.label("source_published_on"),
+            Source.published_precision.label("source_published_precision"),
         )
         .outerjoin(Organization, Organization.id == Document.issuer_id)
         .outerjoin(parent, parent.id == Document.parent_id)
@@ -122,6 +124,10 @@ def _documents() -> AnySelect:
 
 def _document_out(row: dict[str, Any]) -> dict[str, Any]:
     row["adopted"] = fuzzy(row.pop("adopted_on"), row.pop("adopted_precision"))
+    # A status is what the source said when it was written, not a fact about today.
+    row["status_as_of"] = fuzzy(
+        row.pop("source_published_on"), row.pop("source_published_precision")
+    )
     return row
 
 

@@ -58,6 +58,11 @@ class StatusOut(Cited):
     status_ru: str | None
     valid_from: FuzzyDate | None
     decision: str | None
+    as_of: FuzzyDate | None = Field(
+        description="The date of the source that gives the status (its publication): the "
+        "status is what the source said then, not a fact about today. Null when the "
+        "source is undated."
+    )
 
 
 class ObjectiveOut(Cited):

@@ -110,6 +110,8 @@ def _statuses(session: Session, operation_id: int) -> list[dict[str, Any]]:
                 OperationStatus.valid_from_precision,
                 Document.slug.label("decision"),
                 *cited_columns(OperationStatus.locator),
+                Source.published_on,
+                Source.published_precision,
             )
             .outerjoin(Document, Document.id == OperationStatus.decision_id)
             .join(Source, Source.id == OperationStatus.source_id)
@@ -120,6 +122,8 @@ def _statuses(session: Session, operation_id: int) -> list[dict[str, Any]]:
     )
     for row in rows:
         row["valid_from"] = fuzzy(row["valid_from"], row.pop("valid_from_precision"))
+        # A status is what its source said when it was written, not a fact about today.
+        row["as_of"] = fuzzy(row.pop("published_on"), row.pop("published_precision"))
     return rows
 
 

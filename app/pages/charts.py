@@ -234,7 +234,9 @@ def chart_spec(
         span_rows = []
         for index, f in enumerate(spans):
             start, end = _span(f)
-            words = quantity_words(f.amount, f.qualifier, unit_kind, lang, f.estimated)
+            words = quantity_words(
+                f.amount, f.qualifier, unit_kind, lang, f.estimated, f.bound_word
+            )
             text = f"{period_label(f.period)}: {_substance_label(f, lang, gettext)}, {words}"  # type: ignore[arg-type]
             from_end = _label_from_end(text, start - 0.4, end + 0.4, domain)
             span_rows.append(

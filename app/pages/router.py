@@ -2,9 +2,9 @@
 of /api/v1/seizures/totals, through the same dependency), so a page's URL and the API URL
 of its figures differ only in their path, and an unknown parameter is a 422 page naming it."""
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from functools import partial
 from pathlib import Path as FilePath
@@ -295,11 +295,17 @@ def _common(lang: str, examples: frozenset[str] = frozenset()) -> dict[str, Any]
     def words(amount: int, qualifier: str, unit_kind: str = "mass", estimated: bool = False) -> str:
         return wording.quantity_words(amount, qualifier, unit_kind, lang, estimated)
 
-    def figure_words(value: Any, unit: str, qualifier: str | None) -> str:
+    def figure_words(
+        value: Any, unit: str, qualifier: str | None, as_reported: str | None = None
+    ) -> str:
         counted = counted_units(value, unit, lang)
         if counted is None:
-            return wording.figure_words(value, unit, qualifier, lang)
-        return wording.qualified(counted, qualifier, lang)
+            return wording.figure_words(value, unit, qualifier, lang, as_reported)
+        return wording.qualified(counted, qualifier, lang, word=wording.bound_word(as_reported))
+
+    def quantity_of(item: Any) -> str:
+        """A report's, a totals line's or a page figure's quantity in words."""
+        return wording.words_of(item if isinstance(item, Mapping) else asdict(item), lang)
 
     return {
         "examples": examples,
@@ -308,6 +314,7 @@ def _common(lang: str, examples: frozenset[str] = frozenset()) -> dict[str, Any]
         "other_lang": other,
         "words": words,
         "figure_words": figure_words,
+        "quantity_of": quantity_of,
         "period_label": lambda period: format_period(period[0], period[1], lang),
         "period_of": lambda r: format_period(r["period_start"], r["period_end"], lang),
         "twin": lambda item, field: twin(item, field, lang),

@@ -92,6 +92,7 @@ class Figure:
     unspecified: bool
     derived: bool
     sources: list[dict[str, Any]]  # source slug, title, locator
+    bound_word: str | None = None  # a lower bound's word: "more_than" or "at_least"
 
 
 @dataclass
@@ -134,6 +135,7 @@ def _figure(section: str, line: dict[str, Any], titles: dict[str, str]) -> Figur
         amount=int(line["amount"]),
         qualifier=str(line["qualifier"]),
         estimated=bool(line.get("estimated")),
+        bound_word=line.get("bound_word"),
         substance=line["substance"],
         year=line.get("year"),
         period=period,

@@ -1,5 +1,6 @@
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import date
 from functools import cached_property, partial
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -43,13 +44,16 @@ from app.seizures import writes as seizure_writes
 from app.seizures.filters import FiltersDep
 from app.seizures.schemas import SeizureCreate, SeizureOut, SeizurePatch, SeizureTotals, TotalLine
 from app.seizures.service import (
+    FIRST_DAY,
+    LAST_DAY,
     count_seizures,
     list_seizures,
     seizure_csv_chunks,
 )
-from app.seizures.totals import GROUP_KEYS, seizure_totals, totals_lines
+from app.seizures.totals import GROUP_KEYS, Window, seizure_totals, totals_lines
 from app.staff.auth import EditorDep
 from app.staff.idempotency import IdempotencyDep, respond_created
+from app.wording import DIVISORS, estimate_in_display_unit
 
 TAG = "seizures"
 examples.add_examples_file(Path(__file__).with_name("examples.json"))
@@ -125,7 +129,7 @@ TOTALS_ONLY = ("group_by", "allocate", "format")
 @router.get(
     "/seizures/totals",
     response_model=SeizureTotals,
-    summary="Seizure totals users can trust",
+    summary="Sum seizure reports, each quantity once, with citations",
     operation_id="getSeizureTotals",
     responses=TOTALS_CSV,
 )
@@ -151,8 +155,10 @@ def totals(
         ),
     ] = None,
 ) -> Response:
-    """Exact sums of the matching seizure reports, per unit kind (grams, millilitres and
-    items are never added together), grouped as asked.
+    """Sums of the matching seizure reports, per unit kind (grams, millilitres and items are
+    never added together), grouped as asked: integers in base units, each carrying the
+    qualifier of what it adds up (a sum with a "more than" part is a lower bound), and
+    marked `estimated` where it holds a pro-rata share.
 
     - Each quantity counts once: a breakdown row is part of its parent, and the part of a
       parent that no breakdown row names is its own line, `unspecified: true` and
@@ -189,7 +195,7 @@ def totals(
         data_version(session), (request.url.path, request.url.query), lambda: KeptTotals(make())
     )
     if negotiate(format_, request.headers.get("accept")) == CSV.extension:
-        return _totals_csv(request, kept.body)
+        return _totals_csv(request, kept.body, filters.window)
     return respond(request, kept.json)
 
 
@@ -236,22 +242,64 @@ def _list_url(request: Request, selects: dict[str, str]) -> str:
     return f"{path}?{urlencode([*query, *selects.items()])}"
 
 
-def _totals_csv(request: Request, body: dict[str, Any]) -> Response:
+def _totals_csv(request: Request, body: dict[str, Any], window: Window | None) -> Response:
     """One row per line of `groups` and `beyond_window`, its citations `source locator`
-    joined by `;`. The stated totals and warnings stay in the JSON answer."""
+    joined by `;`. The stated totals and warnings stay in the JSON answer. Each row says
+    the dates it covers and, for an estimate, how it was made; an estimate's quantities are
+    rounded as the pages round them (the JSON answer keeps its exact grams)."""
     columns = [path for path in csv_columns(TotalLine) if path[0] != "sources"]
-    header = ["section", *("_".join(path) for path in columns), "sources"]
+    header = ["section", *("_".join(path) for path in columns), "sources", *CSV_EXTRA]
     ready = orjson.loads(orjson.dumps(body))  # dates and enums as the JSON answer has them
+    basis = (body["allocation"] or {}).get("basis", "")
     rows = (
         [
             section,
-            *(csv_cell(line, path) for path in columns),
+            *(csv_cell(shown, path) for path in columns),
             csv_list(f"{cite['source']} {cite['locator']}" for cite in line["sources"]),
+            *_covers(section, line, window),
+            basis if line["estimated"] else "",
         ]
         for section in ("groups", "beyond_window")
         for line in ready[section]
+        for shown in [estimate_rounded(line)]
     )
     return download(request, "seizure-totals", CSV, csv_file(header, rows))
+
+
+# The totals CSV's columns after the line's own: the dates a line covers, and how an
+# estimated line was made.
+CSV_EXTRA = ("covers_from", "covers_to", "allocation_basis")
+
+
+def _covers(section: str, line: dict[str, Any], window: Window | None) -> tuple[str, str]:
+    """The first and last day a line's figure covers: its period beyond the window, its
+    year (within the window), or the window; empty where no window bounds it."""
+    if section == "beyond_window":
+        return str(line["period_start"]), str(line["period_end"])
+    first, last = window or (FIRST_DAY, LAST_DAY)
+    if line.get("year") is not None:
+        year = int(line["year"])
+        first, last = max(first, date(year, 1, 1)), min(last, date(year, 12, 31))
+    return (
+        "" if first == FIRST_DAY else first.isoformat(),
+        "" if last == LAST_DAY else last.isoformat(),
+    )
+
+
+def estimate_rounded(line: dict[str, Any]) -> dict[str, Any]:
+    """An estimated line's quantities rounded as `wording.rounded_estimate` rounds them
+    (three significant figures, never finer than a whole kilogram, litre or item): the
+    exact grams of a pro-rata share are arithmetic, not a figure any source gives."""
+    if not line["estimated"]:
+        return line
+    shown = estimate_in_display_unit(int(line["amount"]), str(line["unit_kind"]))
+    amount = int(shown * DIVISORS[str(line["unit_kind"])])
+    mass = line["quantity_grams"] is not None
+    return line | {
+        "amount": amount,
+        "quantity_grams": amount if mass else None,
+        "quantity_kg": float(shown) if mass else None,
+    }
 
 
 def _group_keys(group_by: list[str] | None) -> list[str]:

@@ -105,11 +105,19 @@ class TotalLine(Schema):
     operation: OperationRef | None = None
     stage: StageRef | None = None
     unit_kind: UnitKind
-    amount: int = Field(description="Exact, in `unit` (grams for mass).")
+    amount: int = Field(
+        description="In `unit` (grams for mass): the sum of what the sources state, each "
+        "quantity once, to the unit; read it with `qualifier` (a lower bound or an "
+        "approximation stays one). When `estimated`, a pro-rata estimate, kept to the unit "
+        "only so that shares add up: no source states it."
+    )
     unit: str
     quantity_grams: int | None
     quantity_kg: float | None
-    qualifier: Qualifier = Field(description="`at_least` if any part is; `about` if any part is.")
+    qualifier: Qualifier = Field(
+        description="`about` if any part is (or, when `estimated`, if no part is a lower "
+        "bound); else `at_least` if any part is: a share of a lower bound stays one."
+    )
     estimated: bool = Field(
         description="Holds a pro-rata share of a report reaching beyond the window or year "
         "(then `qualifier` is `about`)."
@@ -119,6 +127,12 @@ class TotalLine(Schema):
         "breakdown rows name (the stated figures are in `stated_totals`)."
     )
     note: str | None = Field(description="How a derived line was found.")
+    bound_word: Literal["more_than", "at_least"] | None = Field(
+        None,
+        description="With `qualifier: at_least`, the source's own word for the bound: "
+        "`more_than` (more than, over, более, свыше) if any of the line's reports says so, "
+        "else `at_least` (at least, не менее, or words not known). Null otherwise.",
+    )
     reports: int = Field(description="How many reports contribute.")
     sources: list[Citation] = Field(
         description=f"Where the line's reports come from, at most {MAX_SOURCES}."

@@ -69,6 +69,7 @@ from app.seizures.service import (
     report_target,
     whole_years,
 )
+from app.wording import BOUND_WORDS
 
 ONE_DAY = timedelta(days=1)
 
@@ -90,24 +91,40 @@ class _Sum:
 
     amount: int = 0
     reports: int = 0
-    at_least: int = 0
+    at_least: int = 0  # lower bounds, in either word
     about: int = 0
     remainders: int = 0
+    more_than: int = 0  # lower bounds the source said "more than" of
     estimated: bool = False
 
-    def add(self, amount: int, reports: int, at_least: int, about: int, remainders: int) -> None:
+    def add(
+        self, amount: int, reports: int, at_least: int, about: int, remainders: int, more_than: int
+    ) -> None:
         self.amount += amount
         self.reports += reports
         self.at_least += at_least
         self.about += about
         self.remainders += remainders
+        self.more_than += more_than
+
+    @property
+    def bound_word(self) -> str | None:
+        """A lower bound's word: "more than" if any of its bounds is (more than A and at
+        least B is more than A + B), else "at least"."""
+        if self.qualifier != Qualifier.AT_LEAST:
+            return None
+        return "more_than" if self.more_than else "at_least"
 
     @property
     def qualifier(self) -> Qualifier:
         # "about" is the weaker claim, so it wins over "at least" when both are present.
+        # A share of a lower bound is still a lower bound: an estimated line keeps "at least"
+        # (read "about ... or more"), and is "about" only when nothing in it is a bound.
         if self.about:
             return Qualifier.ABOUT
-        return Qualifier.AT_LEAST if self.at_least else Qualifier.EXACT
+        if self.at_least:
+            return Qualifier.AT_LEAST
+        return Qualifier.ABOUT if self.estimated else Qualifier.EXACT
 
 
 @dataclass(frozen=True)
@@ -175,14 +192,16 @@ def seizure_totals(
             int(row["reports"]),
             int(row["n_at_least"]),
             int(row["n_about"]),
+            int(row["n_remainders"]),
+            int(row["n_more_than"]),
         )
         cite = (row["source_id"], row["locator"])
         for section, key, share in shape.placed(row):
             total = sections[section].setdefault(key, _Sum())
             if share is None:
-                total.add(*counts, int(row["n_remainders"]))
-            else:  # a share of a report is an approximation: "about", and marked
-                total.add(share, counts[1], 0, counts[1], int(row["n_remainders"]))
+                total.add(*counts)
+            else:  # a share of a report is an estimate, of a bound if the report is one
+                total.add(share, *counts[1:])
                 total.estimated = True
             cited = citations[(section, key)]
             cited[cite] = cited.get(cite, 0) + counts[1]
@@ -226,7 +245,8 @@ def _allocation(shape: _Shape) -> dict[str, str] | None:
         + f" gives {into} a share of its quantity in proportion to the number of its days "
         "that fall there; grams are rounded by the largest remainder, so the shares of all "
         "its days add up exactly to the report. A share is an estimate: its line is "
-        "`estimated` and `about`.",
+        "`estimated`, and `about`; a share of a lower bound stays a lower bound (its line "
+        "keeps `at_least`: about that much or more).",
     }
 
 
@@ -250,9 +270,16 @@ def own_quantities(
     """One row per matching report: its own quantity, and whether that is a remainder."""
     report = SeizureReport
     target = report_target(report)
-    # A remainder is only as exact as every part taken from it.
+    # A remainder is only as exact as every part taken from it. A lower bound the source
+    # said "more than" of is `more_than` here (and in the sum tables), so that a line can
+    # say it in the source's word; `stated_qualifier` keeps the report's own.
     qualifier = case(
-        (has_inexact_parts(report), literal(Qualifier.ABOUT.value)), else_=report.qualifier
+        (has_inexact_parts(report), literal(Qualifier.ABOUT.value)),
+        (
+            and_(report.qualifier == Qualifier.AT_LEAST.value, _says_more_than(report)),
+            literal(MORE_THAN),
+        ),
+        else_=report.qualifier,
     )
     own = report.amount - covered_amount(report)
     where = conditions(filters) if filters else []
@@ -285,6 +312,21 @@ def own_quantities(
         .where(*where)
         .subquery("own_quantities")
     )
+
+
+MORE_THAN = "more_than"  # the own quantities' qualifier of a "more than" lower bound
+
+
+def _says_more_than(report: Any) -> ColumnElement[bool]:
+    """Whether the report's words open with "more than", "over", "более" or "свыше"
+    (`wording.bound_word`; SQLite's lower() leaves Cyrillic alone, hence both cases)."""
+    text = func.lower(func.ltrim(report.as_reported))
+    words = [
+        form
+        for word in BOUND_WORDS["more_than"]
+        for form in dict.fromkeys((word, word.capitalize(), word.upper()))
+    ]
+    return or_(*(text.like(f"{form} %") for form in words))
 
 
 def _grouped(own: Any, shape: _Shape, *extra: Any) -> Any:
@@ -320,7 +362,10 @@ def _grouped(own: Any, shape: _Shape, *extra: Any) -> Any:
             own.c.unit_kind,
             func.sum(own.c.own).label("amount"),
             func.sum(weight).label("reports"),
-            weighted_count(own.c.qualifier == Qualifier.AT_LEAST.value).label("n_at_least"),
+            weighted_count(own.c.qualifier.in_([Qualifier.AT_LEAST.value, MORE_THAN])).label(
+                "n_at_least"
+            ),
+            weighted_count(own.c.qualifier == MORE_THAN).label("n_more_than"),
             weighted_count(own.c.qualifier == Qualifier.ABOUT.value).label("n_about"),
             weighted_count(own.c.unspecified).label("n_remainders"),
         )
@@ -531,6 +576,7 @@ def _line(
         "estimated": total.estimated,
         "derived": total.remainders > 0,
         "note": DERIVED_NOTE.format(n=total.remainders) if total.remainders else None,
+        "bound_word": total.bound_word,
         "reports": total.reports,
         "sources": sources[:MAX_SOURCES],
         "sources_total": len(sources),

@@ -205,14 +205,20 @@ def test_batches_do_not_change_the_bytes(renderer: listing.Renderer) -> None:
 def test_the_totals_csv_is_a_csv_file_of_its_lines(client: TestClient, query: str) -> None:
     """What the registry offers the totals' CSV (`csv_file`, CSV's content type) gives the
     bytes it sends today, so it can switch over unchanged."""
+    window = ("2017-01-01", "2019-12-31") if "from=" in query else ("2019-01-01", "2019-12-31")
+    covers = {"groups": window, "beyond_window": ("2017-01-01", "2019-12-31")}
     body = client.get(f"/api/v1/seizures/totals?{query}").json()
     columns = [path for path in csv_columns(TotalLine) if path[0] != "sources"]
-    header = ["section", *("_".join(path) for path in columns), "sources"]
+    extra = ["covers_from", "covers_to", "allocation_basis"]
+    header = ["section", *("_".join(path) for path in columns), "sources", *extra]
     rows = [
         [
             section,
             *(csv_cell(line, path) for path in columns),
             ";".join(f"{c['source']} {c['locator']}" for c in line["sources"]),
+            # neither query allocates: the dates its lines cover, and no basis
+            *covers[section],
+            "",
         ]
         for section in ("groups", "beyond_window")
         for line in body[section]
