@@ -10,7 +10,7 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
 from app.http.schemas import nest_source
-from app.models import Country, Membership, Organization, Participation, SeizureReport, Source
+from app.models import Membership, Organization, Participation, SeizureReport, Source
 from app.models.base import Base
 from app.models.enums import UnitKind
 from app.operations import service as operations
@@ -170,14 +170,12 @@ def operation_page(session: Session, slug: str) -> dict[str, Any]:
     operation = operations.get_operation(session, slug)
     filters = SeizureFilters(operation_id=operation["id"])
     operation["seizures"] = list_seizures(session, replace(filters, top_level_only=True), None)
-    _name_parties_in_russian(session, operation["participants"] + operation["observers"])
     return _sources_nested(operation)
 
 
 def stage_page(session: Session, stage_id: int) -> dict[str, Any]:
     stage = operations.get_stage(session, stage_id)
     stage["operation_detail"] = operations.get_operation(session, stage["operation"])
-    _name_parties_in_russian(session, stage["participants"] + stage["observers"])
     return _sources_nested(stage)
 
 
@@ -190,19 +188,6 @@ def _sources_nested(entity: dict[str, Any]) -> dict[str, Any]:
         if isinstance(value, list):
             entity[key] = [nest_source(item) if isinstance(item, dict) else item for item in value]
     return entity
-
-
-def _name_parties_in_russian(session: Session, participations: list[dict[str, Any]]) -> None:
-    """Gives each party its Russian name beside the English one the API's participations
-    carry, so that pages show both."""
-    countries = dict(session.execute(select(Country.iso3, Country.name_ru)).all())
-    organizations = dict(session.execute(select(Organization.slug, Organization.name_ru)).all())
-    for participation in participations:
-        party = participation["party"] = dict(participation["party"])
-        if party.get("iso3"):
-            party["name_ru"] = countries.get(party["iso3"])
-        elif party.get("slug"):
-            party["name_ru"] = organizations.get(party["slug"])
 
 
 def country_page(session: Session, iso3: str) -> dict[str, Any]:
