@@ -21,7 +21,7 @@ from app import wording
 from app.deps import SessionDep, session_done
 from app.http.strict_query import refuse_unknown_query_parameters
 from app.models.versions import data_version
-from app.pages import charts, drawing, service
+from app.pages import charts, drawing, facts, service
 from app.pages.chart_images import ChartImages
 from app.pages.i18n import LangDep, translations
 from app.pages.routing import PageRoute
@@ -295,6 +295,8 @@ def _common(lang: str) -> dict[str, Any]:
     def figure_words(value: Any, unit: str, qualifier: str | None) -> str:
         return wording.figure_words(value, unit, qualifier, lang)
 
+    gettext = translations(lang).gettext
+
     return {
         "name": lambda item: service.name(item, lang),
         "other_name": lambda item: service.name(item, other),
@@ -303,6 +305,12 @@ def _common(lang: str) -> dict[str, Any]:
         "figure_words": figure_words,
         "period_label": charts.period_label,
         "period_of": lambda r: charts.period_label((str(r["period_start"]), str(r["period_end"]))),
+        # The registry's codes in words (app/pages/facts.py): no code reaches a page.
+        "metric": lambda code: facts.metric_label(code, gettext),
+        "role": lambda code: facts.role_label(code, gettext),
+        "verdict": lambda code: facts.verdict_label(code, gettext),
+        "assessor": lambda kind, organization: facts.assessor_label(kind, organization, gettext),
+        "stage_name": lambda operation, number: facts.stage_label(operation, number, gettext),
     }
 
 
@@ -317,7 +325,7 @@ def operation_page(
     lang: LangDep,
     slug: Annotated[str, Path(max_length=100)],
 ) -> Response:
-    operation = service.operation_page(session, slug)
+    operation = service.operation_page(session, slug, lang)
     return render_page(
         request,
         "operation.html",
@@ -333,7 +341,7 @@ def stage_page(
     lang: LangDep,
     stage_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
 ) -> Response:
-    stage = service.stage_page(session, stage_id)
+    stage = service.stage_page(session, stage_id, lang)
     return render_page(
         request,
         "stage.html",
@@ -366,4 +374,6 @@ def source_page(
     slug: Annotated[str, Path(max_length=100)],
 ) -> Response:
     source = service.source_page(session, slug)
+    gettext = translations(lang).gettext
+    source["facts"] = facts.source_facts(session, source["id"], lang, gettext)
     return render_page(request, "source.html", lang, _entity_context(lang, source=source))
