@@ -178,3 +178,39 @@ def test_no_chart_link_under_no_seizure_reports(client: TestClient) -> None:
         assert "No seizure reports" in text
         assert "Chart these seizures" not in text, path
     assert "Chart these seizures" in client.get("/operations/channel").text
+
+
+# --- point 13: phones ------------------------------------------------------------------------
+
+
+def _cells(html: str, table_class: str) -> list[dict[str, str]]:
+    """The attributes of the <td>s of the tables of class `table_class`."""
+    found: list[dict[str, str]] = []
+
+    class Cells(HTMLParser):
+        inside = False
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            found_attrs = {k: v or "" for k, v in attrs}
+            if tag == "table":
+                self.inside = table_class in found_attrs.get("class", "").split()
+            if tag == "td" and self.inside:
+                found.append(found_attrs)
+
+    Cells().feed(html)
+    return found
+
+
+def test_figure_tables_are_cards_on_a_phone(client: TestClient) -> None:
+    """The front page's cells, as the seizure tables' (_macros.html): a period kept on one
+    line, a citation as a block, every cell named for the phone's card layout."""
+    css = client.get("/assets/pages.css").text
+    phone = css[css.index("@media (max-width: 40rem)") :]
+    assert "table.stack td[data-label]::before" in phone
+    for path in ("/", "/operations/channel"):
+        cells = _cells(client.get(path).text, "stack")
+        assert cells, path
+        assert all(cell.get("data-label") for cell in cells), path
+        classes = [cell.get("class", "") for cell in cells]
+        assert "period" in classes, path
+        assert "source" in classes, path
