@@ -13,6 +13,7 @@ from app.db import ConnectionBudget, Lanes, make_engine, make_sessionmaker
 from app.deps import refuse_nul_characters
 from app.errors import install_error_handlers
 from app.http import health, transport
+from app.http import index as api_index
 from app.http.answers import VersionedCache
 from app.http.caching import CacheHeaders
 from app.http.docs import install_docs
@@ -145,6 +146,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     strict_query = Depends(refuse_unknown_query_parameters)
     media_types = Depends(check_media_types)
     app.include_router(health.router, dependencies=[media_types, strict_query])
+    # `GET /api/v1`: the index of the collections (app/http/index.py).
+    app.include_router(
+        api_index.router, dependencies=[Depends(reader_check), media_types, strict_query]
+    )
     for router in API_ROUTERS:
         app.include_router(
             router,

@@ -318,6 +318,28 @@ def _entity_context(lang: str, **extra: Any) -> dict[str, Any]:
     return {**_common(lang), **extra}
 
 
+@router.get("/favicon.ico")
+async def favicon() -> Response:
+    """The icon browsers ask for on every first visit (a 404 in every log before): the
+    pages' own SVG, which the pages also name with <link rel="icon">."""
+    icon = (STATIC_DIR / "favicon.svg").read_bytes()
+    return Response(icon, media_type="image/svg+xml", headers=CHART_HEADERS)
+
+
+@router.get("/operations")
+def operations_index(request: Request, session: SessionDep, lang: LangDep) -> Response:
+    """Every operation, with its kind and its stages' count."""
+    context = {"operations": service.operations_index(session), **_common(lang)}
+    return render_page(request, "operations.html", lang, context)
+
+
+@router.get("/sources")
+def sources_index(request: Request, session: SessionDep, lang: LangDep) -> Response:
+    """Every source, with its publisher and date: where every figure comes from."""
+    context = {"sources": service.sources_index(session), **_common(lang)}
+    return render_page(request, "sources.html", lang, context)
+
+
 @router.get("/operations/{slug}")
 def operation_page(
     request: Request,

@@ -10,7 +10,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.http.schemas import nest_source
-from app.models import Document, Membership, Organization, Participation, SeizureReport, Source
+from app.models import (
+    Document,
+    Membership,
+    Organization,
+    Participation,
+    SeizureReport,
+    Source,
+    Stage,
+)
 from app.models.enums import UnitKind
 from app.operations import service as operations
 from app.reference import service as reference
@@ -306,6 +314,18 @@ def roles_of(session: Session, country_id: int | None) -> list[dict[str, Any]]:
 def source_page(session: Session, slug: str) -> dict[str, Any]:
     """The source; its facts are app/pages/facts.py's, in the page's language."""
     return reference.get_source(session, slug)
+
+
+def operations_index(session: Session) -> list[dict[str, Any]]:
+    ops = operations.list_operations(session, None, None, 0, LIST_LIMIT)
+    counts = dict(
+        session.execute(select(Stage.operation_id, func.count()).group_by(Stage.operation_id)).all()
+    )
+    return [{**op, "stage_count": counts.get(op["id"], 0)} for op in ops]
+
+
+def sources_index(session: Session) -> list[dict[str, Any]]:
+    return reference.list_sources(session, 0, LIST_LIMIT)
 
 
 def search(session: Session, q: str) -> dict[str, list[dict[str, Any]]]:

@@ -214,3 +214,43 @@ def test_figure_tables_are_cards_on_a_phone(client: TestClient) -> None:
         classes = [cell.get("class", "") for cell in cells]
         assert "period" in classes, path
         assert "source" in classes, path
+
+
+# --- point 12: navigation --------------------------------------------------------------------
+
+
+def _links(html: str) -> set[str]:
+    return {href.split("?")[0] for href in re.findall(r'href="([^"]+)"', html)}
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_the_front_page_leads_to_operations_sources_and_methods(
+    client: TestClient, lang: str
+) -> None:
+    links = _links(client.get(f"/?lang={lang}").text)
+    assert {"/operations", "/sources", "/methods"} <= links
+    operations = client.get(f"/operations?lang={lang}")
+    assert operations.status_code == 200
+    assert {"/operations/channel", "/operations/grom"} <= _links(operations.text)
+    sources = client.get(f"/sources?lang={lang}")
+    assert sources.status_code == 200
+    assert f"/sources/{SOURCE}" in _links(sources.text)
+
+
+def test_there_is_a_favicon(client: TestClient) -> None:
+    assert client.get("/favicon.ico").status_code == 200
+    assert '<link rel="icon" href="/assets/favicon.svg"' in client.get("/").text
+    assert client.get("/assets/favicon.svg").headers["content-type"].startswith("image/svg")
+
+
+def test_the_api_root_is_an_index_of_its_collections(client: TestClient) -> None:
+    response = client.get("/api/v1")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/json")
+    collections = {c["name"]: c for c in response.json()["collections"]}
+    assert {"operations", "stages", "seizures", "sources", "meetings", "documents"} <= set(
+        collections
+    )
+    for item in collections.values():  # every address answers
+        assert client.get(item["url"]).status_code in (200, 401), item
+    assert collections["seizures"]["csv"] == "/api/v1/seizures.csv"
