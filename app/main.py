@@ -13,6 +13,7 @@ from app.db import ConnectionBudget, Lanes, make_engine, make_sessionmaker
 from app.deps import refuse_nul_characters
 from app.errors import install_error_handlers
 from app.http import health, transport
+from app.http import index as api_index
 from app.http.answers import VersionedCache
 from app.http.caching import CacheHeaders
 from app.http.docs import install_docs
@@ -123,6 +124,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app: FastAPI = FastAPIOffline(
         docs_url=None,  # app/http/docs.py serves /docs, with no inline script
+        redoc_url=None,  # ReDoc's badge comes from a CDN: /redoc redirects to /docs
         title="KSOPN registry",
         version="0.1.0",
         description=DESCRIPTION,
@@ -140,10 +142,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     transport.install(app, settings.allowed_hosts)
     # Every endpoint refuses a query parameter it does not declare (app/http/strict_query.py),
     # after the key check: a read that needs a key answers 401 first, as for any other
-    # parameter. The docs pages (/docs, /redoc, /openapi.json) filter nothing and stay lenient.
+    # parameter. The docs pages (/docs, /openapi.json) filter nothing and stay lenient.
     strict_query = Depends(refuse_unknown_query_parameters)
     media_types = Depends(check_media_types)
     app.include_router(health.router, dependencies=[media_types, strict_query])
+    # `GET /api/v1`: the index of the collections (app/http/index.py).
+    app.include_router(
+        api_index.router, dependencies=[Depends(reader_check), media_types, strict_query]
+    )
     for router in API_ROUTERS:
         app.include_router(
             router,

@@ -211,17 +211,14 @@ COMMON_HEADERS = {
 }
 # JSON, CSV and the docs' own scripts: nothing in them is to be run or framed.
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
-# An HTML page (/docs, /redoc; the pages for people set a stricter policy of their own) runs
+# An HTML page (/docs; the pages for people set a stricter policy of their own) runs
 # scripts from the server's own files and nothing inline: a fixed policy, never computed from
 # the page as sent, which would also allow any script injected into it. The docs start
-# Swagger UI from a file for this (app/http/docs.py). ReDoc styles itself with injected
-# <style> elements and searches in a worker made from a blob: URL. Its footer badge is an
-# image from cdn.redoc.ly, let through because an image runs nothing; offline it just does
-# not show.
+# Swagger UI from a file for this (app/http/docs.py). Nothing comes from another host.
 PAGE_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data: https://cdn.redoc.ly; font-src 'self' data:; connect-src 'self'; "
-    "worker-src blob:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 
 

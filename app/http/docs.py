@@ -1,12 +1,13 @@
 """The API docs at /docs: Swagger UI from the files fastapi-offline ships, with FastAPI's
 options, started by a file of the server's (/assets/docs.js) instead of FastAPI's inline
 script, so the docs' Content-Security-Policy runs the server's files alone (app/security.py).
-ReDoc (/redoc) needs no script of its own and stays fastapi-offline's."""
+There is no ReDoc: its bundle draws a badge from Redocly's CDN, with no option to leave it
+out, and the docs load nothing from another host; /redoc sends its readers to /docs."""
 
 from html import escape
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 OFFLINE_FILES = "/static-offline-docs"  # where fastapi-offline serves Swagger UI's files
 
@@ -44,3 +45,8 @@ def install_docs(app: FastAPI) -> None:
             title=escape(f"{app.title} - Swagger UI"),
         )
         return HTMLResponse(page)
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc() -> RedirectResponse:
+        # ReDoc's old address, kept for the links to it: the same document, in Swagger UI.
+        return RedirectResponse("/docs", status_code=301)

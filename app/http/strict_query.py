@@ -11,7 +11,7 @@ check reads nothing else, so a parameter added to a route is accepted the moment
 declared, and the OpenAPI document is untouched (the dependency declares no parameter).
 
 It is a router dependency (app/main.py), on /api/v1 and /healthz. The pages of the docs
-(/docs, /redoc, /openapi.json and Swagger UI's OAuth redirect, which receives the OAuth
+(/docs, /openapi.json and Swagger UI's OAuth redirect, which receives the OAuth
 parameters) are left lenient: they filter nothing, so nothing can be silently ignored there.
 """
 

@@ -43,6 +43,7 @@ class PartyOut(Schema):
     iso3: str | None = None
     slug: str | None = None
     name_en: str
+    name_ru: str
 
 
 class ParticipationOut(Cited):

@@ -27,6 +27,7 @@ from app.models.enums import PartyKind, Role
 from app.seizures.service import SeizureFilters, list_seizures
 
 MEMBER_STATES_NAME = "CSTO member states"
+MEMBER_STATES_NAME_RU = "государства — члены ОДКБ"
 
 
 def _operations() -> AnySelect:
@@ -165,8 +166,10 @@ def participations_of(
             Participation.party_kind,
             Country.iso3,
             Country.name_en.label("country_name"),
+            Country.name_ru.label("country_name_ru"),
             Organization.slug,
             Organization.name_en.label("organization_name"),
+            Organization.name_ru.label("organization_name_ru"),
             Participation.party_detail,
             Participation.party_detail_ru,
             Participation.role,
@@ -188,13 +191,20 @@ def participations_of(
 def _with_party(row: dict[str, Any]) -> dict[str, Any]:
     kind = row.pop("party_kind")
     iso3, slug = row.pop("iso3"), row.pop("slug")
-    country_name, organization_name = row.pop("country_name"), row.pop("organization_name")
+    country = row.pop("country_name"), row.pop("country_name_ru")
+    organization = row.pop("organization_name"), row.pop("organization_name_ru")
     if kind == PartyKind.COUNTRY:
-        row["party"] = {"kind": kind, "iso3": iso3, "name_en": country_name}
+        names = dict(zip(("name_en", "name_ru"), country, strict=True))
+        row["party"] = {"kind": kind, "iso3": iso3, **names}
     elif kind == PartyKind.ORGANIZATION:
-        row["party"] = {"kind": kind, "slug": slug, "name_en": organization_name}
+        names = dict(zip(("name_en", "name_ru"), organization, strict=True))
+        row["party"] = {"kind": kind, "slug": slug, **names}
     else:
-        row["party"] = {"kind": kind, "name_en": MEMBER_STATES_NAME}
+        row["party"] = {
+            "kind": kind,
+            "name_en": MEMBER_STATES_NAME,
+            "name_ru": MEMBER_STATES_NAME_RU,
+        }
     return row
 
 

@@ -5,6 +5,7 @@ Every `.po` file in `locale/<lang>/LC_MESSAGES/` is read and merged (the pages' 
 memory with Babel: there is no `.mo` build step. The catalogs are read once per process.
 """
 
+import difflib
 from functools import cache
 from io import BytesIO
 from pathlib import Path
@@ -14,6 +15,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 from fastapi import Depends, Query, Request
+
+from app.errors import InvalidParameterError
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 LANGUAGES = ("en", "ru")
@@ -61,12 +64,38 @@ def from_accept_language(header: str | None) -> str | None:
     return min(choices)[2] if choices else None
 
 
+LANGUAGE_NAMES = {"en": "English", "ru": "Russian"}
+# What people type for a language besides its code: `lang=rus` and `lang=english` are meant.
+LANGUAGE_SPELLINGS = {
+    **{code: code for code in LANGUAGES},
+    "eng": "en", "english": "en", "rus": "ru", "russian": "ru", "русский": "ru", "ру": "ru",
+}  # fmt: skip
+
+
+def language_problem(asked: str) -> str:
+    """Why `lang=asked` is refused, naming the languages there are, with the likeliest."""
+    folded = asked.strip().casefold()
+    close = LANGUAGE_SPELLINGS.get(folded) or LANGUAGE_SPELLINGS.get(
+        next(iter(difflib.get_close_matches(folded, LANGUAGE_SPELLINGS, n=1)), ""),
+        DEFAULT_LANGUAGE,
+    )
+    accepted = " and ".join(f"`{code}` ({LANGUAGE_NAMES[code]})" for code in LANGUAGES)
+    return f"{asked!r} is not a language of these pages: they are in {accepted}; try `lang={close}`"
+
+
 async def page_language(
     request: Request,
-    lang: Annotated[Lang | None, Query(description="`ru` or `en`; else Accept-Language")] = None,
+    lang: Annotated[
+        str | None, Query(max_length=40, description="`ru` or `en`; else Accept-Language")
+    ] = None,
 ) -> str:
-    """The language of a page: `?lang=` first, then Accept-Language, then English."""
-    return lang or from_accept_language(request.headers.get("accept-language")) or DEFAULT_LANGUAGE
+    """The language of a page: `?lang=` first, then Accept-Language, then English. Another
+    language is a 422 that names the two (a page in English instead would hide the typo)."""
+    if lang is None:
+        return from_accept_language(request.headers.get("accept-language")) or DEFAULT_LANGUAGE
+    if lang not in LANGUAGES:
+        raise InvalidParameterError("lang", language_problem(lang))
+    return lang
 
 
 LangDep = Annotated[str, Depends(page_language)]

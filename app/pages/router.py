@@ -23,7 +23,7 @@ from app import wording
 from app.deps import SessionDep, session_done
 from app.http.strict_query import refuse_unknown_query_parameters
 from app.models.versions import data_version
-from app.pages import charts, drawing, service
+from app.pages import charts, drawing, facts, service
 from app.pages.chart_images import ChartImages
 from app.pages.i18n import LangDep, translations
 from app.pages.routing import PageRoute
@@ -298,7 +298,7 @@ def _common(lang: str, examples: frozenset[str] = frozenset()) -> dict[str, Any]
     def figure_words(
         value: Any, unit: str, qualifier: str | None, as_reported: str | None = None
     ) -> str:
-        counted = counted_units(value, unit, lang)
+        counted = facts.counted_units(value, unit, lang)
         if counted is None:
             return wording.figure_words(value, unit, qualifier, lang, as_reported)
         return wording.qualified(counted, qualifier, lang, word=wording.bound_word(as_reported))
@@ -306,6 +306,8 @@ def _common(lang: str, examples: frozenset[str] = frozenset()) -> dict[str, Any]
     def quantity_of(item: Any) -> str:
         """A report's, a totals line's or a page figure's quantity in words."""
         return wording.words_of(item if isinstance(item, Mapping) else asdict(item), lang)
+
+    gettext = translations(lang).gettext
 
     return {
         "examples": examples,
@@ -324,6 +326,13 @@ def _common(lang: str, examples: frozenset[str] = frozenset()) -> dict[str, Any]
         "quotation": lambda words: Markup('<span class="quoted">{}</span>').format(words),
         "aliases": lambda item: list(item.get(f"aliases_{lang}") or []),
         "language_name": lambda code: Locale.parse(lang).languages.get(code, code),
+        # The registry's codes in words (app/pages/facts.py): no code reaches a page.
+        "metric": lambda code: facts.metric_label(code, gettext),
+        "role": lambda code: facts.role_label(code, gettext),
+        "verdict": lambda code: facts.verdict_label(code, gettext),
+        "channel_words": lambda text: facts.channel_label(text, gettext),
+        "assessor": lambda kind, organization: facts.assessor_label(kind, organization, gettext),
+        "stage_name": lambda operation, number: facts.stage_label(operation, number, gettext),
     }
 
 
@@ -354,24 +363,6 @@ def of_substance(item: dict[str, Any], lang: str) -> str:
     return GENITIVE_RU.get(item.get("slug") or "") or f"вещества «{service.name(item, lang)}»"
 
 
-def counted_units(value: Any, unit: str, lang: str) -> str | None:
-    """`30 stages` / `30 этапов`: a reported figure's number with its unit in the page's
-    language and grammatical number; None for a unit not known here."""
-    ngettext = translations(lang).ngettext
-    number = wording.format_number(value, lang)
-    count = int(value)
-    phrases = {
-        "stages": lambda: ngettext("%(num)s stage", "%(num)s stages", count),
-        "representatives": lambda: ngettext(
-            "%(num)s representative", "%(num)s representatives", count
-        ),
-        "years": lambda: ngettext("%(num)s year", "%(num)s years", count),
-        "meetings": lambda: ngettext("%(num)s meeting", "%(num)s meetings", count),
-    }
-    phrase = phrases.get(unit)
-    return phrase() % {"num": number} if phrase else None
-
-
 def twin(item: dict[str, Any] | None, field: str, lang: str) -> Markup | str:
     """A text field in the page's language: `description` in English, `description_ru` in
     Russian. Where only the other language has it, that one, never silently: marked with its
@@ -392,6 +383,28 @@ def _entity_context(session: Session, lang: str, **extra: Any) -> dict[str, Any]
     return {**_common(lang, service.example_sources(session)), **extra}
 
 
+@router.get("/favicon.ico")
+async def favicon() -> Response:
+    """The icon browsers ask for on every first visit (a 404 in every log before): the
+    pages' own SVG, which the pages also name with <link rel="icon">."""
+    icon = (STATIC_DIR / "favicon.svg").read_bytes()
+    return Response(icon, media_type="image/svg+xml", headers=CHART_HEADERS)
+
+
+@router.get("/operations")
+def operations_index(request: Request, session: SessionDep, lang: LangDep) -> Response:
+    """Every operation, with its kind and its stages' count."""
+    context = {"operations": service.operations_index(session), **_common(lang)}
+    return render_page(request, "operations.html", lang, context)
+
+
+@router.get("/sources")
+def sources_index(request: Request, session: SessionDep, lang: LangDep) -> Response:
+    """Every source, with its publisher and date: where every figure comes from."""
+    context = {"sources": service.sources_index(session), **_common(lang)}
+    return render_page(request, "sources.html", lang, context)
+
+
 @router.get("/operations/{slug}")
 def operation_page(
     request: Request,
@@ -399,7 +412,7 @@ def operation_page(
     lang: LangDep,
     slug: Annotated[str, Path(max_length=100)],
 ) -> Response:
-    operation = service.operation_page(session, slug)
+    operation = service.operation_page(session, slug, lang)
     return render_page(
         request,
         "operation.html",
@@ -415,7 +428,7 @@ def stage_page(
     lang: LangDep,
     stage_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
 ) -> Response:
-    stage = service.stage_page(session, stage_id)
+    stage = service.stage_page(session, stage_id, lang)
     return render_page(
         request,
         "stage.html",
@@ -448,4 +461,6 @@ def source_page(
     slug: Annotated[str, Path(max_length=100)],
 ) -> Response:
     source = service.source_page(session, slug)
+    gettext = translations(lang).gettext
+    source["facts"] = facts.source_facts(session, source["id"], lang, gettext)
     return render_page(request, "source.html", lang, _entity_context(session, lang, source=source))

@@ -6,12 +6,19 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.http.schemas import nest_source
-from app.models import Country, Membership, Organization, Participation, SeizureReport, Source
-from app.models.base import Base
+from app.models import (
+    Document,
+    Membership,
+    Organization,
+    Participation,
+    SeizureReport,
+    Source,
+    Stage,
+)
 from app.models.enums import UnitKind
 from app.operations import service as operations
 from app.reference import service as reference
@@ -175,18 +182,44 @@ def multi_year_example(session: Session) -> dict[str, Any] | None:
 # --- entities ----------------------------------------------------------------------------
 
 
-def operation_page(session: Session, slug: str) -> dict[str, Any]:
+def operation_page(session: Session, slug: str, lang: str) -> dict[str, Any]:
     operation = operations.get_operation(session, slug)
     filters = SeizureFilters(operation_id=operation["id"])
     operation["seizures"] = list_seizures(session, replace(filters, top_level_only=True), None)
-    _name_parties_in_russian(session, operation["participants"] + operation["observers"])
+    titles = document_titles(session, lang)
+    for status in operation["statuses"]:  # the decision by its title, not its slug
+        status["decision_title"] = titles.get(status["decision"]) if status["decision"] else None
+    organizations = {
+        slug_: name_in_lang(name_en, name_ru, lang)
+        for slug_, name_en, name_ru in session.execute(
+            select(Organization.slug, Organization.name_en, Organization.name_ru)
+        )
+    }
+    for assessment in operation["assessments"]:
+        key = assessment["organization"]
+        assessment["organization_name"] = organizations.get(key, key) if key else None
     return _sources_nested(operation)
 
 
-def stage_page(session: Session, stage_id: int) -> dict[str, Any]:
+def name_in_lang(english: str | None, russian: str | None, lang: str) -> str:
+    """The Russian name on a Russian page where there is one, else the English one."""
+    return (russian if lang == "ru" and russian else english) or ""
+
+
+def document_titles(session: Session, lang: str) -> dict[str, str]:
+    return {
+        slug: name_in_lang(title_en, title_ru, lang)
+        for slug, title_en, title_ru in session.execute(
+            select(Document.slug, Document.title_en, Document.title_ru)
+        )
+    }
+
+
+def stage_page(session: Session, stage_id: int, lang: str) -> dict[str, Any]:
     stage = operations.get_stage(session, stage_id)
     stage["operation_detail"] = operations.get_operation(session, stage["operation"])
-    _name_parties_in_russian(session, stage["participants"] + stage["observers"])
+    if stage["lead_country"]:  # by its name, not its code
+        stage["lead_country_detail"] = reference.get_country(session, stage["lead_country"])
     return _sources_nested(stage)
 
 
@@ -199,19 +232,6 @@ def _sources_nested(entity: dict[str, Any]) -> dict[str, Any]:
         if isinstance(value, list):
             entity[key] = [nest_source(item) if isinstance(item, dict) else item for item in value]
     return entity
-
-
-def _name_parties_in_russian(session: Session, participations: list[dict[str, Any]]) -> None:
-    """Gives each party its Russian name beside the English one the API's participations
-    carry, so that pages show both."""
-    countries = dict(session.execute(select(Country.iso3, Country.name_ru)).all())
-    organizations = dict(session.execute(select(Organization.slug, Organization.name_ru)).all())
-    for participation in participations:
-        party = participation["party"] = dict(participation["party"])
-        if party.get("iso3"):
-            party["name_ru"] = countries.get(party["iso3"])
-        elif party.get("slug"):
-            party["name_ru"] = organizations.get(party["slug"])
 
 
 def country_page(session: Session, iso3: str) -> dict[str, Any]:
@@ -284,6 +304,10 @@ def roles_of(session: Session, country_id: int | None) -> list[dict[str, Any]]:
         operation = ops.get(operation_id) if operation_id is not None else None
         if operation is None and stage is None:
             continue  # an event's or a meeting's party: not a role in an operation
+        if (
+            operation is None and stage is not None
+        ):  # named with its operation ("Channel, stage 31")
+            operation = next((o for o in ops.values() if o["slug"] == stage["operation"]), None)
         found.append(
             {
                 "operation": operation,
@@ -298,69 +322,21 @@ def roles_of(session: Session, country_id: int | None) -> list[dict[str, Any]]:
     return found
 
 
-# Facts a source is cited for: every table with a source and a locator.
-def _cited_tables() -> list[Any]:
-    return sorted(
-        (
-            mapper.class_
-            for mapper in Base.registry.mappers
-            if {"source_id", "locator"} <= set(mapper.columns.keys())
-            and mapper.class_.__tablename__ not in ("seizure_sums", "seizure_sums_by_substance")
-        ),
-        key=lambda cls: cls.__tablename__,
-    )
-
-
-LABEL_COLUMNS = ("name_en", "title", "slug", "as_reported", "status_en", "summary", "verdict")
-# The Russian twins of the label columns, where a table has one.
-RUSSIAN_LABEL_COLUMNS = ("name_ru", "title_ru", "status_ru", "summary_ru")
-
-
 def source_page(session: Session, slug: str) -> dict[str, Any]:
-    source = reference.get_source(session, slug)
-    facts: list[dict[str, Any]] = []
-    for cls in _cited_tables():
-        columns = inspect(cls).columns
-        if "id" not in columns:
-            continue
-        rows = session.execute(
-            select(cls).where(cls.source_id == source["id"]).order_by(cls.id)
-        ).scalars()
-        for row in rows:
-            label_column = next((c for c in LABEL_COLUMNS if c in columns), None)
-            facts.append(
-                {
-                    "table": cls.__tablename__,
-                    "id": row.id,
-                    "label": getattr(row, label_column) if label_column else "",
-                    "label_column": label_column,
-                    "name_ru": next(
-                        (getattr(row, c) for c in RUSSIAN_LABEL_COLUMNS if c in columns), None
-                    ),
-                    "locator": row.locator,
-                    "link": _link_of(cls.__tablename__, row),
-                }
-            )
-    facts.sort(key=lambda f: (_locator_order(f["locator"]), f["table"], f["id"]))
-    source["facts"] = facts
-    return source
+    """The source; its facts are app/pages/facts.py's, in the page's language."""
+    return reference.get_source(session, slug)
 
 
-def _link_of(table: str, row: Any) -> str | None:
-    if table == "operations":
-        return f"/operations/{row.slug}"
-    if table == "stages":
-        return f"/stages/{row.id}"
-    if table == "countries":
-        return f"/countries/{row.iso3}"
-    if table == "seizure_reports":
-        return f"/api/v1/seizures/{row.id}"
-    return None
+def operations_index(session: Session) -> list[dict[str, Any]]:
+    ops = operations.list_operations(session, None, None, 0, LIST_LIMIT)
+    counts = dict(
+        session.execute(select(Stage.operation_id, func.count()).group_by(Stage.operation_id)).all()
+    )
+    return [{**op, "stage_count": counts.get(op["id"], 0)} for op in ops]
 
 
-def _locator_order(locator: str | None) -> tuple[int, str]:
-    digits = "".join(ch for ch in (locator or "") if ch.isdigit())
-    return (int(digits) if digits else 10**9, locator or "")
+def sources_index(session: Session) -> list[dict[str, Any]]:
+    return reference.list_sources(session, 0, LIST_LIMIT)
 
 
 def search(session: Session, q: str) -> dict[str, list[dict[str, Any]]]:

@@ -1,5 +1,6 @@
 """Reads of sources, countries, organizations, substances and memberships; citations."""
 
+import difflib
 from datetime import date
 from typing import Any
 
@@ -9,6 +10,7 @@ from sqlalchemy.orm import Session, aliased
 from app.common import AnySelect, by_key, cited_columns, dicts, matches, one
 from app.http.schemas import fuzzy
 from app.models import Country, Membership, Organization, Source, Substance
+from app.models.base import fold
 from app.models.enums import DatePrecision, MembershipStatus
 
 _SOURCE_COLUMNS = (
@@ -309,3 +311,39 @@ def country_id(session: Session, iso3: str) -> int | None:
 
 def substance_id(session: Session, slug: str) -> int | None:
     return session.scalar(select(Substance.id).where(Substance.slug == slug))
+
+
+# --- suggestions for a value that names nothing ------------------------------------------
+
+SUGGESTION_CUTOFF = 0.6  # difflib's ratio: `herion` -> `heroin` (0.67), not `hashish`
+
+
+def closest_key(value: str, names: dict[str, str]) -> str | None:
+    """The key whose name (a slug, code, name or alias, folded) is closest to `value`."""
+    folded = fold(value)
+    if folded in names:
+        return names[folded]
+    close = difflib.get_close_matches(folded, list(names), n=1, cutoff=SUGGESTION_CUTOFF)
+    return names[close[0]] if close else None
+
+
+def _named_keys(session: Session, model: Any, key: Any) -> dict[str, str]:
+    """Every folded name of every row of a Named model (slug or code, names, aliases), each
+    mapped to the row's key."""
+    names: dict[str, str] = {}
+    for row_key, search_text in session.execute(select(key, model.search_text)):
+        names.setdefault(fold(str(row_key)), str(row_key))
+        for term in str(search_text or "").split("\n"):
+            if term:
+                names.setdefault(term, str(row_key))
+    return names
+
+
+def substance_suggestion(session: Session, value: str) -> str | None:
+    """The slug of the substance `value` most likely means (`herion`, `героин`: heroin)."""
+    return closest_key(value, _named_keys(session, Substance, Substance.slug))
+
+
+def country_suggestion(session: Session, value: str) -> str | None:
+    """The ISO alpha-3 code of the country `value` most likely names (`Kazakhstan`: KAZ)."""
+    return closest_key(value, _named_keys(session, Country, Country.iso3))

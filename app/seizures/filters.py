@@ -64,9 +64,9 @@ async def seizure_filters(
     country: Annotated[
         str | None,
         Query(
-            min_length=3,
-            max_length=4,
-            description="ISO 3166-1 alpha-3, e.g. `KAZ`; `none`: reports of no country.",
+            max_length=100,
+            description="ISO 3166-1 alpha-3, e.g. `KAZ`; `none`: reports of no country. A "
+            "country's name is refused with its code suggested.",
         ),
     ] = None,
     substance: Annotated[
@@ -159,13 +159,31 @@ def _resolved(
         filters,
         operation_id=operation_id,
         stage_id=_stage_id(session, stage, operation_id),
-        country_id=(
-            NO_ID
-            if country == "none"
-            else _resolve("country", country, reference.country_id, session)
+        country_id=NO_ID if country == "none" else _country_id(session, country),
+        substance_id=_resolve(
+            "substance",
+            substance,
+            reference.substance_id,
+            session,
+            suggest=reference.substance_suggestion,
         ),
-        substance_id=_resolve("substance", substance, reference.substance_id, session),
     )
+
+
+ISO3 = re.compile(r"[A-Za-z]{3}")
+
+
+def _country_id(session: Session, country: str | None) -> int | None:
+    """A country by its ISO alpha-3 code; a name (`Kazakhstan`) is told what to send."""
+    if country is None or ISO3.fullmatch(country):
+        return _resolve(
+            "country", country, reference.country_id, session, suggest=reference.country_suggestion
+        )
+    expected = f"{country!r} is not a country code: an ISO 3166-1 alpha-3 code is expected"
+    suggestion = reference.country_suggestion(session, country)
+    if suggestion:
+        raise InvalidParameterError("country", f"{expected}; did you mean `{suggestion}`?")
+    raise InvalidParameterError("country", f"{expected}, such as `KAZ` for Kazakhstan")
 
 
 STAGE_NAME = re.compile(r"(?P<operation>.+)-(?P<number>[0-9]{1,9})")
@@ -200,13 +218,22 @@ def _stage_id(session: Session, stage: str | None, operation_id: int | None) -> 
 
 
 def _resolve(
-    name: str, value: str | None, lookup: Callable[[Session, str], int | None], session: Session
+    name: str,
+    value: str | None,
+    lookup: Callable[[Session, str], int | None],
+    session: Session,
+    *,
+    suggest: Callable[[Session, str], str | None] | None = None,
 ) -> int | None:
+    """The id `lookup` finds for `value`; else a 422 with the closest value, if any, as
+    misspelt parameter names have it (app/http/strict_query.py)."""
     if value is None:
         return None
     found = lookup(session, value)
     if found is None:
-        raise InvalidParameterError(name, f"no {name} {value!r}")
+        close = suggest(session, value) if suggest else None
+        hint = f"; did you mean `{close}`?" if close else ""
+        raise InvalidParameterError(name, f"no {name} {value!r}{hint}")
     return found
 
 

@@ -28,6 +28,7 @@ class OperationRef(Schema):
     id: int
     slug: str
     name_en: str
+    name_ru: str
 
 
 class StageRef(Schema):
@@ -38,6 +39,7 @@ class StageRef(Schema):
 class CountryRef(Schema):
     iso3: str
     name_en: str
+    name_ru: str
 
 
 class SubstanceRef(Schema):

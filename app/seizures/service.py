@@ -252,10 +252,12 @@ def _list_select() -> Any:
             Operation.id.label("operation_id"),
             Operation.slug.label("operation_slug"),
             Operation.name_en.label("operation_name"),
+            Operation.name_ru.label("operation_name_ru"),
             Stage.id.label("stage_id"),
             Stage.number.label("stage_number"),
             Country.iso3.label("country_iso3"),
             Country.name_en.label("country_name"),
+            Country.name_ru.label("country_name_ru"),
             SeizureReport.period_start,
             SeizureReport.period_end,
             Substance.slug.label("substance_slug"),
@@ -328,7 +330,7 @@ def seizure_csv_chunks(session: Session, filters: SeizureFilters) -> Iterator[st
             mass = unit_kind == "mass"
             lines.append(
                 f"{id_},{operations[operation]},{stages.get(stage, ',')},"
-                f"{countries.get(country, ',')},{period_fields},"
+                f"{countries.get(country, ',,')},{period_fields},"
                 f"{substances[substance]},{unit_kind},{amount},{BASE_UNITS[unit_kind]},"
                 f"{amount if mass else ''},{amount / 1000 if mass else ''},{qualifier},"
                 f"{'' if cases is None else cases},{csv_text(as_reported)},"
@@ -353,12 +355,16 @@ class _CsvNames:
             return ",".join(csv_text(v) if isinstance(v, str) else str(v) for v in values)
 
         self.operations = {
-            r.id: fields(r.id, r.slug, r.name_en)
-            for r in session.execute(select(Operation.id, Operation.slug, Operation.name_en))
+            r.id: fields(r.id, r.slug, r.name_en, r.name_ru)
+            for r in session.execute(
+                select(Operation.id, Operation.slug, Operation.name_en, Operation.name_ru)
+            )
         }
         self.countries = {
-            r.id: fields(r.iso3, r.name_en)
-            for r in session.execute(select(Country.id, Country.iso3, Country.name_en))
+            r.id: fields(r.iso3, r.name_en, r.name_ru)
+            for r in session.execute(
+                select(Country.id, Country.iso3, Country.name_en, Country.name_ru)
+            )
         }
         self.substances = {
             r.id: fields(r.slug, r.name_en, r.name_ru)
@@ -464,8 +470,9 @@ def _seizure_out(row: Sequence[Any], window: tuple[date, date] | None) -> dict[s
     """A report in `SeizureOut`'s shape and key order (the list writes it without a
     validation pass; see `api.representation`). Unpacked by position, in the order of
     `_seizures_query`'s columns: named access costs more than the rest of the row."""
-    (id_, operation_id, operation_slug, operation_name, stage_id, stage_number, country_iso3,
-     country_name, start, end, substance_slug, substance_name_en, substance_name_ru,
+    (id_, operation_id, operation_slug, operation_name, operation_name_ru, stage_id,
+     stage_number, country_iso3, country_name, country_name_ru, start, end, substance_slug,
+     substance_name_en, substance_name_ru,
      unit_kind, amount, qualifier, cases, as_reported, parent_id, outside_stage, covered,
      source_id, source_slug, source_title, source_locator) = row  # fmt: skip
     grams = amount if unit_kind == "mass" else None
@@ -478,9 +485,18 @@ def _seizure_out(row: Sequence[Any], window: tuple[date, date] | None) -> dict[s
             "locator": source_locator,
         },
         "id": id_,
-        "operation": {"id": operation_id, "slug": operation_slug, "name_en": operation_name},
+        "operation": {
+            "id": operation_id,
+            "slug": operation_slug,
+            "name_en": operation_name,
+            "name_ru": operation_name_ru,
+        },
         "stage": {"id": stage_id, "number": stage_number} if stage_id else None,
-        "country": {"iso3": country_iso3, "name_en": country_name} if country_iso3 else None,
+        "country": (
+            {"iso3": country_iso3, "name_en": country_name, "name_ru": country_name_ru}
+            if country_iso3
+            else None
+        ),
         "period_start": start,
         "period_end": end,
         "years": list(range(start.year, end.year + 1)),

@@ -480,14 +480,14 @@ class _Names:
         self.countries = named(
             "country",
             "country",
-            [Country.id, Country.iso3, Country.name_en],
-            lambda r: {"iso3": r.iso3, "name_en": r.name_en},
+            [Country.id, Country.iso3, Country.name_en, Country.name_ru],
+            lambda r: {"iso3": r.iso3, "name_en": r.name_en, "name_ru": r.name_ru},
         )
         self.operations = named(
             "operation",
             "operation",
-            [Operation.id, Operation.slug, Operation.name_en],
-            lambda r: {"id": r.id, "slug": r.slug, "name_en": r.name_en},
+            [Operation.id, Operation.slug, Operation.name_en, Operation.name_ru],
+            lambda r: {"id": r.id, "slug": r.slug, "name_en": r.name_en, "name_ru": r.name_ru},
         )
         self.stages = named(
             "stage",

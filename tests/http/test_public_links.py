@@ -19,7 +19,6 @@ URLS = [
     "/sources/mvd-ksopn-15-years-2020",
     "/staff",
     "/docs",
-    "/redoc",
     "/openapi.json",
     "/api/v1/seizures?limit=2",
     "/api/v1/seizures/totals?group_by=year",

@@ -37,7 +37,6 @@ OPEN = [
     "/assets/staff.js",
     "/assets/pages.css",
     "/docs",  # the docs pages load /openapi.json, which carries no data then
-    "/redoc",
     "/openapi.json",
     "/healthz",  # says whether the database answers, nothing of what it holds
 ]

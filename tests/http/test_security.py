@@ -343,7 +343,7 @@ def test_cors_origins_read_as_a_comma_separated_list(monkeypatch: pytest.MonkeyP
         ("/openapi.json", 200),
         ("/static-offline-docs/swagger-ui.css", 200),
         ("/docs", 200),
-        ("/redoc", 200),
+        ("/redoc", 200),  # Swagger UI's, where it redirects
     ],
 )
 def test_every_response_has_the_security_headers(
@@ -384,7 +384,7 @@ def _sha256(script: bytes) -> str:
 
 
 def test_the_docs_pages_run_the_servers_own_files_and_nothing_inline(client: TestClient) -> None:
-    for path in ("/docs", "/redoc"):
+    for path in ("/docs",):
         page = client.get(path)
         scripts = re.findall(rb"<script([^>]*)>(.*?)</script>", page.content, re.DOTALL)
         assert scripts, path
@@ -392,9 +392,20 @@ def test_the_docs_pages_run_the_servers_own_files_and_nothing_inline(client: Tes
         policy = directives(page.headers["content-security-policy"])
         assert policy["script-src"] == ["'self'"]
         assert policy["default-src"] == ["'none'"]
-        assert policy["img-src"][:2] == ["'self'", "data:"]
-        assert policy["worker-src"] == ["blob:"]
+        # Nothing from another host (ReDoc's badge came from its CDN: issue 22, point 19).
+        assert policy["img-src"] == ["'self'", "data:"]
+        assert all("://" not in value for values in policy.values() for value in values)
     assert b"SwaggerUIBundle(" in client.get("/assets/docs.js").content
+
+
+def test_redoc_is_gone_for_the_docs_that_load_nothing_from_elsewhere(client: TestClient) -> None:
+    """ReDoc drew its badge from cdn.redoc.ly (issue 22, point 19): /redoc sends to /docs."""
+    response = client.get("/redoc", follow_redirects=False)
+    assert response.status_code == 301
+    assert response.headers["location"] == "/docs"
+    assert "redoc" not in client.get("/openapi.json").text.lower()
+    docs = client.get("/docs")
+    assert not re.search(r"""(?:src|href)=["']?(?:https?:)?//""", docs.text)
 
 
 def test_a_script_injected_into_a_page_is_not_allowed_to_run(database_url: str) -> None:

@@ -244,7 +244,7 @@ def test_entity_pages(client: TestClient, stages: list[int]) -> None:
     assert country.status_code == 200
     assert "Kazakhstan" in country.text
     assert "Казахстан" in country.text
-    assert "channel-90" in country.text  # its role in the stage
+    assert "Channel, stage 90" in country.text  # its role in the stage
     source = client.get("/sources/mvd-ksopn-15-years-2020")
     assert source.status_code == 200
     assert "¶8" in source.text
