@@ -276,7 +276,13 @@ def _describe_figure(row: ReportedFigure, names: Names, gettext: Gettext) -> tup
 
 def _describe_report(row: SeizureReport, names: Names, gettext: Gettext) -> tuple[str, str | None]:
     period = period_label((str(row.period_start), str(row.period_end)))
-    words = wording.quantity_words(row.amount, row.qualifier, row.unit_kind, names.lang)
+    words = wording.quantity_words(
+        row.amount,
+        row.qualifier,
+        row.unit_kind,
+        names.lang,
+        word=wording.bound_word(row.as_reported),
+    )
     text = f"{names.substances[row.substance_id]}, {period}: {words}"
     if row.country_id is not None:
         text += f", {names.countries[row.country_id]}"

@@ -292,9 +292,6 @@ def _common(lang: str, examples: frozenset[str] = frozenset()) -> dict[str, Any]
     the sources made up for examples, which every citation of them labels so."""
     other = "ru" if lang == "en" else "en"
 
-    def words(amount: int, qualifier: str, unit_kind: str = "mass", estimated: bool = False) -> str:
-        return wording.quantity_words(amount, qualifier, unit_kind, lang, estimated)
-
     def figure_words(
         value: Any, unit: str, qualifier: str | None, as_reported: str | None = None
     ) -> str:
@@ -314,7 +311,6 @@ def _common(lang: str, examples: frozenset[str] = frozenset()) -> dict[str, Any]
         "name": lambda item: service.name(item, lang),
         "other_name": lambda item: service.name(item, other),
         "other_lang": other,
-        "words": words,
         "figure_words": figure_words,
         "quantity_of": quantity_of,
         "period_label": lambda period: format_period(period[0], period[1], lang),

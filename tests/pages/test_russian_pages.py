@@ -197,3 +197,11 @@ def test_no_english_alias_among_russian_names(client: TestClient) -> None:
     html = client.get("/countries/RUS?lang=ru").text
     assert "Russian Federation" not in html
     assert "Российская Федерация" in html
+
+
+def test_a_source_page_keeps_the_source_s_word_for_a_lower_bound(client: TestClient) -> None:
+    """The 2017-2019 total is "more than 67 tons" in the source: its fact reads «более», never
+    «не менее», which would be a weaker claim than the source's."""
+    page = client.get("/sources/mvd-ksopn-15-years-2020", params={"lang": "ru"}).text
+    assert "более 67\u00a0600\u00a0кг" in page or "более 67 600 кг" in page.replace("\u00a0", " ")
+    assert "не менее 67" not in page.replace("\u00a0", " ")
