@@ -82,14 +82,12 @@ PATTERNS_RU: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
-def wants_russian(accept_language: str | None) -> bool:
-    """Whether the client's first choice among English and Russian is Russian."""
-    best: tuple[float, int, str] | None = None
-    for index, item in enumerate((accept_language or "").split(",")):
+def preferred_language(header: str | None, languages: tuple[str, ...] = ("en", "ru")) -> str | None:
+    """The first of `languages` an `Accept-Language` header asks for, by its quality values
+    (the earlier of two equal ones); None when it asks for none of them."""
+    choices: list[tuple[float, int, str]] = []
+    for index, item in enumerate((header or "").split(",")):
         tag, _, params = item.strip().partition(";")
-        primary = tag.strip().lower().split("-")[0]
-        if primary not in ("en", "ru"):
-            continue
         quality = 1.0
         for param in params.split(";"):
             name, _, value = param.strip().partition("=")
@@ -98,9 +96,15 @@ def wants_russian(accept_language: str | None) -> bool:
                     quality = float(value)
                 except ValueError:
                     quality = 0.0
-        if quality > 0 and (best is None or (-quality, index) < best[:2]):
-            best = (-quality, index, primary)
-    return best is not None and best[2] == "ru"
+        primary = tag.strip().lower().split("-")[0]
+        if primary in languages and quality > 0:
+            choices.append((-quality, index, primary))
+    return min(choices)[2] if choices else None
+
+
+def wants_russian(accept_language: str | None) -> bool:
+    """Whether the client's first choice among English and Russian is Russian."""
+    return preferred_language(accept_language) == "ru"
 
 
 def title_ru(title: str) -> str:

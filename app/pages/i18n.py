@@ -16,6 +16,7 @@ from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 from fastapi import Depends, Query, Request
 
+from app.error_words import preferred_language
 from app.errors import InvalidParameterError
 
 LOCALE_DIR = Path(__file__).parent / "locale"
@@ -45,23 +46,7 @@ def translations(lang: str) -> NullTranslations:
 
 def from_accept_language(header: str | None) -> str | None:
     """The first of our languages the header asks for, by its quality values."""
-    if not header:
-        return None
-    choices: list[tuple[float, int, str]] = []
-    for index, item in enumerate(header.split(",")):
-        tag, _, params = item.strip().partition(";")
-        quality = 1.0
-        for param in params.split(";"):
-            name, _, value = param.strip().partition("=")
-            if name == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        primary = tag.strip().lower().split("-")[0]
-        if primary in LANGUAGES and quality > 0:
-            choices.append((-quality, index, primary))
-    return min(choices)[2] if choices else None
+    return preferred_language(header, LANGUAGES)
 
 
 LANGUAGE_NAMES = {"en": "English", "ru": "Russian"}
