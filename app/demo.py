@@ -206,7 +206,7 @@ def _stages(
                 "id": first_id + index,
                 "operation_id": operation_id,
                 "number": 1000 + numbers[operation_id],
-                "name": f"Stage {numbers[operation_id]} (synthetic)",
+                "name_en": f"Stage {numbers[operation_id]} (synthetic)",
                 "start_on": start,
                 "end_on": start + timedelta(days=29),
                 "lead_country_id": rng.choice(countries),
