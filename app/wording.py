@@ -23,6 +23,7 @@ QUALIFIED = {
     "en": {"at_least": "more than {quantity}", "about": "about {quantity}"},
     "ru": {"at_least": "более {quantity}", "about": "около {quantity}"},
 }
+ALMOST = {"en": "almost {quantity}", "ru": "почти {quantity}"}  # below it, and close
 
 
 def format_number(value: int | float | Decimal, lang: str, digits: int = 3) -> str:
@@ -46,6 +47,8 @@ def qualified(text: str, qualifier: str | None, lang: str, *, estimated: bool = 
         return QUALIFIED[lang]["at_least"].format(quantity=text)
     if qualifier == "about" or estimated:
         return QUALIFIED[lang]["about"].format(quantity=text)
+    if qualifier == "almost":
+        return ALMOST[lang].format(quantity=text)
     return text
 
 

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-
+from sqlalchemy.orm import Session
 
 # Tables of facts this revision adds (app/models/versions.py lists them) and those whose
 # SQLite batch copy loses the data_version triggers of migration 0008.
@@ -345,7 +345,31 @@ def upgrade() -> None:
             ondelete="RESTRICT",
         )
 
-    _triggers(NEW_VERSIONED + COPIED if _sqlite() else NEW_VERSIONED)
+    _qualifiers(QUALIFIERS + ("almost",))
+    _triggers(NEW_VERSIONED + COPIED + ("reported_figures",) if _sqlite() else NEW_VERSIONED)
+    _rebuild_sums()
+
+
+QUALIFIERS = ("exact", "at_least", "about")
+
+
+def _qualifiers(allowed: Sequence[str]) -> None:
+    """The qualifier CHECK of the reports and the figures, with `allowed` values."""
+    values = ", ".join(f"'{value}'" for value in allowed)
+    for table in ("seizure_reports", "reported_figures"):
+        kwargs = {"table_kwargs": {"sqlite_autoincrement": True}}
+        with op.batch_alter_table(table, schema=None, **kwargs) as batch_op:
+            batch_op.drop_constraint("qualifier_valid", type_="check")
+            batch_op.create_check_constraint("qualifier_valid", f"qualifier IN ({values})")
+
+
+def _rebuild_sums() -> None:
+    """The sums migration 0007 left empty, made by today's code (which reads
+    `alternative_to_id`): the newest revision that changes what counts makes them."""
+    from app.seizures import derived_tables
+
+    with Session(bind=op.get_bind()) as session:
+        derived_tables.rebuild_sums(session)
 
 
 def _sqlite() -> bool:
@@ -370,7 +394,11 @@ def _triggers(tables: Sequence[str]) -> None:
 
 
 def downgrade() -> None:
-    # A stage without a number cannot go back to a schema where every stage has one.
+    # "almost" is the nearest "about" before this revision; a stage without a number cannot
+    # go back to a schema where every stage has one.
+    for table in ("seizure_reports", "reported_figures"):
+        op.execute(f"UPDATE {table} SET qualifier = 'about' WHERE qualifier = 'almost'")
+    _qualifiers(QUALIFIERS)
     op.execute("DELETE FROM stages WHERE number IS NULL")
     with op.batch_alter_table(
         "stages", schema=None, table_kwargs={"sqlite_autoincrement": True}
@@ -433,4 +461,4 @@ def downgrade() -> None:
 
     op.drop_table("membership_statements")
     if _sqlite():
-        _triggers(COPIED)
+        _triggers((*COPIED, "reported_figures"))
