@@ -232,9 +232,7 @@ class StageResult(Cited, Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    stage_id: Mapped[int] = mapped_column(
-        ForeignKey("stages.id", ondelete="CASCADE"), index=True
-    )
+    stage_id: Mapped[int] = mapped_column(ForeignKey("stages.id", ondelete="CASCADE"), index=True)
     metric: Mapped[str] = mapped_column(String(24))
     value: Mapped[int] = mapped_column(BigInteger)
     unit: Mapped[str] = mapped_column(String(40), comment="items, persons, RUB, USD...")

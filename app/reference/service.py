@@ -23,6 +23,8 @@ _SOURCE_COLUMNS = (
     Source.accessed_on.label("accessed"),
     Source.reference,
     Source.locator_scheme,
+    Source.kind,
+    Source.reliability_note,
 )
 
 

@@ -71,10 +71,12 @@ class SeedDocument:
         return sum(len(getattr(self.content, name)) for name in s.SeedFile.model_fields)
 
 
-def read_seed_files(directory: Path) -> list[SeedDocument]:
-    """Every seed file in `directory` and its subfolders (`channel/2018.yaml`), in path
-    order; the sections are applied in dependency order whatever file holds them."""
-    paths = sorted(directory.rglob("*.yaml")) + sorted(directory.rglob("*.yml"))
+def read_seed_files(directory: Path, *, subfolders: bool = True) -> list[SeedDocument]:
+    """Every seed file in `directory` and (unless told not to) its subfolders
+    (`channel/2018.yaml`), in path order; the sections are applied in dependency order
+    whatever file holds them."""
+    find = directory.rglob if subfolders else directory.glob
+    paths = sorted(find("*.yaml")) + sorted(find("*.yml"))
     if not paths:
         raise SeedError(directory, "-", "no *.yaml seed files here")
     return [read_seed_file(path) for path in paths]

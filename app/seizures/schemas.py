@@ -88,6 +88,14 @@ class SeizureOut(Cited):
     )
 
 
+class SeizureDetail(SeizureOut):
+    alternatives: list[SeizureOut] = Field(
+        description="The other versions of this figure, each with its source: the counted "
+        "report (without `alternative_to`) and the reports that are its alternatives."
+    )
+    sources_disagree: bool
+
+
 class Citation(Schema):
     source: str = Field(description="The source's slug (`/api/v1/sources/{slug}`).")
     locator: str = Field(description="Where in the source, e.g. `¶8`.")

@@ -480,7 +480,8 @@ def _seizure_out(row: Sequence[Any], window: tuple[date, date] | None) -> dict[s
     (id_, operation_id, operation_slug, operation_name, stage_id, stage_number, country_iso3,
      country_name, start, end, substance_slug, substance_name_en, substance_name_ru,
      unit_kind, amount, qualifier, cases, as_reported, parent_id, outside_stage, scope,
-     alternative_to, covered, source_id, source_slug, source_title, source_locator) = row  # fmt: skip
+     alternative_to, covered, source_id, source_slug, source_title,
+     source_locator) = row  # fmt: skip
     grams = amount if unit_kind == "mass" else None
     inside = within(start, end, window)
     return {
@@ -530,6 +531,27 @@ def get_seizure(session: Session, report_id: int) -> dict[str, Any]:
     if not rows:
         raise NotFoundError(f"no seizure report {report_id}")
     return rows[0]
+
+
+def get_seizure_detail(session: Session, report_id: int) -> dict[str, Any]:
+    """A report with every other version of its figure: those of the counted report (of
+    this one, or of the one it is an alternative to), this one left out."""
+    report = get_seizure(session, report_id)
+    counted = report["alternative_to"] or report_id
+    versions = list_seizures(session, SeizureFilters(report_id=counted), limit=1)
+    versions += _alternatives(session, counted)
+    report["alternatives"] = [v for v in versions if v["id"] != report_id]
+    report["sources_disagree"] = bool(report["alternatives"])
+    return report
+
+
+def _alternatives(session: Session, report_id: int) -> list[dict[str, Any]]:
+    ids = session.scalars(
+        select(SeizureReport.id)
+        .where(SeizureReport.alternative_to_id == report_id)
+        .order_by(SeizureReport.id)
+    ).all()
+    return [get_seizure(session, found) for found in ids]
 
 
 CHUNK = 500  # ids per IN list, well under every database's bound-parameter limit

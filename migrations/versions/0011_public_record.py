@@ -345,7 +345,7 @@ def upgrade() -> None:
             ondelete="RESTRICT",
         )
 
-    _qualifiers(QUALIFIERS + ("almost",))
+    _qualifiers((*QUALIFIERS, "almost"))
     _triggers(NEW_VERSIONED + COPIED + ("reported_figures",) if _sqlite() else NEW_VERSIONED)
     _rebuild_sums()
 

@@ -22,7 +22,7 @@ def _row_counts(session: Session) -> dict[str, int]:
 
 def test_a_second_load_changes_nothing_and_says_so(session: Session) -> None:
     before = _row_counts(session)
-    tally = apply_seeds(session, read_seed_files(SEEDS_DIR))
+    tally = apply_seeds(session, read_seed_files(SEEDS_DIR, subfolders=False))
     assert tally.changed == 0
     assert sum(c["unchanged"] for c in tally.counts.values()) > 100
     assert _row_counts(session) == before
@@ -34,7 +34,7 @@ def test_an_edited_figure_is_updated_in_place(session: Session, tmp_path: Path) 
     (seeds / "operations.yaml").write_text(text.replace("790 kg", "791 kg"), encoding="utf-8")
     reports_before = _row_counts(session)["seizure_reports"]
 
-    tally = apply_seeds(session, read_seed_files(seeds))
+    tally = apply_seeds(session, read_seed_files(seeds, subfolders=False))
 
     assert tally.counts["seizure_reports"]["updated"] == 1
     assert tally.changed == 1

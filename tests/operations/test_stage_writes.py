@@ -305,7 +305,7 @@ def test_corrections_need_the_current_etag(
     ]
     assert [e["action"] for e in entries] == ["update", "create"]
     assert entries[0]["actor"] == "secretariat-editor"
-    assert (entries[0]["before"]["name"], entries[0]["after"]["name"]) == (
+    assert (entries[0]["before"]["name_en"], entries[0]["after"]["name_en"]) == (
         "Channel - Almaty 2021",
         "renamed",
     )
