@@ -121,13 +121,7 @@ SOURCE_ORDER = (
     (SourceKind.PRESS,),
     (SourceKind.WEAK,),
 )
-VERSION_RULE = (
-    "Where sources give different versions of one figure or date, every version is kept "
-    "with its source and one is used: official CSTO or KSOPN before a national ministry, "
-    "before CARICC, before a news agency, before the press, before a weak source (a repost "
-    "or rewrite); among sources of one rank, the latest published; among those, the first "
-    "recorded. The others are shown as alternatives and never added to totals."
-)
+# The rule in words is on /methods (app/pages/templates/methods.html, "When sources disagree").
 
 
 def source_rank(kind: str | None) -> int:

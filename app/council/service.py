@@ -109,7 +109,10 @@ def _meeting_out(session: Session, row: dict[str, Any]) -> dict[str, Any]:
             .order_by(MeetingDecision.position)
         ).all()
     )
-    used = {ClaimField.HELD_ON: {str(held_on)}, ClaimField.CHAIR: {chair["name"] or ""}}
+    used: dict[str, set[str]] = {
+        ClaimField.HELD_ON: {str(held_on)},
+        ClaimField.CHAIR: {str(chair["name"] or "")},
+    }
     row["claims"] = claims_of(session, Claim.meeting_id, row["id"], used)
     return row
 

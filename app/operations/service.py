@@ -1,6 +1,7 @@
 """Reads of operations, their stages, parties, status history and figures."""
 
 from collections import defaultdict
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import func, select
@@ -283,7 +284,7 @@ def claims_of(
     session: Session,
     target: InstrumentedAttribute[int | None],
     target_id: int,
-    used: dict[str, set[str]],
+    used: Mapping[str, set[str]],
 ) -> list[dict[str, Any]]:
     """A stage's or a meeting's claims, each marked `used` when the record holds its value."""
     rows = dicts(

@@ -3,11 +3,23 @@
 import hashlib
 from collections.abc import Callable, Mapping
 from datetime import date
+from typing import Any
 
 import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, MetaData, Table, func, insert, inspect, select, text
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    MetaData,
+    Table,
+    func,
+    insert,
+    inspect,
+    select,
+    text,
+)
 
 from app import migrate
 from app.db import make_engine
@@ -68,7 +80,7 @@ def _reflect(engine: Engine) -> MetaData:
 RENAMED = {("stages", "name"): "name_en"}
 
 
-def _column(table: Table, name: str) -> object:
+def _column(table: Table, name: str) -> Column[Any]:
     """The column of `table` that holds what the first schema's `name` held."""
     return table.c[name] if name in table.c else table.c[RENAMED[(table.name, name)]]
 

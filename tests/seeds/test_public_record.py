@@ -82,9 +82,9 @@ def test_every_result_phrase_reads_as_its_value_and_qualifier(db: Session) -> No
 
 
 def test_both_languages_are_read(db: Session) -> None:
-    languages = {
-        _language(db, r.source_id) for r in db.scalars(select(m.SeizureReport))
-    } | {_language(db, r.source_id) for r in db.scalars(select(m.StageResult))}
+    languages = {_language(db, r.source_id) for r in db.scalars(select(m.SeizureReport))} | {
+        _language(db, r.source_id) for r in db.scalars(select(m.StageResult))
+    }
     assert {"en", "ru"} <= languages
 
 
