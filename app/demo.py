@@ -92,9 +92,12 @@ def fill(
     """Adds about `reports` seizure reports (and their stages) to a seeded database."""
     rng = random.Random(seed)
     advance = progress or (lambda _: None)
-    # The seed's report goes (see the module's note), its parts before it.
-    session.execute(delete(SeizureReport).where(SeizureReport.parent_id.is_not(None)))
-    session.execute(delete(SeizureReport))
+    # The seed's reports go (see the module's note), the parts of parts first: a level
+    # a statement, as a part's parent may itself be a part (the public record nests them).
+    report = SeizureReport
+    while session.scalar(select(report.id).limit(1)) is not None:
+        parents = select(report.parent_id).where(report.parent_id.is_not(None))
+        session.execute(delete(report).where(report.id.not_in(parents)))
     plan = Plan(reports)
     source_id = _demo_source(session)
     operation_ids = _operations(session, source_id)
@@ -206,7 +209,7 @@ def _stages(
                 "id": first_id + index,
                 "operation_id": operation_id,
                 "number": 1000 + numbers[operation_id],
-                "name": f"Stage {numbers[operation_id]} (synthetic)",
+                "name_en": f"Stage {numbers[operation_id]} (synthetic)",
                 "start_on": start,
                 "end_on": start + timedelta(days=29),
                 "lead_country_id": rng.choice(countries),

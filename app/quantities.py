@@ -41,7 +41,7 @@ def _register(kind: UnitKind, factor: str, *names: str) -> None:
 
 _register(UnitKind.MASS, "1000000", "t", "ton", "tons", "tonne", "tonnes", "т", "тн", "тонна",
           "тонны", "тонн")  # fmt: skip
-_register(UnitKind.MASS, "1000", "kg", "kgs", "kilogram", "kilograms", "кг", "килограмм",
+_register(UnitKind.MASS, "1000", "kg", "kgs", "kilos", "kilogram", "kilograms", "кг", "килограмм",
           "килограмма", "килограммов")  # fmt: skip
 _register(UnitKind.MASS, "1", "g", "gr", "gram", "grams", "gramme", "grammes", "г", "гр",
           "грамм", "грамма", "граммов")  # fmt: skip
@@ -66,6 +66,15 @@ _QUALIFIERS: list[tuple[str, Qualifier]] = [
     ("around", Qualifier.ABOUT),
     ("около", Qualifier.ABOUT),
     ("порядка", Qualifier.ABOUT),
+    # Sources' words (issue 23): "some 16,000 kg", "почти 28 тонн", "nearly 15,000".
+    ("some", Qualifier.ABOUT),
+    ("почти", Qualifier.ALMOST),
+    ("чуть менее", Qualifier.ALMOST),
+    ("nearly", Qualifier.ALMOST),
+    ("almost", Qualifier.ALMOST),
+    ("under", Qualifier.ALMOST),
+    ("звыш", Qualifier.AT_LEAST),
+    ("больш за", Qualifier.AT_LEAST),
 ]
 
 # A number, then its unit. Separators between terms ("and", "of", "и", commas) are skipped.
@@ -133,3 +142,72 @@ def _term_value(number: str, unit: str, phrase: str) -> tuple[UnitKind, Decimal]
 
 def _base_unit(kind: UnitKind) -> str:
     return {UnitKind.MASS: "grams", UnitKind.VOLUME: "millilitres", UnitKind.COUNT: "items"}[kind]
+
+
+# -- figures as sources write them (issue 23) --------------------------------------------
+#
+# A source's phrase is a figure inside words: "more than 500 kilograms of heroin",
+# "около 2,5 тысяч боеприпасов", "16,000 kilograms". How a comma reads depends on the
+# language: a thousands separator in English ("16,000"), a decimal comma in Russian ("1,1
+# тонны"). A space before three digits groups thousands in both ("2 773").
+
+_MULTIPLIERS = {
+    "тысяч": 1000, "тысячи": 1000, "тысяча": 1000, "тыс": 1000, "thousand": 1000,
+    "млн": 1_000_000, "million": 1_000_000,
+}  # fmt: skip
+_GROUPED = {
+    "comma": re.compile(r"(?<![\d.,])\d{1,3}(?:[ ,]\d{3})+(?![\d]|[.,]\d)"),
+    "space": re.compile(r"(?<![\d.,])\d{1,3}(?: \d{3})+(?![\d]|[.,]\d)"),
+}
+_COUNT = re.compile(
+    r"(?P<number>\d+(?:[.,]\d+)?)\s*(?:(?P<times>[^\W\d_]+)\.?(?=\s|$))?", re.UNICODE
+)
+
+
+def _ungrouped(text: str, language: str) -> str:
+    """Thousands separators removed: commas too in English, only spaces otherwise."""
+    pattern = _GROUPED["comma" if language == "en" else "space"]
+    return pattern.sub(lambda match: re.sub(r"[ ,]", "", match[0]), text)
+
+
+def _reported_text(phrase: str, language: str) -> tuple[Qualifier | None, str]:
+    text = " ".join(phrase.casefold().replace("\u00a0", " ").split())
+    qualifier, text = _strip_qualifier(text)
+    return qualifier, _ungrouped(text, language)
+
+
+def parse_reported(phrase: str, language: str) -> Quantity:
+    """A quantity as a source wrote it, in its language: the number-and-unit terms at the
+    start ("more than 1.5 tons", "68 кг 640 гр."), then any words ("... of heroin")."""
+    qualifier, text = _reported_text(phrase, language)
+    text = re.sub(r"\bmetric\s+", "", text)
+    position, kind, total = 0, None, Decimal(0)
+    for match in _TERM.finditer(text):
+        if not _SEPARATOR.match(text[position : match.start()]) or match["unit"] not in _UNITS:
+            break
+        term_kind, base = _term_value(match["number"].replace(",", "."), match["unit"], phrase)
+        if kind is not None and term_kind != kind:
+            break
+        kind, total, position = term_kind, total + base, match.end()
+    if kind is None:
+        raise UnreadableQuantityError(f"{phrase!r} does not start with a number and a unit")
+    if total != total.to_integral_value():
+        raise QuantityError(f"{phrase!r} is not a whole number of {_base_unit(kind)}")
+    return Quantity(unit_kind=kind, amount=int(total), qualifier=qualifier)
+
+
+def parse_count(phrase: str, language: str) -> tuple[int, Qualifier | None]:
+    """A count as a source wrote it: "115 единиц огнестрельного оружия", "more than 9
+    thousand criminal cases", "около 2,5 тысяч боеприпасов". The words after the number
+    (and its "thousand") name what is counted; only the first number is read."""
+    qualifier, text = _reported_text(phrase, language)
+    match = _COUNT.match(text)
+    if match is None:
+        raise UnreadableQuantityError(f"{phrase!r} does not start with a number")
+    value = Decimal(match["number"].replace(",", "."))
+    times = match["times"]
+    if times in _MULTIPLIERS:
+        value *= _MULTIPLIERS[times]
+    if value != value.to_integral_value():
+        raise QuantityError(f"{phrase!r} is not a whole number")
+    return int(value), qualifier

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.common import subtree_ids
 from app.models import SeizureReport
-from app.models.enums import PartyKind, Qualifier
+from app.models.enums import PartyKind, Qualifier, SourceKind
 from app.wording import readable
 
 PERIOD_REVERSED = "the period ends before it starts"
@@ -107,3 +107,42 @@ def breakdown_problems(
             f"({parent.as_reported!r})"
         )
     return problems
+
+
+# -- which version counts, where sources disagree (issue 23) -----------------------------
+
+# Official CSTO and KSOPN releases first, then national ministries, CARICC, news agencies,
+# the press, and weak sources (reposts, rewrites) last; a source of no stated kind after all.
+SOURCE_ORDER = (
+    (SourceKind.OFFICIAL_CSTO, SourceKind.OFFICIAL_KSOPN),
+    (SourceKind.MINISTRY,),
+    (SourceKind.CARICC,),
+    (SourceKind.NEWS_AGENCY,),
+    (SourceKind.PRESS,),
+    (SourceKind.WEAK,),
+)
+# The rule in words is on /methods (app/pages/templates/methods.html, "When sources disagree").
+
+
+def source_rank(kind: str | None) -> int:
+    """Lower ranks first: the order of SOURCE_ORDER."""
+    for rank, kinds in enumerate(SOURCE_ORDER):
+        if kind in kinds:
+            return rank
+    return len(SOURCE_ORDER)
+
+
+Version = TypeVar("Version")
+
+
+def chosen_version(
+    versions: Sequence[Version], source_of: Callable[[Version], tuple[str | None, date | None]]
+) -> int:
+    """The index of the version the rule uses; `source_of` gives its source's kind and
+    publication date."""
+
+    def key(index: int) -> tuple[int, int, int]:
+        kind, published = source_of(versions[index])
+        return (source_rank(kind), -(published or date.min).toordinal(), index)
+
+    return min(range(len(versions)), key=key)

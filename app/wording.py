@@ -48,6 +48,7 @@ ESTIMATED_BOUND = {"en": "about {quantity} or more", "ru": "около {quantity
 # An estimate is shown to three significant figures, and never finer than a whole unit
 # (kilogram, litre, item): its last digits are the arithmetic's, not the source's.
 ESTIMATE_DIGITS = 3
+ALMOST = {"en": "almost {quantity}", "ru": "почти {quantity}"}  # below it, and close
 
 
 def format_number(value: int | float | Decimal, lang: str, digits: int = 3) -> str:
@@ -106,6 +107,8 @@ def qualified(
         return QUALIFIED[lang][bound].format(quantity=text)
     if qualifier == "about" or estimated:
         return QUALIFIED[lang]["about"].format(quantity=text)
+    if qualifier == "almost":
+        return ALMOST[lang].format(quantity=text)
     return text
 
 

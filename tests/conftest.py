@@ -64,13 +64,15 @@ def _on_server(statement: str) -> None:
 
 @pytest.fixture(scope="session")
 def database_url(new_database: Callable[[], str]) -> str:
-    """The shared test database: migrated to head and seeded."""
+    """The shared test database: migrated to head and seeded with the core seeds (the files
+    at the top of seeds/, which the suite's figures are written against); the public record
+    in seeds' subfolders has a database of its own (tests/seeds/)."""
     url = new_database()
     migrate.upgrade(url)
     engine = make_engine(url)
     try:
         with Session(engine) as session, session.begin():
-            apply_seeds(session, read_seed_files(SEEDS_DIR))
+            apply_seeds(session, read_seed_files(SEEDS_DIR, subfolders=False))
     finally:
         engine.dispose()
     return url

@@ -18,7 +18,7 @@ from app.http.bodies import (
     Year,
     not_null,
 )
-from app.http.schemas import Cited, FuzzyDate, IsoDate
+from app.http.schemas import Cited, FuzzyDate, IsoDate, Schema, SourceRef
 from app.models.enums import (
     BodyRelation,
     DatePrecision,
@@ -26,7 +26,7 @@ from app.models.enums import (
     DocumentStatus,
     Qualifier,
 )
-from app.operations.schemas import ParticipationOut
+from app.operations.schemas import ClaimOut, ParticipationOut
 from app.rules import ends_after
 
 
@@ -43,14 +43,28 @@ class BodyOut(Cited):
     purpose: str | None
 
 
+class ChairOut(Schema):
+    name: str = Field(description="The person's name and role as the source gives them.")
+    source: SourceRef
+
+
+class DecisionOut(Cited):
+    position: int
+    summary: str = Field(description="What the meeting decided or took up, in our words.")
+
+
 class MeetingOut(Cited):
     id: int
     body: str
+    slug: str | None
     number: int | None
     held: FuzzyDate | None
     place: str | None
     country: str | None
     summary: str | None
+    chair: ChairOut | None
+    decisions: list[DecisionOut]
+    claims: list[ClaimOut] = Field(description="Every source's version of its date.")
 
 
 class DocumentOut(Cited):

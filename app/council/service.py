@@ -10,17 +10,20 @@ from app.http.schemas import fuzzy
 from app.models import (
     Activity,
     Body,
+    Claim,
     Country,
     Document,
     Event,
     Meeting,
+    MeetingDecision,
     Operation,
     Organization,
     Participation,
     ReportedFigure,
     Source,
 )
-from app.operations.service import participations_of
+from app.models.enums import ClaimField
+from app.operations.service import claims_of, participations_of
 
 
 def _bodies() -> AnySelect:
@@ -55,26 +58,62 @@ def get_body(session: Session, key: str) -> dict[str, Any]:
 
 
 def _meetings() -> AnySelect:
+    chair_source = aliased(Source)
     return (
         select(
             Meeting.id,
             Body.slug.label("body"),
+            Meeting.slug,
             Meeting.number,
             Meeting.held_on,
             Meeting.date_precision,
             Meeting.place,
             Country.iso3.label("country"),
             Meeting.summary,
+            Meeting.chair,
+            Meeting.chair_locator,
+            chair_source.id.label("chair_source_id"),
+            chair_source.slug.label("chair_source_slug"),
+            chair_source.title.label("chair_source_title"),
             *cited_columns(Meeting.locator),
         )
         .join(Body, Body.id == Meeting.body_id)
         .outerjoin(Country, Country.id == Meeting.country_id)
         .join(Source, Source.id == Meeting.source_id)
+        .outerjoin(chair_source, chair_source.id == Meeting.chair_source_id)
     )
 
 
-def _meeting_out(row: dict[str, Any]) -> dict[str, Any]:
-    row["held"] = fuzzy(row.pop("held_on"), row.pop("date_precision"))
+def _meeting_out(session: Session, row: dict[str, Any]) -> dict[str, Any]:
+    held_on = row.pop("held_on")
+    row["held"] = fuzzy(held_on, row.pop("date_precision"))
+    chair = {
+        "name": row.pop("chair"),
+        "source": {
+            "id": row.pop("chair_source_id"),
+            "slug": row.pop("chair_source_slug"),
+            "title": row.pop("chair_source_title"),
+            "locator": row.pop("chair_locator"),
+        },
+    }
+    row["chair"] = chair if chair["name"] else None
+    row["decisions"] = dicts(
+        session.execute(
+            select(
+                MeetingDecision.position,
+                MeetingDecision.summary,
+                *cited_columns(MeetingDecision.locator),
+            )
+            .join(Source, Source.id == MeetingDecision.source_id)
+            .where(MeetingDecision.meeting_id == row["id"])
+            .order_by(MeetingDecision.position)
+        ).all()
+    )
+    used: dict[str, set[str]] = {
+        ClaimField.HELD_ON: {str(held_on)},
+        ClaimField.CHAIR: {str(chair["name"] or "")},
+    }
+    row["claims"] = claims_of(session, Claim.meeting_id, row["id"], used)
     return row
 
 
@@ -84,12 +123,12 @@ def list_meetings(
     stmt = _meetings().where(Meeting.id > after).order_by(Meeting.id).limit(limit)
     if year is not None:
         stmt = stmt.where(extract("year", Meeting.held_on) == year)
-    return [_meeting_out(row) for row in dicts(session.execute(stmt).all())]
+    return [_meeting_out(session, row) for row in dicts(session.execute(stmt).all())]
 
 
 def get_meeting(session: Session, meeting_id: int) -> dict[str, Any]:
     stmt = _meetings().where(Meeting.id == meeting_id)
-    return _meeting_out(one(stmt, session, "meeting", meeting_id))
+    return _meeting_out(session, one(stmt, session, "meeting", meeting_id))
 
 
 def _documents() -> AnySelect:

@@ -1,16 +1,33 @@
 """All mapped tables; importing this module registers them on `Base.metadata`."""
 
 from app.models.base import Base
-from app.models.council import Activity, Body, Document, Event, Meeting, ReportedFigure
+from app.models.council import (
+    Activity,
+    Body,
+    Document,
+    Event,
+    Meeting,
+    MeetingDecision,
+    ReportedFigure,
+)
 from app.models.operations import (
     Assessment,
+    Claim,
     ExerciseObjective,
     Operation,
     OperationStatus,
     Participation,
     Stage,
+    StageResult,
 )
-from app.models.reference import Country, Membership, Organization, Source, Substance
+from app.models.reference import (
+    Country,
+    Membership,
+    MembershipStatement,
+    Organization,
+    Source,
+    Substance,
+)
 from app.models.seizures import (
     SeizureOverlapMember,
     SeizureReport,
@@ -29,6 +46,7 @@ __all__ = [
     "AuthFailure",
     "Base",
     "Body",
+    "Claim",
     "Country",
     "DataVersion",
     "Document",
@@ -36,7 +54,9 @@ __all__ = [
     "ExerciseObjective",
     "IdempotencyRecord",
     "Meeting",
+    "MeetingDecision",
     "Membership",
+    "MembershipStatement",
     "Operation",
     "OperationStatus",
     "Organization",
@@ -49,5 +69,6 @@ __all__ = [
     "SeizureSumBySubstance",
     "Source",
     "Stage",
+    "StageResult",
     "Substance",
 ]

@@ -94,16 +94,27 @@ class Body(Cited, Base):
 
 
 class Meeting(Cited, Base):
+    """A meeting of the Council (or of one of its bodies). `chair` is a person's name and
+    role as the source gives them; its own source may differ from the meeting's. `slug` is
+    the seed files' key (a meeting may have no number)."""
+
     __tablename__ = "meetings"
     __table_args__ = (
         UniqueConstraint("body_id", "number"),
         CheckConstraint("number > 0", name="number_positive"),
         one_of("date_precision", DatePrecision),
         precision_goes_with("held_on", "date_precision"),
+        UniqueConstraint("slug"),
+        CheckConstraint(
+            "(chair IS NULL) = (chair_source_id IS NULL)"
+            " AND (chair_source_id IS NULL) = (chair_locator IS NULL)",
+            name="chair_cited",
+        ),
         IDS_NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str | None] = mapped_column(String(100))
     body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id", ondelete="RESTRICT"))
     number: Mapped[int | None] = mapped_column(Integer)
     held_on: Mapped[date | None] = mapped_column(Date, index=True)
@@ -112,6 +123,27 @@ class Meeting(Cited, Base):
     country_id: Mapped[int | None] = mapped_column(ForeignKey("countries.id", ondelete="RESTRICT"))
     summary: Mapped[str | None] = mapped_column(Text)
     summary_ru: Mapped[str | None] = mapped_column(Text)
+    chair: Mapped[str | None] = mapped_column(String(300))
+    chair_source_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sources.id", ondelete="RESTRICT")
+    )
+    chair_locator: Mapped[str | None] = mapped_column(String(64))
+
+
+class MeetingDecision(Cited, Base):
+    """What a meeting decided or took up, where a source says: a short summary in our own
+    words."""
+
+    __tablename__ = "meeting_decisions"
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "position"),
+        CheckConstraint("position > 0", name="position_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    summary: Mapped[str] = mapped_column(String(500))
 
 
 class Event(Cited, Base):

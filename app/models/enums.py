@@ -11,6 +11,9 @@ class Qualifier(StrEnum):
     EXACT = "exact"
     AT_LEAST = "at_least"
     ABOUT = "about"
+    # "почти", "nearly", "under": close to the figure and below it; neither exact nor a
+    # lower bound. Totals treat it as an estimate, like "about".
+    ALMOST = "almost"
 
 
 class UnitKind(StrEnum):
@@ -95,3 +98,55 @@ class AuditAction(StrEnum):
     CREATE = "create"
     UPDATE = "update"
     DELETE = "delete"
+
+
+class SourceKind(StrEnum):
+    """Who published a source; `app.rules.source_rank` orders them when versions differ."""
+
+    OFFICIAL_CSTO = "official_csto"
+    OFFICIAL_KSOPN = "official_ksopn"
+    MINISTRY = "ministry"
+    CARICC = "caricc"
+    NEWS_AGENCY = "news_agency"
+    PRESS = "press"
+    WEAK = "weak"  # a repost, rewrite or aggregator: `reliability_note` says why
+
+
+class ResultMetric(StrEnum):
+    """What a stage's non-drug result counts (drugs seized are seizure reports)."""
+
+    FIREARMS = "firearms"
+    AMMUNITION = "ammunition"
+    EXPLOSIVES = "explosives"
+    CRIMES_DETECTED = "crimes_detected"
+    CRIMINAL_CASES = "criminal_cases"
+    PERSONS_DETAINED = "persons_detained"
+    GROUPS_EXPOSED = "groups_exposed"
+    LABS_CLOSED = "labs_closed"
+    WEBSITES_BLOCKED = "websites_blocked"
+    PRECURSORS = "precursors"
+    OFFICERS_INVOLVED = "officers_involved"
+    MONEY = "money"
+
+
+class ClaimField(StrEnum):
+    """A fact of a stage or meeting that sources may state differently."""
+
+    START_ON = "start_on"
+    END_ON = "end_on"
+    HELD_ON = "held_on"
+    HQ_CITY = "hq_city"
+    PLACE = "place"
+    NUMBER = "number"
+    CHAIR = "chair"
+
+
+class StatementKind(StrEnum):
+    """What a dated statement about a country's membership says."""
+
+    PARTICIPATION_FROZEN = "participation_frozen"
+    NO_OFFICIAL_NOTICE = "no_official_notice"
+    NOT_TAKING_PART = "not_taking_part"
+    FUNDING_WITHHELD = "funding_withheld"
+    REPRESENTATIVE_RECALLED = "representative_recalled"
+    NO_WITHDRAWAL_DECISION = "no_withdrawal_decision"

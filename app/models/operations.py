@@ -2,7 +2,16 @@
 
 from datetime import date
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import (
@@ -16,10 +25,13 @@ from app.models.base import (
 )
 from app.models.enums import (
     AssessorKind,
+    ClaimField,
     DatePrecision,
     OperationKind,
     PartyKind,
+    Qualifier,
     Regularity,
+    ResultMetric,
     Role,
 )
 
@@ -39,7 +51,7 @@ class Operation(Named, Cited, Base):
     description_ru: Mapped[str | None] = mapped_column(Text)
 
     stages: Mapped[list["Stage"]] = relationship(
-        back_populates="operation", lazy="raise", order_by="Stage.number"
+        back_populates="operation", lazy="raise", order_by="[Stage.start_on, Stage.id]"
     )
 
 
@@ -84,22 +96,43 @@ class ExerciseObjective(Cited, Base):
 
 
 class Stage(Cited, Base):
+    """A stage of an operation (a Channel stage, a Grom or Kobalt exercise).
+
+    `number` is set only where a source states it (unique per operation then); stages sort
+    by date, then id. `start_on`, `end_on` and the headquarters are the values the rule of
+    `app.rules.source_rank` picks among the versions in `claims`, every one of them cited.
+    `slug` is the seed files' key for a stage (a number cannot be, where there is none).
+    """
+
     __tablename__ = "stages"
     __table_args__ = (
         UniqueConstraint("operation_id", "number"),
         CheckConstraint("number > 0", name="number_positive"),
         CheckConstraint("end_on IS NULL OR end_on >= start_on", name="period_ordered"),
+        UniqueConstraint("slug"),
         IDS_NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     operation_id: Mapped[int] = mapped_column(ForeignKey("operations.id", ondelete="RESTRICT"))
-    number: Mapped[int] = mapped_column(Integer)
-    name: Mapped[str | None] = mapped_column(String(300))
+    slug: Mapped[str | None] = mapped_column(String(100))
+    number: Mapped[int | None] = mapped_column(Integer)
+    name_en: Mapped[str | None] = mapped_column(String(300))
+    name_ru: Mapped[str | None] = mapped_column(String(300))
     start_on: Mapped[date | None] = mapped_column(Date, index=True)
     end_on: Mapped[date | None] = mapped_column(Date)
     lead_country_id: Mapped[int | None] = mapped_column(
         ForeignKey("countries.id", ondelete="RESTRICT")
+    )
+    hq_city_en: Mapped[str | None] = mapped_column(
+        String(200), comment="Where the coordination headquarters sat, in English"
+    )
+    hq_city_ru: Mapped[str | None] = mapped_column(String(200))
+    hq_country_id: Mapped[int | None] = mapped_column(
+        ForeignKey("countries.id", ondelete="RESTRICT")
+    )
+    place: Mapped[str | None] = mapped_column(
+        String(300), comment="Where an exercise was held, as the source names it"
     )
     description: Mapped[str | None] = mapped_column(Text)
     description_ru: Mapped[str | None] = mapped_column(Text)
@@ -180,3 +213,68 @@ class Assessment(Cited, Base):
         String(200), comment="Where the assessment was expressed (official materials)"
     )
     verdict: Mapped[str] = mapped_column(String(10))
+
+
+class StageResult(Cited, Base):
+    """A stage's result other than drugs seized: firearms, crimes detected, officers
+    involved... with its qualifier and the phrase the source used.
+
+    A table of its own rather than `reported_figures` with a stage: a reported figure needs
+    a unique slug, an `as_of` date and exactly one of body or operation, none of which a
+    stage's result has; a result needs a `scope` (a region's share of a stage) and
+    `alternative_to`, the other version of the same figure from another source, which a
+    count of its own (and not a total's part) must never be added to.
+    """
+
+    __tablename__ = "stage_results"
+    __table_args__ = (
+        one_of("metric", ResultMetric),
+        one_of("qualifier", Qualifier),
+        CheckConstraint("value >= 0", name="value_not_negative"),
+        CheckConstraint("alternative_to_id <> id", name="not_own_alternative"),
+        IDS_NEVER_REUSED,
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stage_id: Mapped[int] = mapped_column(ForeignKey("stages.id", ondelete="CASCADE"), index=True)
+    metric: Mapped[str] = mapped_column(String(24))
+    value: Mapped[int] = mapped_column(BigInteger)
+    unit: Mapped[str] = mapped_column(String(40), comment="items, persons, RUB, USD...")
+    qualifier: Mapped[str] = mapped_column(String(10))
+    as_reported: Mapped[str] = mapped_column(String(300))
+    scope: Mapped[str | None] = mapped_column(
+        String(200), comment="The part of the stage the figure covers (a region), if not all"
+    )
+    country_id: Mapped[int | None] = mapped_column(ForeignKey("countries.id", ondelete="RESTRICT"))
+    alternative_to_id: Mapped[int | None] = mapped_column(
+        ForeignKey("stage_results.id", ondelete="CASCADE"),
+        index=True,
+        comment="Another source's version of the result this row names; not the one used",
+    )
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class Claim(Cited, Base):
+    """One source's version of a stage's or a meeting's fact (a date, the headquarters,
+    the chair): every version is kept, and the row's own column holds the one the rule
+    picked. `value` is what the version comes to (an ISO date for dates), or None where the
+    source's words state no full value (a day with no year)."""
+
+    __tablename__ = "claims"
+    __table_args__ = (
+        one_of("field", ClaimField),
+        exactly_one_set("one_subject", "stage_id", "meeting_id"),
+        IDS_NEVER_REUSED,
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stage_id: Mapped[int | None] = mapped_column(
+        ForeignKey("stages.id", ondelete="CASCADE"), index=True
+    )
+    meeting_id: Mapped[int | None] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), index=True
+    )
+    field: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str | None] = mapped_column(String(300))
+    as_reported: Mapped[str] = mapped_column(String(300))
+    note: Mapped[str | None] = mapped_column(Text)

@@ -24,7 +24,13 @@ from app.models.base import (
     one_of,
     precision_goes_with,
 )
-from app.models.enums import DatePrecision, MembershipStatus, OrganizationKind
+from app.models.enums import (
+    DatePrecision,
+    MembershipStatus,
+    OrganizationKind,
+    SourceKind,
+    StatementKind,
+)
 
 
 class Source(Base):
@@ -33,6 +39,7 @@ class Source(Base):
         one_of("published_precision", DatePrecision),
         precision_goes_with("published_on", "published_precision"),
         CheckConstraint("length(language) = 2", name="language_iso_639_1"),
+        one_of("kind", SourceKind),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -60,6 +67,12 @@ class Source(Base):
         default=False,
         server_default=false(),
         comment="A made-up source for examples and demonstrations: no fact citing it is real",
+    )
+    kind: Mapped[str | None] = mapped_column(
+        String(16), comment="Who published it; ranks versions that disagree (app.rules)"
+    )
+    reliability_note: Mapped[str | None] = mapped_column(
+        Text, comment="Why the source is weak (a repost, a rewrite), where it is"
     )
 
 
@@ -133,3 +146,32 @@ class Substance(Named, Base):
     description: Mapped[str | None] = mapped_column(Text)
 
     parent: Mapped["Substance | None"] = relationship(remote_side=[id], lazy="raise")
+
+
+class MembershipStatement(Cited, Base):
+    """A dated statement about a country's part in an organization (Armenia's freeze of its
+    participation in 2024), kept as the source states it. Membership periods are not
+    changed by it: sources disagree on whether any formal step was taken."""
+
+    __tablename__ = "membership_statements"
+    __table_args__ = (
+        one_of("kind", StatementKind),
+        one_of("stated_precision", DatePrecision),
+        precision_goes_with("stated_on", "stated_precision"),
+        UniqueConstraint("slug"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100))
+    country_id: Mapped[int] = mapped_column(
+        ForeignKey("countries.id", ondelete="RESTRICT"), index=True
+    )
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="RESTRICT")
+    )
+    kind: Mapped[str] = mapped_column(String(32))
+    stated_on: Mapped[date | None] = mapped_column(Date)
+    stated_precision: Mapped[str | None] = mapped_column(String(8))
+    as_reported: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str | None] = mapped_column(Text, comment="Our own words")
+    note: Mapped[str | None] = mapped_column(Text, comment="How the date was read, caveats")

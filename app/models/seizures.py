@@ -23,7 +23,9 @@ class SeizureReport(Cited, Base):
 
     `amount` is exact and in the base unit of `unit_kind`: grams for mass, millilitres
     for volume, items for counts. A report with a parent is a breakdown: it is part of
-    the parent's quantity ("including ..."), never in addition to it.
+    the parent's quantity ("including ..."), never in addition to it. A report with
+    `alternative_to` is another source's version of that report's figure: it is kept and
+    shown, never added (the rule of `app.rules.source_rank` picked the other one).
     """
 
     __tablename__ = "seizure_reports"
@@ -34,6 +36,7 @@ class SeizureReport(Cited, Base):
         CheckConstraint("amount >= 0", name="amount_not_negative"),
         CheckConstraint("cases IS NULL OR cases >= 0", name="cases_not_negative"),
         CheckConstraint("parent_id <> id", name="not_own_parent"),
+        CheckConstraint("alternative_to_id <> id", name="not_own_alternative"),
         Index("ix_seizure_reports_period", "period_start", "period_end"),
         Index("ix_seizure_reports_operation_period", "operation_id", "period_start"),
         # Finds the reports a new one may overlap (services.summaries).
@@ -68,6 +71,14 @@ class SeizureReport(Cited, Base):
     as_reported: Mapped[str] = mapped_column(String(200))
     parent_id: Mapped[int | None] = mapped_column(
         ForeignKey("seizure_reports.id", ondelete="RESTRICT"), index=True
+    )
+    alternative_to_id: Mapped[int | None] = mapped_column(
+        ForeignKey("seizure_reports.id", ondelete="CASCADE"),
+        index=True,
+        comment="The counted report this one is another version of; never added to totals",
+    )
+    scope: Mapped[str | None] = mapped_column(
+        String(200), comment="The part of the country the figure covers (a region), if not all"
     )
     outside_stage: Mapped[bool] = mapped_column(
         Boolean,

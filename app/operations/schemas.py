@@ -13,18 +13,22 @@ from app.http.bodies import (
     PartyIn,
     SlugText,
     Text,
+    WholeNumber,
     WriteIn,
     not_null,
 )
 from app.http.schemas import Cited, FuzzyDate, IsoDate, Schema
 from app.models.enums import (
     AssessorKind,
+    ClaimField,
     OperationKind,
     PartyKind,
     Qualifier,
     Regularity,
+    ResultMetric,
     Role,
 )
+from app.reference.schemas import SourceCreate
 from app.rules import ends_after
 from app.seizures.schemas import (
     MAX_PART_DEPTH,
@@ -89,21 +93,81 @@ class FigureRef(Cited):
     as_of: FuzzyDate
 
 
+class HeadquartersOut(Schema):
+    city_en: str | None
+    city_ru: str | None
+    country: str | None = Field(description="ISO 3166-1 alpha-3")
+
+
 class StageOut(Cited):
     id: int
     operation: str
-    number: int
-    name: str | None
+    slug: str | None = Field(description="The seed files' key for the stage, if it has one.")
+    number: int | None = Field(
+        description="Only where a source states it; stages without one are never given one."
+    )
+    name: str | None = Field(
+        description="Deprecated: `name_en`, or `name_ru` where the stage has no English name."
+    )
+    name_en: str | None
+    name_ru: str | None
     start_on: date | None
     end_on: date | None
     lead_country: str | None
+    headquarters: HeadquartersOut | None = Field(
+        description="Where the coordination headquarters sat, as the sources name it."
+    )
+    place: str | None = Field(description="Where an exercise was held, as the source names it.")
     description: str | None
+
+
+class ClaimOut(Cited):
+    """One source's version of a fact; `used` marks the one the record uses (the rule on
+    /methods picks it among those that state a full value)."""
+
+    field: ClaimField
+    value: str | None = Field(
+        description="What it comes to (an ISO date); null where the "
+        "source's words state no full value, such as a day with no year."
+    )
+    as_reported: str
+    note: str | None
+    used: bool
+
+
+class ResultVersionOut(Cited):
+    id: int
+    value: int
+    qualifier: Qualifier
+    as_reported: str
+    note: str | None
+
+
+class StageResultOut(ResultVersionOut):
+    """A result other than drugs (firearms, crimes detected...). `alternatives` are other
+    sources' versions of the same figure: shown, never the one used."""
+
+    metric: ResultMetric
+    unit: str
+    scope: str | None
+    country: str | None
+    alternatives: list[ResultVersionOut]
 
 
 class StageDetail(StageOut):
     participants: list[ParticipationOut] = Field(description="Every role but observer.")
     observers: list[ParticipationOut]
-    seizures: list[SeizureOut]
+    seizures: list[SeizureOut] = Field(
+        description="Every version of every figure: a report with `alternative_to` is another "
+        "source's version of that report's figure and is never added to totals."
+    )
+    results: list[StageResultOut]
+    claims: list[ClaimOut] = Field(
+        description="Every source's version of the stage's dates, headquarters, place, chair."
+    )
+    sources_disagree: bool = Field(
+        description="Whether sources give different versions of any of its figures or dates."
+    )
 
 
 class OperationOut(Cited):
@@ -169,13 +233,59 @@ STAGE_EXAMPLE: dict[str, Any] = {
 }
 
 
+class HeadquartersIn(WriteIn):
+    city_en: Text | None = None
+    city_ru: Text | None = None
+    country: Iso3 | None = None
+
+
+class ResultIn(WriteIn):
+    """A result other than drugs, as the source words it ("115 единиц огнестрельного
+    оружия", "more than 9 thousand criminal cases"): read in the source's language."""
+
+    metric: ResultMetric
+    as_reported: Text
+    unit: Annotated[str, Field(max_length=40)] = "items"
+    scope: Text | None = Field(None, description="The part of the stage it covers (a region).")
+    country: Iso3 | None = None
+    source: SlugText | None = Field(None, description="Overrides the stage's source.")
+    locator: Locator | None = Field(None, description="Overrides the stage's locator.")
+    version_of: Annotated[int, WholeNumber(ge=0, le=199)] | None = Field(
+        None,
+        description="The index in `results` of the figure this one is another source's "
+        "version of. The rule on /methods decides which of the two the record uses.",
+    )
+
+
+class SeizureVersionIn(WriteIn):
+    """Another source's version of one of the stage's seizure figures."""
+
+    of: Annotated[int, WholeNumber(ge=0, le=MAX_REPORTS)] = Field(
+        description="The index in `seizures` of the figure (a report, not a part)."
+    )
+    quantity: Text = Field(description="As the other source words it.")
+    source: SlugText
+    locator: Locator
+
+
 class StageCreate(Citation):
-    number: Number
-    name: Text | None = None
+    number: Number | None = Field(None, description="Only where a source states it.")
+    name: Text | None = Field(None, description="Deprecated: the same as `name_en`.")
+    name_en: Text | None = None
+    name_ru: Text | None = None
     start_on: IsoDate | None = None
     end_on: IsoDate | None = None
     lead_country: Iso3 | None = None
+    headquarters: HeadquartersIn | None = None
+    place: Text | None = None
     description: LongText | None = None
+    new_source: SourceCreate | None = Field(
+        None,
+        description="A source to add first (from a news page): URL, title, publisher, date, "
+        "language, kind. Name it by its slug in `source` or anywhere below.",
+    )
+    results: Annotated[list[ResultIn], Field(max_length=200)] = []  # noqa: RUF012
+    seizure_versions: Annotated[list[SeizureVersionIn], Field(max_length=200)] = []  # noqa: RUF012
     # Pydantic copies a default for each instance, so a list is safe here (and documented).
     participants: Annotated[list[PartyEntry], Field(max_length=200)] = []  # noqa: RUF012
     observers: Annotated[list[PartyEntry], Field(max_length=200)] = []  # noqa: RUF012
@@ -194,10 +304,10 @@ class StageCreate(Citation):
 
 
 class StagePatch(WriteIn):
-    _required = not_null("number", "source", "locator")
+    _required = not_null("source", "locator")
 
     number: Number | None = None
-    name: Text | None = None
+    name: Text | None = Field(None, description="The English name (`name_en`).")
     start_on: IsoDate | None = None
     end_on: IsoDate | None = None
     lead_country: Iso3 | None = None

@@ -1,10 +1,11 @@
 """Reads of operations, their stages, parties, status history and figures."""
 
 from collections import defaultdict
+from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from app.common import AnySelect, by_key, cited_columns, dicts, matches, one
 from app.errors import NotFoundError
@@ -12,6 +13,7 @@ from app.http.schemas import fuzzy
 from app.models import (
     Assessment,
     Body,
+    Claim,
     Country,
     Document,
     ExerciseObjective,
@@ -22,8 +24,9 @@ from app.models import (
     ReportedFigure,
     Source,
     Stage,
+    StageResult,
 )
-from app.models.enums import PartyKind, Role
+from app.models.enums import ClaimField, PartyKind, Role
 from app.seizures.service import SeizureFilters, list_seizures
 
 MEMBER_STATES_NAME = "CSTO member states"
@@ -209,42 +212,160 @@ def _with_party(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _stages() -> AnySelect:
+    hq_country = aliased(Country)
     return (
         select(
             Stage.id,
             Operation.slug.label("operation"),
+            Stage.slug,
             Stage.number,
-            Stage.name,
+            func.coalesce(Stage.name_en, Stage.name_ru).label("name"),
+            Stage.name_en,
+            Stage.name_ru,
             Stage.start_on,
             Stage.end_on,
             Country.iso3.label("lead_country"),
+            Stage.hq_city_en,
+            Stage.hq_city_ru,
+            hq_country.iso3.label("hq_country"),
+            Stage.place,
             Stage.description,
             Stage.description_ru,
             *cited_columns(Stage.locator),
         )
         .join(Operation, Operation.id == Stage.operation_id)
         .outerjoin(Country, Country.id == Stage.lead_country_id)
+        .outerjoin(hq_country, hq_country.id == Stage.hq_country_id)
         .join(Source, Source.id == Stage.source_id)
     )
+
+
+def _stage_out(row: dict[str, Any]) -> dict[str, Any]:
+    hq = {
+        "city_en": row.pop("hq_city_en"),
+        "city_ru": row.pop("hq_city_ru"),
+        "country": row.pop("hq_country"),
+    }
+    row["headquarters"] = hq if any(hq.values()) else None
+    return row
 
 
 def list_stages(
     session: Session, operation_id: int | None, after: int, limit: int | None
 ) -> list[dict[str, Any]]:
+    """Paged lists go by id (their cursor); an operation's whole list by date, then id,
+    undated stages last."""
     stmt = _stages().where(Stage.id > after)
     if operation_id is not None:
         stmt = stmt.where(Stage.operation_id == operation_id)
-    stmt = stmt.order_by(Stage.id).limit(limit)
-    return dicts(session.execute(stmt).all())
+    if limit is None:
+        stmt = stmt.order_by(Stage.start_on.is_(None), Stage.start_on, Stage.id)
+    else:
+        stmt = stmt.order_by(Stage.id).limit(limit)
+    return [_stage_out(row) for row in dicts(session.execute(stmt).all())]
 
 
 def get_stage(session: Session, stage_id: int) -> dict[str, Any]:
-    stage = one(_stages().where(Stage.id == stage_id), session, "stage", stage_id)
+    stage = _stage_out(one(_stages().where(Stage.id == stage_id), session, "stage", stage_id))
     stage |= _participants_and_observers(
         participations_of(session, Participation.stage_id, [stage_id])[stage_id]
     )
     stage["seizures"] = list_seizures(session, SeizureFilters(stage_id=stage_id), limit=None)
+    stage["results"] = stage_results(session, stage_id)
+    stage["claims"] = claims_of(session, Claim.stage_id, stage_id, _used_values(stage))
+    stage["sources_disagree"] = (
+        any(s["alternative_to"] is not None for s in stage["seizures"])
+        or any(r["alternatives"] for r in stage["results"])
+        or _claims_disagree(stage["claims"])
+    )
     return stage
+
+
+def _used_values(stage: dict[str, Any]) -> dict[str, set[str]]:
+    hq = stage["headquarters"] or {}
+    return {
+        ClaimField.START_ON: {str(stage["start_on"])},
+        ClaimField.END_ON: {str(stage["end_on"])},
+        ClaimField.HQ_CITY: {hq.get("city_en") or "", hq.get("city_ru") or ""},
+        ClaimField.PLACE: {stage["place"] or ""},
+    }
+
+
+def _claims_disagree(claims: list[dict[str, Any]]) -> bool:
+    """Two versions of one field that state different full values."""
+    values: dict[str, set[str]] = defaultdict(set)
+    for claim in claims:
+        if claim["value"] is not None and claim["field"] != ClaimField.HQ_CITY:
+            values[claim["field"]].add(claim["value"])
+    return any(len(found) > 1 for found in values.values())
+
+
+def claims_of(
+    session: Session,
+    target: InstrumentedAttribute[int | None],
+    target_id: int,
+    used: Mapping[str, set[str]],
+) -> list[dict[str, Any]]:
+    """A stage's or a meeting's claims, each marked `used` when the record holds its value."""
+    rows = dicts(
+        session.execute(
+            select(
+                Claim.field,
+                Claim.value,
+                Claim.as_reported,
+                Claim.note,
+                *cited_columns(Claim.locator),
+            )
+            .join(Source, Source.id == Claim.source_id)
+            .where(target == target_id)
+            .order_by(Claim.field, Claim.id)
+        ).all()
+    )
+    for row in rows:
+        row["used"] = row["value"] is not None and row["value"] in used.get(row["field"], set())
+    return rows
+
+
+def stage_results(session: Session, stage_id: int) -> list[dict[str, Any]]:
+    """The stage's results, each with the other sources' versions of it."""
+    rows = dicts(
+        session.execute(
+            select(
+                StageResult.id,
+                StageResult.metric,
+                StageResult.value,
+                StageResult.unit,
+                StageResult.qualifier,
+                StageResult.as_reported,
+                StageResult.scope,
+                Country.iso3.label("country"),
+                StageResult.note,
+                StageResult.alternative_to_id,
+                *cited_columns(StageResult.locator),
+            )
+            .outerjoin(Country, Country.id == StageResult.country_id)
+            .join(Source, Source.id == StageResult.source_id)
+            .where(StageResult.stage_id == stage_id)
+            .order_by(StageResult.id)
+        ).all()
+    )
+    alternatives: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        if row["alternative_to_id"] is not None:
+            version = {k: row[k] for k in _VERSION_KEYS}
+            alternatives[row["alternative_to_id"]].append(version)
+    return [
+        {k: v for k, v in row.items() if k != "alternative_to_id"}
+        | {"alternatives": alternatives[row["id"]]}
+        for row in rows
+        if row["alternative_to_id"] is None
+    ]
+
+
+_VERSION_KEYS = (
+    "id", "value", "qualifier", "as_reported", "note",
+    "source_id", "source_slug", "source_title", "source_locator",
+)  # fmt: skip
 
 
 def _participants_and_observers(parties: list[dict[str, Any]]) -> dict[str, Any]:

@@ -6,6 +6,7 @@ transaction (never commits), and logs every row it creates, changes or deletes.
 """
 
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -14,9 +15,17 @@ from sqlalchemy.orm import Session
 from app import models as m
 from app.common import by_key, stage_id_of
 from app.errors import ConflictError, NotFoundError
-from app.models.enums import AuditAction, Role
-from app.operations.schemas import ParticipationCreate, ParticipationPatch, StageCreate, StagePatch
-from app.rules import period_problem
+from app.models.enums import AuditAction, Qualifier, Role
+from app.operations.schemas import (
+    HeadquartersIn,
+    ParticipationCreate,
+    ParticipationPatch,
+    StageCreate,
+    StagePatch,
+)
+from app.quantities import QuantityError, parse_count, parse_reported
+from app.reference.writes import add_source
+from app.rules import chosen_version, period_problem
 from app.seizures.writes import SeizureWriter
 from app.staff.audit import record, snapshot
 from app.staff.keys import Caller
@@ -26,19 +35,29 @@ from app.writes import Refs, add_audited, body_error, delete_audited
 
 
 def post_stage(session: Session, caller: Caller, operation_key: str, body: StageCreate) -> int:
-    """Creates a stage with its parties and seizure reports: all of it, or nothing."""
+    """Creates a stage with its parties, results and seizure reports (and the versions of
+    them from other sources, and a new source first if one is given): all of it, or
+    nothing."""
     operation_id = session.scalar(select(m.Operation.id).where(by_key(m.Operation, operation_key)))
     if operation_id is None:
         raise NotFoundError(f"no operation {operation_key}")
+    if body.new_source is not None:
+        add_source(session, caller, body.new_source)
     refs = Refs(session)
     source_id = refs.source(body.source)
+    hq = body.headquarters or HeadquartersIn()
     stage = m.Stage(
         operation_id=operation_id,
         number=body.number,
-        name=body.name,
+        name_en=body.name_en or body.name,
+        name_ru=body.name_ru,
         start_on=body.start_on,
         end_on=body.end_on,
         lead_country_id=refs.country(body.lead_country, "lead_country"),
+        hq_city_en=hq.city_en,
+        hq_city_ru=hq.city_ru,
+        hq_country_id=refs.country(hq.country, "headquarters.country"),
+        place=body.place,
         description=body.description,
         source_id=source_id,
         locator=body.locator,
@@ -64,11 +83,115 @@ def post_stage(session: Session, caller: Caller, operation_key: str, body: Stage
     for participation in participations:
         record(session, caller, AuditAction.CREATE, participation, None)
     writer = SeizureWriter(session, caller, refs, stage, source_id, body.locator)
-    writer.create_all([(s, f"seizures[{i}]") for i, s in enumerate(body.seizures)], parent=None)
+    reports = writer.create_all(
+        [(s, f"seizures[{i}]") for i, s in enumerate(body.seizures)], parent=None
+    )
+    _results(session, caller, refs, stage, body)
+    _seizure_versions(session, caller, refs, reports, body)
     return stage.id
 
 
+def _ranked(session: Session, source_id: int) -> tuple[str | None, Any]:
+    source = session.get_one(m.Source, source_id)
+    return source.kind, source.published_on
+
+
+def _results(
+    session: Session, caller: Caller, refs: Refs, stage: m.Stage, body: StageCreate
+) -> None:
+    """The results, then each version's link: of two versions, the one the rule picks is
+    used and the other becomes its alternative."""
+    rows: list[m.StageResult] = []
+    for i, entry in enumerate(body.results):
+        field = f"results[{i}]"
+        source_id = (
+            refs.source(entry.source, f"{field}.source") if entry.source else stage.source_id
+        )
+        language = session.get_one(m.Source, source_id).language
+        try:
+            value, qualifier = (
+                ((parsed := parse_reported(entry.as_reported, language)).amount, parsed.qualifier)
+                if entry.unit == "grams"
+                else parse_count(entry.as_reported, language)
+            )
+        except QuantityError as error:
+            raise body_error(f"{field}.as_reported", str(error)) from error
+        rows.append(
+            m.StageResult(
+                stage_id=stage.id, metric=entry.metric, value=value, unit=entry.unit,
+                qualifier=qualifier or Qualifier.EXACT, as_reported=entry.as_reported,
+                scope=entry.scope, country_id=refs.country(entry.country, f"{field}.country"),
+                source_id=source_id, locator=entry.locator or stage.locator,
+            )
+        )  # fmt: skip
+    session.add_all(rows)
+    session.flush()
+    for i, entry in enumerate(body.results):
+        if entry.version_of is None:
+            continue
+        if entry.version_of >= len(rows) or body.results[entry.version_of].version_of is not None:
+            raise body_error(f"results[{i}].version_of", "name a figure in `results` that is "
+                             "no version of another")  # fmt: skip
+        other, this = rows[entry.version_of], rows[i]
+        if other.metric != this.metric:
+            raise body_error(f"results[{i}].version_of", "a version counts the same thing")
+        pair = [other, this]
+        used = pair[chosen_version(pair, lambda row: _ranked(session, row.source_id))]
+        (this if used is other else other).alternative_to_id = used.id
+    session.flush()
+    for row in rows:
+        record(session, caller, AuditAction.CREATE, row, None)
+
+
+def _seizure_versions(
+    session: Session,
+    caller: Caller,
+    refs: Refs,
+    reports: list[m.SeizureReport],
+    body: StageCreate,
+) -> None:
+    """Other sources' versions of the posted figures. The rule must pick the posted figure
+    (its parts hang on it); a version from a source it ranks higher is refused, with what
+    to do instead."""
+    for i, version in enumerate(body.seizure_versions):
+        field = f"seizure_versions[{i}]"
+        if version.of >= len(reports):
+            raise body_error(f"{field}.of", f"there is no seizures[{version.of}]")
+        counted = reports[version.of]
+        source_id = refs.source(version.source, f"{field}.source")
+        pair = [counted.source_id, source_id]
+        if chosen_version(pair, lambda found: _ranked(session, found)) != 0:
+            raise body_error(
+                f"{field}.source",
+                "this source ranks before the figure's own (see /methods), so its version is "
+                "the one totals use: post it in `seizures` and the other as its version",
+            )
+        language = session.get_one(m.Source, source_id).language
+        try:
+            parsed = parse_reported(version.quantity, language)
+        except QuantityError as error:
+            raise body_error(f"{field}.quantity", str(error)) from error
+        if parsed.unit_kind != counted.unit_kind:
+            raise body_error(f"{field}.quantity", "a version measures what its figure does")
+        row = m.SeizureReport(
+            operation_id=counted.operation_id, stage_id=counted.stage_id,
+            country_id=counted.country_id, period_start=counted.period_start,
+            period_end=counted.period_end, substance_id=counted.substance_id,
+            unit_kind=parsed.unit_kind, amount=parsed.amount,
+            qualifier=parsed.qualifier or Qualifier.EXACT, as_reported=version.quantity,
+            alternative_to_id=counted.id, outside_stage=counted.outside_stage,
+            source_id=source_id, locator=version.locator,
+        )  # fmt: skip
+        session.add(row)
+        session.flush()
+        record(session, caller, AuditAction.CREATE, row, None)
+
+
 def _insert_stage(session: Session, stage: m.Stage, operation_key: str) -> None:
+    if stage.number is None:  # no number, nothing to take
+        session.add(stage)
+        session.flush()
+        return
     _taking_number(session, stage, stage.number, lambda: session.add(stage), operation_key)
 
 
@@ -104,8 +227,12 @@ def patch_stage(session: Session, caller: Caller, stage: m.Stage, patch: StagePa
         stage.lead_country_id = refs.country(changes.pop("lead_country"), "lead_country")
     if "source" in changes:
         stage.source_id = refs.source(changes.pop("source"))
+    if "name" in changes:  # the deprecated name of name_en
+        changes["name_en"] = changes.pop("name")
     number = changes.pop("number", stage.number)
-    if number != stage.number:
+    if number != stage.number and number is None:
+        stage.number = None
+    elif number != stage.number:
         operation = session.scalar(
             select(m.Operation.slug).where(m.Operation.id == stage.operation_id)
         )

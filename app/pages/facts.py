@@ -19,12 +19,15 @@ from app.models import (
     Activity,
     Assessment,
     Body,
+    Claim,
     Country,
     Document,
     Event,
     ExerciseObjective,
     Meeting,
+    MeetingDecision,
     Membership,
+    MembershipStatement,
     Operation,
     OperationStatus,
     Organization,
@@ -32,6 +35,7 @@ from app.models import (
     ReportedFigure,
     SeizureReport,
     Stage,
+    StageResult,
     Substance,
 )
 from app.models.base import Base
@@ -158,13 +162,31 @@ class Names:
         }
         self.iso3 = {row.id: row.iso3 for row in session.execute(select(Country.id, Country.iso3))}
         self.stages = {
-            row.id: (row.operation_id, row.number)
-            for row in session.execute(select(Stage.id, Stage.operation_id, Stage.number))
+            row.id: (row.operation_id, row.number, name_in((row.name_en, row.name_ru), lang))
+            for row in session.execute(
+                select(Stage.id, Stage.operation_id, Stage.number, Stage.name_en, Stage.name_ru)
+            )
+        }
+        self.meetings = {
+            row.id: (row.body_id, row.number)
+            for row in session.execute(select(Meeting.id, Meeting.body_id, Meeting.number))
         }
 
     def stage(self, stage_id: int, gettext: Gettext) -> str:
-        operation_id, number = self.stages[stage_id]
+        """`Channel, stage 31`; a stage no source numbers goes by its name."""
+        operation_id, number, name = self.stages[stage_id]
+        if number is None:
+            return name or self.operations[operation_id]
         return stage_label(self.operations[operation_id], number, gettext)
+
+    def meeting(self, meeting_id: int, gettext: Gettext) -> str:
+        body_id, number = self.meetings[meeting_id]
+        if number is None:
+            return gettext("A meeting of %(body)s") % {"body": self.bodies[body_id]}
+        return gettext("Meeting %(number)s of %(body)s") % {
+            "number": number,
+            "body": self.bodies[body_id],
+        }
 
     def party(self, row: Participation, gettext: Gettext) -> str:
         if row.country_id is not None:
@@ -308,6 +330,81 @@ def _describe_membership(row: Membership, names: Names, gettext: Gettext) -> tup
     return text, f"/countries/{names.iso3[row.country_id]}"
 
 
+def _quoted(words: str) -> Markup:
+    """The source's own words: a quotation, in its language."""
+    return Markup('<span class="quoted">{}</span>').format(words)
+
+
+def _describe_result(row: StageResult, names: Names, gettext: Gettext) -> tuple[str, str | None]:
+    text = Markup("{}: {}, {}").format(
+        names.stage(row.stage_id, gettext),
+        result_label(row.metric, gettext),
+        _quoted(row.as_reported),
+    )
+    return text, f"/stages/{row.stage_id}"
+
+
+def _describe_claim(row: Claim, names: Names, gettext: Gettext) -> tuple[str, str | None]:
+    if row.stage_id is not None:
+        subject, link = names.stage(row.stage_id, gettext), f"/stages/{row.stage_id}"
+    else:
+        subject, link = names.meeting(row.meeting_id or 0, gettext), None
+    text = Markup("{}: {}, {}").format(
+        subject, claim_label(row.field, gettext), _quoted(row.as_reported)
+    )
+    return text, link
+
+
+def _describe_decision(
+    row: MeetingDecision, names: Names, gettext: Gettext
+) -> tuple[str, str | None]:
+    text = gettext("%(meeting)s, decision %(position)s") % {
+        "meeting": names.meeting(row.meeting_id, gettext),
+        "position": row.position,
+    }
+    return text, None
+
+
+def _describe_statement(
+    row: MembershipStatement, names: Names, gettext: Gettext
+) -> tuple[str, str | None]:
+    text = Markup("{}: {}").format(names.countries[row.country_id], _quoted(row.as_reported))
+    return text, f"/countries/{names.iso3[row.country_id]}"
+
+
+def result_label(metric: str, gettext: Gettext) -> str:
+    """A stage's result other than drugs, in words (spelled out for `make messages`)."""
+    labels = {
+        "firearms": gettext("firearms"),
+        "ammunition": gettext("ammunition"),
+        "explosives": gettext("explosives"),
+        "crimes_detected": gettext("crimes detected"),
+        "criminal_cases": gettext("criminal cases"),
+        "persons_detained": gettext("persons detained"),
+        "groups_exposed": gettext("drug groups exposed"),
+        "labs_closed": gettext("laboratories closed"),
+        "websites_blocked": gettext("websites blocked"),
+        "precursors": gettext("precursors"),
+        "officers_involved": gettext("officers involved"),
+        "money": gettext("money"),
+    }
+    return labels.get(metric, metric)
+
+
+def claim_label(field: str, gettext: Gettext) -> str:
+    """Which fact a source's version is of, in words."""
+    labels = {
+        "start_on": gettext("start"),
+        "end_on": gettext("end"),
+        "held_on": gettext("date held"),
+        "hq_city": gettext("headquarters"),
+        "place": gettext("place"),
+        "number": gettext("number"),
+        "chair": gettext("chair"),
+    }
+    return labels.get(field, field)
+
+
 DESCRIBERS: dict[str, tuple[str, Describer]] = {
     # table: (its kind in words, as a msgid; how a row of it reads)
     "activities": ("Activity", _describe_named),
@@ -326,6 +423,10 @@ DESCRIBERS: dict[str, tuple[str, Describer]] = {
     "reported_figures": ("Reported figure", _describe_figure),
     "seizure_reports": ("Seizure report", _describe_report),
     "stages": ("Stage", _describe_stage),
+    "stage_results": ("Stage result", _describe_result),
+    "claims": ("Source's version", _describe_claim),
+    "meeting_decisions": ("Meeting decision", _describe_decision),
+    "membership_statements": ("Membership statement", _describe_statement),
 }
 
 
@@ -348,6 +449,10 @@ def kind_label(table: str, gettext: Gettext) -> str:
         "Reported figure": gettext("Reported figure"),
         "Seizure report": gettext("Seizure report"),
         "Stage": gettext("Stage"),
+        "Stage result": gettext("Stage result"),
+        "Source's version": gettext("Source's version"),
+        "Meeting decision": gettext("Meeting decision"),
+        "Membership statement": gettext("Membership statement"),
     }
     return labels[DESCRIBERS[table][0]]
 

@@ -18,7 +18,7 @@ from app.http.bodies import (
     trimmed,
 )
 from app.http.schemas import Cited, FuzzyDate, MaybeCited, Schema
-from app.models.enums import MembershipStatus, OrganizationKind
+from app.models.enums import MembershipStatus, OrganizationKind, SourceKind
 
 # What gives a reference away as a file path rather than an identifier: a separator, a
 # leading `~` or `.`, a drive letter, or a file extension at its end.
@@ -66,6 +66,8 @@ class SourceOut(Schema):
         description='True for a source made up for examples (the docs\' "Try it out"): '
         "no fact citing it was ever reported.",
     )
+    kind: SourceKind | None = Field(description="Who published it (see /methods).")
+    reliability_note: str | None = Field(description="Why a weak source is weak.")
     citation: CitationOut
 
 
@@ -164,3 +166,9 @@ class SourceCreate(WriteIn):
     url: Annotated[str, StringConstraints(pattern=r"^https?://", max_length=1000)] | None = None
     reference: Annotated[Text | None, AfterValidator(refuse_path)] = None
     locator_scheme: LongText
+    kind: SourceKind | None = Field(
+        None, description="Who published it; ranks versions that disagree (see /methods)."
+    )
+    reliability_note: LongText | None = Field(
+        None, description="Why the source is weak (a repost, a rewrite), where it is."
+    )

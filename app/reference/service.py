@@ -28,6 +28,8 @@ _SOURCE_COLUMNS = (
     Source.publisher_ru,
     Source.locator_scheme_ru,
     Source.is_example.label("example"),
+    Source.kind,
+    Source.reliability_note,
 )
 
 

@@ -19,10 +19,17 @@ from sqlalchemy.exc import IntegrityError, MultipleResultsFound
 from sqlalchemy.orm import Session
 
 from app import models as m
+from app.common import subtree_ids
 from app.models.base import entity_name
-from app.models.enums import Qualifier
-from app.quantities import QuantityError, parse_quantity
-from app.rules import breakdown_problems, party_kind, period_problem, qualifier_problem
+from app.models.enums import ClaimField, Qualifier
+from app.quantities import QuantityError, parse_count, parse_quantity, parse_reported
+from app.rules import (
+    breakdown_problems,
+    chosen_version,
+    party_kind,
+    period_problem,
+    qualifier_problem,
+)
 from app.seeding import schema as s
 from app.seizures import derived_tables
 
@@ -64,8 +71,12 @@ class SeedDocument:
         return sum(len(getattr(self.content, name)) for name in s.SeedFile.model_fields)
 
 
-def read_seed_files(directory: Path) -> list[SeedDocument]:
-    paths = sorted(directory.glob("*.yaml")) + sorted(directory.glob("*.yml"))
+def read_seed_files(directory: Path, *, subfolders: bool = True) -> list[SeedDocument]:
+    """Every seed file in `directory` and (unless told not to) its subfolders
+    (`channel/2018.yaml`), in path order; the sections are applied in dependency order
+    whatever file holds them."""
+    find = directory.rglob if subfolders else directory.glob
+    paths = sorted(find("*.yaml")) + sorted(find("*.yml"))
     if not paths:
         raise SeedError(directory, "-", "no *.yaml seed files here")
     return [read_seed_file(path) for path in paths]
@@ -154,6 +165,9 @@ class _Loader:
             ("activities", self.activity),
             ("events", self.event),
             ("operations", self.operation),
+            ("stages", self.record_stage),
+            ("meetings", self.meeting),
+            ("membership_statements", self.membership_statement),
             ("reported_figures", self.reported_figure),
             ("seizure_reports", self.seizure_report),
         ]
@@ -172,6 +186,15 @@ class _Loader:
 
     def maybe_id(self, model: type[m.Base], key: str, value: str | None) -> int | None:
         return None if value is None else self.id_of(model, key, value)
+
+    def source_of(self, citation: s.Citation) -> m.Source:
+        """The cited source's row (its language reads figures, its kind and date rank them)."""
+        source_id = self.id_of(m.Source, "slug", citation.source)
+        return self.session.get_one(m.Source, source_id)
+
+    def rank_key(self, citation: s.Citation) -> tuple[str | None, Any]:
+        source = self.source_of(citation)
+        return source.kind, source.published_on
 
     def cite(self, citation: s.Citation | None) -> dict[str, Any]:
         if citation is None:
@@ -227,6 +250,8 @@ class _Loader:
                 "locator_scheme": e.locator_scheme,
                 "locator_scheme_ru": e.locator_scheme_ru,
                 "is_example": e.example,
+                "kind": e.kind,
+                "reliability_note": e.reliability_note,
             },
         )
 
@@ -498,7 +523,33 @@ class _Loader:
             if stage_id is None:
                 raise _EntryError(f"operation {e.operation!r} has no stage {e.stage}")
         scope = {"operation_id": operation_id, "stage_id": stage_id}
-        self._seizure(e, scope, e.period, e.country, parent=None, label=e.substance)
+        row = self._seizure(e, scope, e.period, e.country, parent=None, label=e.substance)
+        if e.stage_parts:
+            self._summary_parts(row, e.stage_parts)
+
+    def _summary_parts(self, summary: m.SeizureReport, stages: list[str]) -> None:
+        """The stages' counted top-level figures under the summary's substance become its
+        parts: a year's figure is never added beside the stages it covers."""
+        subtree = subtree_ids(self.session, summary.substance_id)
+        for slug in stages:
+            stage_id = self.id_of(m.Stage, "slug", slug)
+            for report in self.session.scalars(
+                select(m.SeizureReport).where(
+                    m.SeizureReport.stage_id == stage_id,
+                    m.SeizureReport.parent_id.is_(None),
+                    m.SeizureReport.alternative_to_id.is_(None),
+                    m.SeizureReport.substance_id.in_(subtree),
+                )
+            ):
+                report.parent_id = summary.id
+        self.session.flush()
+        parts = list(self.session.scalars(select(m.SeizureReport).filter_by(parent_id=summary.id)))
+        problems = breakdown_problems(
+            self.session, summary, parts, parent_label=summary.as_reported,
+            part_label=lambda _, part: part.as_reported,
+        )  # fmt: skip
+        if problems:
+            raise _EntryError("; ".join(problems))
 
     def _seizure(
         self,
@@ -561,3 +612,254 @@ class _Loader:
         )
         if problems:
             raise _EntryError("; ".join(problems))
+
+    # -- the public record (issue 23) -----------------------------------------------------
+
+    def chosen(self, versions: list[Any]) -> tuple[Any, list[Any]]:
+        """The version the rule uses, and the others."""
+        index = chosen_version(versions, lambda v: self.rank_key(v.cite))
+        return versions[index], versions[:index] + versions[index + 1 :]
+
+    def claims_by_field(self, claims: list[s.ClaimEntry]) -> dict[str, s.ClaimEntry]:
+        """Per field, the claim the rule uses among those that state a full value."""
+        found: dict[str, s.ClaimEntry] = {}
+        for field_ in ClaimField:
+            valued = [c for c in claims if c.field == field_ and c.value is not None]
+            if valued:
+                found[field_] = self.chosen(valued)[0]
+        return found
+
+    def record_stage(self, e: s.RecordStageEntry) -> None:
+        operation_id = self.id_of(m.Operation, "slug", e.operation)
+        chosen = self.claims_by_field(e.claims)
+        start, end = (_day(chosen.get(f)) for f in (ClaimField.START_ON, ClaimField.END_ON))
+        if (problem := period_problem(start, end)) is not None:
+            raise _EntryError(problem)
+        hq = chosen.get(ClaimField.HQ_CITY)
+        row = self.upsert(
+            m.Stage,
+            {"slug": e.slug},
+            {
+                "operation_id": operation_id,
+                "number": e.number,
+                "name_en": e.name_en,
+                "name_ru": e.name_ru,
+                "start_on": start,
+                "end_on": end,
+                "hq_city_en": self._city(e.claims, "en"),
+                "hq_city_ru": self._city(e.claims, "ru"),
+                "hq_country_id": self.maybe_id(m.Country, "iso3", hq.country if hq else None),
+                "place": e.place,
+                "description": e.description,
+                **self.cite(e.cite),
+            },
+        )
+        self.claims({"stage_id": row.id}, e.claims)
+        self.participations({"stage_id": row.id}, e.participations)
+        self.results(row, e.results)
+        self.stage_seizures(row, e.seizures)
+
+    def _city(self, claims: list[s.ClaimEntry], lang: str) -> str | None:
+        cities = [c for c in claims if c.field == ClaimField.HQ_CITY and c.lang == lang]
+        return self.chosen(cities)[0].value if cities else None
+
+    def claims(self, subject: dict[str, int], claims: list[s.ClaimEntry]) -> None:
+        for c in claims:
+            self.upsert(
+                m.Claim,
+                {**subject, "field": c.field, **self.cite(c.cite), "as_reported": c.as_reported},
+                {"value": c.value, "note": c.note},
+            )
+
+    def results(self, stage: m.Stage, results: list[s.ResultEntry]) -> None:
+        groups: dict[tuple[Any, ...], list[s.ResultEntry]] = {}
+        for r in results:
+            groups.setdefault((r.metric, r.scope, r.country, r.unit), []).append(r)
+        for versions in groups.values():
+            counted, others = self.chosen(versions)
+            used = self._result(stage, counted, None)
+            for other in others:
+                self._result(stage, other, used.id)
+
+    def _result(
+        self, stage: m.Stage, r: s.ResultEntry, alternative_to: int | None
+    ) -> m.StageResult:
+        language = self.source_of(r.cite).language
+        if r.unit in ("grams",):
+            quantity = parse_reported(r.as_reported, language)
+            value, qualifier = quantity.amount, quantity.qualifier
+        else:
+            value, qualifier = parse_count(r.as_reported, language)
+        return self.upsert(
+            m.StageResult,
+            {"stage_id": stage.id, "metric": r.metric, **self.cite(r.cite),
+             "as_reported": r.as_reported},
+            {
+                "value": value,
+                "unit": r.unit,
+                "qualifier": qualifier or Qualifier.EXACT,
+                "scope": r.scope,
+                "country_id": self.maybe_id(m.Country, "iso3", r.country),
+                "alternative_to_id": alternative_to,
+                "note": r.note,
+            },
+        )  # fmt: skip
+
+    def stage_seizures(self, stage: m.Stage, entries: list[s.StageSeizureEntry]) -> None:
+        """Wholes first, then their parts; among versions of one figure, the rule's choice
+        is the counted report and the others its alternatives. A part (`within`) belongs to
+        the counted figure of that substance with its period, in its country and scope or
+        in none."""
+        counted: dict[tuple[Any, ...], m.SeizureReport] = {}
+        children: dict[tuple[Any, ...], list[m.SeizureReport]] = {}
+        for depth in range(_MAX_DEPTH):
+            groups: dict[tuple[Any, ...], list[s.StageSeizureEntry]] = {}
+            for e in entries:
+                if _depth(e, entries) == depth:
+                    groups.setdefault(_figure_key(e), []).append(e)
+            for key, versions in groups.items():
+                whole = None if key[0] is None else _whole_of(key, counted)
+                if key[0] is not None and whole is None:
+                    raise _EntryError(f"{key[1]}: no figure of {key[0]} it could be within")
+                used, others = self.chosen(versions)
+                parent = counted[whole] if whole else None
+                counted[key] = row = self._stage_seizure(stage, used, parent, None)
+                if whole:
+                    children.setdefault(whole, []).append(row)
+                for other in others:
+                    self._stage_seizure(stage, other, None, row.id)
+        for whole, parts in children.items():
+            problems = breakdown_problems(
+                self.session, counted[whole], parts, parent_label=whole[1],
+                part_label=lambda _, part: part.as_reported,
+            )  # fmt: skip
+            if problems:
+                raise _EntryError("; ".join(problems))
+
+    def _stage_seizure(
+        self,
+        stage: m.Stage,
+        e: s.StageSeizureEntry,
+        parent: m.SeizureReport | None,
+        alternative_to: int | None,
+    ) -> m.SeizureReport:
+        period = e.period or (stage.start_on, stage.end_on)
+        if period[0] is None or period[1] is None:
+            raise _EntryError(f"{e.substance}: the stage has no dates; give the figure a period")
+        if (problem := period_problem(*period)) is not None:
+            raise _EntryError(f"{e.substance}: {problem}")
+        quantity = parse_reported(e.as_reported, self.source_of(e.cite).language)
+        scope = {
+            "operation_id": stage.operation_id,
+            "stage_id": stage.id,
+            "country_id": self.maybe_id(m.Country, "iso3", e.country),
+            "substance_id": self.id_of(m.Substance, "slug", e.substance),
+            "period_start": period[0],
+            "period_end": period[1],
+            "scope": e.scope,
+        }
+        # A whole's key leaves its parent out: a year's summary may have made it a part.
+        if alternative_to is not None:
+            key = {**scope, "alternative_to_id": alternative_to, **self.cite(e.cite)}
+        elif parent is not None:
+            key = {**scope, "parent_id": parent.id, "alternative_to_id": None}
+        else:
+            key = {**scope, "alternative_to_id": None}
+        values = {
+            "alternative_to_id": alternative_to,
+            "unit_kind": quantity.unit_kind,
+            "amount": quantity.amount,
+            "qualifier": quantity.qualifier or Qualifier.EXACT,
+            "as_reported": e.as_reported,
+            **self.cite(e.cite),
+        }
+        return self.upsert(m.SeizureReport, key, {k: v for k, v in values.items() if k not in key})
+
+    def meeting(self, e: s.MeetingEntry) -> None:
+        held = self.claims_by_field(e.claims).get(ClaimField.HELD_ON)
+        held_on = s.PartialDate.model_validate(s._parse_partial_date(held.value)) if held else None
+        chair = (
+            {"chair": e.chair.name, "chair_source_id": self.cite(e.chair.cite)["source_id"],
+             "chair_locator": e.chair.cite.locator}
+            if e.chair else {"chair": None, "chair_source_id": None, "chair_locator": None}
+        )  # fmt: skip
+        row = self.upsert(
+            m.Meeting,
+            {"slug": e.slug},
+            {
+                "body_id": self.id_of(m.Body, "slug", e.body),
+                "number": e.number,
+                "held_on": held_on.value if held_on else None,
+                "date_precision": held_on.precision if held_on else None,
+                "place": e.place,
+                "country_id": self.maybe_id(m.Country, "iso3", e.country),
+                "summary": e.summary,
+                **chair,
+                **self.cite(e.cite),
+            },
+        )
+        self.claims({"meeting_id": row.id}, e.claims)
+        for position, decision in enumerate(e.decisions, start=1):
+            self.upsert(
+                m.MeetingDecision,
+                {"meeting_id": row.id, "position": position},
+                {"summary": decision.summary, **self.cite(decision.cite)},
+            )
+
+    def membership_statement(self, e: s.MembershipStatementEntry) -> None:
+        self.upsert(
+            m.MembershipStatement,
+            {"slug": e.slug},
+            {
+                "country_id": self.id_of(m.Country, "iso3", e.country),
+                "organization_id": self.id_of(m.Organization, "slug", e.organization),
+                "kind": e.kind,
+                "stated_on": e.stated.value if e.stated else None,
+                "stated_precision": e.stated.precision if e.stated else None,
+                "as_reported": e.as_reported,
+                "summary": e.summary,
+                "note": e.note,
+                **self.cite(e.cite),
+            },
+        )
+
+
+_MAX_DEPTH = 6
+
+
+def _day(claim: s.ClaimEntry | None) -> Any:
+    """A stage's date from its chosen claim: only a full date (a day with its year)."""
+    if claim is None or claim.value is None:
+        return None
+    found = s.PartialDate.model_validate(s._parse_partial_date(claim.value))
+    if found.precision != "day":
+        raise _EntryError(f"{claim.field}: {claim.value!r} is no full date (YYYY-MM-DD)")
+    return found.value
+
+
+def _figure_key(e: s.StageSeizureEntry) -> tuple[Any, ...]:
+    """What makes two stage figures versions of one: within, substance, country, scope,
+    period."""
+    return (e.within, e.substance, e.country, e.scope, e.period)
+
+
+def _whole_of(key: tuple[Any, ...], counted: dict[tuple[Any, ...], Any]) -> Any:
+    """The key of the counted figure a part's `within` names: same substance and period,
+    the part's country and scope or none."""
+    within, _, country, scope, period = key
+    fits = [
+        k for k in counted
+        if k[1] == within and k[4] == period and k[2] in (None, country) and k[3] in (None, scope)
+    ]  # fmt: skip
+    return max(fits, key=lambda k: (k[2] is not None, k[3] is not None), default=None)
+
+
+def _depth(e: s.StageSeizureEntry, entries: list[s.StageSeizureEntry]) -> int:
+    """How many `within` steps lead from a figure to a whole that is within nothing."""
+    depth, within, seen = 0, e.within, set()
+    while within is not None and within not in seen:
+        seen.add(within)
+        depth += 1
+        holder = next((x for x in entries if x.substance == within), None)
+        within = holder.within if holder else None
+    return depth

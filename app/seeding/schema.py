@@ -18,6 +18,7 @@ from app.http.schemas import has_a_letter, refuse_nul
 from app.models.enums import (
     AssessorKind,
     BodyRelation,
+    ClaimField,
     DatePrecision,
     DocumentKind,
     DocumentStatus,
@@ -26,7 +27,10 @@ from app.models.enums import (
     OrganizationKind,
     Qualifier,
     Regularity,
+    ResultMetric,
     Role,
+    SourceKind,
+    StatementKind,
 )
 from app.reference.schemas import refuse_path
 from app.rules import ends_after, party_kind, period_problem
@@ -100,6 +104,14 @@ class SourceEntry(Entry):
     locator_scheme_ru: str | None = None
     # A source made up for examples: every page that cites it says so.
     example: bool = False
+    kind: SourceKind | None = None
+    reliability_note: str | None = None
+
+    @model_validator(mode="after")
+    def _weak_says_why(self) -> "SourceEntry":
+        if self.kind == SourceKind.WEAK and not self.reliability_note:
+            raise ValueError("a weak source says why in reliability_note")
+        return self
 
     @model_validator(mode="after")
     def _accessed_at_a_url(self) -> "SourceEntry":
@@ -336,6 +348,124 @@ class SeizureReportEntry(SeizurePartEntry):
     operation: Slug
     stage: Annotated[int, Field(gt=0)] | None = None
     period: tuple[date, date]
+    # A summary over stages (a year's figure): the counted figures of these stages (by
+    # slug) whose substance is under this one's become its parts, never added beside it.
+    stage_parts: list[Slug] = []
+
+
+# -- the public record (issue 23) ---------------------------------------------------------
+
+
+def _as_text(value: Any) -> Any:
+    """YAML reads 2018-09-10 as a date and 25 as a number; a claim's value is text."""
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+class ClaimEntry(Entry):
+    """One source's version of a fact. `value` only where the source's words come to a full
+    value (a date with its year); `as_reported` always."""
+
+    field: ClaimField
+    value: Annotated[str, BeforeValidator(_as_text)] | None = None
+    as_reported: str
+    country: Iso3 | None = None  # the headquarters' or place's country
+    lang: Literal["en", "ru"] | None = None  # the language of a city's `value`
+    note: str | None = None
+    cite: Cite
+
+    @model_validator(mode="after")
+    def _dates_are_dates(self) -> "ClaimEntry":
+        if self.value is not None and self.field in DATE_FIELDS:
+            _parse_partial_date(self.value)
+        return self
+
+
+DATE_FIELDS = (ClaimField.START_ON, ClaimField.END_ON, ClaimField.HELD_ON)
+
+
+class ResultEntry(Entry):
+    """A stage's result other than drugs; `as_reported` is read for the value and qualifier
+    in the source's language."""
+
+    metric: ResultMetric
+    as_reported: str
+    unit: str = "items"
+    scope: str | None = None
+    country: Iso3 | None = None
+    note: str | None = None
+    cite: Cite
+
+
+class StageSeizureEntry(Entry):
+    """A stage's figure for drugs seized. Figures of one substance, country, scope and
+    period (and the same `within`) are versions of one figure: the rule of
+    `app.rules.chosen_version` picks the counted one. `within` names the substance of the
+    counted figure this one is a part of."""
+
+    substance: Slug
+    as_reported: str
+    within: Slug | None = None
+    country: Iso3 | None = None
+    scope: str | None = None
+    period: tuple[date, date] | None = None
+    note: str | None = None
+    cite: Cite
+
+
+class RecordStageEntry(Entry):
+    slug: Slug
+    operation: Slug
+    number: Annotated[int, Field(gt=0)] | None = None
+    name_en: str | None = None
+    name_ru: str | None = None
+    place: str | None = None
+    description: str | None = None
+    cite: Cite
+    claims: list[ClaimEntry] = []
+    participations: list[ParticipationEntry] = []
+    results: list[ResultEntry] = []
+    seizures: list[StageSeizureEntry] = []
+
+    @model_validator(mode="after")
+    def _named(self) -> "RecordStageEntry":
+        if not (self.name_en or self.name_ru):
+            raise ValueError("a stage has a name: name_en, name_ru or both")
+        return self
+
+
+class DecisionEntry(Entry):
+    summary: str
+    cite: Cite
+
+
+class ChairEntry(Entry):
+    name: str
+    cite: Cite
+
+
+class MeetingEntry(Entry):
+    slug: Slug
+    body: Slug
+    number: Annotated[int, Field(gt=0)] | None = None
+    place: str | None = None
+    country: Iso3 | None = None
+    summary: str | None = None
+    chair: ChairEntry | None = None
+    cite: Cite
+    claims: list[ClaimEntry] = []
+    decisions: list[DecisionEntry] = []
+
+
+class MembershipStatementEntry(Entry):
+    slug: Slug
+    country: Iso3
+    organization: Slug
+    kind: StatementKind
+    stated: FuzzyDate | None = None
+    as_reported: str
+    summary: str | None = None
+    note: str | None = None
+    cite: Cite
 
 
 class SeedFile(BaseModel):
@@ -353,3 +483,6 @@ class SeedFile(BaseModel):
     operations: list[OperationEntry] = []
     reported_figures: list[ReportedFigureEntry] = []
     seizure_reports: list[SeizureReportEntry] = []
+    stages: list[RecordStageEntry] = []
+    meetings: list[MeetingEntry] = []
+    membership_statements: list[MembershipStatementEntry] = []

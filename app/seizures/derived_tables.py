@@ -208,6 +208,10 @@ def neighbours_of(session: Session, report_ids: Iterable[int]) -> set[int]:
     return {row.id for row in _near(session, ids).values() if row.member and row.id not in ids}
 
 
+# Another source's version of a counted report is never counted, so never double counts.
+NOT_ALTERNATIVE = SeizureReport.alternative_to_id.is_(None)
+
+
 def _near(session: Session, report_ids: Set[int]) -> dict[int, Candidate]:
     """The reports themselves and every report that may pair with one of them, by id: a
     query or two for each operation, unit kind and stage of theirs (a stage post's reports
@@ -215,7 +219,9 @@ def _near(session: Session, report_ids: Set[int]) -> dict[int, Candidate]:
     ids = sorted(report_ids)
     groups: dict[tuple[int, str, int | None], list[Candidate]] = defaultdict(list)
     for start in range(0, len(ids), CHUNK):
-        query = select(*CANDIDATE_COLUMNS).where(SeizureReport.id.in_(ids[start : start + CHUNK]))
+        query = select(*CANDIDATE_COLUMNS).where(
+            SeizureReport.id.in_(ids[start : start + CHUNK]), NOT_ALTERNATIVE
+        )
         for row in session.execute(query):
             report = Candidate(*row)
             groups[(report.operation, report.unit_kind, report.stage)].append(report)
@@ -230,6 +236,7 @@ def _near(session: Session, report_ids: Set[int]) -> dict[int, Candidate]:
             other.substance_id.in_(substances),
             other.period_end >= min(report.start for report in group),
             other.period_start <= max(report.end for report in group),
+            other.alternative_to_id.is_(None),
         ]
         member = SeizureOverlapMember.report_id.is_not(None)
         stages: list[list[ColumnElement[bool]]]
@@ -343,9 +350,9 @@ def _rebuild_overlaps(session: Session) -> None:
     rows = [
         Candidate(*row)
         for row in session.execute(
-            select(*CANDIDATE_COLUMNS).order_by(
-                SeizureReport.operation_id, SeizureReport.period_start, SeizureReport.id
-            )
+            select(*CANDIDATE_COLUMNS)
+            .where(NOT_ALTERNATIVE)
+            .order_by(SeizureReport.operation_id, SeizureReport.period_start, SeizureReport.id)
         )
     ]
     kin = Kinship(related_substances(session), {row.id: row.parent for row in rows})

@@ -42,7 +42,14 @@ from app.models.versions import data_version
 from app.seizures import service as seizures_service
 from app.seizures import writes as seizure_writes
 from app.seizures.filters import FiltersDep
-from app.seizures.schemas import SeizureCreate, SeizureOut, SeizurePatch, SeizureTotals, TotalLine
+from app.seizures.schemas import (
+    SeizureCreate,
+    SeizureDetail,
+    SeizureOut,
+    SeizurePatch,
+    SeizureTotals,
+    TotalLine,
+)
 from app.seizures.service import (
     FIRST_DAY,
     LAST_DAY,
@@ -318,14 +325,15 @@ def _group_keys(group_by: list[str] | None) -> list[str]:
 
 @router.get(
     "/seizures/{report_id:int}",
-    response_model=SeizureOut,
+    response_model=SeizureDetail,
     summary="Get a seizure report",
     operation_id="getSeizure",
     responses=NOT_FOUND,
 )
 def get_seizure(request: Request, session: SessionDep, report_id: EntityId) -> Response:
-    """A seizure report by id."""
-    return represent(request, SeizureOut, seizures_service.get_seizure(session, report_id))
+    """A seizure report by id, with the other sources' versions of its figure."""
+    found = seizures_service.get_seizure_detail(session, report_id)
+    return represent(request, SeizureDetail, found)
 
 
 async def _report_for_edit(
@@ -337,9 +345,9 @@ async def _report_for_edit(
 
     def load() -> SeizureReport:
         seizure_writes.lock_breakdown(session, report_id)
-        read = partial(seizures_service.get_seizure, session)
+        read = partial(seizures_service.get_seizure_detail, session)
         report: SeizureReport = locked_for_edit(
-            request, session, SeizureReport, report_id, SeizureOut, read
+            request, session, SeizureReport, report_id, SeizureDetail, read
         )
         return report
 

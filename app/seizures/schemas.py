@@ -33,7 +33,7 @@ class OperationRef(Schema):
 
 class StageRef(Schema):
     id: int
-    number: int
+    number: int | None = Field(description="Only where a source states the stage's number.")
 
 
 class CountryRef(Schema):
@@ -70,6 +70,13 @@ class SeizureOut(Cited):
     as_reported: str
     parent_id: int | None
     outside_stage: bool
+    scope: str | None = Field(
+        description="The part of the country the figure covers (a region), where not all."
+    )
+    alternative_to: int | None = Field(
+        description="Set on another source's version of a figure: the id of the report whose "
+        "figure the totals use instead (the rule on /methods picks it). Never added to totals."
+    )
     within_window: bool | None = Field(
         description="With a window (`year`, `from`, `to`): whether the report's period lies "
         "inside it. A report reaching outside is never the window's own figure; totals put "
@@ -81,6 +88,14 @@ class SeizureOut(Cited):
         "this column, per unit kind, equals the totals' `groups`. Null for a report reaching "
         "outside the window."
     )
+
+
+class SeizureDetail(SeizureOut):
+    alternatives: list[SeizureOut] = Field(
+        description="The other versions of this figure, each with its source: the counted "
+        "report (without `alternative_to`) and the reports that are its alternatives."
+    )
+    sources_disagree: bool
 
 
 class Citation(Schema):

@@ -129,10 +129,14 @@ def report_target(report: Any = SeizureReport) -> FilterTarget:
         has_parts=has_parts(report),
         # Its own quantity is more than nothing, or its "at least" or "about" must carry
         # through to the totals (`totals.own_quantities` sums what counts).
-        counted=or_(
-            report.amount > covered_amount(report),
-            report.qualifier != Qualifier.EXACT.value,
-            has_inexact_parts(report),
+        # Another source's version of a counted report (`alternative_to`) never counts.
+        counted=and_(
+            report.alternative_to_id.is_(None),
+            or_(
+                report.amount > covered_amount(report),
+                report.qualifier != Qualifier.EXACT.value,
+                has_inexact_parts(report),
+            ),
         ),
         report=report,
     )
@@ -270,6 +274,8 @@ def _list_select() -> Any:
             SeizureReport.as_reported,
             SeizureReport.parent_id,
             SeizureReport.outside_stage,
+            SeizureReport.scope,
+            SeizureReport.alternative_to_id,
             covered_amount().label("covered"),
             *cited_columns(SeizureReport.locator),
         )
@@ -294,7 +300,8 @@ def seizure_csv_chunks(session: Session, filters: SeizureFilters) -> Iterator[st
             report.id, report.operation_id, report.stage_id, report.country_id,
             report.period_start, report.period_end, report.substance_id, report.unit_kind,
             report.amount, report.qualifier, report.cases, report.as_reported,
-            report.parent_id, report.outside_stage, report.source_id, report.locator,
+            report.parent_id, report.outside_stage, report.scope, report.alternative_to_id,
+            report.source_id, report.locator,
         ).where(*conditions(filters)),
         filters,
         session.get_bind().dialect.name,
@@ -315,14 +322,16 @@ def seizure_csv_chunks(session: Session, filters: SeizureFilters) -> Iterator[st
         lines = []
         for row in batch:
             (id_, operation, stage, country, start, end, substance, unit_kind, amount, qualifier,
-             cases, as_reported, parent, outside, source, locator) = row  # fmt: skip
+             cases, as_reported, parent, outside, scope, alternative, source,
+             locator) = row  # fmt: skip
             if (period := periods.get((start, end))) is None:
                 period = periods[start, end] = _period_fields(str(start), str(end), first, last)
             period_fields, inside = period
+            adds = _adds(amount, covered_of.get(id_, 0), alternative)
             if not windowed:
-                window_fields = f",,{amount - covered_of.get(id_, 0)}"
+                window_fields = f",,{adds}"
             elif inside:
-                window_fields = f",true,{amount - covered_of.get(id_, 0)}"
+                window_fields = f",true,{adds}"
             else:
                 window_fields = ",false,"
             if (locator_field := locators.get(locator)) is None:
@@ -334,7 +343,9 @@ def seizure_csv_chunks(session: Session, filters: SeizureFilters) -> Iterator[st
                 f"{substances[substance]},{unit_kind},{amount},{BASE_UNITS[unit_kind]},"
                 f"{amount if mass else ''},{amount / 1000 if mass else ''},{qualifier},"
                 f"{'' if cases is None else cases},{csv_text(as_reported)},"
-                f"{'' if parent is None else parent},{'true' if outside else 'false'}"
+                f"{'' if parent is None else parent},{'true' if outside else 'false'},"
+                f"{'' if scope is None else csv_text(scope)},"
+                f"{'' if alternative is None else alternative}"
                 f"{window_fields},{sources[source]},{locator_field}\r\n"
             )
         yield "".join(lines)
@@ -352,7 +363,9 @@ class _CsvNames:
 
     def __init__(self, session: Session) -> None:
         def fields(*values: Any) -> str:
-            return ",".join(csv_text(v) if isinstance(v, str) else str(v) for v in values)
+            return ",".join(
+                csv_text(v) if isinstance(v, str) else "" if v is None else str(v) for v in values
+            )
 
         self.operations = {
             r.id: fields(r.id, r.slug, r.name_en, r.name_ru)
@@ -473,8 +486,9 @@ def _seizure_out(row: Sequence[Any], window: tuple[date, date] | None) -> dict[s
     (id_, operation_id, operation_slug, operation_name, operation_name_ru, stage_id,
      stage_number, country_iso3, country_name, country_name_ru, start, end, substance_slug,
      substance_name_en, substance_name_ru,
-     unit_kind, amount, qualifier, cases, as_reported, parent_id, outside_stage, covered,
-     source_id, source_slug, source_title, source_locator) = row  # fmt: skip
+     unit_kind, amount, qualifier, cases, as_reported, parent_id, outside_stage, scope,
+     alternative_to, covered, source_id, source_slug, source_title,
+     source_locator) = row  # fmt: skip
     grams = amount if unit_kind == "mass" else None
     inside = within(start, end, window)
     return {
@@ -515,10 +529,17 @@ def _seizure_out(row: Sequence[Any], window: tuple[date, date] | None) -> dict[s
         "as_reported": as_reported,
         "parent_id": parent_id,
         "outside_stage": outside_stage,
+        "scope": scope,
+        "alternative_to": alternative_to,
         "within_window": inside,
-        # What the report adds to the window's totals: its remainder after its parts.
-        "counted_amount": None if inside is False else amount - covered,
+        # What the report adds to the window's totals: its remainder after its parts
+        # (nothing for another source's version of a counted report).
+        "counted_amount": None if inside is False else _adds(amount, covered, alternative_to),
     }
+
+
+def _adds(amount: int, covered: int, alternative_to: int | None) -> int:
+    return 0 if alternative_to is not None else amount - covered
 
 
 def get_seizure(session: Session, report_id: int) -> dict[str, Any]:
@@ -526,6 +547,27 @@ def get_seizure(session: Session, report_id: int) -> dict[str, Any]:
     if not rows:
         raise NotFoundError(f"no seizure report {report_id}")
     return rows[0]
+
+
+def get_seizure_detail(session: Session, report_id: int) -> dict[str, Any]:
+    """A report with every other version of its figure: those of the counted report (of
+    this one, or of the one it is an alternative to), this one left out."""
+    report = get_seizure(session, report_id)
+    counted = report["alternative_to"] or report_id
+    versions = list_seizures(session, SeizureFilters(report_id=counted), limit=1)
+    versions += _alternatives(session, counted)
+    report["alternatives"] = [v for v in versions if v["id"] != report_id]
+    report["sources_disagree"] = bool(report["alternatives"])
+    return report
+
+
+def _alternatives(session: Session, report_id: int) -> list[dict[str, Any]]:
+    ids = session.scalars(
+        select(SeizureReport.id)
+        .where(SeizureReport.alternative_to_id == report_id)
+        .order_by(SeizureReport.id)
+    ).all()
+    return [get_seizure(session, found) for found in ids]
 
 
 CHUNK = 500  # ids per IN list, well under every database's bound-parameter limit

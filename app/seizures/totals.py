@@ -85,6 +85,9 @@ Window = tuple[date, date]
 LineKey = tuple[Any, ...]  # (year, beyond-window period, *group keys, unit kind)
 
 
+ESTIMATES = (Qualifier.ABOUT.value, Qualifier.ALMOST.value)
+
+
 @dataclass
 class _Sum:
     """A running total of own quantities that share every group key and the unit kind."""
@@ -366,7 +369,8 @@ def _grouped(own: Any, shape: _Shape, *extra: Any) -> Any:
                 "n_at_least"
             ),
             weighted_count(own.c.qualifier == MORE_THAN).label("n_more_than"),
-            weighted_count(own.c.qualifier == Qualifier.ABOUT.value).label("n_about"),
+            # "almost" is an estimate too: a total with such a part is "about", never exact.
+            weighted_count(own.c.qualifier.in_(ESTIMATES)).label("n_about"),
             weighted_count(own.c.unspecified).label("n_remainders"),
         )
         .where(own.c.adds_something)
@@ -654,6 +658,8 @@ def possible_double_counts(
             *conditions(filters, first, subtree_name="first_subtree"),
             *conditions(filters, second, subtree_name="second_subtree"),
             first.id < second.id,
+            first.alternative_to_id.is_(None),
+            second.alternative_to_id.is_(None),
             first.operation_id == second.operation_id,
             first.unit_kind == second.unit_kind,
             first.period_start <= second.period_end,

@@ -13,7 +13,7 @@ LIFECYCLES: list[tuple[str, dict[str, Any], dict[str, Any], str]] = [
         {
             **CITE,
             "body": "ksopn",
-            "number": 22,
+            "number": 40,
             "held": {"date": "2021-05-01", "precision": "month"},
             "place": "Moscow",
             "country": "RUS",

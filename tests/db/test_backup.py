@@ -193,7 +193,7 @@ def test_a_backup_taken_while_the_server_writes_is_consistent_and_restores(
     assert "integrity ok" in restored.output
     held = query(backup, "SELECT number, name FROM stages ORDER BY number")
     with direct_engine(restored_url) as engine, Session(engine) as session:
-        assert session.execute(select(Stage.number, Stage.name).order_by("number")).all() == held
+        assert session.execute(select(Stage.number, Stage.name_en).order_by("number")).all() == held
         assert session.scalar(select(func.count()).select_from(SeizureReport)) == len(
             query(backup, "SELECT id FROM seizure_reports")
         )

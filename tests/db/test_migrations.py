@@ -3,11 +3,23 @@
 import hashlib
 from collections.abc import Callable, Mapping
 from datetime import date
+from typing import Any
 
 import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, MetaData, Table, func, insert, inspect, select, text
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    MetaData,
+    Table,
+    func,
+    insert,
+    inspect,
+    select,
+    text,
+)
 
 from app import migrate
 from app.db import make_engine
@@ -64,6 +76,15 @@ def _reflect(engine: Engine) -> MetaData:
     return metadata
 
 
+# Columns a later revision renamed: (table, name in the first schema) -> name at head.
+RENAMED = {("stages", "name"): "name_en"}
+
+
+def _column(table: Table, name: str) -> Column[Any]:
+    """The column of `table` that holds what the first schema's `name` held."""
+    return table.c[name] if name in table.c else table.c[RENAMED[(table.name, name)]]
+
+
 def _fill(seeded: Engine, target: Engine) -> MetaData:
     """Copies the seed into the target's (older) schema, adds what the seed lacks; returns
     that schema."""
@@ -72,7 +93,7 @@ def _fill(seeded: Engine, target: Engine) -> MetaData:
     with seeded.connect() as source, target.begin() as destination:
         for table in schema.sorted_tables:
             seeded_table = head.tables[table.name]
-            columns = [seeded_table.c[c.name] for c in table.c]
+            columns = [_column(seeded_table, c.name) for c in table.c]
             order = [seeded_table.c[c.name] for c in table.primary_key.columns]  # parents first
             rows = source.execute(select(*columns).order_by(*order)).mappings().all()
             if rows:
@@ -160,7 +181,11 @@ def _snapshot(engine: Engine, schema: MetaData) -> Snapshot:
     with engine.connect() as connection:
         for table in schema.sorted_tables:
             current = now.tables[table.name]
-            columns = [current.c[c.name] for c in table.c if c.name in current.c]
+            columns = [
+                _column(current, c.name)
+                for c in table.c
+                if c.name in current.c or (table.name, c.name) in RENAMED
+            ]
             order = [current.c[c.name] for c in table.primary_key.columns]
             rows = connection.execute(select(*columns).order_by(*order)).all()
             digest = hashlib.sha256(repr([tuple(row) for row in rows]).encode()).hexdigest()

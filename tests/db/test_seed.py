@@ -22,7 +22,7 @@ def _row_counts(session: Session) -> dict[str, int]:
 
 def test_a_second_load_changes_nothing_and_says_so(session: Session) -> None:
     before = _row_counts(session)
-    tally = apply_seeds(session, read_seed_files(SEEDS_DIR))
+    tally = apply_seeds(session, read_seed_files(SEEDS_DIR, subfolders=False))
     assert tally.changed == 0
     assert sum(c["unchanged"] for c in tally.counts.values()) > 100
     assert _row_counts(session) == before
@@ -34,7 +34,7 @@ def test_an_edited_figure_is_updated_in_place(session: Session, tmp_path: Path) 
     (seeds / "operations.yaml").write_text(text.replace("790 kg", "791 kg"), encoding="utf-8")
     reports_before = _row_counts(session)["seizure_reports"]
 
-    tally = apply_seeds(session, read_seed_files(seeds))
+    tally = apply_seeds(session, read_seed_files(seeds, subfolders=False))
 
     assert tally.counts["seizure_reports"]["updated"] == 1
     assert tally.changed == 1
@@ -204,3 +204,54 @@ def test_seeds_do_not_copy_the_sources_prose(source_document: str) -> None:
             for i in range(len(seed_words) - size + 1):
                 run = " ".join(seed_words[i : i + size])
                 assert run not in runs, (path.name, run)
+
+
+# -- the public record's layout and versions (issue 23) -----------------------------------
+
+RECORD_STAGE = """
+stages:
+  - slug: channel-test-versions
+    operation: channel
+    name_ru: Канал – Проверка
+    cite: "press-page ¶1"
+    claims:
+      - {field: start_on, value: 2031-05-20, as_reported: "с 20 мая 2031 года", cite: "press-page ¶1"}
+      - {field: end_on, value: 2031-05-25, as_reported: "по 25 мая 2031 года", cite: "press-page ¶1"}
+      - {field: end_on, value: 2031-05-26, as_reported: "to 26 May 2031", cite: "csto-page ¶2"}
+    results:
+      - {metric: firearms, as_reported: "115 единиц огнестрельного оружия", cite: "press-page ¶3"}
+      - {metric: firearms, as_reported: "nearly 120 firearms", cite: "csto-page ¶3"}
+    seizures:
+      - {substance: controlled-substances, as_reported: "более 9 тонн наркотиков", cite: "press-page ¶4"}
+      - {substance: controlled-substances, as_reported: "about 8 tons of drugs", cite: "csto-page ¶4"}
+      - {substance: heroin, within: controlled-substances, as_reported: "38 кг героина", cite: "press-page ¶4"}
+"""
+RECORD_SOURCES = """
+sources:
+  - {slug: press-page, title: P, publisher: P, language: ru, kind: press, url: "https://p.example/1", locator_scheme: "¶N"}
+  - {slug: csto-page, title: C, publisher: C, language: en, kind: official_csto, url: "https://c.example/1", locator_scheme: "¶N"}
+"""
+
+
+def test_a_subfolder_stage_keeps_every_version_and_uses_the_rules(
+    session: Session, tmp_path: Path
+) -> None:
+    seeds = _copy_seeds(tmp_path)
+    (seeds / "record" / "channel").mkdir(parents=True)
+    write_seed(seeds / "record", "sources.yaml", RECORD_SOURCES)
+    write_seed(seeds / "record" / "channel", "2031.yaml", RECORD_STAGE)
+    apply_seeds(session, read_seed_files(seeds))
+    stage = session.scalars(select(m.Stage).filter_by(slug="channel-test-versions")).one()
+    # The CSTO's end (the 26th) before the press's (the 25th); both claims kept.
+    assert (str(stage.start_on), str(stage.end_on)) == ("2031-05-20", "2031-05-26")
+    assert session.query(m.Claim).filter_by(stage_id=stage.id).count() == 3
+    results = session.scalars(select(m.StageResult).filter_by(stage_id=stage.id)).all()
+    used = [r for r in results if r.alternative_to_id is None]
+    assert [(r.value, r.qualifier) for r in used] == [(120, "almost")]
+    reports = session.scalars(select(m.SeizureReport).filter_by(stage_id=stage.id)).all()
+    counted = [r for r in reports if r.alternative_to_id is None and r.parent_id is None]
+    assert [r.amount for r in counted] == [8_000_000]
+    heroin = [r for r in reports if r.parent_id is not None]
+    assert [r.parent_id for r in heroin] == [counted[0].id]
+    # Loading again changes nothing.
+    assert apply_seeds(session, read_seed_files(seeds)).changed == 0

@@ -88,7 +88,7 @@ def test_what_holds_no_data_stays_open(closed: TestClient, path: str) -> None:
 def registry_texts(session: Session) -> set[str]:
     """Texts the registry holds: reports as the sources word them, stage and source titles."""
     texts = set(session.scalars(select(SeizureReport.as_reported)))
-    texts |= set(session.scalars(select(Stage.name)))
+    texts |= set(session.scalars(select(Stage.name_en)))
     texts |= set(session.scalars(select(Source.title)))
     return {text for text in texts if text and len(text) >= 8}
 

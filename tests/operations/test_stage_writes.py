@@ -305,7 +305,7 @@ def test_corrections_need_the_current_etag(
     ]
     assert [e["action"] for e in entries] == ["update", "create"]
     assert entries[0]["actor"] == "secretariat-editor"
-    assert (entries[0]["before"]["name"], entries[0]["after"]["name"]) == (
+    assert (entries[0]["before"]["name_en"], entries[0]["after"]["name_en"]) == (
         STAGE_EXAMPLE["name"],
         "renamed",
     )
@@ -504,3 +504,87 @@ def test_idempotency_keys_expire_after_their_time(
     old_hash = record.request_hash
     session.expire_all()
     assert session.scalars(select(m.IdempotencyRecord)).one().request_hash != old_hash
+
+
+# -- a stage from a news page (issue 23) --------------------------------------------------
+
+NEWS_SOURCE = {
+    "slug": "news-page-2031",
+    "url": "https://news.example/2031/channel",
+    "title": "Итоги операции «Канал»",
+    "publisher": "Example News",
+    "published": {"date": "2031-06-02", "precision": "day"},
+    "language": "ru",
+    "kind": "press",
+    "locator_scheme": "¶N is the N-th paragraph.",
+}
+
+
+def _news_stage() -> dict[str, Any]:
+    return {
+        "name_ru": "Канал – Пример",
+        "start_on": "2031-05-20",
+        "end_on": "2031-05-25",
+        "headquarters": {"city_ru": "Бишкек", "country": "KGZ"},
+        "new_source": NEWS_SOURCE,
+        "source": "news-page-2031",
+        "locator": "¶2",
+        "results": [
+            {
+                "metric": "officers_involved",
+                "unit": "officers",
+                "as_reported": "свыше 22 тысяч сотрудников",
+            },
+            {"metric": "firearms", "as_reported": "115 единиц огнестрельного оружия"},
+            {
+                "metric": "firearms",
+                "as_reported": "more than 120 firearms",
+                "source": "mvd-ksopn-15-years-2020",
+                "locator": "¶8",
+                "version_of": 1,
+            },
+        ],
+        "seizures": [{"substance": "controlled-substances", "quantity": "более 2 т"}],
+        "seizure_versions": [
+            {"of": 0, "quantity": "около 1,9 т", "source": "news-page-2031", "locator": "¶5"}
+        ],
+    }
+
+
+def test_a_stage_from_a_news_page_is_posted_whole(
+    client: TestClient, editor: dict[str, str]
+) -> None:
+    made = client.post(POST_STAGE, json=_news_stage(), headers=editor)
+    assert made.status_code == 201, made.text
+    stage = made.json()
+    assert (stage["number"], stage["name_ru"], stage["name"]) == (
+        None,
+        "Канал – Пример",
+        "Канал – Пример",
+    )
+    assert stage["headquarters"] == {"city_en": None, "city_ru": "Бишкек", "country": "KGZ"}
+    officers, firearms = stage["results"]
+    assert (officers["value"], officers["qualifier"]) == (22_000, "at_least")
+    # The ministry's version ranks before the press's: it is used, the other shown.
+    assert (firearms["value"], firearms["qualifier"]) == (120, "at_least")
+    assert [v["value"] for v in firearms["alternatives"]] == [115]
+    counted, version = stage["seizures"]
+    assert (version["alternative_to"], version["amount"], version["qualifier"]) == (
+        counted["id"],
+        1_900_000,
+        "about",
+    )
+    assert stage["sources_disagree"]
+    source = client.get("/api/v1/sources/news-page-2031").json()
+    assert (source["kind"], source["url"]) == ("press", NEWS_SOURCE["url"])
+
+
+def test_a_version_from_a_higher_ranked_source_is_posted_as_the_figure(
+    client: TestClient, editor: dict[str, str]
+) -> None:
+    body = _news_stage()
+    body["seizure_versions"][0]["source"] = "mvd-ksopn-15-years-2020"
+    refused = client.post(POST_STAGE, json=body, headers=editor)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"][0]["name"] == "seizure_versions[0].source"
+    assert client.get("/api/v1/sources/news-page-2031").status_code == 404  # nothing kept

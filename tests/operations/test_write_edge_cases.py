@@ -139,7 +139,6 @@ def test_non_ascii_digits_are_not_ids(client: TestClient, url: str) -> None:
 @pytest.mark.parametrize(
     ("path", "body", "field"),
     [
-        ("stage", {"number": None}, "number"),
         ("stage", {"locator": None}, "locator"),
         ("seizure", {"period_start": None}, "period_start"),
         ("seizure", {"quantity": None}, "quantity"),

@@ -100,7 +100,9 @@ def _identifiers(session: Session) -> set[str]:
     found = {name for name in Base.metadata.tables if "_" in name}
     for table in Base.metadata.tables.values():
         if "slug" in table.columns:
-            found |= {slug for (slug,) in session.execute(select(table.c.slug)) if "-" in slug}
+            found |= {
+                slug for (slug,) in session.execute(select(table.c.slug)) if slug and "-" in slug
+            }
     return found
 
 

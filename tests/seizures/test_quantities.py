@@ -1,7 +1,7 @@
 import pytest
 
 from app.models.enums import Qualifier, UnitKind
-from app.quantities import QuantityError, parse_quantity
+from app.quantities import QuantityError, parse_count, parse_quantity, parse_reported
 
 
 @pytest.mark.parametrize(
@@ -65,3 +65,67 @@ def test_volume_and_counts_keep_their_own_kind() -> None:
 def test_unreadable_phrases_are_refused_with_a_reason(phrase: str, complaint: str) -> None:
     with pytest.raises(QuantityError, match=complaint):
         parse_quantity(phrase)
+
+
+# -- figures as sources write them (issue 23) ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("phrase", "qualifier"),
+    [
+        ("почти 3 т", Qualifier.ALMOST),
+        ("nearly 3 t", Qualifier.ALMOST),
+        ("almost 3 t", Qualifier.ALMOST),
+        ("under 3 t", Qualifier.ALMOST),
+        ("some 3 t", Qualifier.ABOUT),
+        ("свыше 3 т", Qualifier.AT_LEAST),
+        ("не менее 3 т", Qualifier.AT_LEAST),
+    ],
+)
+def test_the_sources_qualifiers_are_read(phrase: str, qualifier: Qualifier) -> None:
+    assert parse_quantity(phrase).qualifier is qualifier
+
+
+@pytest.mark.parametrize(
+    ("phrase", "language", "grams", "qualifier"),
+    [
+        ("more than 500 kilograms of heroin", "en", 500_000, Qualifier.AT_LEAST),
+        ("some 16,000 kilograms of narcotics", "en", 16_000_000, Qualifier.ABOUT),
+        ("4.3 metric tons of opium", "en", 4_300_000, None),
+        ("1,1 тонны героина", "ru", 1_100_000, None),
+        ("около 5,7 тонны наркотических веществ", "ru", 5_700_000, Qualifier.ABOUT),
+        ("почти 28 тонн наркотиков", "ru", 28_000_000, Qualifier.ALMOST),
+        ("68 кг 640 гр.", "ru", 68_640, None),
+        ("over 600 kilos of heroin", "en", 600_000, Qualifier.AT_LEAST),
+    ],
+)
+def test_a_figure_in_words_reads_in_its_language(
+    phrase: str, language: str, grams: int, qualifier: Qualifier | None
+) -> None:
+    quantity = parse_reported(phrase, language)
+    assert (quantity.amount, quantity.qualifier) == (grams, qualifier)
+
+
+@pytest.mark.parametrize(
+    ("phrase", "language", "value", "qualifier"),
+    [
+        ("115 единиц огнестрельного оружия", "ru", 115, None),
+        ("около 2,5 тысяч боеприпасов", "ru", 2_500, Qualifier.ABOUT),
+        ("more than 9 thousand criminal cases", "en", 9_000, Qualifier.AT_LEAST),
+        ("about 2 773 rounds of ammunition", "en", 2_773, Qualifier.ABOUT),
+        ("nearly 15,000 people", "en", 15_000, Qualifier.ALMOST),
+        ("более 20 тыс. правоохранителей", "ru", 20_000, Qualifier.AT_LEAST),
+    ],
+)
+def test_a_count_reads_in_its_language(
+    phrase: str, language: str, value: int, qualifier: Qualifier | None
+) -> None:
+    assert parse_count(phrase, language) == (value, qualifier)
+
+
+@pytest.mark.parametrize("phrase", ["почти три тонны", "two tonnes of drugs", "the same amount"])
+def test_a_figure_in_words_alone_is_not_guessed(phrase: str) -> None:
+    with pytest.raises(QuantityError):
+        parse_reported(phrase, "ru")
+    with pytest.raises(QuantityError):
+        parse_count(phrase, "en")

@@ -76,7 +76,7 @@ def test_reads_between_writes_of_every_kind_are_never_stale(
         derived_tables.rebuild(session)
 
     def the_seed_loader_runs_again() -> None:
-        apply_seeds(session, read_seed_files(SEEDS_DIR))
+        apply_seeds(session, read_seed_files(SEEDS_DIR, subfolders=False))
 
     def the_api_posts_a_stage() -> None:
         post_stage(client, editor, 700)

@@ -26,7 +26,7 @@ from app.seizures import derived_tables
 from app.seizures.service import NO_ID, SeizureFilters, count_seizures, list_seizures
 from app.seizures.totals import GROUP_KEYS, _from_sums, seizure_totals
 
-QUALIFIERS = ["exact", "exact", "exact", "at_least", "about"]
+QUALIFIERS = ["exact", "exact", "exact", "at_least", "about", "almost"]
 
 
 class RandomRegistry:
@@ -95,9 +95,33 @@ class RandomRegistry:
         self.reports.append(report)
         return report
 
+    def alternative(self, counted: SeizureReport) -> SeizureReport:
+        """Another source's version of a report's figure: kept, never counted."""
+        version = SeizureReport(
+            operation_id=counted.operation_id,
+            stage_id=counted.stage_id,
+            country_id=counted.country_id,
+            unit_kind=counted.unit_kind,
+            period_start=counted.period_start,
+            period_end=counted.period_end,
+            substance_id=counted.substance_id,
+            amount=self.rng.randrange(1_000, 10_000_000),
+            qualifier=self.rng.choice(QUALIFIERS),
+            as_reported="another version",
+            alternative_to_id=counted.id,
+            source_id=self.source_id,
+            locator="¶9",
+        )
+        self.session.add(version)
+        self.session.flush()
+        self.reports.append(version)
+        return version
+
     def fill(self, count: int) -> None:
         while len(self.reports) < count:
             parent = self.report()
+            if self.rng.random() < 0.2:
+                self.alternative(parent)
             for _ in range(self.rng.choice([0, 0, 2, 3])):
                 child = self.report(parent)
                 if self.rng.random() < 0.3:
@@ -107,7 +131,7 @@ class RandomRegistry:
         rng = self.rng
         for _ in range(count):
             report = rng.choice(self.reports)
-            action = rng.choice(["amount", "qualifier", "country", "delete", "unlink"])
+            action = rng.choice(["amount", "qualifier", "country", "delete", "unlink", "version"])
             has_parts = any(r.parent_id == report.id for r in self.reports)
             if action == "delete" and not has_parts:
                 self.reports.remove(report)
@@ -120,6 +144,8 @@ class RandomRegistry:
                 report.country_id = rng.choice([None, *self.countries])
             elif action == "unlink" and report.parent_id is not None:
                 report.parent_id = None
+            elif action == "version" and report.alternative_to_id is not None:
+                report.alternative_to_id = None  # the other version is counted after all
             self.session.flush()
 
 

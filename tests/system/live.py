@@ -39,7 +39,7 @@ def prepare_database(database_url: str) -> dict[str, str]:
     engine = make_engine(database_url)
     try:
         with Session(engine) as session, session.begin():
-            apply_seeds(session, read_seed_files(SEEDS_DIR))
+            apply_seeds(session, read_seed_files(SEEDS_DIR, subfolders=False))
             key = create_key(session, "live-editor", KeyRole.EDITOR)
     finally:
         engine.dispose()
