@@ -191,7 +191,7 @@ def test_a_backup_taken_while_the_server_writes_is_consistent_and_restores(
     restored = ksopn("db", "restore", "--yes", str(backup))
     assert restored.exit_code == 0, restored.output
     assert "integrity ok" in restored.output
-    held = query(backup, "SELECT number, name FROM stages ORDER BY number")
+    held = query(backup, "SELECT number, name_en FROM stages ORDER BY number")
     with direct_engine(restored_url) as engine, Session(engine) as session:
         assert session.execute(select(Stage.number, Stage.name_en).order_by("number")).all() == held
         assert session.scalar(select(func.count()).select_from(SeizureReport)) == len(
