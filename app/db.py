@@ -98,6 +98,13 @@ class ConnectionBudget:
         return cls(sessions=2 * threads + 2, exports=max(2, threads // 2), threads=threads)
 
     @property
+    def admitted(self) -> int:
+        """Requests worked on at once before their answers start (app/http/admission.py):
+        enough to keep every session and export slot busy, and as many again waiting for
+        one, so that a slot given back is taken at once."""
+        return 2 * (self.sessions + self.exports)
+
+    @property
     def pool_size(self) -> int:
         return self.sessions + self.exports + self.threads + self.health + self.failure_writes
 
@@ -110,6 +117,7 @@ class Lanes:
         self.sessions = anyio.Semaphore(budget.sessions)
         self.exports = anyio.Semaphore(budget.exports)
         self.health = anyio.CapacityLimiter(budget.health)
+        self.admission = anyio.Semaphore(budget.admitted)
 
 
 def make_sessionmaker(engine: Engine, *, writes: bool = False) -> sessionmaker[Session]:

@@ -53,6 +53,10 @@ def session_done(request: Request) -> None:
     slot: _Slot | None = getattr(request.state, "session_slot", None)
     if slot is not None:
         slot.give_back()
+    # It leaves the crowd's gate too (app/http/admission.py): waiting for a drawing, it
+    # should not keep a read that waits there from its turn.
+    if (leave_admission := getattr(request.state, "leave_admission", None)) is not None:
+        leave_admission()
 
 
 async def get_write_session(request: Request) -> AsyncGenerator[Session, None]:

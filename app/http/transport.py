@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette_compress import CompressMiddleware, add_compress_type
 
 from app.errors import DomainError, domain_problem
+from app.http.admission import Admission
 
 CODINGS = ("zstd", "br", "gzip")
 # The registry's own types, besides the common ones starlette-compress compresses already.
@@ -52,9 +53,10 @@ def install(app: FastAPI, allowed_hosts: Sequence[str]) -> None:
 
 
 def wrap(app: ASGIApp, allowed_hosts: Sequence[str]) -> ASGIApp:
-    """`app` inside the transport middleware, outermost first as listed here."""
+    """`app` inside the transport middleware, outermost first as listed here: the gate
+    (app/http/admission.py) before anything else works on a request."""
     compressed = CompressMiddleware(app, minimum_size=MINIMUM_COMPRESSED_BYTES)
-    return HeadAsGet(HostCheck(TrailingSlashes(TagPerCoding(compressed)), allowed_hosts))
+    return Admission(HeadAsGet(HostCheck(TrailingSlashes(TagPerCoding(compressed)), allowed_hosts)))
 
 
 class HeadAsGet:
