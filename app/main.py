@@ -128,6 +128,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="KSOPN registry",
         version="0.1.0",
         description=DESCRIPTION,
+        # The data's licence: what a reader of the API may do with its answers. The code's
+        # (MIT) is in LICENSE; CITATION.cff says how to cite the registry.
+        license_info={"name": "CC BY 4.0 (the data)", "identifier": "CC-BY-4.0"},
         lifespan=lifespan,
         redirect_slashes=False,  # transport.py serves `/seizures/` as `/seizures`
     )
