@@ -110,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.write_sessionmaker = make_sessionmaker(engine, writes=True)
         app.state.lanes = Lanes(budget)
         app.state.answers = VersionedCache(weigh=seizures.KeptTotals.weigh)
+        app.state.page_answers = VersionedCache()  # what a page computes from the figures
         app.state.chart_images = ChartImages()
         to_thread.current_default_thread_limiter().total_tokens = threads
         # Fewer write transactions at a time than threads: a write waiting in a thread for

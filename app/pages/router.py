@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from app import wording
 from app.deps import SessionDep, session_done
+from app.http.answers import VersionedCache
 from app.http.strict_query import refuse_unknown_query_parameters
 from app.models.versions import data_version
 from app.pages import charts, drawing, facts, service
@@ -255,8 +256,12 @@ def _chart_to_draw(
 
 @router.get("/methods")
 def methods_page(request: Request, session: SessionDep, lang: LangDep) -> Response:
-    """How the figures are counted, with the seed's own multi-year report as the example."""
-    example = service.multi_year_example(session)
+    """How the figures are counted, with the seed's own multi-year report as the example.
+    The example is kept by data version (four totals a request, the page's whole cost)."""
+    kept: VersionedCache = request.app.state.page_answers
+    example = kept.get_or_make(
+        data_version(session), "methods-example", partial(service.multi_year_example, session)
+    )
     return render_page(
         request,
         "methods.html",

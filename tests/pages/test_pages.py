@@ -15,7 +15,7 @@ from babel.messages.extract import extract_from_dir
 from fastapi.testclient import TestClient
 
 from app.operations.schemas import STAGE_EXAMPLE
-from app.pages import templating
+from app.pages import service, templating
 from app.pages.i18n import LOCALE_DIR, from_accept_language, translations
 
 PAGES_DIR = LOCALE_DIR.parent
@@ -268,6 +268,32 @@ def test_methods_reads_the_example_from_the_database(client: TestClient) -> None
     shares = [int(a) for a in re.findall(r'<tr data-amount="(\d+)">', page)]
     assert sum(shares) == 67_600_000
     assert len(shares) == 3
+
+
+def test_methods_computes_its_example_once_per_data_version(
+    client: TestClient, editor: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The example's four totals are kept by data version: asked again, the page reuses
+    them; after a write, it computes them again (a kept example is never stale)."""
+    calls = []
+    computed = service.multi_year_example
+
+    def counted(session: Any) -> Any:
+        calls.append(1)
+        return computed(session)
+
+    monkeypatch.setattr(service, "multi_year_example", counted)
+    first, again = client.get("/methods").text, client.get("/methods").text
+    assert len(calls) == 1
+    assert first == again
+    assert (
+        client.post(
+            "/api/v1/operations/channel/stages", json=STAGE_EXAMPLE, headers=editor
+        ).status_code
+        == 201
+    )
+    client.get("/methods")
+    assert len(calls) == 2
 
 
 @pytest.mark.usefixtures("stages")
