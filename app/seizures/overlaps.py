@@ -1,8 +1,10 @@
 """Which seizure reports may describe the same seizures without being linked: two reports
 of one operation and unit kind whose periods overlap, whose substances stand on one branch
-of the tree, whose countries and stages are the same or unknown, and neither of which is a
-breakdown of the other. The write path keeps the reports that have such a partner
-(`derived_tables`); the totals find the pairs among them (`totals.possible_double_counts`).
+of the tree, whose countries, stages and regions (`scope`) are the same or unknown, and
+neither of which is a breakdown of the other. Two regions' figures of one stage (Samara's and
+the Far East's) are not the same seizures; a region's and the whole stage's may be.
+The write path keeps the reports that have such a partner (`derived_tables`); the totals find
+the pairs among them (`totals.possible_double_counts`).
 """
 
 import itertools
@@ -26,6 +28,7 @@ class Candidate:
     stage: int | None
     start: date
     end: date
+    scope: str | None
     member: bool = False
 
 
@@ -39,6 +42,7 @@ CANDIDATE_COLUMNS = (
     SeizureReport.stage_id,
     SeizureReport.period_start,
     SeizureReport.period_end,
+    SeizureReport.scope,
 )
 
 
@@ -55,6 +59,7 @@ class Kinship:
             a.id != b.id
             and _compatible(a.country, b.country)
             and _compatible(a.stage, b.stage)
+            and _compatible(a.scope, b.scope)
             and not is_part_of(a.id, b.id, self.parent_of)
             and not is_part_of(b.id, a.id, self.parent_of)
         )
@@ -121,7 +126,7 @@ class _OpenReports:
         self.pruned_at = start
 
 
-def _compatible(a: int | None, b: int | None) -> bool:
+def _compatible(a: int | str | None, b: int | str | None) -> bool:
     return a is None or b is None or a == b
 
 

@@ -632,7 +632,7 @@ def possible_double_counts(
     session: Session, filters: SeizureFilters, *, from_reports: bool = True
 ) -> list[dict[str, Any]]:
     """Pairs of matching reports that could describe the same seizures without being linked:
-    same operation and unit kind, overlapping periods, compatible country and stage,
+    same operation and unit kind, overlapping periods, compatible country, stage and region,
     substances on one branch of the tree, and neither a breakdown of the other. Found in
     the reports, or among the reports that `seizure_overlap_members` names (the write path
     keeps there every report that has such a partner)."""
@@ -666,6 +666,7 @@ def possible_double_counts(
             second.period_start <= first.period_end,
             _same_or_unknown(first.country_id, second.country_id),
             _same_or_unknown(first.stage_id, second.stage_id),
+            _same_or_unknown(first.scope, second.scope),
             tuple_(first.substance_id, second.substance_id).in_(on_one_branch),
             or_(first.parent_id.is_(None), first.parent_id != second.id),
             or_(second.parent_id.is_(None), second.parent_id != first.id),

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models import SeizureOverlapMember, SeizureReport
+from app.seizures import derived_tables
 from app.seizures.totals import MAX_WARNINGS
 
 POST_STAGE = "/api/v1/operations/channel/stages"
@@ -86,4 +87,32 @@ def test_a_correction_that_makes_a_pair_adds_both(
         headers={**editor, "If-Match": etag},
     )
     assert patched.status_code == 200, patched.text
+    assert _members(session) == 2
+
+
+def test_two_regions_of_one_stage_are_not_a_double_count_but_a_region_and_the_whole_may_be(
+    client: TestClient, session: Session, editor: dict[str, str]
+) -> None:
+    """As the 2004 stage's Samara and Far East figures: two regions' seizures are different
+    seizures; a region's figure and one for the whole stage may hold the same ones."""
+    heroin = {"substance": "heroin", "quantity": "5 kg", "country": "KAZ"}
+    stage = client.post(POST_STAGE, json=_stage([heroin, heroin]), headers=editor)
+    assert stage.status_code == 201, stage.text
+    first, second = (session.get(SeizureReport, s["id"]) for s in stage.json()["seizures"])
+    assert first is not None
+    assert second is not None
+
+    def warned_pairs() -> list[list[int]]:
+        derived_tables.rebuild(session)
+        totals = client.get("/api/v1/seizures/totals", params={"year": 2021}).json()
+        return [w["report_ids"] for w in totals["warnings"] if w["kind"] == "possible_double_count"]
+
+    first.scope, second.scope = "Самарская область", "Дальневосточный федеральный округ"
+    session.flush()
+    assert warned_pairs() == []
+    assert _members(session) == 0
+
+    second.scope = None  # the whole stage's figure
+    session.flush()
+    assert warned_pairs() == [[first.id, second.id]]
     assert _members(session) == 2
