@@ -12,7 +12,16 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.error_words import message_ru, title_ru, wants_russian
+from app.error_words import (
+    Said,
+    in_russian,
+    joined,
+    message_ru,
+    prefixed,
+    said,
+    title_ru,
+    wants_russian,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +72,7 @@ class InvalidParameterError(DomainError):
         self.name = name
         problems = [(name, message), *also]
         super().__init__(
-            "; ".join(f"{each}: {text}" for each, text in problems),
+            joined(prefixed(each, text) for each, text in problems),
             errors=[{"name": each, "in": location, "message": text} for each, text in problems],
         )
 
@@ -89,7 +98,10 @@ class ContentTooLargeError(DomainError):
 
     def __init__(self, limit: int) -> None:
         super().__init__(
-            f"the request body is larger than the limit of {limit} bytes; nothing was changed",
+            said(
+                f"the request body is larger than the limit of {limit} bytes; nothing was changed",
+                f"тело запроса больше предела в {limit} байт; ничего не изменено",
+            ),
             extra={"max_body_bytes": limit},
         )
 
@@ -131,11 +143,11 @@ def problem(
     russian = wants_russian(request.headers.get("accept-language"))
     if russian:  # the same type, status and field names; the words in Russian
         title = title_ru(title)
-        errors = [{**e, "message": message_ru(str(e["message"]))} for e in errors]
+        errors = [{**e, "message": in_russian(e["message"])} for e in errors]
         detail = (
             "; ".join(f"{e['name']}: {e['message']}" for e in errors)
-            if errors
-            else message_ru(detail)
+            if errors and not isinstance(detail, Said)
+            else in_russian(detail)
         )
     body: dict[str, Any] = {
         "type": "about:blank",
@@ -175,8 +187,10 @@ def install_error_handlers(app: FastAPI) -> None:
         title = {404: "Not found", 405: "Method not allowed"}.get(error.status_code, "Error")
         detail = str(error.detail)
         if isinstance(error.__cause__, RecursionError):  # FastAPI's 400 for any unreadable body
-            detail = (
-                "the body's JSON nests arrays or objects too deeply to read; nothing was changed"
+            detail = said(
+                "the body's JSON nests arrays or objects too deeply to read; nothing was changed",
+                "JSON тела вкладывает массивы или объекты слишком глубоко, его не прочесть; "
+                "ничего не изменено",
             )
         response = problem(request, error.status_code, title, detail, [])
         for name, value in (error.headers or {}).items():
@@ -188,7 +202,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(OperationalError)
     async def on_database_unavailable(request: Request, error: OperationalError) -> JSONResponse:
         logger.warning("database unavailable on %s %s: %s", request.method, request.url.path, error)
-        detail = "The database is busy or unreachable; nothing was changed. Retry shortly."
+        detail = said(
+            "The database is busy or unreachable; nothing was changed. Retry shortly.",
+            "База данных занята или недоступна; ничего не изменено. Повторите чуть позже.",
+        )
         response = problem(request, 503, "Service unavailable", detail, [])
         response.headers["Retry-After"] = "2"
         return response
@@ -196,7 +213,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, error: Exception) -> JSONResponse:
         logger.exception("unhandled error on %s %s", request.method, request.url.path)
-        detail = "The server failed to answer; the error is logged. Please report it."
+        detail = said(
+            "The server failed to answer; the error is logged. Please report it.",
+            "Сервер не смог ответить; ошибка записана в журнал. Пожалуйста, сообщите о ней.",
+        )
         return problem(request, 500, "Internal server error", detail, [])
 
 
@@ -242,8 +262,11 @@ def describe_error(item: Any, lang: str = "en") -> dict[str, Any]:
     where = location[0] if location else "request"
     if item.get("type") == "json_invalid":  # the location is a character offset
         offset = location[1] if len(location) > 1 else "?"
-        message = f"the body is not valid JSON (at character {offset}): {item.get('msg')}"
-        return {"name": "body", "in": "body", "message": message}
+        invalid = said(
+            f"the body is not valid JSON (at character {offset}): {item.get('msg')}",
+            f"тело запроса не является правильным JSON (символ {offset})",
+        )
+        return {"name": "body", "in": "body", "message": invalid if lang == "en" else invalid.ru}
     name = field_path(tuple(item.get("loc", ()))[1:]) or where
     message = _message(item)
     if lang == "ru":

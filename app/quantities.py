@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from app.error_words import said
 from app.models.enums import Qualifier, UnitKind
 
 # 10^15 g is a billion tonnes: anything larger is a typing error, and it keeps every
@@ -85,7 +86,7 @@ _SEPARATOR = re.compile(r"^(?:\s|,|and|of|и|plus)*$", re.IGNORECASE)
 def parse_quantity(phrase: str) -> Quantity:
     text = " ".join(phrase.casefold().split())
     if not text:
-        raise UnreadableQuantityError("the quantity is empty")
+        raise UnreadableQuantityError(said("the quantity is empty", "количество не указано"))
     qualifier, text = _strip_qualifier(text)
 
     kind: UnitKind | None = None
@@ -95,20 +96,51 @@ def parse_quantity(phrase: str) -> Quantity:
         _expect_separator(text[position : match.start()], phrase)
         term_kind, base = _term_value(match["number"], match["unit"], phrase)
         if kind is not None and term_kind != kind:
-            raise QuantityError(f"{phrase!r} mixes {kind.value} and {term_kind.value} units")
+            raise QuantityError(
+                said(
+                    f"{phrase!r} mixes {kind.value} and {term_kind.value} units",
+                    f"{phrase!r} смешивает единицы разного рода: {KINDS_RU[kind]} и "
+                    f"{KINDS_RU[term_kind]}",
+                )
+            )
         kind = term_kind
         total += base
         position = match.end()
     _expect_separator(text[position:], phrase)
     if kind is None:
         raise UnreadableQuantityError(
-            f"{phrase!r} has no number with a unit (for example '790 kg')"
+            said(
+                f"{phrase!r} has no number with a unit (for example '790 kg')",
+                f"в {phrase!r} нет числа с единицей (например, '790 кг')",
+            )
         )
     if total > MAX_AMOUNT:
-        raise QuantityError(f"{phrase!r} is larger than any plausible quantity")
+        raise QuantityError(
+            said(
+                f"{phrase!r} is larger than any plausible quantity",
+                f"{phrase!r} больше любого правдоподобного количества",
+            )
+        )
     if total != total.to_integral_value():
-        raise QuantityError(f"{phrase!r} is not a whole number of {_base_unit(kind)}")
+        raise _not_whole(phrase, kind)
     return Quantity(unit_kind=kind, amount=int(total), qualifier=qualifier)
+
+
+def _not_whole(phrase: str, kind: UnitKind | None = None) -> QuantityError:
+    if kind is None:
+        return QuantityError(
+            said(f"{phrase!r} is not a whole number", f"{phrase!r} не целое число")
+        )
+    return QuantityError(
+        said(
+            f"{phrase!r} is not a whole number of {_base_unit(kind)}",
+            f"{phrase!r} не целое число {BASE_UNITS_RU[kind]}",
+        )
+    )
+
+
+KINDS_RU = {UnitKind.MASS: "масса", UnitKind.VOLUME: "объём", UnitKind.COUNT: "штуки"}
+BASE_UNITS_RU = {UnitKind.MASS: "граммов", UnitKind.VOLUME: "миллилитров", UnitKind.COUNT: "штук"}
 
 
 def _strip_qualifier(text: str) -> tuple[Qualifier | None, str]:
@@ -120,23 +152,41 @@ def _strip_qualifier(text: str) -> tuple[Qualifier | None, str]:
 
 def _expect_separator(gap: str, phrase: str) -> None:
     if not _SEPARATOR.match(gap):
-        raise UnreadableQuantityError(f"{phrase!r}: cannot read {gap.strip()!r}")
+        raise UnreadableQuantityError(
+            said(
+                f"{phrase!r}: cannot read {gap.strip()!r}",
+                f"{phrase!r}: не удаётся прочесть {gap.strip()!r}",
+            )
+        )
 
 
 def _term_value(number: str, unit: str, phrase: str) -> tuple[UnitKind, Decimal]:
     if unit not in _UNITS:
         known = "t, kg, g, mg, l, ml, pcs (or т, кг, г, л, мл, шт)"
-        raise QuantityError(f"{phrase!r}: unknown unit {unit!r}; known units: {known}")
+        raise QuantityError(
+            said(
+                f"{phrase!r}: unknown unit {unit!r}; known units: {known}",
+                f"{phrase!r}: неизвестная единица {unit!r}; известные единицы: т, кг, г, мг, "
+                "л, мл, шт (или t, kg, g, mg, l, ml, pcs)",
+            )
+        )
     kind, factor = _UNITS[unit]
     if re.fullmatch(r"\d+,\d{3}", number):
         raise QuantityError(
-            f"{phrase!r}: {number!r} could be a thousands separator or a decimal comma; "
-            f"write {number.replace(',', '')} or {number.replace(',', '.')}"
+            said(
+                f"{phrase!r}: {number!r} could be a thousands separator or a decimal comma; "
+                f"write {number.replace(',', '')} or {number.replace(',', '.')}",
+                f"{phrase!r}: запятая в {number!r} может отделять тысячи, а может быть "
+                f"десятичной; напишите {number.replace(',', '')} или "
+                f"{number.replace(',', '.')}",
+            )
         )
     try:
         value = Decimal(number.replace(",", "."))
     except InvalidOperation as error:  # pragma: no cover - the regex admits only digits
-        raise QuantityError(f"{phrase!r}: {number!r} is not a number") from error
+        raise QuantityError(
+            said(f"{phrase!r}: {number!r} is not a number", f"{phrase!r}: {number!r} не число")
+        ) from error
     return kind, value * factor
 
 
@@ -190,9 +240,14 @@ def parse_reported(phrase: str, language: str) -> Quantity:
             break
         kind, total, position = term_kind, total + base, match.end()
     if kind is None:
-        raise UnreadableQuantityError(f"{phrase!r} does not start with a number and a unit")
+        raise UnreadableQuantityError(
+            said(
+                f"{phrase!r} does not start with a number and a unit",
+                f"{phrase!r} не начинается с числа и единицы",
+            )
+        )
     if total != total.to_integral_value():
-        raise QuantityError(f"{phrase!r} is not a whole number of {_base_unit(kind)}")
+        raise _not_whole(phrase, kind)
     return Quantity(unit_kind=kind, amount=int(total), qualifier=qualifier)
 
 
@@ -203,11 +258,13 @@ def parse_count(phrase: str, language: str) -> tuple[int, Qualifier | None]:
     qualifier, text = _reported_text(phrase, language)
     match = _COUNT.match(text)
     if match is None:
-        raise UnreadableQuantityError(f"{phrase!r} does not start with a number")
+        raise UnreadableQuantityError(
+            said(f"{phrase!r} does not start with a number", f"{phrase!r} не начинается с числа")
+        )
     value = Decimal(match["number"].replace(",", "."))
     times = match["times"]
     if times in _MULTIPLIERS:
         value *= _MULTIPLIERS[times]
     if value != value.to_integral_value():
-        raise QuantityError(f"{phrase!r} is not a whole number")
+        raise _not_whole(phrase)
     return int(value), qualifier

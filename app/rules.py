@@ -10,11 +10,14 @@ from pydantic import ValidationInfo
 from sqlalchemy.orm import Session
 
 from app.common import subtree_ids
+from app.error_words import in_russian, said
 from app.models import SeizureReport
 from app.models.enums import PartyKind, Qualifier, SourceKind
 from app.wording import readable
 
-PERIOD_REVERSED = "the period ends before it starts"
+PERIOD_REVERSED = said(
+    "the period ends before it starts", "период кончается раньше, чем начинается"
+)
 MEMBER_STATES_PARTY = "member-states"  # the key that names the CSTO member states as a group
 
 
@@ -45,7 +48,10 @@ def qualifier_problem(given: Qualifier | None, stated: Qualifier | None, phrase:
     """A qualifier given beside a quantity phrase must not contradict the phrase's own
     ("more than 2 t" is `at_least`)."""
     if given and stated and given != stated:
-        return f"qualifier {given.value!r} contradicts {phrase!r}"
+        return said(
+            f"qualifier {given.value!r} contradicts {phrase!r}",
+            f"уточнение {given.value!r} противоречит записи {phrase!r}",
+        )
     return None
 
 
@@ -57,7 +63,12 @@ def party_kind(*, member_states: bool, country: str | None, organization: str | 
         (PartyKind.ORGANIZATION, organization),
     ) if given]  # fmt: skip
     if len(named) != 1:
-        raise ValueError("name exactly one party: a country, an organization or the member states")
+        raise ValueError(
+            said(
+                "name exactly one party: a country, an organization or the member states",
+                "назовите ровно одну сторону: страну, организацию или государства-члены",
+            )
+        )
     return named[0]
 
 
@@ -87,26 +98,52 @@ def breakdown_problems(
     id they have not seen.
     """
     parent_subtree = subtree_ids(session, parent.substance_id)
-    problems = []
+    problems: list[str] = []
     for index, part in enumerate(parts):
         label = part_label(index, part)
         if part.unit_kind != parent.unit_kind:
             problems.append(
-                f"{label} is a {part.unit_kind} figure ({part.as_reported!r}) but its parent "
-                f"is a {parent.unit_kind} figure ({parent.as_reported!r})"
+                said(
+                    f"{label} is a {part.unit_kind} figure ({part.as_reported!r}) but its "
+                    f"parent is a {parent.unit_kind} figure ({parent.as_reported!r})",
+                    f"{in_russian(label)} измеряет "
+                    f"{UNIT_KINDS_RU.get(part.unit_kind, part.unit_kind)} "
+                    f"({part.as_reported!r}), а целое, частью которого она названа, "
+                    f"{UNIT_KINDS_RU.get(parent.unit_kind, parent.unit_kind)} "
+                    f"({parent.as_reported!r})",
+                )
             )
         if part.substance_id not in parent_subtree:
-            problems.append(f"{label}: its substance is not under the parent's substance")
+            problems.append(
+                said(
+                    f"{label}: its substance is not under the parent's substance",
+                    f"{in_russian(label)}: её вещество не входит в вещество целого",
+                )
+            )
         if part.period_start < parent.period_start or part.period_end > parent.period_end:
-            problems.append(f"{label}: its period lies outside the parent's period")
+            problems.append(
+                said(
+                    f"{label}: its period lies outside the parent's period",
+                    f"{in_russian(label)}: её период выходит за период целого",
+                )
+            )
     covered = sum(part.amount for part in parts if part.unit_kind == parent.unit_kind)
     if covered > parent.amount:
         problems.append(
-            f"the parts of {parent_label} add up to {readable(parent.unit_kind, covered)}, "
-            f"more than its {readable(parent.unit_kind, parent.amount)} "
-            f"({parent.as_reported!r})"
+            said(
+                f"the parts of {parent_label} add up to {readable(parent.unit_kind, covered)}, "
+                f"more than its {readable(parent.unit_kind, parent.amount)} "
+                f"({parent.as_reported!r})",
+                f"части {in_russian(parent_label)} в сумме дают "
+                f"{readable(parent.unit_kind, covered, 'ru')}, больше, чем её "
+                f"{readable(parent.unit_kind, parent.amount, 'ru')} ({parent.as_reported!r})",
+            )
         )
     return problems
+
+
+# What a figure measures, in the Russian of a message ("измеряет массу").
+UNIT_KINDS_RU = {"mass": "массу", "volume": "объём", "count": "число штук"}
 
 
 # -- which version counts, where sources disagree (issue 23) -----------------------------

@@ -165,8 +165,14 @@ _READABLE_UNITS = {
 }
 
 
-def readable(kind: UnitKind | str, amount: int) -> str:
-    """An amount in base units as the API's messages write it: `2,500 kg`, `85.5 kg`."""
+_READABLE_UNITS_RU = {"kg": "кг", "g": "г", "l": "л", "ml": "мл", "pcs": "шт."}
+
+
+def readable(kind: UnitKind | str, amount: int, lang: str = "en") -> str:
+    """An amount in base units as the API's messages write it: `2,500 kg`, `85.5 kg`; in
+    Russian `2 500 кг`, `85,5 кг`."""
     units = _READABLE_UNITS[UnitKind(kind)]
     unit, size = next(((unit, size) for unit, size in units if amount >= size), units[-1])
+    if lang == "ru":
+        return f"{format_number(Decimal(amount) / size, 'ru')} {_READABLE_UNITS_RU[unit]}"
     return f"{Decimal(amount) / size:,f} {unit}"

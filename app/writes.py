@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app import models as m
+from app.error_words import said
 from app.errors import ConflictError, DomainError, InvalidParameterError
 from app.http import bodies as w
 from app.models.enums import AuditAction
@@ -26,6 +27,17 @@ from app.staff.keys import Caller
 
 def body_error(field: str, message: str) -> InvalidParameterError:
     return InvalidParameterError(field, message, location="body")
+
+
+# What a request names, in the Russian of "нет ... 'x'" (genitive).
+THINGS = {
+    "source": "источника",
+    "country": "страны",
+    "organization": "организации",
+    "substance": "вещества",
+    "body": "органа",
+    "operation": "операции",
+}
 
 
 class Refs:
@@ -41,6 +53,7 @@ class Refs:
         self._read_whole: set[Any] = set()
 
     def _id(self, model: Any, column: Any, value: str, field: str, what: str) -> int:
+        """The id of the row whose `column` is `value`; `what` is a key of THINGS."""
         first_of_table = model in self.READ_WHOLE and model not in self._read_whole
         if (model, value) not in self._known and first_of_table:
             self._read_whole.add(model)
@@ -51,7 +64,9 @@ class Refs:
             if model not in self._read_whole:
                 found = self.session.scalar(select(model.id).where(column == value))
             if found is None:
-                raise body_error(field, f"no {what} {value!r}")
+                raise body_error(
+                    field, said(f"no {what} {value!r}", f"нет {THINGS[what]} {value!r}")
+                )
             self._known[(model, value)] = int(found)
         return self._known[(model, value)]
 
@@ -172,12 +187,28 @@ def _refused(error: IntegrityError, what: str) -> DomainError:
     if code == "23505" or "unique" in message:
         field = _unique_field(error, constraint)
         return ConflictError(
-            f"{what} would duplicate an existing record ({field} is taken)",
-            errors=[{"name": field, "in": "body", "message": "taken"}],
+            said(
+                f"{what} would duplicate an existing record ({field} is taken)",
+                f"запись повторила бы уже существующую (поле `{field}` занято)",
+            ),
+            errors=[{"name": field, "in": "body", "message": TAKEN}],
         )
     if code == "23503" or "foreign key" in message:
-        return ConflictError(f"{what} is still referenced by other records; change those first")
-    return ConstraintError(f"{what} breaks the rule {constraint or 'of the record'}")
+        return ConflictError(
+            said(
+                f"{what} is still referenced by other records; change those first",
+                "на запись ещё ссылаются другие записи; сначала измените их",
+            )
+        )
+    return ConstraintError(
+        said(
+            f"{what} breaks the rule {constraint or 'of the record'}",
+            f"запись нарушает правило {constraint or 'записи'}",
+        )
+    )
+
+
+TAKEN = said("taken", "занято")
 
 
 def _constraint_name(error: IntegrityError) -> str | None:

@@ -3,6 +3,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
+from app.error_words import said
 from app.http.bodies import (
     Citation,
     FuzzyDateIn,
@@ -234,7 +235,12 @@ class FigureCreate(Citation):
     @model_validator(mode="after")
     def _one_subject(self) -> "FigureCreate":
         if (self.body is None) == (self.operation is None):
-            raise ValueError("name exactly one subject: body or operation")
+            raise ValueError(
+                said(
+                    "name exactly one subject: body or operation",
+                    "назовите ровно один предмет: орган (body) или операцию (operation)",
+                )
+            )
         return self
 
 

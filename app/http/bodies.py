@@ -22,6 +22,7 @@ from pydantic import (
 from pydantic.json_schema import WithJsonSchema
 from pydantic_core import PydanticCustomError, PydanticKnownError, core_schema
 
+from app.error_words import in_russian, said
 from app.http.schemas import IsoDate, has_a_letter, refuse_nul
 from app.models.enums import (
     DatePrecision,
@@ -35,7 +36,12 @@ def as_sent(max_length: int) -> Any:
 
     def check(value: Any) -> Any:
         if isinstance(value, str) and len(value) > max_length:
-            raise ValueError(f"at most {max_length} characters, spaces included")
+            raise ValueError(
+                said(
+                    f"at most {max_length} characters, spaces included",
+                    f"не длиннее {max_length} символов, пробелы тоже считаются",
+                )
+            )
         return value
 
     return BeforeValidator(check)
@@ -103,7 +109,12 @@ Aliases = Annotated[list[Text], Field(max_length=50)]
 
 def _not_null(value: Any) -> Any:
     if value is None:
-        raise ValueError("may not be null; leave the field out to keep its value")
+        raise ValueError(
+            said(
+                "may not be null; leave the field out to keep its value",
+                "не может быть null; чтобы оставить значение, не передавайте поле",
+            )
+        )
     return value
 
 
@@ -184,14 +195,16 @@ class StringOrObject:
                 return text.validate_python(value)
             if isinstance(value, dict | model):
                 return model.model_validate(value)
-            raise PydanticCustomError("string_or_object_type", forms)
+            raise PydanticCustomError("string_or_object_type", forms, {"ru": in_russian(forms)})
 
         return core_schema.no_info_wrap_validator_function(validate, handler(source))
 
 
-QUANTITY_FORMS = (
+QUANTITY_FORMS = said(
     'a quantity is a number with a unit, e.g. "2.5 t", "48 tons and 988 kg", '
-    'or {"amount": 2.5, "unit": "t"}'
+    'or {"amount": 2.5, "unit": "t"}',
+    'количество — это число с единицей, например "2,5 т", "48 т 988 кг", '
+    'или {"amount": 2.5, "unit": "t"}',
 )
 QuantityText = Annotated[str, trimmed(100), as_sent(100)]
 QuantityIn = Annotated[QuantityText | AmountIn, StringOrObject(QUANTITY_FORMS)]
@@ -200,9 +213,11 @@ QuantityIn = Annotated[QuantityText | AmountIn, StringOrObject(QUANTITY_FORMS)]
 # A party given as a string keeps the rules of PartyIn's `party`: the service makes a PartyIn
 # of it, and an empty one would fail there, a 500, instead of here, a 422.
 PartyKey = Annotated[str, StringConstraints(min_length=1, max_length=100)]
-PARTY_FORMS = (
+PARTY_FORMS = said(
     'a party is a key, e.g. "KAZ" (a country), "unodc" (an organization) or "member-states", '
-    'or an object, e.g. {"party": "TJK", "detail": "drug control agency"}'
+    'or an object, e.g. {"party": "TJK", "detail": "drug control agency"}',
+    'сторона — это ключ, например "KAZ" (страна), "unodc" (организация) или "member-states", '
+    'или объект, например {"party": "TJK", "detail": "наркоконтроль"}',
 )
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from app.common import by_key
 from app.db import lock_row
 from app.deps import WriteSessionDep
+from app.error_words import said
 from app.errors import (
     DomainError,
     NotFoundError,
@@ -31,16 +32,26 @@ def require_if_match(request: Request, model: Any, current: Any) -> None:
     header = request.headers.get("if-match")
     if header is None:
         raise PreconditionRequiredError(
-            "send If-Match with the ETag of your last GET of this entity, so that an edit "
-            "made meanwhile by someone else is not overwritten",
-            errors=[{"name": "If-Match", "in": "header", "message": "missing"}],
+            said(
+                "send If-Match with the ETag of your last GET of this entity, so that an edit "
+                "made meanwhile by someone else is not overwritten",
+                "отправьте If-Match с ETag вашего последнего GET этой записи, чтобы не "
+                "затереть правку, сделанную тем временем кем-то другим",
+            ),
+            errors=[{"name": "If-Match", "in": "header", "message": said("missing", "нет")}],
         )
     tags = entity_tags(header)
     if tags is None:
         raise DomainError(
-            'If-Match must be "*" or ETags in their double quotes: send the ETag exactly as '
-            'the ETag header gave it, quotes included (If-Match: "3f2a...")',
-            errors=[{"name": "If-Match", "in": "header", "message": "malformed"}],
+            said(
+                'If-Match must be "*" or ETags in their double quotes: send the ETag exactly '
+                'as the ETag header gave it, quotes included (If-Match: "3f2a...")',
+                'If-Match должен быть "*" или ETag в двойных кавычках: отправьте ETag точно '
+                'так, как его дал заголовок ETag, с кавычками (If-Match: "3f2a...")',
+            ),
+            errors=[
+                {"name": "If-Match", "in": "header", "message": said("malformed", "неверный вид")}
+            ],
         )
     etag = current_etag(model, current)
     if not etag_matches(header, etag, weak=False):
@@ -51,15 +62,24 @@ def _no_match(tags: list[str], etag: str) -> PreconditionFailedError:
     """Why If-Match named no current ETag: a weak tag, which never matches, or an old one."""
     if any(tag.startswith("W/") for tag in tags):
         return PreconditionFailedError(
-            "If-Match compares ETags strongly (RFC 9110, 13.1.1), so a weak one (W/...) never "
-            "matches: send the strong ETag as the ETag header gave it (a proxy that compresses "
-            "responses may have weakened it)",
-            errors=[{"name": "If-Match", "in": "header", "message": "weak"}],
+            said(
+                "If-Match compares ETags strongly (RFC 9110, 13.1.1), so a weak one (W/...) "
+                "never matches: send the strong ETag as the ETag header gave it (a proxy that "
+                "compresses responses may have weakened it)",
+                "If-Match сравнивает ETag строго (RFC 9110, 13.1.1), поэтому слабый (W/...) "
+                "не совпадает никогда: отправьте сильный ETag, как его дал заголовок ETag "
+                "(его мог ослабить прокси, сжимающий ответы)",
+            ),
+            errors=[{"name": "If-Match", "in": "header", "message": said("weak", "слабый")}],
             extra={"current_etag": etag},
         )
     return PreconditionFailedError(
-        "the entity changed since your ETag was issued; GET it again and reapply your edit",
-        errors=[{"name": "If-Match", "in": "header", "message": "stale"}],
+        said(
+            "the entity changed since your ETag was issued; GET it again and reapply your edit",
+            "запись изменилась после выдачи вашего ETag; получите её снова (GET) и повторите "
+            "правку",
+        ),
+        errors=[{"name": "If-Match", "in": "header", "message": said("stale", "устарел")}],
         extra={"current_etag": etag},
     )
 

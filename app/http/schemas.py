@@ -5,6 +5,7 @@ from typing import Annotated, Any, Generic, TypeVar
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic.json_schema import WithJsonSchema
 
+from app.error_words import said
 from app.models.enums import DatePrecision
 
 Item = TypeVar("Item")
@@ -28,10 +29,19 @@ def _written_as(pattern: str, what: str) -> Any:
     return BeforeValidator(check)
 
 
-IsoDate = Annotated[date, _written_as(ISO_DATE, "a date is written YYYY-MM-DD")]
+IsoDate = Annotated[
+    date,
+    _written_as(ISO_DATE, said("a date is written YYYY-MM-DD", "дата пишется ГГГГ-ММ-ДД")),
+]
 IsoDateTime = Annotated[
     datetime,
-    _written_as(ISO_DATETIME, "a time is written YYYY-MM-DDThh:mm[:ss[.ffffff]][Z|+hh:mm]"),
+    _written_as(
+        ISO_DATETIME,
+        said(
+            "a time is written YYYY-MM-DDThh:mm[:ss[.ffffff]][Z|+hh:mm]",
+            "время пишется ГГГГ-ММ-ДДTчч:мм[:сс[.ffffff]][Z|+чч:мм]",
+        ),
+    ),
     WithJsonSchema({"type": "string", "pattern": ISO_DATETIME}),
 ]
 
@@ -170,7 +180,12 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {404: _problem("No such entity.")}
 def has_a_letter(slug: str) -> str:
     """A slug of digits alone would read as an id wherever slug-or-id is accepted."""
     if not any(char.isalpha() for char in slug):
-        raise ValueError("a slug needs at least one letter (digits alone read as an id)")
+        raise ValueError(
+            said(
+                "a slug needs at least one letter (digits alone read as an id)",
+                "в слаге нужна хотя бы одна буква (одни цифры читаются как id)",
+            )
+        )
     return slug
 
 
@@ -196,7 +211,12 @@ def has_nul(value: Any) -> bool:
 
 def refuse_nul(value: Any) -> Any:
     if has_nul(value):
-        raise ValueError("contains a NUL character, which cannot be stored")
+        raise ValueError(
+            said(
+                "contains a NUL character, which cannot be stored",
+                "содержит символ NUL, который нельзя сохранить",
+            )
+        )
     return value
 
 

@@ -307,10 +307,18 @@ class StagePatch(WriteIn):
     _required = not_null("source", "locator")
 
     number: Number | None = None
-    name: Text | None = Field(None, description="The English name (`name_en`).")
+    name: Text | None = Field(None, description="Deprecated: the same as `name_en`.")
+    name_en: Text | None = None
+    name_ru: Text | None = None
     start_on: IsoDate | None = None
     end_on: IsoDate | None = None
     lead_country: Iso3 | None = None
+    headquarters: HeadquartersIn | None = Field(
+        None,
+        description="Replaces the headquarters as a whole (a field left out of it is "
+        "cleared); null clears it.",
+    )
+    place: Text | None = None
     description: LongText | None = None
     source: SlugText | None = None
     locator: Locator | None = None

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app import models as m
 from app.common import by_key, stage_id_of
+from app.error_words import said
 from app.errors import ConflictError, NotFoundError
 from app.models.enums import AuditAction, Qualifier, Role
 from app.operations.schemas import (
@@ -29,7 +30,7 @@ from app.rules import chosen_version, period_problem
 from app.seizures.writes import SeizureWriter
 from app.staff.audit import record, snapshot
 from app.staff.keys import Caller
-from app.writes import Refs, add_audited, body_error, delete_audited
+from app.writes import TAKEN, Refs, add_audited, body_error, delete_audited
 
 # -- stages ----------------------------------------------------------------------------
 
@@ -91,6 +92,22 @@ def post_stage(session: Session, caller: Caller, operation_key: str, body: Stage
     return stage.id
 
 
+NOT_A_FIGURE = said(
+    "name a figure in `results` that is no version of another",
+    "укажите показатель из `results`, который сам не является версией другого",
+)
+OTHER_METRIC = said("a version counts the same thing", "версия считает то же, что и показатель")
+OTHER_MEASURE = said(
+    "a version measures what its figure does", "версия измеряет то же, что и её показатель"
+)
+RANKS_FIRST = said(
+    "this source ranks before the figure's own (see /methods), so its version is the one "
+    "totals use: post it in `seizures` and the other as its version",
+    "этот источник стоит по правилу выше источника показателя (см. /methods), и итоги "
+    "берут его версию: отправьте её в `seizures`, а другую как её версию",
+)
+
+
 def _ranked(session: Session, source_id: int) -> tuple[str | None, Any]:
     source = session.get_one(m.Source, source_id)
     return source.kind, source.published_on
@@ -115,7 +132,7 @@ def _results(
                 else parse_count(entry.as_reported, language)
             )
         except QuantityError as error:
-            raise body_error(f"{field}.as_reported", str(error)) from error
+            raise body_error(f"{field}.as_reported", error.args[0]) from error
         rows.append(
             m.StageResult(
                 stage_id=stage.id, metric=entry.metric, value=value, unit=entry.unit,
@@ -130,11 +147,10 @@ def _results(
         if entry.version_of is None:
             continue
         if entry.version_of >= len(rows) or body.results[entry.version_of].version_of is not None:
-            raise body_error(f"results[{i}].version_of", "name a figure in `results` that is "
-                             "no version of another")  # fmt: skip
+            raise body_error(f"results[{i}].version_of", NOT_A_FIGURE)
         other, this = rows[entry.version_of], rows[i]
         if other.metric != this.metric:
-            raise body_error(f"results[{i}].version_of", "a version counts the same thing")
+            raise body_error(f"results[{i}].version_of", OTHER_METRIC)
         pair = [other, this]
         used = pair[chosen_version(pair, lambda row: _ranked(session, row.source_id))]
         (this if used is other else other).alternative_to_id = used.id
@@ -156,23 +172,22 @@ def _seizure_versions(
     for i, version in enumerate(body.seizure_versions):
         field = f"seizure_versions[{i}]"
         if version.of >= len(reports):
-            raise body_error(f"{field}.of", f"there is no seizures[{version.of}]")
+            raise body_error(
+                f"{field}.of",
+                said(f"there is no seizures[{version.of}]", f"нет seizures[{version.of}]"),
+            )
         counted = reports[version.of]
         source_id = refs.source(version.source, f"{field}.source")
         pair = [counted.source_id, source_id]
         if chosen_version(pair, lambda found: _ranked(session, found)) != 0:
-            raise body_error(
-                f"{field}.source",
-                "this source ranks before the figure's own (see /methods), so its version is "
-                "the one totals use: post it in `seizures` and the other as its version",
-            )
+            raise body_error(f"{field}.source", RANKS_FIRST)
         language = session.get_one(m.Source, source_id).language
         try:
             parsed = parse_reported(version.quantity, language)
         except QuantityError as error:
-            raise body_error(f"{field}.quantity", str(error)) from error
+            raise body_error(f"{field}.quantity", error.args[0]) from error
         if parsed.unit_kind != counted.unit_kind:
-            raise body_error(f"{field}.quantity", "a version measures what its figure does")
+            raise body_error(f"{field}.quantity", OTHER_MEASURE)
         row = m.SeizureReport(
             operation_id=counted.operation_id, stage_id=counted.stage_id,
             country_id=counted.country_id, period_start=counted.period_start,
@@ -213,8 +228,11 @@ def _taking_number(
             if existing is None:
                 raise
     raise ConflictError(
-        f"operation {operation} already has stage {number}",
-        errors=[{"name": "number", "in": "body", "message": "taken"}],
+        said(
+            f"operation {operation} already has stage {number}",
+            f"у операции `{operation}` уже есть этап {number}",
+        ),
+        errors=[{"name": "number", "in": "body", "message": TAKEN}],
         extra={"existing": f"/api/v1/stages/{existing}"},
     )
 
@@ -229,6 +247,11 @@ def patch_stage(session: Session, caller: Caller, stage: m.Stage, patch: StagePa
         stage.source_id = refs.source(changes.pop("source"))
     if "name" in changes:  # the deprecated name of name_en
         changes["name_en"] = changes.pop("name")
+    if "headquarters" in changes:
+        hq = patch.headquarters or HeadquartersIn()
+        changes.pop("headquarters")
+        changes["hq_city_en"], changes["hq_city_ru"] = hq.city_en, hq.city_ru
+        changes["hq_country_id"] = refs.country(hq.country, "headquarters.country")
     number = changes.pop("number", stage.number)
     if number != stage.number and number is None:
         stage.number = None
@@ -268,7 +291,13 @@ def _check_reports_inside(session: Session, stage: m.Stage) -> None:
         ).all()
         if outside:
             urls = ", ".join(f"/api/v1/seizures/{i}" for i in outside)
-            raise body_error(field, f"{urls} would fall outside the stage; correct them first")
+            raise body_error(
+                field,
+                said(
+                    f"{urls} would fall outside the stage; correct them first",
+                    f"{urls} оказались бы вне этапа; сначала исправьте их",
+                ),
+            )
 
 
 def delete_stage(session: Session, caller: Caller, stage: m.Stage) -> None:

@@ -11,6 +11,8 @@ merged catalogs (locale/<lang>/LC_MESSAGES/staff.po), in a JSON block that is no
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from app.models.enums import ResultMetric, SourceKind
+from app.pages.facts import result_label
 from app.pages.i18n import LangDep, translations
 from app.pages.routing import PageRoute
 from app.pages.templating import render_page
@@ -54,6 +56,10 @@ JS_MESSAGES: dict[str, str] = {
     "observerN": N_("Observer {n}"),
     "seizureN": N_("Seizure {n}"),
     "partN": N_("Part {n}"),
+    "resultN": N_("Result {n}"),
+    "versionN": N_("Version {n}"),
+    "wholeNumberFrom1": N_("A number from 1, as the rows are numbered."),
+    "unnumbered": N_("with no number"),
     "rowRemoved": N_("Removed."),
     # problems
     "problemsOne": N_("Nothing was saved. Correct this problem and send again:"),
@@ -101,17 +107,65 @@ JS_MESSAGES: dict[str, str] = {
     # a stage's facts
     "factOperation": N_("Operation"),
     "factNumber": N_("Number"),
-    "factName": N_("Name"),
     "factPeriod": N_("Period"),
     "factLead": N_("Lead country"),
     "factSource": N_("Source"),
     "factParticipants": N_("Participants"),
     "factObservers": N_("Observers"),
     "factSeizures": N_("Seizures"),
+    "factNames": N_("Names"),
+    "factHeadquarters": N_("Headquarters"),
+    "factResults": N_("Other results"),
+    "versionOf": N_("another source's version: {text}"),
     "noPeriod": N_("no dates"),
     "including": N_("including"),
     "casesCount": N_("cases: {n}"),
 }
+
+
+# What a result counts, by the unit the seeds give it (seeds/channel uses the same words); a
+# metric left out counts items. Money is not offered: its unit is a currency.
+RESULT_UNITS = {
+    "officers_involved": "officers",
+    "criminal_cases": "cases",
+    "crimes_detected": "crimes",
+    "persons_detained": "persons",
+    "groups_exposed": "groups",
+    "websites_blocked": "websites",
+    "labs_closed": "laboratories",
+    "precursors": "grams",
+}
+
+
+# The kinds of source, in the order the rule on /methods ranks them.
+SOURCE_KINDS: dict[SourceKind, str] = {
+    SourceKind.OFFICIAL_CSTO: N_("Official: CSTO"),
+    SourceKind.OFFICIAL_KSOPN: N_("Official: the Council (KSOPN)"),
+    SourceKind.MINISTRY: N_("A national ministry"),
+    SourceKind.CARICC: N_("CARICC"),
+    SourceKind.NEWS_AGENCY: N_("A news agency"),
+    SourceKind.PRESS: N_("The press"),
+    SourceKind.WEAK: N_("A weak source (a repost, a rewrite)"),
+}
+
+
+def source_kinds(lang: str) -> list[tuple[str, str]]:
+    gettext = translations(lang).gettext
+    return [(kind.value, gettext(label)) for kind, label in SOURCE_KINDS.items()]
+
+
+def result_metrics(lang: str) -> list[tuple[str, str, str]]:
+    """Each kind of result with its label and the unit it counts (the option's data-unit)."""
+    gettext = translations(lang).gettext
+    return [
+        (
+            metric.value,
+            result_label(metric.value, gettext).capitalize(),
+            RESULT_UNITS.get(metric.value, "items"),
+        )
+        for metric in ResultMetric
+        if metric != ResultMetric.MONEY
+    ]
 
 
 def js_messages(lang: str) -> dict[str, str]:
@@ -123,4 +177,9 @@ def js_messages(lang: str) -> dict[str, str]:
 @router.get("/staff", response_class=HTMLResponse)
 def staff_form(request: Request, lang: LangDep) -> HTMLResponse:
     """The staff form, in the language of `?lang=` or Accept-Language."""
-    return render_page(request, "staff.html", lang, {"messages": js_messages(lang)})
+    context = {
+        "messages": js_messages(lang),
+        "source_kinds": source_kinds(lang),
+        "result_metrics": result_metrics(lang),
+    }
+    return render_page(request, "staff.html", lang, context)

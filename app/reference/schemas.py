@@ -4,6 +4,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, StringConstraints
 
+from app.error_words import said
 from app.http.bodies import (
     Aliases,
     FuzzyDateIn,
@@ -30,8 +31,12 @@ def refuse_path(reference: str | None) -> str | None:
     one checkout of the repository and mean nothing to anyone reading the API."""
     if reference is not None and _PATH_LIKE.search(reference):
         raise ValueError(
-            f"{reference!r} looks like a file path; give the archived copy's identifier "
-            "(its document id, e.g. 382a7fa959d6d0c8), or leave reference out"
+            said(
+                f"{reference!r} looks like a file path; give the archived copy's identifier "
+                "(its document id, e.g. 382a7fa959d6d0c8), or leave reference out",
+                f"{reference!r} похоже на путь к файлу; укажите идентификатор архивной копии "
+                "(id её документа, например 382a7fa959d6d0c8) или не передавайте reference",
+            )
         )
     return reference
 

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import models as m
+from app.error_words import said
 from app.reference.schemas import OrganizationCreate, OrganizationPatch, SourceCreate
 from app.staff.keys import Caller
 from app.writes import body_error, columns_from, create, delete, update
@@ -13,7 +14,10 @@ from app.writes import body_error, columns_from, create, delete, update
 
 def add_organization(session: Session, caller: Caller, body: OrganizationCreate) -> m.Organization:
     if (body.source is None) != (body.locator is None):
-        raise body_error("locator", "source and locator go together")
+        raise body_error(
+            "locator",
+            said("source and locator go together", "источник и место в нём даются вместе"),
+        )
     row = m.Organization(**columns_from(session, body.model_dump(), m.Organization))
     create(session, caller, row, "the organization")
     return row
@@ -43,7 +47,13 @@ def _check_no_cycle(session: Session, row: m.Organization, parent_id: int | None
     seen = set()
     while parent_id is not None and parent_id not in seen:
         if parent_id == row.id:
-            raise body_error("parent", "this parent would make the organization its own ancestor")
+            raise body_error(
+                "parent",
+                said(
+                    "this parent would make the organization its own ancestor",
+                    "с таким родителем организация стала бы своим же предком",
+                ),
+            )
         seen.add(parent_id)
         parent_id = session.scalar(
             select(m.Organization.parent_id).where(m.Organization.id == parent_id)

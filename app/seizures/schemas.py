@@ -5,6 +5,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, ValidationError, field_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from app.error_words import Said, said
 from app.http.bodies import (
     Bool,
     Iso3,
@@ -237,10 +238,11 @@ def _placed(place: Place, reports: Any) -> list[tuple[Place, Any]]:
     )
 
 
-def _refusal(kind: str, message: str, place: Place = ()) -> ValidationError:
+def _refusal(kind: str, message: Said, place: Place = ()) -> ValidationError:
     """An error at `place` under the field being validated: raised from a field's validator
     as a ValidationError, its place is put under the field's own path."""
-    error = InitErrorDetails(type=PydanticCustomError(kind, message), loc=place, input=None)
+    custom = PydanticCustomError(kind, message, {"ru": message.ru})
+    error = InitErrorDetails(type=custom, loc=place, input=None)
     return ValidationError.from_exception_data("body", [error])
 
 
@@ -250,8 +252,12 @@ def at_most_max_reports(reports: Any, alone: int = 0) -> Any:
     if count > MAX_REPORTS:
         raise _refusal(
             "too_many_reports",
-            f"at most {MAX_REPORTS} seizure reports in one body, parts included; this one has "
-            f"{count}: post the rest with POST /api/v1/stages/{{id}}/seizures",
+            said(
+                f"at most {MAX_REPORTS} seizure reports in one body, parts included; this one "
+                f"has {count}: post the rest with POST /api/v1/stages/{{id}}/seizures",
+                f"не больше {MAX_REPORTS} сводок об изъятии в одном теле, с частями; в этом "
+                f"{count}: остальные отправьте через POST /api/v1/stages/{{id}}/seizures",
+            ),
         )
     return reports
 
@@ -287,9 +293,14 @@ class SeizureIn(WriteIn):
             if depth > MAX_PART_DEPTH:
                 raise _refusal(
                     "parts_too_deep",
-                    f"parts nest at most {MAX_PART_DEPTH} levels below their report (a "
-                    "breakdown, a breakdown of one of its parts, ...); this part is on level "
-                    f"{depth}",
+                    said(
+                        f"parts nest at most {MAX_PART_DEPTH} levels below their report (a "
+                        "breakdown, a breakdown of one of its parts, ...); this part is on "
+                        f"level {depth}",
+                        f"части вкладываются не глубже {MAX_PART_DEPTH} уровней под своей "
+                        "сводкой (разбивка, разбивка одной из её частей, ...); эта часть на "
+                        f"уровне {depth}",
+                    ),
                     level[0][0],
                 )
         return parts
@@ -307,6 +318,13 @@ class SeizureCreate(SeizureIn):
     locator: Locator
     parent_id: Number | None = Field(
         None, description="Make this report part of an existing report on the same stage."
+    )
+    alternative_to: Number | None = Field(
+        None,
+        description="Another source's version of an existing report's figure on the same "
+        "stage (its id): the same substance and kind of unit, no parts; kept and shown with "
+        "that report, never added to totals. Its source must not rank before the report's "
+        "own (see /methods): if it does, correct the report and post the other as a version.",
     )
 
     _at_most_max_reports = field_validator("parts", mode="before")(

@@ -14,11 +14,12 @@ from sqlalchemy.orm import Session
 
 from app import models as m
 from app.db import lock_row
+from app.error_words import joined, said
 from app.errors import ConflictError
 from app.http import bodies as w
 from app.models.enums import AuditAction, Qualifier
 from app.quantities import QuantityError, UnreadableQuantityError, parse_quantity
-from app.rules import breakdown_problems, period_problem, qualifier_problem
+from app.rules import breakdown_problems, chosen_version, period_problem, qualifier_problem
 from app.seizures.schemas import MAX_PART_DEPTH, SeizureCreate, SeizureIn, SeizurePatch
 from app.staff.audit import record, snapshot
 from app.staff.keys import Caller
@@ -42,9 +43,9 @@ def quantity_columns(
     try:
         parsed = parse_quantity(phrase)
     except UnreadableQuantityError as error:
-        raise body_error(field, f"{error}; {w.QUANTITY_FORMS}") from error
+        raise body_error(field, joined([error.args[0], w.QUANTITY_FORMS])) from error
     except QuantityError as error:
-        raise body_error(field, str(error)) from error
+        raise body_error(field, error.args[0]) from error
     if (problem := qualifier_problem(qualifier, parsed.qualifier, phrase)) is not None:
         raise body_error(qualifier_field or field, problem)
     return {
@@ -81,7 +82,7 @@ class SeizureWriter:
         parts_of: dict[int, tuple[str, list[m.SeizureReport]]] = {}
         while level:
             built = [
-                (self._build(entry, field, above), entry, field) for entry, field, above in level
+                (self.build(entry, field, above), entry, field) for entry, field, above in level
             ]
             self.session.add_all([report for report, _, _ in built])
             self.session.flush()
@@ -106,19 +107,22 @@ class SeizureWriter:
                 by_id[report_id],
                 parts,
                 field=field or "parts",
-                parent_label=field or "this report",
+                parent_label=field or THIS_REPORT["whole"],
                 part_label=_at_position(field),
             )
         return created[: len(entries)]  # the first level: the entries themselves
 
-    def _build(
+    def build(
         self, entry: SeizureIn, field: str, parent: m.SeizureReport | None
     ) -> m.SeizureReport:
         start = entry.period_start or (parent.period_start if parent else self.stage.start_on)
         end = entry.period_end or (parent.period_end if parent else self.stage.end_on)
         if start is None or end is None:
             missing = "period_start" if start is None else "period_end"
-            raise body_error(field_at(field, missing), "the stage has no dates; give the period")
+            raise body_error(
+                field_at(field, missing),
+                said("the stage has no dates; give the period", "у этапа нет дат; укажите период"),
+            )
         if (problem := period_problem(start, end)) is not None:
             raise body_error(field_at(field, "period_end"), problem)
         if not entry.outside_stage:
@@ -145,7 +149,10 @@ class SeizureWriter:
 
 
 def check_inside_stage(stage: m.Stage, start: date, end: date, field: str) -> None:
-    message = "the period reaches outside the stage's dates; set outside_stage to say so"
+    message = said(
+        "the period reaches outside the stage's dates; set outside_stage to say so",
+        "период выходит за даты этапа; если так и есть, отметьте outside_stage",
+    )
     if stage.start_on and start < stage.start_on:
         raise body_error(field_at(field, "period_start"), message)
     if stage.end_on and end > stage.end_on:
@@ -169,7 +176,7 @@ def check_breakdown(
         session, parent, parts, parent_label=parent_label, part_label=part_label
     )
     if problems:
-        raise body_error(field, "; ".join(problems))
+        raise body_error(field, joined(problems))
 
 
 def _at_position(field: str) -> PartLabel:
@@ -177,10 +184,18 @@ def _at_position(field: str) -> PartLabel:
     return lambda index, _: field_at(field, f"parts[{index}]")
 
 
-def _known_as(report: m.SeizureReport, written: m.SeizureReport) -> str:
+def _known_as(report: m.SeizureReport, written: m.SeizureReport, role: str) -> str:
     """A stored report as the client knows it: `this report` for the one the request
-    writes, any other by its URL."""
-    return "this report" if report.id == written.id else f"/api/v1/seizures/{report.id}"
+    writes, any other by its URL. `role` is the report's place in the message, "whole" or
+    "part", which the Russian says in two cases."""
+    return THIS_REPORT[role] if report.id == written.id else f"/api/v1/seizures/{report.id}"
+
+
+# "the parts of this report" / "части этой сводки"; "this report: its period" / "эта сводка"
+THIS_REPORT = {
+    "whole": said("this report", "этой сводки"),
+    "part": said("this report", "эта сводка"),
+}
 
 
 def check_stored_breakdown(
@@ -194,24 +209,105 @@ def check_stored_breakdown(
         parent,
         parts,
         field=field,
-        parent_label=_known_as(parent, written),
-        part_label=lambda _, part: _known_as(part, written),
+        parent_label=_known_as(parent, written, "whole"),
+        part_label=lambda _, part: _known_as(part, written, "part"),
     )
 
 
 def add_seizure(session: Session, caller: Caller, stage: m.Stage, body: SeizureCreate) -> int:
     refs = Refs(session)
+    if body.alternative_to is not None:
+        return _add_version(session, caller, refs, stage, body)
     parent = None
     if body.parent_id is not None:
         parent = session.get(m.SeizureReport, body.parent_id)
         if parent is None or parent.stage_id != stage.id:
-            raise body_error("parent_id", f"no seizure report {body.parent_id} on this stage")
+            raise body_error(
+                "parent_id",
+                said(
+                    f"no seizure report {body.parent_id} on this stage",
+                    f"на этом этапе нет сводки об изъятии {body.parent_id}",
+                ),
+            )
         _check_depth_under(session, parent, body)
     writer = SeizureWriter(session, caller, refs, stage, refs.source(body.source), body.locator)
     report = writer.create(body, "", parent=parent)
     if parent is not None:
         check_stored_breakdown(session, parent, report, "parent_id")
     return report.id
+
+
+def _add_version(
+    session: Session, caller: Caller, refs: Refs, stage: m.Stage, body: SeizureCreate
+) -> int:
+    """Another source's version of a stored figure: written beside it with `alternative_to`,
+    so totals count the figure once. The figure must stay the one the rule picks."""
+    counted = session.get(m.SeizureReport, body.alternative_to)
+    if counted is None or counted.stage_id != stage.id or counted.alternative_to_id is not None:
+        raise body_error("alternative_to", NOT_A_COUNTED_FIGURE)
+    for given, problem in (
+        ("parent_id", body.parent_id is not None),
+        ("parts", bool(body.parts)),
+        ("substance", refs.substance(body.substance, "substance") != counted.substance_id),
+    ):
+        if problem:
+            raise body_error(given, VERSION_RULES[given])
+    source_id = refs.source(body.source)
+    pair = [counted.source_id, source_id]
+    if chosen_version(pair, lambda found: _source_rank_of(session, found)) != 0:
+        raise body_error("source", VERSION_RANKS_FIRST)
+    writer = SeizureWriter(session, caller, refs, stage, source_id, body.locator)
+    # The same period as its figure unless the version says otherwise.
+    dated = body.model_copy(
+        update={
+            "period_start": body.period_start or counted.period_start,
+            "period_end": body.period_end or counted.period_end,
+        }
+    )
+    version = writer.build(dated, "", None)
+    if version.unit_kind != counted.unit_kind:
+        raise body_error("quantity", VERSION_RULES["quantity"])
+    version.alternative_to_id = counted.id
+    session.add(version)
+    session.flush()
+    record(session, caller, AuditAction.CREATE, version, None)
+    return version.id
+
+
+def _source_rank_of(session: Session, source_id: int) -> tuple[str | None, date | None]:
+    source = session.get_one(m.Source, source_id)
+    return source.kind, source.published_on
+
+
+NOT_A_COUNTED_FIGURE = said(
+    "name a seizure report of this stage that is no version of another",
+    "укажите сводку об изъятии этого этапа, которая сама не является версией другой",
+)
+VERSION_RULES = {
+    "parent_id": said(
+        "a version stands beside its figure, not as a part: leave parent_id out",
+        "версия стоит рядом со своим показателем, а не частью: не передавайте parent_id",
+    ),
+    "parts": said(
+        "a version has no parts of its own; its figure's breakdown counts",
+        "у версии нет своих частей; считается разбивка её показателя",
+    ),
+    "substance": said(
+        "a version is of the same substance as its figure",
+        "версия относится к тому же веществу, что и её показатель",
+    ),
+    "quantity": said(
+        "a version measures what its figure does", "версия измеряет то же, что и её показатель"
+    ),
+}
+VERSION_RANKS_FIRST = said(
+    "this source ranks before the figure's own (see /methods), so its version is the one "
+    "totals use: correct the figure (PATCH its quantity and source) and post the other as "
+    "its version",
+    "этот источник стоит по правилу выше источника показателя (см. /methods), и итоги "
+    "берут его версию: исправьте показатель (PATCH его количества и источника), а другую "
+    "отправьте как его версию",
+)
 
 
 def _check_depth_under(session: Session, parent: m.SeizureReport, body: SeizureIn) -> None:
@@ -225,9 +321,14 @@ def _check_depth_under(session: Session, parent: m.SeizureReport, body: SeizureI
     if deepest > MAX_PART_DEPTH:
         raise body_error(
             "parent_id",
-            f"parts nest at most {MAX_PART_DEPTH} levels below their report: report "
-            f"{parent.id} is on level {parent_level} of its breakdown, so this report's "
-            f"parts would reach level {deepest}",
+            said(
+                f"parts nest at most {MAX_PART_DEPTH} levels below their report: report "
+                f"{parent.id} is on level {parent_level} of its breakdown, so this report's "
+                f"parts would reach level {deepest}",
+                f"части вкладываются не глубже {MAX_PART_DEPTH} уровней под своей сводкой: "
+                f"сводка {parent.id} стоит на уровне {parent_level} своей разбивки, и части "
+                f"этой сводки дошли бы до уровня {deepest}",
+            ),
         )
 
 
@@ -310,7 +411,10 @@ def lock_breakdown(session: Session, report_id: int) -> None:
 def delete_seizure(session: Session, caller: Caller, report: m.SeizureReport) -> None:
     if parts := _parts_of(session, report):
         raise ConflictError(
-            "the report has parts; delete them first",
+            said(
+                "the report has parts; delete them first",
+                "у сводки есть части; сначала удалите их",
+            ),
             extra={"parts": [f"/api/v1/seizures/{part.id}" for part in parts]},
         )
     delete_audited(session, caller, report)

@@ -11,6 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from app.error_words import said
 from app.errors import DomainError, TooManyRequestsError
 from app.http.negotiation import key_check
 from app.models.enums import KeyRole
@@ -86,7 +87,12 @@ async def _caller(
     if known is not None:
         return known
     if credentials is None:
-        raise UnauthorizedError("this needs an API key: send `Authorization: Bearer <key>`")
+        raise UnauthorizedError(
+            said(
+                "this needs an API key: send `Authorization: Bearer <key>`",
+                "нужен ключ API: отправьте `Authorization: Bearer <key>`",
+            )
+        )
     limiter: FailedAuthLimiter = request.app.state.failed_auth
     client = client_address(request)
     checked = await run_in_threadpool(
@@ -97,7 +103,11 @@ async def _caller(
         return checked
     if checked is not None:
         raise TooManyRequestsError(
-            f"too many failed API key checks from this address; retry in {checked} s",
+            said(
+                f"too many failed API key checks from this address; retry in {checked} s",
+                f"слишком много неудачных проверок ключа с этого адреса; повторите через "
+                f"{checked} с",
+            ),
             retry_after=checked,
         )
     # Shielded: a client that hangs up at once still has its failure counted.
@@ -105,7 +115,9 @@ async def _caller(
         _FAILURE_WRITER, _record_failure, limiter, sessions, client
     )
     await asyncio.shield(counted)
-    raise UnauthorizedError("the API key is unknown or revoked")
+    raise UnauthorizedError(
+        said("the API key is unknown or revoked", "ключ API неизвестен или отозван")
+    )
 
 
 CallerDep = Annotated[Caller, Depends(_caller)]
@@ -113,13 +125,20 @@ CallerDep = Annotated[Caller, Depends(_caller)]
 
 async def _editor(caller: CallerDep) -> Caller:
     if caller.role not in (KeyRole.EDITOR, KeyRole.ADMIN):
-        raise ForbiddenError(f"key {caller.name!r} may not write")
+        raise ForbiddenError(
+            said(f"key {caller.name!r} may not write", f"ключу {caller.name!r} запись не разрешена")
+        )
     return caller
 
 
 async def _admin(caller: CallerDep) -> Caller:
     if caller.role != KeyRole.ADMIN:
-        raise ForbiddenError(f"this needs an admin key; {caller.name!r} is {caller.role.value}")
+        raise ForbiddenError(
+            said(
+                f"this needs an admin key; {caller.name!r} is {caller.role.value}",
+                f"нужен ключ администратора; роль {caller.name!r}: {caller.role.value}",
+            )
+        )
     return caller
 
 
@@ -136,6 +155,11 @@ async def reader_check(
     checked: a client whose key is unknown or revoked learns it (401) on its next read, not
     on its next write."""
     if credentials is None and "authorization" in request.headers:
-        raise UnauthorizedError("the Authorization header must be `Bearer <key>`")
+        raise UnauthorizedError(
+            said(
+                "the Authorization header must be `Bearer <key>`",
+                "заголовок Authorization должен иметь вид `Bearer <key>`",
+            )
+        )
     if credentials is not None or request.app.state.settings.require_key_for_reads:
         await _caller(request, sessions, credentials)

@@ -17,6 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.error_words import said
 from app.errors import DomainError
 from app.http.representation import created
 from app.models import IdempotencyRecord
@@ -79,9 +80,15 @@ def _stored(session: Session, caller: Caller, key: str, request_hash: str) -> St
         return None
     if row.request_hash != request_hash:
         raise IdempotencyKeyReusedError(
-            f"Idempotency-Key {key!r} was used with a different request body; "
-            "use a new key for a new request",
-            errors=[{"name": "Idempotency-Key", "in": "header", "message": "reused"}],
+            said(
+                f"Idempotency-Key {key!r} was used with a different request body; "
+                "use a new key for a new request",
+                f"Idempotency-Key {key!r} уже отправлялся с другим телом запроса; для нового "
+                "запроса нужен новый ключ",
+            ),
+            errors=[
+                {"name": "Idempotency-Key", "in": "header", "message": said("reused", "повторён")}
+            ],
         )
     return StoredResponse(row.status_code, dict(row.headers), bytes(row.body))
 

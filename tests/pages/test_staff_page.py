@@ -17,9 +17,9 @@ from jinja2.ext import babel_extract
 
 from app.http.bodies import PartyIn
 from app.main import create_app
-from app.operations.schemas import StageCreate, StagePatch
+from app.operations.schemas import ResultIn, SeizureVersionIn, StageCreate, StagePatch
 from app.pages.i18n import LOCALE_DIR
-from app.pages.staff import JS_MESSAGES
+from app.pages.staff import JS_MESSAGES, SOURCE_KINDS
 from app.seizures.schemas import SeizureIn
 from app.settings import Settings
 
@@ -188,29 +188,54 @@ def _paths(attrs: list[dict[str, str]], key: str) -> set[str]:
     return {a[key] for a in attrs}
 
 
+def _fields(paths: set[str]) -> set[str]:
+    """The body's own fields the paths name: `headquarters.city_ru` is in `headquarters`."""
+    return {re.split(r"[.\[]", path)[0] for path in paths}
+
+
 def test_the_paths_of_the_controls_are_the_api_s_field_names(client: TestClient) -> None:
     """An error's `name` (`seizures[0].parts[1].quantity`) finds its control by data-path:
-    the static ones name StageCreate's and StagePatch's fields, the rows' SeizureIn's and
-    PartyIn's (the script prefixes them with the row's path)."""
+    the static ones name StageCreate's and StagePatch's fields (or fields inside them, as
+    `headquarters.city_ru` and `new_source.url`), the rows' SeizureIn's, PartyIn's,
+    ResultIn's and SeizureVersionIn's (the script prefixes them with the row's path)."""
     page = _Page.of(client.get("/staff").text)
     new_form = [
         attrs
         for attrs in page.having("data-path")
-        if attrs.get("id", "").startswith("new-") and "data-field" not in attrs
+        if attrs.get("id", "").startswith(("new-", "ns-")) and "data-field" not in attrs
     ]
     create_fields = set(StageCreate.model_fields)
-    assert _paths(new_form, "data-path") - {"operation"} <= create_fields
-    assert {"number", "source", "locator", "start_on", "end_on"} <= _paths(new_form, "data-path")
+    assert _fields(_paths(new_form, "data-path")) - {"operation"} <= create_fields
+    assert {"number", "source", "locator", "start_on", "end_on", "name_ru", "headquarters"} <= (
+        _paths(new_form, "data-path") | _fields(_paths(new_form, "data-path"))
+    )
+    inline_source = {p.split(".", 1)[1] for p in _paths(new_form, "data-path") if "." in p}
+    assert {"url", "title", "publisher", "published", "language", "kind"} <= inline_source
     lists = _paths(page.having("data-list"), "data-list")
-    assert lists == {"participants", "observers", "seizures", "parts"}
-    assert {"participants", "observers", "seizures"} <= create_fields
+    assert lists == {
+        "participants",
+        "observers",
+        "seizures",
+        "parts",
+        "results",
+        "seizure_versions",
+    }
+    assert lists - {"parts"} <= create_fields
     assert "parts" in SeizureIn.model_fields
     edit_form = page.having("data-field")
-    assert _paths(edit_form, "data-field") == set(StagePatch.model_fields)
-    assert all(a["data-field"] == a["data-path"] for a in edit_form)
+    assert _fields(_paths(edit_form, "data-path")) == set(StagePatch.model_fields) - {"name"}
+    assert all(
+        a["data-field"] == a["data-path"] or a["data-path"].startswith("headquarters.")
+        for a in edit_form
+    )
     row_names = _paths(page.having("data-name"), "data-name") - {"."}
-    assert row_names <= set(SeizureIn.model_fields) | set(PartyIn.model_fields)
-    assert {"substance", "quantity", "country", "cases", "detail"} == row_names
+    assert row_names <= (
+        set(SeizureIn.model_fields)
+        | set(PartyIn.model_fields)
+        | set(ResultIn.model_fields)
+        | set(SeizureVersionIn.model_fields)
+    )
+    assert {"substance", "quantity", "country", "cases", "detail", "metric", "of"} <= row_names
 
 
 # -- every text in both languages -------------------------------------------------------------
@@ -229,7 +254,7 @@ def _catalog(lang: str) -> Catalog:
 
 @pytest.mark.parametrize("lang", ["en", "ru"])
 def test_staff_po_has_every_text_of_the_page_and_no_other(lang: str) -> None:
-    used = set(_template_messages()) | set(JS_MESSAGES.values())
+    used = set(_template_messages()) | set(JS_MESSAGES.values()) | set(SOURCE_KINDS.values())
     catalog = _catalog(lang)
     entries = {str(m.id): m for m in catalog if m.id}
     assert set(entries) == used

@@ -142,7 +142,7 @@ def _open(page: "Page", live: Live, lang: str = "en") -> None:
 
 def _fill_stage(page: "Page", number: int) -> None:
     page.fill("#new-number", str(number))
-    page.fill("#new-name", f"Channel test {number}")
+    page.fill("#new-name-en", f"Channel test {number}")
     page.fill("#new-start", "2021-05-10")
     page.fill("#new-end", "2021-05-21")
     page.select_option("#new-lead", "KAZ")
@@ -363,7 +363,7 @@ def test_a_stale_correction_shows_the_412_and_reloads(page: "Page", live: Live) 
     page.fill("#load-id", str(stage["id"]))
     page.click("#load-submit")
     expect(page.locator("#edit-form")).to_be_visible()
-    expect(page.locator("#edit-name")).to_have_value("Before")
+    expect(page.locator("#edit-name-en")).to_have_value("Before")
 
     # Someone else corrects the stage meanwhile.
     current = live.api.get(f"/api/v1/stages/{stage['id']}")
@@ -374,17 +374,17 @@ def test_a_stale_correction_shows_the_412_and_reloads(page: "Page", live: Live) 
     )
     assert changed.status_code == 200, changed.text
 
-    page.fill("#edit-name", "Mine")
+    page.fill("#edit-name-en", "Mine")
     page.click("#edit-save")
     stale = page.locator("#stale")
     expect(stale).to_be_visible()
     expect(stale).to_have_attribute("role", "alert")
     expect(stale).to_contain_text("Someone else changed this stage after you loaded it")
-    expect(page.locator("#edit-name")).to_have_value("Mine")  # the edit is still there
+    expect(page.locator("#edit-name-en")).to_have_value("Mine")  # the edit is still there
     assert live.api.get(f"/api/v1/stages/{stage['id']}").json()["name"] == "Theirs"
 
     page.click("#stale-reload")
-    expect(page.locator("#edit-name")).to_have_value("Theirs")
+    expect(page.locator("#edit-name-en")).to_have_value("Theirs")
     edits = page.locator("#your-edits")
     expect(edits).to_be_visible()
     expect(edits.locator("tbody tr")).to_have_count(1)
@@ -392,7 +392,7 @@ def test_a_stale_correction_shows_the_412_and_reloads(page: "Page", live: Live) 
     expect(stale).to_be_hidden()
 
     # Applied again on the current version, the edit is saved.
-    page.fill("#edit-name", "Mine")
+    page.fill("#edit-name-en", "Mine")
     page.click("#edit-save")
     expect(page.locator("#staff-status")).to_contain_text("Saved: stage 310.")
     assert live.api.get(f"/api/v1/stages/{stage['id']}").json()["name"] == "Mine"
@@ -479,3 +479,120 @@ def test_at_phone_width_by_keyboard(browser: "Browser", live: Live, requests: Re
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
     finally:
         next(phone, None)
+
+
+# -- Russian refusals, and a stage from a news page (issues 22 and 23) -----------------------
+
+
+def test_a_refused_stage_is_explained_in_russian(page: "Page", live: Live) -> None:
+    before = len(live.stages())
+    _open(page, live, "ru")
+    _fill_stage(page, 320)
+    _fill_seizure_with_parts(page, bad_part_quantity="3 т")  # 1.2 t + 3 t > "более 2 т"
+
+    page.click("#stage-submit")
+
+    seizure = page.locator("#stage-form [data-path='seizures[0]']")
+    expect(seizure).to_have_class("row seizure invalid")
+    summary = page.locator("#stage-form .error-summary")
+    expect(summary).to_contain_text("Не принято: части seizures[0] в сумме дают 4 200 кг")
+    expect(summary).to_contain_text("больше, чем её 2 000 кг ('более 2 т')")
+    text = summary.inner_text()
+    for english in ("add up to", "more than its", "the parts of"):
+        assert english not in text
+    assert len(live.stages()) == before
+
+    # A quantity no one can read: the message under it is Russian too.
+    part = _control(page, "seizures[0].parts[1].quantity")
+    part.fill("много")
+    page.click("#stage-submit")
+    expect(part).to_have_attribute("aria-invalid", "true")
+    message = _error_of(page, part)
+    assert message.startswith("Не принято: 'много': не удаётся прочесть 'много'"), message
+    assert "cannot read" not in message
+    assert len(live.stages()) == before
+
+
+NEWS = {
+    "url": "https://news.example/2033/kanal-proba",
+    "title": "Итоги этапа «Канал – Проба» (пример)",
+    "publisher": "Example News",
+    "slug": "example-news-2033",
+}
+
+
+def test_a_stage_from_a_news_page_with_a_new_source(page: "Page", live: Live) -> None:
+    """A stage with no number, its Russian name, headquarters, officers involved, one other
+    result, and the news page it comes from added as a new source in the same post."""
+    _open(page, live, "ru")
+    page.fill("#new-name-ru", "Канал – Проба")
+    page.fill("#new-start", "2033-05-20")
+    page.fill("#new-end", "2033-05-25")
+    page.fill("#new-hq-city-ru", "Бишкек")
+    page.fill("#new-hq-city-en", "Bishkek")
+    page.select_option("#new-hq-country", "KGZ")
+    page.check("#new-source-toggle")
+    expect(page.locator("#new-source-fields")).to_be_visible()
+    expect(page.locator("#new-source")).to_be_hidden()
+    page.fill("#ns-url", NEWS["url"])
+    page.fill("#ns-title", NEWS["title"])
+    page.fill("#ns-publisher", NEWS["publisher"])
+    page.fill("#ns-published", "2033-06-02")
+    page.select_option("#ns-language", "ru")
+    page.select_option("#ns-kind", "press")
+    page.fill("#ns-slug", NEWS["slug"])
+    page.fill("#ns-scheme", "¶N — N-й абзац статьи.")
+    page.fill("#new-locator", "¶2")
+    page.fill("#new-officers", "свыше 22 тысяч сотрудников")
+    result = _add_row(page, "results", "result")
+    result.locator("[data-name='metric']").select_option("firearms")
+    result.locator("[data-name='as_reported']").fill("115 единиц огнестрельного оружия")
+    seizure = _add_row(page, "seizures", "seizure")
+    seizure.locator("[data-name='substance']").select_option("heroin")
+    seizure.locator("[data-name='quantity']").fill("более 2 т")
+
+    page.click("#stage-submit")
+
+    created = page.locator("#created")
+    expect(created).to_be_visible()
+    expect(page.locator("#created-heading")).to_contain_text("«Канал – Проба»")
+    expect(created).to_contain_text("Бишкек, Кыргызстан")
+    expect(created).to_contain_text("Огнестрельное оружие: 115 единиц огнестрельного оружия")
+    stage = next(s for s in live.stages() if s["name_ru"] == "Канал – Проба")
+    stage = live.api.get(f"/api/v1/stages/{stage['id']}").json()
+    assert stage["number"] is None
+    assert stage["headquarters"] == {"city_en": "Bishkek", "city_ru": "Бишкек", "country": "KGZ"}
+    assert stage["source"] == {"slug": NEWS["slug"], "locator": "¶2"} | {
+        k: v for k, v in stage["source"].items() if k not in ("slug", "locator")
+    }
+    results = {r["metric"]: (r["value"], r["qualifier"], r["unit"]) for r in stage["results"]}
+    assert results == {
+        "officers_involved": (22_000, "at_least", "officers"),
+        "firearms": (115, "exact", "items"),
+    }
+    source = live.api.get(f"/api/v1/sources/{NEWS['slug']}").json()
+    assert (source["url"], source["title"], source["publisher"], source["language"]) == (
+        NEWS["url"],
+        NEWS["title"],
+        NEWS["publisher"],
+        "ru",
+    )
+    assert (source["kind"], source["published"]["date"]) == ("press", "2033-06-02")
+    # The new source joins the pickers, for the next stage from the same page.
+    expect(page.locator(f"#new-source option[value='{NEWS['slug']}']")).to_have_count(1)
+
+
+def test_a_stage_s_headquarters_are_corrected(page: "Page", live: Live) -> None:
+    stage = live.post_stage(322, name_en="Channel HQ test")
+    _open(page, live)
+    page.fill("#load-id", str(stage["id"]))
+    page.click("#load-submit")
+    expect(page.locator("#edit-form")).to_be_visible()
+    page.fill("#edit-hq-city-en", "Dushanbe")
+    page.select_option("#edit-hq-country", "TJK")
+    page.fill("#edit-name-ru", "Канал – штаб")
+    page.click("#edit-save")
+    expect(page.locator("#staff-status")).to_contain_text("Saved: stage 322.")
+    saved = live.api.get(f"/api/v1/stages/{stage['id']}").json()
+    assert saved["headquarters"] == {"city_en": "Dushanbe", "city_ru": None, "country": "TJK"}
+    assert (saved["name_en"], saved["name_ru"]) == ("Channel HQ test", "Канал – штаб")

@@ -20,6 +20,12 @@
   var LANG = root.getAttribute("data-lang") === "ru" ? "ru" : "en";
   var MESSAGES = JSON.parse(document.getElementById("staff-messages").textContent);
 
+  /** The unit a kind of result counts, as the page's list of kinds gives it. */
+  function resultUnit(metric) {
+    var found = document.getElementById("tpl-result").content.querySelector("option[value='" + metric + "']");
+    return found ? found.getAttribute("data-unit") : "items";
+  }
+
   function t(name, values) {
     var text = Object.prototype.hasOwnProperty.call(MESSAGES, name) ? MESSAGES[name] : name;
     Object.keys(values || {}).forEach(function (key) {
@@ -595,12 +601,23 @@
     }
     required($("new-operation"), $("new-operation").value);
     var number = $("new-number").value.trim();
-    body.number = wholeNumber(required($("new-number"), number));
-    [["new-name", "name"], ["new-lead", "lead_country"], ["new-description", "description"], ["new-start", "start_on"], ["new-end", "end_on"]].forEach(function (pair) {
+    if (number !== "") body.number = wholeNumber(number); // only where a source states it
+    [["new-name-ru", "name_ru"], ["new-name-en", "name_en"], ["new-lead", "lead_country"], ["new-description", "description"], ["new-start", "start_on"], ["new-end", "end_on"]].forEach(function (pair) {
       var value = $(pair[0]).value.trim();
       if (value !== "") body[pair[1]] = value;
     });
-    body.source = required($("new-source"), $("new-source").value);
+    var headquarters = {};
+    [["new-hq-city-ru", "city_ru"], ["new-hq-city-en", "city_en"], ["new-hq-country", "country"]].forEach(function (pair) {
+      var value = $(pair[0]).value.trim();
+      if (value !== "") headquarters[pair[1]] = value;
+    });
+    if (Object.keys(headquarters).length) body.headquarters = headquarters;
+    if ($("new-source-toggle").checked) {
+      body.new_source = collectNewSource(required);
+      body.source = body.new_source.slug;
+    } else {
+      body.source = required($("new-source"), $("new-source").value);
+    }
     body.locator = required($("new-locator"), $("new-locator").value.trim());
     if (body.start_on && body.end_on && body.end_on < body.start_on) {
       problems.push({ text: t("endBeforeStart"), target: $("new-end") });
@@ -631,8 +648,66 @@
     body.seizures = rowsOf(stageForm.querySelector("[data-list='seizures']")).map(function (row) {
       return seizure(row, true);
     });
+    body.results = rowsOf(stageForm.querySelector("[data-list='results']")).map(function (row) {
+      var metric = required(row.querySelector("[data-name='metric']"), valueAt(row, "metric"));
+      var item = { metric: metric, as_reported: required(row.querySelector("[data-name='as_reported']"), valueAt(row, "as_reported")) };
+      if (metric) item.unit = resultUnit(metric);
+      if (valueAt(row, "source")) item.source = valueAt(row, "source");
+      if (valueAt(row, "locator")) item.locator = valueAt(row, "locator");
+      if (valueAt(row, "version_of")) item.version_of = rowIndex(row.querySelector("[data-name='version_of']"), valueAt(row, "version_of"));
+      return item;
+    });
+    // Officers involved is one more result, after the listed ones: its errors come back by
+    // that place (results[n]), so the field takes the path for this submission.
+    var officers = $("new-officers");
+    officers.setAttribute("data-path", "results[" + body.results.length + "].as_reported");
+    if (officers.value.trim() !== "") {
+      body.results.push({ metric: "officers_involved", unit: resultUnit("officers_involved"), as_reported: officers.value.trim() });
+    }
+    body.seizure_versions = rowsOf(stageForm.querySelector("[data-list='seizure_versions']")).map(function (row) {
+      return {
+        of: rowIndex(row.querySelector("[data-name='of']"), required(row.querySelector("[data-name='of']"), valueAt(row, "of"))),
+        quantity: required(row.querySelector("[data-name='quantity']"), valueAt(row, "quantity")),
+        source: required(row.querySelector("[data-name='source']"), valueAt(row, "source")),
+        locator: required(row.querySelector("[data-name='locator']"), valueAt(row, "locator")),
+      };
+    });
+    /** A row number as people count (from 1) to the API's index (from 0). */
+    function rowIndex(control, text) {
+      if (text === "") return text;
+      if (!/^\d+$/.test(text) || parseInt(text, 10) < 1) {
+        problems.push({ text: t("wholeNumberFrom1"), target: control });
+        return text;
+      }
+      return parseInt(text, 10) - 1;
+    }
     return { body: body, problems: problems };
   }
+
+  /** The new source typed inline; its required fields are refused here first. */
+  function collectNewSource(required) {
+    var source = {};
+    [["ns-slug", "slug"], ["ns-title", "title"], ["ns-publisher", "publisher"], ["ns-language", "language"], ["ns-scheme", "locator_scheme"]].forEach(function (pair) {
+      source[pair[1]] = required($(pair[0]), $(pair[0]).value.trim());
+    });
+    if ($("ns-url").value.trim()) source.url = $("ns-url").value.trim(); // a printed source has none
+    var published = $("ns-published").value;
+    if (published) source.published = { date: published, precision: "day" };
+    if ($("ns-kind").value) source.kind = $("ns-kind").value;
+    if ($("ns-note").value.trim()) source.reliability_note = $("ns-note").value.trim();
+    return source;
+  }
+
+  function showNewSource() {
+    var adding = $("new-source-toggle").checked;
+    $("new-source-fields").hidden = !adding;
+    $("new-source-pick").hidden = adding;
+    $("new-source").required = !adding;
+  }
+  $("new-source-toggle").addEventListener("change", function () {
+    showNewSource();
+    if ($("new-source-toggle").checked) $("ns-url").focus();
+  });
 
   stageForm.addEventListener("submit", function (event) {
     event.preventDefault();
@@ -661,6 +736,7 @@
       submit.removeAttribute("aria-busy");
       if (answer.status === 201 && answer.data) {
         showCreated(answer.data, answer.headers.get("Location"), answer.headers.get("Idempotent-Replayed") === "true");
+        if (collected.body.new_source) loadLists(); // the new source joins the pickers
         return;
       }
       if (answer.status === 0) {
@@ -683,6 +759,8 @@
     Array.prototype.forEach.call(stageForm.querySelectorAll("select"), function (select) {
       if (select.id !== "new-operation") select.value = "";
     });
+    $("new-source-toggle").checked = false;
+    showNewSource();
     formChanged();
     announce(t("formEmptied"));
     $("new-number").focus();
@@ -701,7 +779,14 @@
 
   function period(stage) {
     if (!stage.start_on && !stage.end_on) return t("noPeriod");
-    return (stage.start_on || "…") + " – " + (stage.end_on || "…");
+    return (localDate(stage.start_on) || "…") + " – " + (localDate(stage.end_on) || "…");
+  }
+
+  /** An ISO date as the page's readers write it: day first in Russian (10.05.2021). */
+  function localDate(iso) {
+    if (!iso || LANG !== "ru") return iso;
+    var parts = iso.split("-");
+    return parts.length === 3 ? parts[2] + "." + parts[1] + "." + parts[0] : iso;
   }
 
   /** A definition list of a stage as the API gave it (text only: nothing is parsed as HTML). */
@@ -713,8 +798,13 @@
       facts.appendChild(el("dd", {}, [value]));
     }
     fact(t("factOperation"), names.operation[stage.operation] || stage.operation);
-    fact(t("factNumber"), String(stage.number));
-    fact(t("factName"), stage.name);
+    fact(t("factNumber"), stage.number === null || stage.number === undefined ? "" : String(stage.number));
+    fact(t("factNames"), [stage.name_ru, stage.name_en].filter(Boolean).join(" / "));
+    var hq = stage.headquarters;
+    if (hq) {
+      var city = LANG === "ru" ? hq.city_ru || hq.city_en : hq.city_en || hq.city_ru;
+      fact(t("factHeadquarters"), [city, hq.country ? names.country[hq.country] || hq.country : ""].filter(Boolean).join(", "));
+    }
     fact(t("factPeriod"), period(stage));
     fact(t("factLead"), stage.lead_country ? names.country[stage.lead_country] || stage.lead_country : "");
     fact(t("factSource"), stage.source ? stage.source.slug + ", " + stage.source.locator : "");
@@ -726,19 +816,44 @@
     fact(t("factObservers"), parties(stage.observers));
     var seizures = stage.seizures || [];
     if (seizures.length) {
-      var top = seizures.filter(function (s) { return s.parent_id === null || s.parent_id === undefined; });
+      var top = seizures.filter(function (s) { return (s.parent_id === null || s.parent_id === undefined) && !s.alternative_to; });
       var ul = el("ul", { class: "seizures" });
       top.forEach(function (s) {
         var item = el("li", { text: seizureText(s) });
         var parts = seizures.filter(function (p) { return p.parent_id === s.id; });
-        if (parts.length) {
-          item.appendChild(el("ul", {}, parts.map(function (p) { return el("li", { text: t("including") + " " + seizureText(p) }); })));
-        }
+        var versions = seizures.filter(function (v) { return v.alternative_to === s.id; });
+        var lines = parts.map(function (p) { return el("li", { text: t("including") + " " + seizureText(p) }); });
+        lines = lines.concat(versions.map(function (v) { return el("li", { text: t("versionOf", { text: v.as_reported }) }); }));
+        if (lines.length) item.appendChild(el("ul", {}, lines));
         ul.appendChild(item);
       });
       fact(t("factSeizures"), ul);
     }
+    var results = stage.results || [];
+    if (results.length) {
+      fact(t("factResults"), el("ul", {}, results.map(function (r) {
+        var item = el("li", { text: metricName(r.metric) + ": " + r.as_reported });
+        if (r.alternatives && r.alternatives.length) {
+          item.appendChild(el("ul", {}, r.alternatives.map(function (a) {
+            return el("li", { text: t("versionOf", { text: a.as_reported }) });
+          })));
+        }
+        return item;
+      })));
+    }
     return facts;
+  }
+
+  function metricName(metric) {
+    var found = $("tpl-result").content.querySelector("option[value='" + metric + "']");
+    return found ? found.textContent : metric;
+  }
+
+  /** How a stage is named in a message: its number, else its name, else "with no number". */
+  function stageNumber(stage) {
+    if (stage.number !== null && stage.number !== undefined) return String(stage.number);
+    var name = LANG === "ru" ? stage.name_ru || stage.name_en : stage.name_en || stage.name_ru;
+    return name ? "«" + name + "»" : t("unnumbered");
   }
 
   function seizureText(report) {
@@ -754,7 +869,7 @@
     lastCreated = stage;
     var section = $("created");
     var operationName = names.operation[stage.operation] || stage.operation;
-    $("created-heading").textContent = t("createdTitle", { number: stage.number, operation: operationName, id: stage.id });
+    $("created-heading").textContent = t("createdTitle", { number: stageNumber(stage), operation: operationName, id: stage.id });
     $("created-replayed").hidden = !replayed;
     var body = $("created-body");
     body.textContent = "";
@@ -762,7 +877,7 @@
     $("created-link").href = location || stageUrl(stage);
     $("created-page").href = "/stages/" + stage.id + "?lang=" + LANG;
     section.hidden = false;
-    announce(t(replayed ? "createdAgain" : "created", { number: stage.number, operation: operationName }));
+    announce(t(replayed ? "createdAgain" : "created", { number: stageNumber(stage), operation: operationName }));
     section.focus();
   }
 
@@ -776,18 +891,25 @@
 
   var editForm = $("edit-form");
   var editing = null; // {id, etag, values: the stage's own fields as last loaded, stage}
-  var FIELDS = ["number", "name", "lead_country", "description", "start_on", "end_on", "source", "locator"];
-  var NULLABLE = { name: true, lead_country: true, description: true, start_on: true, end_on: true };
+  var FIELDS = ["number", "name_ru", "name_en", "lead_country", "hq_city_ru", "hq_city_en", "hq_country", "place", "description", "start_on", "end_on", "source", "locator"];
+  var NULLABLE = { number: true, name_ru: true, name_en: true, lead_country: true, place: true, description: true, start_on: true, end_on: true };
+  var HEADQUARTERS = { hq_city_ru: "city_ru", hq_city_en: "city_en", hq_country: "country" }; // sent as one object
 
   function editControl(field) {
     return editForm.querySelector("[data-field='" + field + "']");
   }
 
   function valuesOf(stage) {
+    var hq = stage.headquarters || {};
     return {
-      number: String(stage.number),
-      name: stage.name || "",
+      number: stage.number === null || stage.number === undefined ? "" : String(stage.number),
+      name_ru: stage.name_ru || "",
+      name_en: stage.name_en || "",
       lead_country: stage.lead_country || "",
+      hq_city_ru: hq.city_ru || "",
+      hq_city_en: hq.city_en || "",
+      hq_country: hq.country || "",
+      place: stage.place || "",
       description: stage.description || "",
       start_on: stage.start_on || "",
       end_on: stage.end_on || "",
@@ -812,7 +934,7 @@
       else control.value = values[field];
     });
     var operationName = names.operation[stage.operation] || stage.operation;
-    $("edit-heading").textContent = t("editTitle", { number: stage.number, operation: operationName, id: stage.id });
+    $("edit-heading").textContent = t("editTitle", { number: stageNumber(stage), operation: operationName, id: stage.id });
     var details = $("edit-details");
     details.textContent = "";
     details.appendChild(stageFacts(stage));
@@ -842,7 +964,7 @@
       fillEdit(stage);
       editForm.hidden = false;
       showYourEdits(before, loadedBefore);
-      announce(t("loaded", { number: stage.number, id: stage.id }));
+      announce(t("loaded", { number: stageNumber(stage), id: stage.id }));
       $("edit-heading").focus();
     });
   }
@@ -907,6 +1029,16 @@
     showSummary(editForm, problemsOf(editForm, answer, "stage"));
   }
 
+  /** The headquarters as the form holds them: one object (the API replaces it whole), or
+   * null when every field is empty. */
+  function headquartersOf(values) {
+    var hq = {};
+    Object.keys(HEADQUARTERS).forEach(function (field) {
+      if (values[field] !== "") hq[HEADQUARTERS[field]] = values[field];
+    });
+    return Object.keys(hq).length ? hq : null;
+  }
+
   var editBusy = false;
   editForm.addEventListener("submit", function (event) {
     event.preventDefault();
@@ -918,6 +1050,10 @@
     var problems = [];
     FIELDS.forEach(function (field) {
       if (now[field] === editing.values[field]) return;
+      if (HEADQUARTERS[field]) {
+        patch.headquarters = headquartersOf(now);
+        return;
+      }
       if (now[field] === "") {
         if (NULLABLE[field]) patch[field] = null;
         else problems.push({ text: t("required"), target: editControl(field) });
@@ -947,7 +1083,7 @@
         editing = { id: answer.data.id, etag: answer.headers.get("ETag"), values: valuesOf(answer.data), stage: answer.data };
         fillEdit(answer.data);
         $("your-edits").hidden = true;
-        announce(t("saved", { number: answer.data.number }));
+        announce(t("saved", { number: stageNumber(answer.data) }));
         return;
       }
       editProblems(answer);
@@ -958,7 +1094,7 @@
     if (!editing) return;
     var stage = editing.stage;
     $("delete-question").textContent = t("deleteQuestion", {
-      number: stage.number,
+      number: stageNumber(stage),
       operation: names.operation[stage.operation] || stage.operation,
       parties: (stage.participants || []).length + (stage.observers || []).length,
       seizures: (stage.seizures || []).length,
@@ -986,7 +1122,7 @@
       if (answer.status === 204) {
         editing = null;
         editForm.hidden = true;
-        announce(t("deleted", { number: stage.number, operation: names.operation[stage.operation] || stage.operation }));
+        announce(t("deleted", { number: stageNumber(stage), operation: names.operation[stage.operation] || stage.operation }));
         $("load-id").focus();
         return;
       }
