@@ -36,8 +36,8 @@ Q = Annotated[
         max_length=200,
         description="A name, an acronym, an alias, a place, a publisher or a number, in "
         "English or Russian, in any word form (`героина`), with a small misspelling forgiven "
-        f"(`herion`). Shorter than {MIN_QUERY} characters, nothing is searched and "
-        "`message` says so.",
+        f"(`herion`). Absent, empty or shorter than {MIN_QUERY} characters, nothing is "
+        "searched and `message` says so.",
     ),
 ]
 
@@ -48,7 +48,7 @@ Q = Annotated[
     summary="Search everything by name",
     operation_id="search",
 )
-def search(request: Request, session: SessionDep, q: Q) -> Response:
+def search(request: Request, session: SessionDep, q: Q = "") -> Response:
     """Matches, grouped by kind: the whole name first, then a part of a name, then every
     word in some form, then every word within a small misspelling (one edit in a word of 5-8
     letters, two from 9). `q=KSOPN` and `q=КСОПН` find the Council; `q=героина` and

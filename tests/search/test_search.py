@@ -185,6 +185,12 @@ def test_a_query_too_short_says_so(record: TestClient, q: str, lang: str) -> Non
     assert expected in body["message"]
 
 
+def test_no_query_is_a_query_too_short(record: TestClient) -> None:
+    response = record.get("/api/v1/search")
+    assert response.status_code == 200
+    assert response.json()["message"] == "Type at least 2 characters to search."
+
+
 @pytest.mark.parametrize(("lang", "words"), [("en", "at most 200"), ("ru", "не длиннее 200")])
 def test_a_query_too_long_is_a_422_naming_it(record: TestClient, lang: str, words: str) -> None:
     response = record.get(
