@@ -26,6 +26,8 @@ from app.pages import router as pages
 from app.pages import staff as staff_page
 from app.pages.chart_images import ChartImages
 from app.reference import router as reference
+from app.search import router as search
+from app.search.service import new_cache as new_search_cache
 from app.security import check_production_settings, install_security
 from app.seizures import derived_tables
 from app.seizures import router as seizures
@@ -50,6 +52,7 @@ API_ROUTERS = [
     seizures.router,
     reference.router,
     council.router,
+    search.router,
     operations.staff_router,
     seizures.staff_router,
     council.staff_router,
@@ -112,6 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.answers = VersionedCache(weigh=seizures.KeptTotals.weigh)
         app.state.page_answers = VersionedCache()  # what a page computes from the figures
         app.state.chart_images = ChartImages()
+        app.state.search = new_search_cache()  # the search index of the newest data version
         to_thread.current_default_thread_limiter().total_tokens = threads
         # Fewer write transactions at a time than threads: a write waiting in a thread for
         # a lock that another one holds must leave a thread for the other to commit in, and

@@ -25,10 +25,13 @@ from app.http.answers import VersionedCache
 from app.http.strict_query import refuse_unknown_query_parameters
 from app.models.versions import data_version
 from app.pages import charts, drawing, facts, service
+from app.pages import search as search_view
 from app.pages.chart_images import ChartImages
 from app.pages.i18n import LangDep, translations
 from app.pages.routing import PageRoute
 from app.pages.templating import format_day, format_period, render_page
+from app.search import service as search_service
+from app.search.index import MIN_QUERY
 from app.seizures.filters import FiltersDep
 from app.seizures.service import SeizureFilters
 
@@ -282,13 +285,21 @@ def search_page(
     lang: LangDep,
     q: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
-    """The API's `q=` search over operations, countries, organizations and substances."""
-    results = service.search(session, q) if q else None
+    """The API's search (`/api/v1/search`, app/search/), grouped by kind and named in the
+    page's language; a query too short to search says so."""
+    found = search_service.search(session, request.app.state.search, q) if q is not None else None
+    gettext = translations(lang).gettext
     return render_page(
         request,
         "search.html",
         lang,
-        {"q": q or "", "results": results, **_common(lang)},
+        {
+            "q": found.query if found else "",
+            "found": found,
+            "groups": search_view.groups(found, lang, gettext) if found else [],
+            "min_query": MIN_QUERY,
+            **_common(lang),
+        },
     )
 
 

@@ -337,13 +337,3 @@ def operations_index(session: Session) -> list[dict[str, Any]]:
 
 def sources_index(session: Session) -> list[dict[str, Any]]:
     return reference.list_sources(session, 0, LIST_LIMIT)
-
-
-def search(session: Session, q: str) -> dict[str, list[dict[str, Any]]]:
-    """The API's `q=` search, on every list that has one."""
-    return {
-        "operations": operations.list_operations(session, q, None, 0, 50),
-        "countries": reference.list_countries(session, q, 0, 50),
-        "organizations": reference.list_organizations(session, q, None, 0, 50),
-        "substances": reference.list_substances(session, q, 0, 50),
-    }

@@ -34,6 +34,7 @@ QUERIES = {
     "/api/v1/member-states.csv": "?on=2020-06-01",
     "/api/v1/member-states.ndjson": "?on=2020-06-01",
     "/api/v1/organizations": "?q=unodc",
+    "/api/v1/search": "?q=КСОПН",
 }
 
 
