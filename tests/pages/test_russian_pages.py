@@ -105,6 +105,7 @@ def _pages(client: TestClient, stage_id: int) -> list[str]:
         "/methods",
         "/search",
         "/search?q=канал",
+        "/coverage",
         "/staff",
         f"/stages/{stage_id}",
         "/operations/no-such-operation",
