@@ -9,6 +9,7 @@ from fastapi_offline import FastAPIOffline
 from sqlalchemy.engine import make_url
 
 from app.council import router as council
+from app.coverage import router as coverage
 from app.db import ConnectionBudget, Lanes, make_engine, make_sessionmaker
 from app.deps import refuse_nul_characters
 from app.errors import install_error_handlers
@@ -53,6 +54,7 @@ API_ROUTERS = [
     reference.router,
     council.router,
     search.router,
+    coverage.router,
     operations.staff_router,
     seizures.staff_router,
     council.staff_router,

@@ -20,14 +20,17 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from app import wording
+from app.coverage import service as coverage
 from app.deps import SessionDep, session_done
 from app.http.answers import VersionedCache
+from app.http.schemas import nest_source
 from app.http.strict_query import refuse_unknown_query_parameters
 from app.models.versions import data_version
 from app.pages import charts, drawing, facts, service
 from app.pages import search as search_view
 from app.pages.chart_images import ChartImages
 from app.pages.i18n import LangDep, translations
+from app.pages.record import record_helpers
 from app.pages.routing import PageRoute
 from app.pages.templating import format_day, format_period, render_page
 from app.search import service as search_service
@@ -410,6 +413,27 @@ def operations_index(request: Request, session: SessionDep, lang: LangDep) -> Re
     return render_page(request, "operations.html", lang, context)
 
 
+@router.get("/coverage")
+def coverage_page(request: Request, session: SessionDep, lang: LangDep) -> Response:
+    """What the registry holds of the public record, year by year, and its gaps: the API's
+    `/api/v1/coverage`."""
+    found = coverage.coverage(session)
+    years = sorted({year["year"] for group in found["groups"] for year in group["years"]})
+    context = {
+        "coverage": _sources_nested_counts(found),
+        "years": years,
+        **_common(lang),
+        **record_helpers(lang),
+    }
+    return render_page(request, "coverage.html", lang, context)
+
+
+def _sources_nested_counts(found: dict[str, Any]) -> dict[str, Any]:
+    for group in found["groups"]:
+        group["stated_counts"] = [nest_source(count) for count in group["stated_counts"]]
+    return found
+
+
 @router.get("/sources")
 def sources_index(request: Request, session: SessionDep, lang: LangDep) -> Response:
     """Every source, with its publisher and date: where every figure comes from."""
@@ -429,7 +453,13 @@ def operation_page(
         request,
         "operation.html",
         lang,
-        _entity_context(session, lang, operation=operation, titles=service.source_titles(session)),
+        _entity_context(
+            session,
+            lang,
+            operation=operation,
+            titles=service.source_titles(session),
+            **record_helpers(lang),
+        ),
     )
 
 
@@ -445,7 +475,13 @@ def stage_page(
         request,
         "stage.html",
         lang,
-        _entity_context(session, lang, stage=stage, titles=service.source_titles(session)),
+        _entity_context(
+            session,
+            lang,
+            stage=stage,
+            titles=service.source_titles(session),
+            **record_helpers(lang),
+        ),
     )
 
 

@@ -4,6 +4,7 @@ are `seizure_totals`, the lists `list_seizures`, the entities `get_operation`,
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.http.schemas import nest_source
 from app.models import (
+    Country,
     Document,
     Membership,
     Organization,
@@ -19,8 +21,9 @@ from app.models import (
     Source,
     Stage,
 )
-from app.models.enums import UnitKind
+from app.models.enums import ClaimField, UnitKind
 from app.operations import service as operations
+from app.operations.stage_table import dates_disagree, differs, stage_table
 from app.reference import service as reference
 from app.seizures.service import SeizureFilters, list_seizures
 from app.seizures.totals import seizure_totals
@@ -198,7 +201,39 @@ def operation_page(session: Session, slug: str, lang: str) -> dict[str, Any]:
     for assessment in operation["assessments"]:
         key = assessment["organization"]
         assessment["organization_name"] = organizations.get(key, key) if key else None
+    operation["stage_table"] = stage_rows(session, operation["id"], lang)
     return _sources_nested(operation)
+
+
+def stage_rows(session: Session, operation_id: int, lang: str) -> list[dict[str, Any]]:
+    """The operation's stage table, its citations nested and its headquarters' country
+    named in the page's language."""
+    countries = country_names(session, lang)
+    rows = stage_table(session, operation_id)
+    for row in rows:
+        hq = row["headquarters"]
+        if hq:
+            hq["country_name"] = countries.get(hq["country"]) if hq["country"] else None
+        for key in ("total", "shares", "date_words"):
+            row[key] = [_nested_figure(item) for item in row[key]]
+    return rows
+
+
+def _nested_figure(item: dict[str, Any]) -> dict[str, Any]:
+    item = nest_source(item)
+    if "versions" in item:
+        item["versions"] = [nest_source(version) for version in item["versions"]]
+    return item
+
+
+def country_names(session: Session, lang: str) -> dict[str, str]:
+    """Every country's name in the page's language, by its ISO code."""
+    return {
+        iso3: name_in_lang(name_en, name_ru, lang)
+        for iso3, name_en, name_ru in session.execute(
+            select(Country.iso3, Country.name_en, Country.name_ru)
+        )
+    }
 
 
 def name_in_lang(english: str | None, russian: str | None, lang: str) -> str:
@@ -220,7 +255,37 @@ def stage_page(session: Session, stage_id: int, lang: str) -> dict[str, Any]:
     stage["operation_detail"] = operations.get_operation(session, stage["operation"])
     if stage["lead_country"]:  # by its name, not its code
         stage["lead_country_detail"] = reference.get_country(session, stage["lead_country"])
+    if stage["headquarters"] and stage["headquarters"]["country"]:
+        iso3 = stage["headquarters"]["country"]
+        stage["headquarters"]["country_name"] = country_names(session, lang).get(iso3)
+    picked: dict[str, date | None] = {
+        ClaimField.START_ON: stage["start_on"],
+        ClaimField.END_ON: stage["end_on"],
+    }
+    stage["dates_disagree"] = dates_disagree(stage["claims"], picked)
+    stage["officers"] = [r for r in stage["results"] if r["metric"] == "officers_involved"]
+    stage["other_results"] = [r for r in stage["results"] if r["metric"] != "officers_involved"]
+    stage["counted_seizures"] = _seizure_versions(stage["seizures"])
+    countries = country_names(session, lang)
+    for result in stage["results"]:
+        result["alternatives"] = [nest_source(v) for v in result["alternatives"]]
+        result["country_name"] = countries.get(result["country"]) if result["country"] else None
     return _sources_nested(stage)
+
+
+def _seizure_versions(reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The counted reports, each with the other sources' versions of it (`versions`) and
+    whether any states another quantity or qualifier (`disagree`)."""
+    versions: dict[int, list[dict[str, Any]]] = {}
+    for report in reports:
+        if report["alternative_to"] is not None:
+            versions.setdefault(report["alternative_to"], []).append(nest_source(report))
+    return [
+        {**nest_source(report), "versions": versions.get(report["id"], []),
+         "disagree": any(differs(v, report, "amount") for v in versions.get(report["id"], []))}
+        for report in reports
+        if report["alternative_to"] is None
+    ]  # fmt: skip
 
 
 def _sources_nested(entity: dict[str, Any]) -> dict[str, Any]:

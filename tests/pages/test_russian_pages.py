@@ -115,6 +115,7 @@ def _pages(client: TestClient, stage_id: int) -> list[str]:
         "/search?q=ТАСС",
         "/search?q=стратегия",
         "/search?q=a",
+        "/coverage",
         "/staff",
         f"/stages/{stage_id}",
         "/operations/no-such-operation",
