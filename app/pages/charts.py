@@ -12,6 +12,11 @@ smallest substances beyond them are drawn together as "Other substances") and MA
 brackets (the largest), each cut said in a note on the image and in its description; the
 table under the chart lists every figure. Unbounded, 200,000 demo reports drew a 2004 x 9280
 pixel PNG of 4 MB in 4.9 s (161 brackets).
+
+Each substance has its own colour in every chart (app/pages/colours.py). Each chart is drawn
+in two layouts (WIDE for a page's column, NARROW for a phone), and no label runs past its
+box: a bracket's label is inside it, beside it or on a line of its own (`place_label`), with
+Vega's `limit` as the last guard; titles are wrapped to the width.
 """
 
 from collections.abc import Callable, Mapping, Sequence
