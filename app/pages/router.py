@@ -26,7 +26,7 @@ from app.http.answers import VersionedCache
 from app.http.schemas import nest_source
 from app.http.strict_query import refuse_unknown_query_parameters
 from app.models.versions import data_version
-from app.pages import charts, drawing, facts, service
+from app.pages import charts, drawing, facts, service, stage_charts
 from app.pages import search as search_view
 from app.pages.chart_images import ChartImages
 from app.pages.i18n import LangDep, translations
@@ -47,7 +47,15 @@ Allocate = Annotated[
 # What the filter form sends, besides `lang`: the API's names, so the query string of a page
 # is the query string of its figures.
 FORM_FIELDS = ("from", "to", "substance", "country", "operation", "stage", "allocate")
-CHART_IDS = {"mass": "chart-mass", "volume": "chart-volume", "count": "chart-count"}
+LayoutName = Annotated[
+    Literal["wide", "narrow"],
+    Query(description="`narrow`: drawn for a phone's width, `wide` (default) for a page's"),
+]
+
+
+def chart_id(kind: str, layout: str) -> str:
+    """The id of a chart's <svg> on the page: `chart-mass`, `chart-mass-narrow`."""
+    return f"chart-{kind}" if layout == "wide" else f"chart-{kind}-{layout}"
 
 
 def install(app: FastAPI, dependencies: list[Any]) -> None:
@@ -87,10 +95,12 @@ async def front_page(
         _front_page_figures, session, filters, pro_rata, lang
     )
     session_done(request)
+    # Each chart twice: wide for the page's column, narrow for a phone (pages.css shows one).
     drawn = [
-        {"kind": chart.kind, "title": chart.title, "id": CHART_IDS[chart.kind],
-         "svg": await _drawn_svg(request, version, chart, filters, allocate, lang)}
-        for chart in to_draw
+        {"kind": kind, "title": layouts["wide"].title,
+         "svg": {name: await _drawn_svg(request, version, chart, filters, allocate, lang)
+                 for name, chart in layouts.items()}}
+        for kind, layouts in to_draw.items()
     ]  # fmt: skip
     query = api_query(request)
     totals_query = [("group_by", "year,substance"), *query]
@@ -121,14 +131,20 @@ async def front_page(
 
 def _front_page_figures(
     session: Session, filters: SeizureFilters, pro_rata: bool, lang: str
-) -> tuple[int, service.SeizureView, Any, list[charts.Chart]]:
+) -> tuple[int, service.SeizureView, Any, dict[str, dict[str, charts.Chart]]]:
     """The data version, the figures, the filter form's choices and the charts to draw."""
     with _released(session):
         version = data_version(session)
         view = service.seizure_view(session, filters, pro_rata=pro_rata)
         options = service.filter_options(session, lang)
     gettext = translations(lang).gettext
-    to_draw = [charts.seizure_chart(view.figures, kind, lang, gettext) for kind in view.unit_kinds]
+    to_draw = {
+        kind: {
+            name: charts.seizure_chart(view.figures, kind, lang, gettext, view.palette, layout)
+            for name, layout in charts.LAYOUTS.items()
+        }
+        for kind in view.unit_kinds
+    }
     return version, view, options, to_draw
 
 
@@ -151,6 +167,7 @@ class ChartKey:
     lang: str
     filters: SeizureFilters
     allocate: str | None
+    layout: str = "wide"
 
     @classmethod
     def of(
@@ -160,10 +177,11 @@ class ChartKey:
         lang: str,
         filters: SeizureFilters,
         allocate: str | None,
+        layout: str = "wide",
     ) -> "ChartKey":
         # A chart draws the figures of its one unit kind, the same with `unit_kind=` as
         # without: the front page's chart of litres is `/charts/seizures.svg?unit_kind=volume`.
-        return cls(form, kind, lang, replace(filters, unit_kind=None), allocate)
+        return cls(form, kind, lang, replace(filters, unit_kind=None), allocate, layout)
 
 
 def _images(request: Request) -> ChartImages:
@@ -179,8 +197,9 @@ async def _drawn_svg(
     allocate: str | None,
     lang: str,
 ) -> str:
-    key = ChartKey.of("svg", chart.kind, lang, filters, allocate)
-    ident = CHART_IDS[chart.kind]
+    layout = chart.layout
+    key = ChartKey.of("svg", chart.kind, lang, filters, allocate, layout)
+    ident = chart_id(chart.kind, layout)
     args = (chart.spec, chart.title, chart.description, ident)
     return await _images(request).image(version, key, drawing.svg, *args)
 
@@ -195,9 +214,10 @@ async def chart_svg(
     lang: LangDep,
     filters: FiltersDep,
     allocate: Allocate = None,
+    layout: LayoutName = "wide",
 ) -> Response:
     """The front page's chart alone, embeddable: one unit kind (`unit_kind=`, else mass)."""
-    svg = await _chart_image(request, session, "svg", lang, filters, allocate)
+    svg = await _chart_image(request, session, "svg", lang, filters, allocate, layout)
     body = '<?xml version="1.0" encoding="UTF-8"?>\n' + str(svg)
     return Response(body, media_type="image/svg+xml", headers={"Content-Language": lang})
 
@@ -209,8 +229,9 @@ async def chart_png(
     lang: LangDep,
     filters: FiltersDep,
     allocate: Allocate = None,
+    layout: LayoutName = "wide",
 ) -> Response:
-    png = await _chart_image(request, session, "png", lang, filters, allocate)
+    png = await _chart_image(request, session, "png", lang, filters, allocate, layout)
     return Response(png, media_type="image/png", headers={"Content-Language": lang})
 
 
@@ -221,11 +242,12 @@ async def _chart_image(
     lang: str,
     filters: SeizureFilters,
     allocate: str | None,
+    layout: str,
 ) -> bytes | str:
     """The chart of the filters' unit kind (mass unless they name one, or the first kind
     they find), kept or drawn."""
     preferred = filters.unit_kind.value if filters.unit_kind else "mass"
-    key = ChartKey.of(form, preferred, lang, filters, allocate)
+    key = ChartKey.of(form, preferred, lang, filters, allocate, layout)
     version, kept, chart = await to_thread.run_sync(
         _chart_to_draw, session, _images(request), key, filters
     )
@@ -233,7 +255,7 @@ async def _chart_image(
     if kept is not None:
         return kept
     assert chart is not None
-    key = ChartKey.of(form, chart.kind, lang, filters, allocate)
+    key = ChartKey.of(form, chart.kind, lang, filters, allocate, layout)
     if form == "png":
         return await _images(request).image(version, key, drawing.png, chart.spec)
     return await _drawn_svg(request, version, chart, filters, allocate, lang)
@@ -255,7 +277,8 @@ def _chart_to_draw(
         view.unit_kinds = [key.kind]
     kind = key.kind if key.kind in view.unit_kinds else view.unit_kinds[0]
     gettext = translations(key.lang).gettext
-    chart = charts.seizure_chart(view.figures, kind, key.lang, gettext)
+    layout = charts.LAYOUTS[key.layout]
+    chart = charts.seizure_chart(view.figures, kind, key.lang, gettext, view.palette, layout)
     images.plans.keep(version, key, chart)
     return version, None, chart
 
@@ -442,25 +465,90 @@ def sources_index(request: Request, session: SessionDep, lang: LangDep) -> Respo
 
 
 @router.get("/operations/{slug}")
-def operation_page(
+async def operation_page(
     request: Request,
     session: SessionDep,
     lang: LangDep,
     slug: Annotated[str, Path(max_length=100)],
 ) -> Response:
-    operation = service.operation_page(session, slug, lang)
-    return render_page(
-        request,
-        "operation.html",
-        lang,
-        _entity_context(
+    """An operation; Channel's with the timeline of its stages and their seizures, drawn
+    after the session has ended, as the front page's charts."""
+    version, context, to_draw = await to_thread.run_sync(_operation_read, session, slug, lang)
+    session_done(request)
+    images = _images(request)
+    context["stage_charts"] = [
+        {
+            "kind": kind,
+            "title": layouts["wide"].title,
+            "svg": {
+                name: await images.image(
+                    version,
+                    ("operation", slug, kind, lang, name),
+                    drawing.svg,
+                    chart.spec,
+                    chart.title,
+                    chart.description,
+                    chart_id(kind, name),
+                )
+                for name, chart in layouts.items()
+            },
+        }
+        for kind, layouts in to_draw.items()
+    ]
+    return await to_thread.run_sync(partial(render_page, request, "operation.html", lang, context))
+
+
+def _operation_read(
+    session: Session, slug: str, lang: str
+) -> tuple[int, dict[str, Any], dict[str, dict[str, charts.Chart]]]:
+    """The data version, the page's context and, for Channel, its two charts to draw."""
+    with _released(session):
+        version = data_version(session)
+        operation = service.operation_page(session, slug, lang)
+        context = _entity_context(
             session,
             lang,
             operation=operation,
             titles=service.source_titles(session),
             **record_helpers(lang),
-        ),
-    )
+        )
+        to_draw: dict[str, dict[str, charts.Chart]] = {}
+        if operation["slug"] == CHARTED_OPERATION:
+            figures = stage_charts.stage_figures(service.stage_totals(session, operation["id"]))
+            palette = service.substance_palette(session)
+            to_draw = _stage_charts(operation["stages"], figures, palette, lang)
+    return version, context, to_draw
+
+
+CHARTED_OPERATION = "channel"  # the operation of stages the record holds, and charts
+
+
+def _stage_charts(
+    stages: list[dict[str, Any]],
+    figures: list[stage_charts.StageFigure],
+    palette: dict[str, str],
+    lang: str,
+) -> dict[str, dict[str, charts.Chart]]:
+    gettext = translations(lang).gettext
+
+    def substance_name(item: Mapping[str, Any]) -> str:
+        return service.name(dict(item), lang)
+
+    dated = {stage["id"] for stage in stage_charts.dated(stages)}
+    to_draw: dict[str, dict[str, charts.Chart]] = {}
+    if dated:  # no chart of nothing: a stage no source dates has no place on a time axis
+        to_draw["timeline"] = {
+            name: stage_charts.timeline_chart(stages, lang, gettext, layout)
+            for name, layout in charts.LAYOUTS.items()
+        }
+    if any(f.stage_id in dated for f in figures):
+        to_draw["stages"] = {
+            name: stage_charts.seizures_by_stage_chart(
+                stages, figures, lang, gettext, palette, layout, substance_name
+            )
+            for name, layout in charts.LAYOUTS.items()
+        }
+    return to_draw
 
 
 @router.get("/stages/{stage_id:int}")

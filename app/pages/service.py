@@ -24,6 +24,7 @@ from app.models import (
 from app.models.enums import ClaimField, UnitKind
 from app.operations import service as operations
 from app.operations.stage_table import dates_disagree, differs, stage_table
+from app.pages import colours
 from app.reference import service as reference
 from app.seizures.service import SeizureFilters, list_seizures
 from app.seizures.totals import seizure_totals
@@ -113,6 +114,7 @@ class SeizureView:
     warnings: list[dict[str, Any]]
     unit_kinds: list[str] = field(default_factory=list)
     examples: frozenset[str] = frozenset()
+    palette: dict[str, str] = field(default_factory=dict)  # each substance's colour
 
 
 def seizure_view(session: Session, filters: SeizureFilters, *, pro_rata: bool) -> SeizureView:
@@ -132,7 +134,13 @@ def seizure_view(session: Session, filters: SeizureFilters, *, pro_rata: bool) -
         warnings=totals["warnings"],
         unit_kinds=kinds,
         examples=example_sources(session),
+        palette=substance_palette(session),
     )
+
+
+def substance_palette(session: Session) -> dict[str, str]:
+    """Every substance's colour, fixed by the taxonomy alone (app/pages/colours.py)."""
+    return colours.substance_colours(reference.substance_tree(session))
 
 
 def _figure(section: str, line: dict[str, Any], titles: dict[str, str]) -> Figure:
@@ -234,6 +242,12 @@ def country_names(session: Session, lang: str) -> dict[str, str]:
             select(Country.iso3, Country.name_en, Country.name_ru)
         )
     }
+def stage_totals(session: Session, operation_id: int) -> dict[str, Any]:
+    """The operation's seizures summed by stage and substance, as the API's totals give them
+    (`group_by=stage,substance`): each quantity counted once."""
+    return seizure_totals(
+        session, SeizureFilters(operation_id=operation_id), ("stage", "substance")
+    )
 
 
 def name_in_lang(english: str | None, russian: str | None, lang: str) -> str:

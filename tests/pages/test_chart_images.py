@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from app.errors import ServiceUnavailableError
 from app.operations.schemas import STAGE_EXAMPLE
-from app.pages import charts, drawing, service
+from app.pages import charts, colours, drawing, service
 from app.pages.chart_images import ChartImages
 from app.pages.i18n import translations
 from app.pages.service import Figure
@@ -88,14 +88,17 @@ def test_the_front_page_and_the_chart_address_share_their_drawing(client: TestCl
     page = client.get("/")
     assert page.status_code == 200
     kinds = re.findall(r'<figure class="chart" data-unit-kind="(\w+)"', page.text)
-    assert images.drawn == len(kinds) >= 1
+    drawings = 2 * len(kinds)  # each drawn wide for a page and narrow for a phone
+    assert images.drawn == drawings >= 2
     svg = client.get("/charts/seizures.svg", params={"unit_kind": kinds[0]})
     assert svg.status_code == 200
-    assert images.drawn == len(kinds)  # the page's own drawing of that chart
-    drawn = svg.text.removeprefix('<?xml version="1.0" encoding="UTF-8"?>\n')
-    assert drawn in page.text
+    narrow = client.get("/charts/seizures.svg", params={"unit_kind": kinds[0], "layout": "narrow"})
+    assert narrow.status_code == 200
+    assert images.drawn == drawings  # the page's own drawings of that chart
+    for image in (svg, narrow):
+        assert image.text.removeprefix('<?xml version="1.0" encoding="UTF-8"?>\n') in page.text
     client.get("/")
-    assert images.drawn == len(kinds)
+    assert images.drawn == drawings
     # and it is what `unit_kind=` alone draws
     client.app.state.chart_images = ChartImages()  # type: ignore[attr-defined]
     alone = client.get("/charts/seizures.svg", params={"unit_kind": kinds[0]})
@@ -175,6 +178,12 @@ def _figure(section: str, substance: str, amount: int, **more: Any) -> Figure:
     return Figure(**(values | more))
 
 
+def _palette() -> dict[str, str]:
+    """The colours of the crowded registry's forty substances, each a family of its own."""
+    tree = [{"slug": f"substance-{n:02d}-with-a-rather-long-name"} for n in range(40)]
+    return colours.substance_colours(tree)
+
+
 def _crowded_registry() -> list[Figure]:
     """Forty substances over thirty years, and two hundred reports of several years (each
     with a long name): the 200,000-report demo's chart had 161 such reports and was
@@ -201,7 +210,7 @@ def _crowded_registry() -> list[Figure]:
 @pytest.mark.parametrize("lang", ["en", "ru"])
 def test_a_crowded_chart_is_summarized_and_says_so(lang: str) -> None:
     figures = _crowded_registry()
-    chart = charts.seizure_chart(figures, "mass", lang, translations(lang).gettext)
+    chart = charts.seizure_chart(figures, "mass", lang, translations(lang).gettext, _palette())
     bars, spans = chart.spec["vconcat"]
     colours = bars["encoding"]["color"]["scale"]
     assert len(colours["domain"]) == charts.MAX_SUBSTANCES
@@ -223,15 +232,17 @@ def test_a_crowded_chart_is_summarized_and_says_so(lang: str) -> None:
         expected = sum(f.amount for f in figures if f.year == year) / 1000
         assert heights[year] == pytest.approx(expected)
     # the notes: on the image, and in what a screen reader announces
-    notes = [chart.spec["title"]["subtitle"], spans["title"]["subtitle"]]
+    notes = [" ".join(chart.spec["title"]["subtitle"]), " ".join(spans["title"]["subtitle"])]
     assert "40" in notes[0]
     assert "200" in notes[1]
     assert all(note in chart.description for note in notes)
 
 
 @pytest.mark.parametrize("lang", ["en", "ru"])
-def test_a_crowded_chart_stays_within_its_pixels(lang: str) -> None:
-    chart = charts.seizure_chart(_crowded_registry(), "mass", lang, translations(lang).gettext)
+@pytest.mark.parametrize("layout", [charts.WIDE, charts.NARROW])
+def test_a_crowded_chart_stays_within_its_pixels(lang: str, layout: charts.Layout) -> None:
+    gettext = translations(lang).gettext
+    chart = charts.seizure_chart(_crowded_registry(), "mass", lang, gettext, _palette(), layout)
     width, height = _png_size(drawing.png(chart.spec))
     # drawn at full scale (2 pixels per CSS pixel), not shrunk to fit
     assert width <= drawing.MAX_PNG_SIDE

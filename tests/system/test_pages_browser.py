@@ -40,7 +40,7 @@ def test_the_front_page_draws_its_chart_offline(server_url: str) -> None:
     with chromium() as browser:
         page = offline_page(browser, 1280, outside)
         page.goto(f"{server_url}/")
-        chart = page.locator('figure[data-unit-kind="mass"] svg[role="img"]')
+        chart = page.locator('figure[data-unit-kind="mass"] .drawing.wide svg[role="img"]')
         assert chart.get_attribute("aria-label") == "Seizures by year and substance, kg"
         box = chart.bounding_box()
         assert box is not None
@@ -59,7 +59,7 @@ def test_the_multi_year_report_is_a_span_not_a_bar(server_url: str) -> None:
     with chromium() as browser:
         page = offline_page(browser, 1280, outside)
         page.goto(f"{server_url}/")
-        svg = page.locator('figure[data-unit-kind="mass"] svg')
+        svg = page.locator('figure[data-unit-kind="mass"] .drawing.wide svg')
         labels = svg.locator("text").evaluate_all("ts => ts.map(t => t.textContent)")
         span = [text for text in labels if text.startswith("2017–2019: Opium")]
         assert span == ["2017–2019: Opium, 48,988 kg"], labels
@@ -73,7 +73,7 @@ def test_the_multi_year_report_is_a_span_not_a_bar(server_url: str) -> None:
             )
             if box is not None and re.fullmatch(r"\d{4}", text)
         }
-        band = page.locator('figure[data-unit-kind="mass"] .span_marks path').nth(1).bounding_box()
+        band = svg.locator(".span_marks path").nth(1).bounding_box()
         assert band is not None
         assert band["x"] < ticks["2017"]
         assert band["x"] + band["width"] > ticks["2019"]
@@ -86,6 +86,39 @@ def test_the_multi_year_report_is_a_span_not_a_bar(server_url: str) -> None:
             "hashish",
             "heroin",
         ]
+    assert outside == []
+
+
+# The smallest text of every chart shown, in CSS px as drawn on the screen, and its width.
+CHART_TEXT = """() => [...document.querySelectorAll('figure.chart svg')]
+  .filter(svg => svg.getBoundingClientRect().width > 0)
+  .map(svg => {
+    const box = svg.getBoundingClientRect();
+    const scale = box.width / svg.viewBox.baseVal.width;
+    const sizes = [...svg.querySelectorAll('text')].filter(t => t.textContent.trim())
+      .map(t => parseFloat(getComputedStyle(t).fontSize) * scale);
+    return {id: svg.id, width: box.width, smallest: Math.min(...sizes)};
+  })"""
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_charts_fill_the_column_and_read_on_a_phone(server_url: str, lang: str) -> None:
+    """At 1280 px a chart fills the content column (1120 px); at 390 px the phone's drawing
+    is shown, its text at least 11 CSS px (the wide one shrunk had 5 px), on the front page,
+    the pro-rata view and Channel's page."""
+    outside: list[str] = []
+    with chromium() as browser:
+        for width, column in ((1280, 1120), (390, 366)):
+            page = offline_page(browser, width, outside)
+            for path in ("/", "/?allocate=pro_rata", "/operations/channel"):
+                page.goto(f"{server_url}{path}{'&' if '?' in path else '?'}lang={lang}")
+                shown = page.evaluate(CHART_TEXT)
+                assert shown, path
+                for chart in shown:
+                    assert chart["width"] == pytest.approx(column, abs=1), (path, chart)
+                    assert chart["smallest"] >= 11, (path, chart)
+                    assert chart["id"].endswith("-narrow") == (width == 390), (path, chart)
+                assert page.evaluate("document.documentElement.scrollWidth") <= width
     assert outside == []
 
 
