@@ -52,6 +52,7 @@ class ChairOut(Schema):
 class DecisionOut(Cited):
     position: int
     summary: str = Field(description="What the meeting decided or took up, in our words.")
+    summary_ru: str | None = Field(description="The same in Russian.")
 
 
 class MeetingOut(Cited):
@@ -63,6 +64,7 @@ class MeetingOut(Cited):
     place: str | None
     country: str | None
     summary: str | None
+    summary_ru: str | None
     chair: ChairOut | None
     decisions: list[DecisionOut]
     claims: list[ClaimOut] = Field(description="Every source's version of its date.")

@@ -70,6 +70,7 @@ def _meetings() -> AnySelect:
             Meeting.place,
             Country.iso3.label("country"),
             Meeting.summary,
+            Meeting.summary_ru,
             Meeting.chair,
             Meeting.chair_locator,
             chair_source.id.label("chair_source_id"),
@@ -102,6 +103,7 @@ def _meeting_out(session: Session, row: dict[str, Any]) -> dict[str, Any]:
             select(
                 MeetingDecision.position,
                 MeetingDecision.summary,
+                MeetingDecision.summary_ru,
                 *cited_columns(MeetingDecision.locator),
             )
             .join(Source, Source.id == MeetingDecision.source_id)

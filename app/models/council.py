@@ -144,6 +144,7 @@ class MeetingDecision(Cited, Base):
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)
     summary: Mapped[str] = mapped_column(String(500))
+    summary_ru: Mapped[str | None] = mapped_column(String(500))
 
 
 class Event(Cited, Base):

@@ -252,6 +252,7 @@ class StageResult(Cited, Base):
         comment="Another source's version of the result this row names; not the one used",
     )
     note: Mapped[str | None] = mapped_column(Text)
+    note_ru: Mapped[str | None] = mapped_column(Text)
 
 
 class Claim(Cited, Base):
@@ -278,3 +279,4 @@ class Claim(Cited, Base):
     value: Mapped[str | None] = mapped_column(String(300))
     as_reported: Mapped[str] = mapped_column(String(300))
     note: Mapped[str | None] = mapped_column(Text)
+    note_ru: Mapped[str | None] = mapped_column(Text)

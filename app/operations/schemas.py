@@ -132,6 +132,7 @@ class ClaimOut(Cited):
     )
     as_reported: str
     note: str | None
+    note_ru: str | None = Field(description="The note in Russian.")
     used: bool
 
 
@@ -141,6 +142,7 @@ class ResultVersionOut(Cited):
     qualifier: Qualifier
     as_reported: str
     note: str | None
+    note_ru: str | None = Field(description="The note in Russian.")
 
 
 class StageResultOut(ResultVersionOut):

@@ -314,6 +314,7 @@ def claims_of(
                 Claim.value,
                 Claim.as_reported,
                 Claim.note,
+                Claim.note_ru,
                 *cited_columns(Claim.locator),
             )
             .join(Source, Source.id == Claim.source_id)
@@ -340,6 +341,7 @@ def stage_results(session: Session, stage_id: int) -> list[dict[str, Any]]:
                 StageResult.scope,
                 Country.iso3.label("country"),
                 StageResult.note,
+                StageResult.note_ru,
                 StageResult.alternative_to_id,
                 *cited_columns(StageResult.locator),
             )
@@ -363,7 +365,7 @@ def stage_results(session: Session, stage_id: int) -> list[dict[str, Any]]:
 
 
 _VERSION_KEYS = (
-    "id", "value", "qualifier", "as_reported", "note",
+    "id", "value", "qualifier", "as_reported", "note", "note_ru",
     "source_id", "source_slug", "source_title", "source_locator",
 )  # fmt: skip
 

@@ -26,7 +26,7 @@ from app.http.answers import VersionedCache
 from app.http.schemas import nest_source
 from app.http.strict_query import refuse_unknown_query_parameters
 from app.models.versions import data_version
-from app.pages import charts, drawing, facts, service, stage_charts
+from app.pages import charts, drawing, facts, record_service, service, stage_charts
 from app.pages import search as search_view
 from app.pages.chart_images import ChartImages
 from app.pages.i18n import LangDep, translations
@@ -371,7 +371,81 @@ def _common(lang: str, examples: frozenset[str] = frozenset()) -> dict[str, Any]
         "channel_words": lambda text: facts.channel_label(text, gettext),
         "assessor": lambda kind, organization: facts.assessor_label(kind, organization, gettext),
         "stage_name": lambda operation, number: facts.stage_label(operation, number, gettext),
+        "claim_field": lambda field: facts.claim_label(field, gettext),
+        "result": lambda metric: facts.result_label(metric, gettext),
+        "result_words": lambda r: result_words(r, lang),
+        "meeting_title": lambda meeting: meeting_title(meeting, lang),
+        "meeting_place": lambda meeting: meeting_place(meeting, lang),
+        "exercise_dates": lambda stage: exercise_dates(stage, lang),
+        "stage_title": lambda stage: stage_title(stage, lang),
     }
+
+
+def stage_title(stage: Mapping[str, Any], lang: str) -> Markup | str:
+    """An exercise's or a stage's own name in the page's language; else its name in the
+    other one, marked with its language (Kobalt-2010 has only its Russian name)."""
+    other = "en" if lang == "ru" else "ru"
+    if own := stage.get(f"name_{lang}"):
+        return str(own)
+    return Markup('<span lang="{}">{}</span>').format(other, stage.get(f"name_{other}") or "")
+
+
+# Units that the result's label already names ("officers involved: more than 500").
+COUNTED_BY_LABEL = {"items", "persons", "personnel", "officers"}
+
+
+def result_words(result: Mapping[str, Any], lang: str) -> str:
+    """A stage's result as a number with its qualifier in the source's word; its unit where
+    the label does not say it (a sum of money)."""
+    number = wording.format_number(result["value"], lang)
+    text = number if result["unit"] in COUNTED_BY_LABEL else f"{number} {result['unit']}"
+    word = wording.bound_word(result["as_reported"])
+    return wording.qualified(text, result["qualifier"], lang, word=word)
+
+
+def meeting_title(meeting: Mapping[str, Any], lang: str) -> str:
+    """`KSOPN meeting No. 17`, `Заседание КСОПН № 17`; a meeting no source numbers goes by
+    its body, date and place, as the index lists it."""
+    gettext = translations(lang).gettext
+    body = meeting.get("body_detail") or {}
+    short = service.name_in_lang(body.get("acronym_en"), body.get("acronym_ru"), lang)
+    if not short:  # a body known by its full name only (the working group)
+        return gettext("Meeting of a Council body: %(body)s") % {"body": service.name(body, lang)}
+    if meeting["number"]:
+        return gettext("%(body)s meeting No. %(number)s") % {
+            "body": short,
+            "number": meeting["number"],
+        }
+    return gettext("%(body)s meeting") % {"body": short}
+
+
+def meeting_place(meeting: Mapping[str, Any], lang: str) -> Markup:
+    """The city as the source names it, with its country in the page's language; or what
+    is missing, said."""
+    country = service.name(meeting.get("country_detail"), lang)
+    if meeting["place"]:
+        place = Markup('<span class="quoted">{}</span>').format(meeting["place"])
+        return Markup("{} ({})").format(place, country) if country else place
+    gettext = translations(lang).gettext
+    missing = gettext("no source gives the city")
+    if country:
+        return Markup('{} <span class="note">({})</span>').format(country, missing)
+    return Markup('<span class="note">{}</span>').format(missing)
+
+
+def exercise_dates(stage: Mapping[str, Any], lang: str) -> Markup:
+    """The exercise's days as the record holds them, or what is missing, said."""
+    gettext = translations(lang).gettext
+    start, end = stage["start_on"], stage["end_on"]
+    if start and end:
+        return Markup("{}").format(format_period(start, end, lang))
+    if start:
+        return Markup("{} {}").format(gettext("from"), format_day(start, lang)) + Markup(
+            ' <span class="note">({})</span>'
+        ).format(gettext("no source gives a full end date"))
+    if end:
+        return Markup("{} {}").format(gettext("until"), format_day(end, lang))
+    return Markup('<span class="note">{}</span>').format(gettext("no source gives full dates"))
 
 
 # "67 600 кг контролируемых веществ": the seed's substances in the genitive, as a quantity
@@ -581,6 +655,8 @@ def country_page(
     iso3: Annotated[str, Path(min_length=3, max_length=3)],
 ) -> Response:
     country = service.country_page(session, iso3)
+    country["meetings"] = record_service.meetings_in(session, country["iso3"])
+    country["exercises"] = record_service.exercises_of(session, country["iso3"])
     return render_page(
         request,
         "country.html",
@@ -600,3 +676,60 @@ def source_page(
     gettext = translations(lang).gettext
     source["facts"] = facts.source_facts(session, source["id"], lang, gettext)
     return render_page(request, "source.html", lang, _entity_context(session, lang, source=source))
+
+
+@router.get("/meetings")
+def meetings_index(request: Request, session: SessionDep, lang: LangDep) -> Response:
+    """Every Council meeting a source describes, by date."""
+    context = _entity_context(session, lang, meetings=record_service.meetings_index(session))
+    return render_page(request, "meetings.html", lang, context)
+
+
+@router.get("/meetings/{meeting_id:int}")
+def meeting_page(
+    request: Request,
+    session: SessionDep,
+    lang: LangDep,
+    meeting_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+) -> Response:
+    meeting = record_service.meeting_page(session, meeting_id)
+    context = _entity_context(session, lang, meeting=meeting)
+    return render_page(request, "meeting.html", lang, context)
+
+
+@router.get("/exercises")
+def exercises_index(request: Request, session: SessionDep, lang: LangDep) -> Response:
+    """Every Grom and Kobalt exercise a source describes, by operation and date."""
+    context = _entity_context(session, lang, operations=record_service.exercises_index(session))
+    return render_page(request, "exercises.html", lang, context)
+
+
+@router.get("/exercises/{stage_id:int}")
+def exercise_page(
+    request: Request,
+    session: SessionDep,
+    lang: LangDep,
+    stage_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+) -> Response:
+    exercise = record_service.exercise_page(session, stage_id)
+    context = _entity_context(session, lang, exercise=exercise)
+    return render_page(request, "exercise.html", lang, context)
+
+
+@router.get("/substances")
+def substances_index(request: Request, session: SessionDep, lang: LangDep) -> Response:
+    """The substance tree, each linked to its page."""
+    context = {"substances": record_service.substances_index(session), **_common(lang)}
+    return render_page(request, "substances.html", lang, context)
+
+
+@router.get("/substances/{slug}")
+def substance_page(
+    request: Request,
+    session: SessionDep,
+    lang: LangDep,
+    slug: Annotated[str, Path(max_length=100)],
+) -> Response:
+    substance = record_service.substance_page(session, slug)
+    context = _entity_context(session, lang, substance=substance)
+    return render_page(request, "substance.html", lang, context)

@@ -651,6 +651,7 @@ class _Loader:
                 "hq_country_id": self.maybe_id(m.Country, "iso3", hq.country if hq else None),
                 "place": e.place,
                 "description": e.description,
+                "description_ru": e.description_ru,
                 **self.cite(e.cite),
             },
         )
@@ -668,7 +669,7 @@ class _Loader:
             self.upsert(
                 m.Claim,
                 {**subject, "field": c.field, **self.cite(c.cite), "as_reported": c.as_reported},
-                {"value": c.value, "note": c.note},
+                {"value": c.value, "note": c.note, "note_ru": c.note_ru},
             )
 
     def results(self, stage: m.Stage, results: list[s.ResultEntry]) -> None:
@@ -702,6 +703,7 @@ class _Loader:
                 "country_id": self.maybe_id(m.Country, "iso3", r.country),
                 "alternative_to_id": alternative_to,
                 "note": r.note,
+                "note_ru": r.note_ru,
             },
         )  # fmt: skip
 
@@ -794,6 +796,7 @@ class _Loader:
                 "place": e.place,
                 "country_id": self.maybe_id(m.Country, "iso3", e.country),
                 "summary": e.summary,
+                "summary_ru": e.summary_ru,
                 **chair,
                 **self.cite(e.cite),
             },
@@ -803,7 +806,11 @@ class _Loader:
             self.upsert(
                 m.MeetingDecision,
                 {"meeting_id": row.id, "position": position},
-                {"summary": decision.summary, **self.cite(decision.cite)},
+                {
+                    "summary": decision.summary,
+                    "summary_ru": decision.summary_ru,
+                    **self.cite(decision.cite),
+                },
             )
 
     def membership_statement(self, e: s.MembershipStatementEntry) -> None:

@@ -371,6 +371,7 @@ class ClaimEntry(Entry):
     country: Iso3 | None = None  # the headquarters' or place's country
     lang: Literal["en", "ru"] | None = None  # the language of a city's `value`
     note: str | None = None
+    note_ru: str | None = None
     cite: Cite
 
     @model_validator(mode="after")
@@ -393,6 +394,7 @@ class ResultEntry(Entry):
     scope: str | None = None
     country: Iso3 | None = None
     note: str | None = None
+    note_ru: str | None = None
     cite: Cite
 
 
@@ -420,6 +422,7 @@ class RecordStageEntry(Entry):
     name_ru: str | None = None
     place: str | None = None
     description: str | None = None
+    description_ru: str | None = None
     cite: Cite
     claims: list[ClaimEntry] = []
     participations: list[ParticipationEntry] = []
@@ -435,6 +438,7 @@ class RecordStageEntry(Entry):
 
 class DecisionEntry(Entry):
     summary: str
+    summary_ru: str | None = None
     cite: Cite
 
 
@@ -450,6 +454,7 @@ class MeetingEntry(Entry):
     place: str | None = None
     country: Iso3 | None = None
     summary: str | None = None
+    summary_ru: str | None = None
     chair: ChairEntry | None = None
     cite: Cite
     claims: list[ClaimEntry] = []

@@ -99,7 +99,16 @@ def _pages(client: TestClient, stage_id: int) -> list[str]:
     sources = [s["slug"] for s in client.get("/api/v1/sources?limit=1000").json()["items"]]
     operations = [o["slug"] for o in client.get("/api/v1/operations").json()["items"]]
     countries = [c["iso3"] for c in client.get("/api/v1/countries?limit=1000").json()["items"]]
+    substances = [s["slug"] for s in client.get("/api/v1/substances?limit=1000").json()["items"]]
+    meetings = [m["id"] for m in client.get("/api/v1/meetings?limit=1000").json()["items"]]
     return [
+        "/meetings",
+        "/meetings/999999",
+        "/exercises",
+        "/exercises/999999",
+        "/substances",
+        *(f"/substances/{slug}" for slug in substances),
+        *(f"/meetings/{meeting_id}" for meeting_id in meetings),
         "/",
         "/?allocate=pro_rata",
         "/methods",
