@@ -88,6 +88,15 @@ class SeizureOut(Cited):
         "this column, per unit kind, equals the totals' `groups`. Null for a report reaching "
         "outside the window."
     )
+    allocated_amount: int | None = Field(
+        None,
+        description="With `allocate=pro_rata` and a window: the share of what the report "
+        "adds (its amount less its breakdown rows') that falls in the window, by days, "
+        "rounded per report so that the shares of any split of its period add up to it; "
+        "all of it for a report inside the window. A spreadsheet sum of this column, per "
+        "unit kind, equals the pro-rata totals' line. An estimate, unless the report lies "
+        "inside the window. Null otherwise.",
+    )
 
 
 class SeizureDetail(SeizureOut):
@@ -156,8 +165,10 @@ class TotalLine(Schema):
     )
     sources_total: int = Field(description="How many (source, locator) pairs there are.")
     reports_url: str | None = Field(
-        description="Lists exactly the reports this line sums (`counted_amount` adds up to "
-        "`amount`, unless `estimated`)."
+        description="Lists exactly the reports this line sums: their `counted_amount` adds "
+        "up to `amount`, or, on a pro-rata line (the link then says `allocate=pro_rata`), "
+        "their `allocated_amount`. A line of `beyond_window` links its period, without "
+        "the window, so that each report's `counted_amount` is given."
     )
 
 
