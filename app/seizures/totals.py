@@ -48,6 +48,7 @@ from app.models import (
     Substance,
 )
 from app.models.enums import Qualifier, UnitKind
+from app.seizures.covering import broader_figures, covers_line
 from app.seizures.overlaps import CANDIDATE_COLUMNS, Candidate, Kinship, pairs_among
 from app.seizures.schemas import MAX_SOURCES, MAX_STATED
 from app.seizures.service import (
@@ -69,7 +70,7 @@ from app.seizures.service import (
     share_of_days,
     whole_years,
 )
-from app.wording import BOUND_WORDS
+from app.wording import BOUND_WORDS, readable
 
 GROUP_KEYS = ("year", "substance", "country", "operation", "stage")
 MAX_WARNINGS = 100
@@ -218,15 +219,56 @@ def seizure_totals(
             for key, total in found
         ]
 
+    covering = broader_figures(session, filters)
     return {
         "group_by": list(group_by),
-        "groups": lines("groups"),
-        "beyond_window": lines("beyond_window"),
+        "groups": _with_unitemized(lines("groups"), covering, shape.window),
+        "beyond_window": _with_unitemized(lines("beyond_window"), covering, shape.window),
         "stated_totals": stated[:MAX_STATED],
         "allocation": _allocation(shape),
         "warnings": possible_double_counts(session, filters, from_reports=sums is None)
         + _more_stated(len(stated)),
+        "covered_by": covering,
     }
+
+
+INCOMPLETE_NOTE = (
+    "May be short: {figures} not itemized by substance may hold some of it (`covered_by`), "
+    "so the line is a lower bound."
+)
+
+
+def _with_unitemized(
+    lines: list[dict[str, Any]], covering: list[dict[str, Any]], window: Window | None
+) -> list[dict[str, Any]]:
+    """Lines that an unitemized part of a broader substance's report may add to become
+    lower bounds (an approximation stays one), naming those reports; the others name none."""
+    for line in lines:
+        found = [figure for figure in covering if covers_line(figure, line, window)]
+        line["unitemized_in"] = [figure["report_id"] for figure in found]
+        if not found:
+            continue
+        if line["qualifier"] == Qualifier.EXACT or line["estimated"]:
+            line["qualifier"] = Qualifier.AT_LEAST
+            line["bound_word"] = line["bound_word"] or "at_least"
+        figures = "; ".join(_unitemized_words(figure) for figure in found)
+        note = INCOMPLETE_NOTE.format(figures=figures)
+        line["note"] = f"{line['note']} {note}" if line["note"] else note
+    return lines
+
+
+def _unitemized_words(figure: dict[str, Any]) -> str:
+    qualifier = str(figure["unitemized_qualifier"])
+    if qualifier == Qualifier.AT_LEAST:
+        word = "more than " if figure["bound_word"] == "more_than" else "at least "
+    else:
+        word = "about " if qualifier == Qualifier.ABOUT else ""
+    amount = readable(figure["unit_kind"], figure["unitemized_amount"])
+    return (
+        f"{word}{amount} of report {figure['report_id']} "
+        f"({figure['substance']['slug']}, {figure['period_start']}/{figure['period_end']}, "
+        f"{figure['source']} {figure['locator']})"
+    )
 
 
 def _split_report_by_report(
@@ -263,8 +305,11 @@ def _allocation(shape: _Shape) -> dict[str, str] | None:
         "basis": "Each report whose period reaches beyond "
         + ("the window" if shape.window else "one calendar year")
         + f" gives {into} a share of its quantity in proportion to the number of its days "
-        "that fall there; grams are rounded by the largest remainder, so the shares of all "
-        "its days add up exactly to the report. A share is an estimate: its line is "
+        "that fall there, computed report by report: a share is the difference of the "
+        "running totals at its first and last day, each rounded to the unit, so the shares "
+        "of all its days add up exactly to the report, and a line is the sum of its "
+        "reports' shares (the list's `allocated_amount`, which the line's `reports_url` "
+        "gives). A share is an estimate: its line is "
         "`estimated`, and `about`; a share of a lower bound stays a lower bound (its line "
         "keeps `at_least`: about that much or more).",
     }

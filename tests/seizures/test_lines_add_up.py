@@ -93,6 +93,8 @@ def _check_line(
         qualifier = "at_least"
     else:
         qualifier = "about" if estimated else "exact"
+    if line["unitemized_in"] and (qualifier == "exact" or estimated):
+        qualifier = "at_least"  # a broader substance's unitemized part may add to it
     assert (line["qualifier"], line["estimated"]) == (qualifier, estimated), url
     assert line["derived"] == any(item["id"] in parts for item in listed), url
     if pro_rata:
