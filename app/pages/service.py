@@ -21,11 +21,12 @@ from app.models import (
     Source,
     Stage,
 )
-from app.models.enums import ClaimField, UnitKind
+from app.models.enums import ClaimField, MembershipStatus, PartyKind, UnitKind
 from app.operations import service as operations
 from app.operations.stage_table import dates_disagree, differs, stage_table
 from app.pages import colours
 from app.reference import service as reference
+from app.seizures.covering import broader_figures
 from app.seizures.service import SeizureFilters, list_seizures
 from app.seizures.totals import seizure_totals
 
@@ -115,6 +116,31 @@ class SeizureView:
     unit_kinds: list[str] = field(default_factory=list)
     examples: frozenset[str] = frozenset()
     palette: dict[str, str] = field(default_factory=dict)  # each substance's colour
+    broader: list[dict[str, Any]] = field(default_factory=list)  # the totals' `covered_by`
+
+
+def broader_view(figures: list[dict[str, Any]], titles: dict[str, str]) -> list[dict[str, Any]]:
+    """The totals' `covered_by` as the pages show them: each with its citation, and its
+    unitemized part as a quantity of its own."""
+    return [
+        figure
+        | {
+            "cite": {
+                "slug": figure["source"],
+                "title": titles.get(figure["source"], figure["source"]),
+                "locator": figure["locator"],
+            },
+            "unitemized": None
+            if figure["unitemized_amount"] is None
+            else {
+                "amount": figure["unitemized_amount"],
+                "qualifier": figure["unitemized_qualifier"],
+                "unit_kind": figure["unit_kind"],
+                "bound_word": figure["bound_word"],
+            },
+        }
+        for figure in figures
+    ]
 
 
 def seizure_view(session: Session, filters: SeizureFilters, *, pro_rata: bool) -> SeizureView:
@@ -129,6 +155,7 @@ def seizure_view(session: Session, filters: SeizureFilters, *, pro_rata: bool) -
     kinds = [kind.value for kind in UnitKind if any(f.unit_kind == kind for f in figures)]
     return SeizureView(
         totals=totals,
+        broader=broader_view(totals["covered_by"], titles),
         figures=figures,
         stated=totals["stated_totals"],
         warnings=totals["warnings"],
@@ -351,7 +378,10 @@ def country_page(session: Session, iso3: str) -> dict[str, Any]:
             .order_by(Membership.valid_from)
         )
     ]
-    country["roles"] = roles_of(session, country_id)
+    country["roles"] = roles_of(session, country_id) + roles_as_member(session, country_id)
+    country["broader"] = broader_view(
+        broader_figures(session, SeizureFilters(country_id=country_id)), source_titles(session)
+    )
     country["seizures"] = list_seizures(
         session, SeizureFilters(country_id=country_id, top_level_only=True), None
     )
@@ -399,6 +429,49 @@ def roles_of(session: Session, country_id: int | None) -> list[dict[str, Any]]:
             }
         )
     return found
+
+
+def roles_as_member(session: Session, country_id: int | None) -> list[dict[str, Any]]:
+    """The operations the member states take part in as a group, for a country that has
+    been a member state: its role is theirs (`as_member_state`)."""
+    member = session.scalar(
+        select(Membership.id)
+        .where(Membership.country_id == country_id, Membership.status == MembershipStatus.MEMBER)
+        .limit(1)
+    )
+    if member is None:
+        return []
+    rows = session.execute(
+        select(
+            Participation.operation_id,
+            Participation.role,
+            Participation.party_detail,
+            Participation.party_detail_ru,
+            Source.slug,
+            Participation.locator,
+        )
+        .join(Source, Source.id == Participation.source_id)
+        .where(
+            Participation.party_kind == PartyKind.MEMBER_STATES,
+            Participation.operation_id.is_not(None),
+        )
+        .order_by(Participation.id)
+    ).all()
+    ops = {o["id"]: o for o in operations.list_operations(session, None, None, 0, LIST_LIMIT)}
+    return [
+        {
+            "operation": ops[operation_id],
+            "stage": None,
+            "role": role,
+            "detail": detail,
+            "detail_ru": detail_ru,
+            "source": source,
+            "locator": locator,
+            "as_member_state": True,
+        }
+        for operation_id, role, detail, detail_ru, source, locator in rows
+        if operation_id in ops
+    ]
 
 
 def source_page(session: Session, slug: str) -> dict[str, Any]:

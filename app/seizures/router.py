@@ -90,6 +90,13 @@ def seizures(
     count: Annotated[
         bool, Query(description="Also count every matching report (costs a scan).")
     ] = False,
+    allocate: Annotated[
+        Literal["pro_rata"] | None,
+        Query(
+            description="`pro_rata`: give each report's share of the window by days in "
+            "`allocated_amount`, as the pro-rata totals count it. Needs a window."
+        ),
+    ] = None,
 ) -> Response:
     """Seizure reports with their full period, the years it spans, exact grams and the
     quantity as reported. Filters combine; a report matches a year or a `from`/`to` range
@@ -98,7 +105,14 @@ def seizures(
 
     A report with a `parent_id` is part of its parent's quantity (the source's
     "including ..."), not in addition to it; add quantities up with `/seizures/totals`."""
-    filters = replace(filters, top_level_only=top_level_only)
+    if allocate is not None and filters.window is None:
+        raise InvalidParameterError(
+            "allocate",
+            "pro_rata gives each report's share of a window: give `year`, `from` or `to`",
+        )
+    filters = replace(
+        filters, top_level_only=top_level_only, allocate_pro_rata=allocate == "pro_rata"
+    )
     return listing.respond(
         SeizureOut,
         lambda s, after, limit: list_seizures(s, replace(filters, after_id=after), limit),
@@ -241,6 +255,8 @@ def _list_url(request: Request, selects: dict[str, str]) -> str:
     dropped = set(selects) | set(TOTALS_ONLY)
     if dropped & set(WINDOW_PARAMS):
         dropped |= set(WINDOW_PARAMS)
+    if "period" in selects:  # a line beyond the window: its period without the window
+        dropped |= {*WINDOW_PARAMS, "within_window"}
     if "substance" in selects:
         dropped.add("descendants")
     kept = [(name, value) for name, value in request.query_params.multi_items()]

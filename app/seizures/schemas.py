@@ -89,6 +89,15 @@ class SeizureOut(Cited):
         "this column, per unit kind, equals the totals' `groups`. Null for a report reaching "
         "outside the window."
     )
+    allocated_amount: int | None = Field(
+        None,
+        description="With `allocate=pro_rata` and a window: the share of what the report "
+        "adds (its amount less its breakdown rows') that falls in the window, by days, "
+        "rounded per report so that the shares of any split of its period add up to it; "
+        "all of it for a report inside the window. A spreadsheet sum of this column, per "
+        "unit kind, equals the pro-rata totals' line. An estimate, unless the report lies "
+        "inside the window. Null otherwise.",
+    )
 
 
 class SeizureDetail(SeizureOut):
@@ -144,7 +153,10 @@ class TotalLine(Schema):
         description="Holds a remainder found by subtraction: a stated total less what its "
         "breakdown rows name (the stated figures are in `stated_totals`)."
     )
-    note: str | None = Field(description="How a derived line was found.")
+    note: str | None = Field(
+        description="How a derived line was found; and, for a line that an unitemized "
+        "figure may add to, which figure (`unitemized_in`)."
+    )
     bound_word: Literal["more_than", "at_least"] | None = Field(
         None,
         description="With `qualifier: at_least`, the source's own word for the bound: "
@@ -157,9 +169,58 @@ class TotalLine(Schema):
     )
     sources_total: int = Field(description="How many (source, locator) pairs there are.")
     reports_url: str | None = Field(
-        description="Lists exactly the reports this line sums (`counted_amount` adds up to "
-        "`amount`, unless `estimated`)."
+        description="Lists exactly the reports this line sums: their `counted_amount` adds "
+        "up to `amount`, or, on a pro-rata line (the link then says `allocate=pro_rata`), "
+        "their `allocated_amount`. A line of `beyond_window` links its period, without "
+        "the window, so that each report's `counted_amount` is given."
     )
+
+    unitemized_in: list[int] = Field(
+        default_factory=list,
+        description="The `covered_by` reports (by `report_id`) whose unitemized part of a "
+        "parent substance may add to this line: the line is then a lower bound "
+        "(`at_least`, with `bound_word: at_least`; an approximation stays `about`), and "
+        "`note` names them.",
+    )
+
+
+class CoveringFigure(Schema):
+    """A report the filters leave out that may hold what they ask for (empty is not zero)."""
+
+    report_id: int
+    broader_in: list[Literal["country", "stage", "substance"]] = Field(
+        description="How it is broader than the filters: `country`, a figure of no single "
+        "country whose operation the country takes part in (named as a party of it or of a "
+        "stage, or as a member state when the member states take part as a group); "
+        "`stage`, a figure of the whole operation over the stage's dates; `substance`, a "
+        "report of a parent substance whose unitemized part may hold it."
+    )
+    operation: OperationRef
+    country: CountryRef | None
+    stage: StageRef | None
+    substance: SubstanceRef
+    period_start: date
+    period_end: date
+    unit_kind: UnitKind
+    amount: int = Field(description="The report's figure as stated, in `unit`.")
+    unit: str
+    qualifier: Qualifier
+    as_reported: str
+    bound_word: Literal["more_than", "at_least"] | None = Field(
+        description="With `qualifier: at_least`, the source's word for the bound."
+    )
+    unitemized_amount: int | None = Field(
+        description="When broader in its substance: the part of the figure that its "
+        "breakdown rows do not itemize (all of it without them), which may hold the "
+        "substance asked for, or none of it. Null otherwise."
+    )
+    unitemized_qualifier: Qualifier | None = Field(
+        description="The qualifier of `unitemized_amount`: a remainder is only as exact as "
+        "the figure and its parts."
+    )
+    source: str = Field(description="The source's slug.")
+    locator: str
+    report_url: str = Field(description="The report, with its parts' figures.")
 
 
 class Allocation(Schema):
@@ -189,6 +250,15 @@ class SeizureTotals(Schema):
     )
     allocation: Allocation | None
     warnings: list[TotalsWarning]
+    covered_by: list[CoveringFigure] = Field(
+        default_factory=list,
+        description="Empty is not zero: figures the filters leave out that may hold what "
+        "they ask for, broader in the country (the parties of an operation together), the "
+        "stage (the whole operation) or the substance (the unitemized part of a parent "
+        "substance's report); each shown once, by its topmost such report, at most "
+        "20. With no line of its own, an answer's only figures for what it asks; never "
+        "added to its lines.",
+    )
 
 
 # -- request bodies of the staff writes --------------------------------------------------

@@ -53,6 +53,8 @@ class SeizureFilters:
     top_level_only: bool = False  # hide breakdown rows
     report_id: int | None = None
     after_id: int = 0
+    # The list's `allocate=pro_rata`: each report's share of the window, by days.
+    allocate_pro_rata: bool = False
     # The substance's subtree, when already read (see `_subtree_read`); else a recursive CTE.
     substance_ids: tuple[int, ...] | None = None
 
@@ -239,7 +241,8 @@ def list_seizures(
     stmt = _in_year_order(_seizures_query(filters), filters, dialect).limit(limit)
     window = filters.window
     # On the connection: the session's ORM result path cost a third of the query's time.
-    return [_seizure_out(row, window) for row in session.connection().execute(stmt)]
+    pro_rata = filters.allocate_pro_rata
+    return [_seizure_out(row, window, pro_rata) for row in session.connection().execute(stmt)]
 
 
 def _seizures_query(filters: SeizureFilters) -> Any:
@@ -313,7 +316,9 @@ def seizure_csv_chunks(session: Session, filters: SeizureFilters) -> Iterator[st
     periods: dict[tuple[Any, Any], tuple[str, bool]] = {}
     operations, stages, countries = names.operations, names.stages, names.countries
     substances, sources = names.substances, names.sources
-    windowed = filters.window is not None
+    window = filters.window
+    windowed = window is not None
+    pro_rata = filters.allocate_pro_rata
     first, last = (str(day) for day in filters.window or (FIRST_DAY, LAST_DAY))
     for batch in driver_batches(session, stmt):
         covered_of = _covered_between(session, batch[0][0], batch[-1][0])
@@ -329,11 +334,12 @@ def seizure_csv_chunks(session: Session, filters: SeizureFilters) -> Iterator[st
             period_fields, inside = period
             adds = _adds(amount, covered_of.get(id_, 0), alternative)
             if not windowed:
-                window_fields = f",,{adds}"
+                window_fields = f",,{adds},"
             elif inside:
-                window_fields = f",true,{adds}"
+                window_fields = f",true,{adds},{adds if pro_rata else ''}"
             else:
-                window_fields = ",false,"
+                allocated = _csv_allocated(adds, start, end, window) if pro_rata else ""
+                window_fields = f",false,,{allocated}"
             if (locator_field := locators.get(locator)) is None:
                 locator_field = locators[locator] = csv_text(locator)
             mass = unit_kind == "mass"
@@ -349,6 +355,12 @@ def seizure_csv_chunks(session: Session, filters: SeizureFilters) -> Iterator[st
                 f"{window_fields},{sources[source]},{locator_field}\r\n"
             )
         yield "".join(lines)
+
+
+def _csv_allocated(adds: int, start: Any, end: Any, window: tuple[date, date] | None) -> int:
+    """`_allocated` of a row as the driver gives it (SQLite's dates are ISO text)."""
+    assert window is not None  # only asked with a window
+    return _allocated(adds, date.fromisoformat(str(start)), date.fromisoformat(str(end)), window)
 
 
 def _period_fields(start: str, end: str, first: str, last: str) -> tuple[str, bool]:
@@ -479,7 +491,9 @@ def count_seizures(session: Session, filters: SeizureFilters) -> int:
     return session.scalar(stmt) or 0
 
 
-def _seizure_out(row: Sequence[Any], window: tuple[date, date] | None) -> dict[str, Any]:
+def _seizure_out(
+    row: Sequence[Any], window: tuple[date, date] | None, pro_rata: bool = False
+) -> dict[str, Any]:
     """A report in `SeizureOut`'s shape and key order (the list writes it without a
     validation pass; see `api.representation`). Unpacked by position, in the order of
     `_seizures_query`'s columns: named access costs more than the rest of the row."""
@@ -535,7 +549,35 @@ def _seizure_out(row: Sequence[Any], window: tuple[date, date] | None) -> dict[s
         # What the report adds to the window's totals: its remainder after its parts
         # (nothing for another source's version of a counted report).
         "counted_amount": None if inside is False else _adds(amount, covered, alternative_to),
+        "allocated_amount": (
+            _allocated(_adds(amount, covered, alternative_to), start, end, window)
+            if pro_rata and window is not None
+            else None
+        ),
     }
+
+
+def _allocated(adds: int, start: date, end: date, window: tuple[date, date]) -> int:
+    """The share by days of what a report adds that falls in the window (all of it when its
+    period lies inside): what it gives a pro-rata total's line."""
+    first, last = max(window[0], start), min(window[1], end)
+    return share_of_days(adds, start, end, first, last) if first <= last else 0
+
+
+def share_of_days(amount: int, start: date, end: date, first: date, last: date) -> int:
+    """The share of `amount`, stated for the days `start` to `end`, that falls on the days
+    `first` to `last` (inside them), in proportion to the days. Each day's running total is
+    rounded to the nearest unit and a range gets the difference of its ends' running totals,
+    so a share depends on its own days alone: the shares of any split of the period add up
+    exactly to `amount`, and a report's share of a year is the same whichever other cuts a
+    total makes (the list's `allocated_amount` gives each report's share, and the lines of
+    a pro-rata total are their sums)."""
+    total_days = (end - start).days + 1
+
+    def running(days: int) -> int:  # the nearest unit, halves up, in integers
+        return (2 * amount * days + total_days) // (2 * total_days)
+
+    return running((last - start).days + 1) - running((first - start).days)
 
 
 def _adds(amount: int, covered: int, alternative_to: int | None) -> int:

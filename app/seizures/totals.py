@@ -15,8 +15,7 @@ import typing
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
-from itertools import pairwise
+from datetime import date
 from typing import Any
 
 from sqlalchemy import (
@@ -49,6 +48,7 @@ from app.models import (
     Substance,
 )
 from app.models.enums import Qualifier, UnitKind
+from app.seizures.covering import broader_figures, covers_line
 from app.seizures.overlaps import CANDIDATE_COLUMNS, Candidate, Kinship, pairs_among
 from app.seizures.schemas import MAX_SOURCES, MAX_STATED
 from app.seizures.service import (
@@ -67,11 +67,10 @@ from app.seizures.service import (
     parents,
     related_substances,
     report_target,
+    share_of_days,
     whole_years,
 )
-from app.wording import BOUND_WORDS
-
-ONE_DAY = timedelta(days=1)
+from app.wording import BOUND_WORDS, readable
 
 GROUP_KEYS = ("year", "substance", "country", "operation", "stage")
 MAX_WARNINGS = 100
@@ -185,7 +184,9 @@ def seizure_totals(
     source = own_quantities(filters) if sums is None else sums
     # Grouped finer than the lines, by source and locator too: the lines' citations.
     grouped = _grouped(source, shape, source.c.source_id, source.c.locator)
-    rows = session.execute(grouped).mappings().all()
+    rows: Sequence[Any] = session.execute(grouped).mappings().all()
+    if shape.pro_rata:
+        rows = _split_report_by_report(session, filters, shape, rows)
     sections: dict[str, dict[LineKey, _Sum]] = {"groups": {}, "beyond_window": {}}
     citations: dict[tuple[str, LineKey], dict[tuple[int, str], int]] = defaultdict(dict)
     for row in rows:
@@ -218,15 +219,73 @@ def seizure_totals(
             for key, total in found
         ]
 
+    covering = broader_figures(session, filters)
     return {
         "group_by": list(group_by),
-        "groups": lines("groups"),
-        "beyond_window": lines("beyond_window"),
+        "groups": _with_unitemized(lines("groups"), covering, shape.window),
+        "beyond_window": _with_unitemized(lines("beyond_window"), covering, shape.window),
         "stated_totals": stated[:MAX_STATED],
         "allocation": _allocation(shape),
         "warnings": possible_double_counts(session, filters, from_reports=sums is None)
         + _more_stated(len(stated)),
+        "covered_by": covering,
     }
+
+
+INCOMPLETE_NOTE = (
+    "May be short: {figures} not itemized by substance may hold some of it (`covered_by`), "
+    "so the line is a lower bound."
+)
+
+
+def _with_unitemized(
+    lines: list[dict[str, Any]], covering: list[dict[str, Any]], window: Window | None
+) -> list[dict[str, Any]]:
+    """Lines that an unitemized part of a broader substance's report may add to become
+    lower bounds (an approximation stays one), naming those reports; the others name none."""
+    for line in lines:
+        found = [figure for figure in covering if covers_line(figure, line, window)]
+        line["unitemized_in"] = [figure["report_id"] for figure in found]
+        if not found:
+            continue
+        if line["qualifier"] == Qualifier.EXACT or line["estimated"]:
+            line["qualifier"] = Qualifier.AT_LEAST
+            line["bound_word"] = line["bound_word"] or "at_least"
+        figures = "; ".join(_unitemized_words(figure) for figure in found)
+        note = INCOMPLETE_NOTE.format(figures=figures)
+        line["note"] = f"{line['note']} {note}" if line["note"] else note
+    return lines
+
+
+def _unitemized_words(figure: dict[str, Any]) -> str:
+    qualifier = str(figure["unitemized_qualifier"])
+    if qualifier == Qualifier.AT_LEAST:
+        word = "more than " if figure["bound_word"] == "more_than" else "at least "
+    else:
+        word = "about " if qualifier == Qualifier.ABOUT else ""
+    amount = readable(figure["unit_kind"], figure["unitemized_amount"])
+    return (
+        f"{word}{amount} of report {figure['report_id']} "
+        f"({figure['substance']['slug']}, {figure['period_start']}/{figure['period_end']}, "
+        f"{figure['source']} {figure['locator']})"
+    )
+
+
+def _split_report_by_report(
+    session: Session, filters: SeizureFilters, shape: _Shape, rows: Sequence[Any]
+) -> list[Any]:
+    """`rows` with those to be split by days replaced by one row per report: a report's
+    share is its own (`share_of_days`), so that a line is the sum of its reports' shares,
+    as the seizure list's `allocated_amount` gives them. The sum tables merge the reports of
+    one period, so their split rows are read again from the reports of those periods."""
+    whole = [row for row in rows if row.get("beyond_start") is None]
+    if len(whole) == len(rows):
+        return whole
+    periods = sorted({(row["beyond_start"], row["beyond_end"]) for row in rows} - {(None, None)})
+    own = own_quantities(filters)
+    each = _grouped(own, shape, own.c.source_id, own.c.locator, own.c.id, only_beyond=True)
+    each = each.where(tuple_(own.c.period_start, own.c.period_end).in_(periods))
+    return whole + list(session.execute(each).mappings().all())
 
 
 def totals_lines(body: dict[str, Any]) -> int:
@@ -246,8 +305,11 @@ def _allocation(shape: _Shape) -> dict[str, str] | None:
         "basis": "Each report whose period reaches beyond "
         + ("the window" if shape.window else "one calendar year")
         + f" gives {into} a share of its quantity in proportion to the number of its days "
-        "that fall there; grams are rounded by the largest remainder, so the shares of all "
-        "its days add up exactly to the report. A share is an estimate: its line is "
+        "that fall there, computed report by report: a share is the difference of the "
+        "running totals at its first and last day, each rounded to the unit, so the shares "
+        "of all its days add up exactly to the report, and a line is the sum of its "
+        "reports' shares (the list's `allocated_amount`, which the line's `reports_url` "
+        "gives). A share is an estimate: its line is "
         "`estimated`, and `about`; a share of a lower bound stays a lower bound (its line "
         "keeps `at_least`: about that much or more).",
     }
@@ -332,10 +394,11 @@ def _says_more_than(report: Any) -> ColumnElement[bool]:
     return or_(*(text.like(f"{form} %") for form in words))
 
 
-def _grouped(own: Any, shape: _Shape, *extra: Any) -> Any:
+def _grouped(own: Any, shape: _Shape, *extra: Any, only_beyond: bool = False) -> Any:
     """Own quantities (from the reports or from the sum tables) summed by the line keys:
     the year, the period of what reaches beyond the window (or, by year, beyond one
-    calendar year), the group keys and the unit kind; `extra` keys group finer still."""
+    calendar year), the group keys and the unit kind; `extra` keys group finer still.
+    `only_beyond`: only what reaches beyond."""
     beyond_when = []
     if shape.window is not None:
         first, last = shape.window
@@ -355,6 +418,9 @@ def _grouped(own: Any, shape: _Shape, *extra: Any) -> Any:
     keys += [own.c[name] for name in shape.key_names]
     keys += extra
     weight = own.c.weight
+    where = [own.c.adds_something]
+    if only_beyond:
+        where.append(or_(*beyond_when))
 
     def weighted_count(when: Any) -> Any:
         return func.sum(case((when, weight), else_=0))
@@ -373,7 +439,7 @@ def _grouped(own: Any, shape: _Shape, *extra: Any) -> Any:
             weighted_count(own.c.qualifier.in_(ESTIMATES)).label("n_about"),
             weighted_count(own.c.unspecified).label("n_remainders"),
         )
-        .where(own.c.adds_something)
+        .where(*where)
         .group_by(*keys, own.c.unit_kind)
     )
 
@@ -435,27 +501,22 @@ def pro_rata_shares(
     amount: int, start: date, end: date, window: Window | None, *, by_year: bool
 ) -> list[tuple[int | None, int]]:
     """The shares of `amount` that fall in the window (by year when `by_year`), in
-    proportion to the days of [start, end] there. The shares of all its days, inside the
-    window and out, add up exactly to `amount` (largest remainder)."""
+    proportion to the days of [start, end] there (`share_of_days`). The shares of all its
+    days, inside the window and out, add up exactly to `amount`."""
     first, last = window or (start, end)
     first, last = max(first, start), min(last, end)
-    cuts = {start, end + ONE_DAY}
-    if by_year:
-        cuts |= {date(year, 1, 1) for year in range(start.year + 1, end.year + 1)}
-    cuts |= {day for day in (first, last + ONE_DAY) if start < day <= end}
-    edges = sorted(cuts)
-    pieces = [(a, b - ONE_DAY) for a, b in pairwise(edges)]
-    total_days = (end - start).days + 1
-    days = [(b - a).days + 1 for a, b in pieces]
-    shares = [amount * d // total_days for d in days]
-    left = amount - sum(shares)
-    by_remainder = sorted(range(len(pieces)), key=lambda i: (-(amount * days[i] % total_days), i))
-    for index in by_remainder[:left]:
-        shares[index] += 1
+    if first > last:
+        return []
+    if not by_year:
+        return [(None, share_of_days(amount, start, end, first, last))]
     return [
-        (a.year if by_year else None, share)
-        for (a, b), share in zip(pieces, shares, strict=True)
-        if first <= a and b <= last
+        (
+            year,
+            share_of_days(
+                amount, start, end, max(first, date(year, 1, 1)), min(last, date(year, 12, 31))
+            ),
+        )
+        for year in range(first.year, last.year + 1)
     ]
 
 
@@ -605,8 +666,10 @@ def _window_filters(
     """The list filters that narrow the request's window to a line's reports: its year,
     inside the window, or its exact period beyond it."""
     if section == "beyond_window" and period is not None:
+        # The period alone names them (a report of this period overlaps the window), and
+        # without the window each listed report's `counted_amount` is what the line sums.
         return {"period": f"{period[0].isoformat()}/{period[1].isoformat()}"}
-    selects: dict[str, str] = {}
+    selects: dict[str, str] = {"allocate": "pro_rata"} if shape.pro_rata else {}
     first, last = shape.window or (FIRST_DAY, LAST_DAY)
     if year is not None:
         first, last = max(first, date(year, 1, 1)), min(last, date(year, 12, 31))
