@@ -172,7 +172,8 @@ def _ungrouped(text: str, language: str) -> str:
 
 # Small numbers that sources write in words: "over five tons" (the KSOPN's English page on
 # Channel-Volga Border), "более пяти тонн" (RIA on «Канал-Восток»). Only a phrase's first
-# word is read this way, and only in sources' phrases: staff type digits.
+# word is read this way, and only in phrases as sources wrote them (parse_reported,
+# parse_count); a typed quantity (parse_quantity) still wants digits.
 _NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10,
