@@ -220,10 +220,29 @@ def _ungrouped(text: str, language: str) -> str:
     return pattern.sub(lambda match: re.sub(r"[ ,]", "", match[0]), text)
 
 
+# Small numbers that sources write in words: "over five tons" (the KSOPN's English page on
+# Channel-Volga Border), "более пяти тонн" (RIA on «Канал-Восток»). Only a phrase's first
+# word is read this way, and only in phrases as sources wrote them (parse_reported,
+# parse_count); a typed quantity (parse_quantity) still wants digits.
+_NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10,
+    "один": 1, "одна": 1, "одной": 1, "одного": 1, "два": 2, "две": 2, "двух": 2, "три": 3,
+    "трёх": 3, "трех": 3, "четыре": 4, "четырёх": 4, "четырех": 4, "пять": 5, "пяти": 5,
+    "шесть": 6, "шести": 6, "семь": 7, "семи": 7, "восемь": 8, "восьми": 8, "девять": 9,
+    "девяти": 9, "десять": 10, "десяти": 10,
+}  # fmt: skip
+
+
+def _digits_for_word(text: str) -> str:
+    first, _, rest = text.partition(" ")
+    return f"{_NUMBER_WORDS[first]} {rest}" if first in _NUMBER_WORDS and rest else text
+
+
 def _reported_text(phrase: str, language: str) -> tuple[Qualifier | None, str]:
     text = " ".join(phrase.casefold().replace("\u00a0", " ").split())
     qualifier, text = _strip_qualifier(text)
-    return qualifier, _ungrouped(text, language)
+    return qualifier, _ungrouped(_digits_for_word(text), language)
 
 
 def parse_reported(phrase: str, language: str) -> Quantity:

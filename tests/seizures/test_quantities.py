@@ -123,7 +123,26 @@ def test_a_count_reads_in_its_language(
     assert parse_count(phrase, language) == (value, qualifier)
 
 
-@pytest.mark.parametrize("phrase", ["почти три тонны", "two tonnes of drugs", "the same amount"])
+@pytest.mark.parametrize(
+    ("phrase", "language", "grams", "qualifier"),
+    [
+        ("over five tons", "en", 5_000_000, Qualifier.AT_LEAST),
+        ("более пяти тонн наркотиков", "ru", 5_000_000, Qualifier.AT_LEAST),
+        ("почти три тонны наркосредств", "ru", 3_000_000, Qualifier.ALMOST),
+        ("two tonnes of drugs", "en", 2_000_000, None),
+    ],
+)
+def test_a_small_number_written_in_words_is_read(
+    phrase: str, language: str, grams: int, qualifier: Qualifier | None
+) -> None:
+    """Sources write small numbers in words ("over five tons"); the word is the number."""
+    quantity = parse_reported(phrase, language)
+    assert (quantity.amount, quantity.qualifier) == (grams, qualifier)
+
+
+@pytest.mark.parametrize(
+    "phrase", ["несколько тонн", "several tons of drugs", "the same amount", "пяти"]
+)
 def test_a_figure_in_words_alone_is_not_guessed(phrase: str) -> None:
     with pytest.raises(QuantityError):
         parse_reported(phrase, "ru")
