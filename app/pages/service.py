@@ -269,6 +269,8 @@ def country_names(session: Session, lang: str) -> dict[str, str]:
             select(Country.iso3, Country.name_en, Country.name_ru)
         )
     }
+
+
 def stage_totals(session: Session, operation_id: int) -> dict[str, Any]:
     """The operation's seizures summed by stage and substance, as the API's totals give them
     (`group_by=stage,substance`): each quantity counted once."""
