@@ -133,7 +133,7 @@ def test_coverage_api_counts_with_the_stated_count(record_client: TestClient) ->
     assert all(i["year"] is None and "dates" in i["gaps"] for i in channel["undated"])
     y2018 = next(y for y in channel["years"] if y["year"] == 2018)
     red = next(i for i in y2018["items"] if i["name_en"] == "Channel – Red Barkhan")
-    assert red["sources"] == 3
+    assert red["sources"] == 4  # KSOPN, CARICC, Baige News, the Volgograd police via the press
     assert red["has_figures"]
     assert red["gaps"] == []
     kinds = {g["kind"] for g in body["groups"]}
