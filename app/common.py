@@ -69,6 +69,18 @@ def operation_id_of(session: Session, key: str) -> int | None:
     return session.scalar(select(Operation.id).where(by_key(Operation, key)))
 
 
+STAGE_ID_PREFIX = "id:"
+
+
+def stage_reference(operation: str, number: int | None, slug: str | None, stage_id: int) -> str:
+    """How a filter names a stage: its operation and number as people do (`channel-31`);
+    a stage no source numbers, by its key (`channel-2018-red-barkhan`); one with neither
+    (a stage staff posted without a number), by its id (`id:42`)."""
+    if number is not None:
+        return f"{operation}-{number}"
+    return slug or f"{STAGE_ID_PREFIX}{stage_id}"
+
+
 def stage_id_of(session: Session, operation_id: int, number: int) -> int | None:
     return session.scalar(
         select(Stage.id).where(Stage.operation_id == operation_id, Stage.number == number)

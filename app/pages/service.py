@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.common import stage_reference
 from app.http.schemas import nest_source
 from app.models import (
     Country,
@@ -25,6 +26,7 @@ from app.models.enums import ClaimField, MembershipStatus, PartyKind, UnitKind
 from app.operations import service as operations
 from app.operations.stage_table import dates_disagree, differs, stage_table
 from app.pages import colours
+from app.pages.i18n import translations
 from app.reference import service as reference
 from app.seizures.covering import broader_figures
 from app.seizures.service import SeizureFilters, list_seizures
@@ -73,13 +75,29 @@ def filter_options(session: Session, lang: str) -> FilterOptions:
     ]
     countries.sort(key=lambda option: option.label)
     ops = operations.list_operations(session, None, None, 0, LIST_LIMIT)
+    op_names = {o["slug"]: name(o, lang) for o in ops}
     stages = [
-        Option(f"{s['operation']}-{s['number']}", f"{s['operation']}-{s['number']}")
+        Option(
+            stage_reference(s["operation"], s["number"], s["slug"], s["id"]),
+            _stage_label(s, lang, op_names),
+        )
         for s in operations.list_stages(session, None, 0, LIST_LIMIT)
     ]
     return FilterOptions(
         years, substances, countries, [Option(o["slug"], name(o, lang)) for o in ops], stages
     )
+
+
+def _stage_label(stage: dict[str, Any], lang: str, op_names: dict[str, str]) -> str:
+    """A stage as the filter form names it: its name in the page's language, or the other
+    language's; `Channel, stage 31` where it has no name."""
+    named = stage.get(f"name_{lang}") or stage.get("name_en") or stage.get("name_ru")
+    if named:
+        return str(named)
+    operation = op_names.get(stage["operation"], stage["operation"])
+    # The msgid of `facts.stage_label`, which imports the charts that import this module.
+    label = translations(lang).gettext("%(operation)s, stage %(number)s")
+    return label % {"operation": operation, "number": stage["number"]}
 
 
 def _flattened(tree: Sequence[dict[str, Any]], lang: str, depth: int = 0) -> Iterator[Option]:

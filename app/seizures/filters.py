@@ -10,12 +10,14 @@ from typing import Annotated
 
 from fastapi import Depends, Query
 from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from app.common import operation_id_of, stage_id_of
+from app.common import STAGE_ID_PREFIX, operation_id_of, stage_id_of
 from app.deps import SessionDep
 from app.errors import InvalidParameterError
 from app.http.schemas import IsoDate
+from app.models import Stage
 from app.models.enums import Qualifier, UnitKind
 from app.reference import service as reference
 from app.seizures.service import NO_ID, SeizureFilters
@@ -58,7 +60,8 @@ async def seizure_filters(
         Query(
             max_length=120,
             description="A stage as people name it: its operation and number (`channel-31`), "
-            "or its number with `operation=`; `none`: reports of no stage.",
+            "or its number with `operation=`; a stage no source numbers by its key "
+            "(`channel-2018-red-barkhan`), or by `id:` and its id; `none`: reports of no stage.",
         ),
     ] = None,
     country: Annotated[
@@ -190,12 +193,16 @@ STAGE_NAME = re.compile(r"(?P<operation>.+)-(?P<number>[0-9]{1,9})")
 
 
 def _stage_id(session: Session, stage: str | None, operation_id: int | None) -> int | None:
-    """A stage named `channel-31`, or `31` with `operation=`; `none` is no stage."""
+    """A stage named `channel-31`, or `31` with `operation=`, or by its key or `id:42`
+    (`common.stage_reference`); `none` is no stage."""
     if stage is None:
         return None
     if stage == "none":
         return NO_ID
-    if stage.isascii() and stage.isdigit() and len(stage) <= 9:
+    found = _stage_by_key(session, stage, operation_id)
+    if found is not None or stage.startswith(STAGE_ID_PREFIX):
+        pass  # found by its key or id, or `id:` names none (below)
+    elif stage.isascii() and stage.isdigit() and len(stage) <= 9:
         if operation_id is None:
             raise InvalidParameterError(
                 "stage",
@@ -210,11 +217,29 @@ def _stage_id(session: Session, stage: str | None, operation_id: int | None) -> 
         found = stage_id_of(session, of, int(match["number"]))
     else:
         raise InvalidParameterError(
-            "stage", f"{stage!r} is not a stage name such as `channel-31`, a number, or `none`"
+            "stage",
+            f"{stage!r} is not a stage name such as `channel-31`, a stage's key such as "
+            "`channel-2018-red-barkhan`, a number, `id:42` or `none`",
         )
     if found is None:
         raise InvalidParameterError("stage", f"no stage {stage!r}")
     return found
+
+
+def _stage_by_key(session: Session, stage: str, operation_id: int | None) -> int | None:
+    """The stage with this key, or with this id after `id:`; None when no stage has it."""
+    if stage.startswith(STAGE_ID_PREFIX):
+        number = stage.removeprefix(STAGE_ID_PREFIX)
+        if not (number.isascii() and number.isdigit() and len(number) <= 9):
+            raise InvalidParameterError(
+                "stage", f"{stage!r}: `id:` takes a stage's id, e.g. `id:42`"
+            )
+        where = Stage.id == int(number)
+    else:
+        where = Stage.slug == stage
+    if operation_id is not None:
+        where = and_(where, Stage.operation_id == operation_id)
+    return session.scalar(select(Stage.id).where(where))
 
 
 def _resolve(

@@ -36,6 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
+from app.common import stage_reference
 from app.models import (
     Country,
     Operation,
@@ -560,11 +561,11 @@ class _Names:
             [Stage.id, Stage.number],
             lambda r: {"id": r.id, "number": r.number},
         )
-        # A stage is named in list filters by its operation and number (`channel-31`).
+        # How list filters name a stage (`channel-31`, its key, `id:42`).
         self.stage_refs = {
-            row.id: f"{row.slug}-{row.number}"
+            row.id: stage_reference(row.operation, row.number, row.slug, row.id)
             for row in session.execute(
-                select(Stage.id, Stage.number, Operation.slug)
+                select(Stage.id, Stage.number, Stage.slug, Operation.slug.label("operation"))
                 .join(Operation, Operation.id == Stage.operation_id)
                 .where(Stage.id.in_(self.stages))
             )
