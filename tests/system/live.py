@@ -33,13 +33,15 @@ from tests.helpers import SEEDS_DIR
 STARTUP_SECONDS = 60  # generous: a loaded 2-core machine starts Python slowly
 
 
-def prepare_database(database_url: str) -> dict[str, str]:
-    """Migrates and seeds the database; the Authorization headers of a new editor key."""
+def prepare_database(database_url: str, *, whole_record: bool = False) -> dict[str, str]:
+    """Migrates and seeds the database (the top-level seed files, or with `whole_record`
+    the public record in the subfolders too, as `ksopn seed` loads it); the Authorization
+    headers of a new editor key."""
     migrate.upgrade(database_url)
     engine = make_engine(database_url)
     try:
         with Session(engine) as session, session.begin():
-            apply_seeds(session, read_seed_files(SEEDS_DIR, subfolders=False))
+            apply_seeds(session, read_seed_files(SEEDS_DIR, subfolders=whole_record))
             key = create_key(session, "live-editor", KeyRole.EDITOR)
     finally:
         engine.dispose()

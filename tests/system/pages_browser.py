@@ -33,14 +33,17 @@ EXTRA_STAGE: dict[str, Any] = {
 
 
 @contextmanager
-def live_registry(folder: Path) -> Iterator[ServerProcess]:
+def live_registry(folder: Path, *, whole_record: bool = False) -> Iterator[ServerProcess]:
+    """A live server on the seed and two more stages (visibly made-up examples), or on the
+    whole public record as `make serve` has it, and nothing made up (`whole_record`)."""
     database_url = f"sqlite:///{folder / 'pages.sqlite3'}"
-    editor = prepare_database(database_url)
+    editor = prepare_database(database_url, whole_record=whole_record)
     with ServerProcess(database_url, log=folder / "server.log") as server:
-        with httpx.Client(base_url=server.url, headers=editor) as client:
-            for stage in (STAGE_EXAMPLE, EXTRA_STAGE):
-                response = client.post("/api/v1/operations/channel/stages", json=stage)
-                response.raise_for_status()
+        if not whole_record:
+            with httpx.Client(base_url=server.url, headers=editor) as client:
+                for stage in (STAGE_EXAMPLE, EXTRA_STAGE):
+                    response = client.post("/api/v1/operations/channel/stages", json=stage)
+                    response.raise_for_status()
         yield server
 
 

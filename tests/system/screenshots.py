@@ -1,8 +1,9 @@
 """`make screenshots`: PNG screenshots of every page, desktop (1280 px) and phone (390 px)
 wide, in English and Russian, into docs/screenshots/ (`<page>-<lang>-<width>.png`).
 
-It starts a live server on a scratch database (the seed and two more stages) and drives
-Debian's Chromium; nothing off 127.0.0.1 is let through, and the run fails if a page asks."""
+It starts a live server on a scratch database holding the whole public record, as
+`make serve` has it (nothing made up), and drives Debian's Chromium; nothing off 127.0.0.1
+is let through, and the run fails if a page asks."""
 
 import argparse
 import sys
@@ -11,21 +12,51 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.db import make_engine
+from app.models import Meeting, Stage
+from tests.system.live import ServerProcess
 from tests.system.pages_browser import chromium, live_registry, offline_page
 
 PAGES = {
     "front": "/",
     "front-pro-rata": "/?allocate=pro_rata",
     "methods": "/methods",
-    "search": "/search?q=канал",
+    "search": "/search?q=героина",
     "operation": "/operations/channel",
-    "stage": "/stages/2",
-    "country": "/countries/KAZ",
+    "coverage": "/coverage",
+    "stage": "/stages/{channel-2018-red-barkhan}",
+    "meetings": "/meetings",
+    "meeting": "/meetings/{ksopn-17}",
+    "exercises": "/exercises",
+    "exercise": "/exercises/{kobalt-2024}",
+    "substance": "/substances/opium",
+    "country": "/countries/RUS",
     "source": "/sources/mvd-ksopn-15-years-2020",
     "staff": "/staff",
     "not-found": "/operations/no-such-operation",
 }
 WIDTHS = {"desktop": 1280, "phone": 390}
+
+
+def _addresses(server: ServerProcess) -> dict[str, str]:
+    """The pages' paths, a record's `{key}` replaced by its id in this database."""
+    engine = make_engine(server.database_url)
+    try:
+        with Session(engine) as session:
+            ids = dict(session.execute(select(Stage.slug, Stage.id)).tuples().all())
+            ids |= dict(session.execute(select(Meeting.slug, Meeting.id)).tuples().all())
+    finally:
+        engine.dispose()
+    paths = {}
+    for name, path in PAGES.items():
+        if "{" in path:
+            head, key = path[:-1].split("{")
+            path = f"{head}{ids[key]}"
+        paths[name] = path
+    return paths
 
 
 def main() -> None:
@@ -36,12 +67,13 @@ def main() -> None:
     outside: list[str] = []
     with (
         tempfile.TemporaryDirectory() as folder,
-        live_registry(Path(folder)) as server,
+        live_registry(Path(folder), whole_record=True) as server,
         chromium() as browser,
     ):
+        paths = _addresses(server)
         for device, width in WIDTHS.items():
             page = offline_page(browser, width, outside)
-            for name, path in PAGES.items():
+            for name, path in paths.items():
                 for lang in ("en", "ru"):
                     joiner = "&" if "?" in path else "?"
                     page.goto(f"{server.url}{path}{joiner}lang={lang}")
