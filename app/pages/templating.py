@@ -88,12 +88,16 @@ def quoted(text: str, lang: str) -> str:
 @cache
 def environment(lang: str) -> Environment:
     """The environment of `lang`; built once per process and language."""
+    unseen_title = translations(lang).gettext("(headline not shown in the stored excerpt)")
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
         autoescape=select_autoescape(["html", "svg", "xml"]),
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
+        # A source whose stored copy lacks its headline has the registry's words for that
+        # as its title (seeds/sources/): the registry's words, so in the page's language.
+        finalize=lambda value: unseen_title if value == UNSEEN_TITLE else value,
     )
     env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
     env.globals["_"] = env.globals["gettext"]
@@ -112,6 +116,9 @@ def url_with(request: Request, **changes: str | None) -> str:
     params = [(k, v) for k, v in request.query_params.multi_items() if k not in changes]
     params += [(k, v) for k, v in changes.items() if v is not None]
     return request.url.path + (f"?{urlencode(params)}" if params else "")
+
+
+UNSEEN_TITLE = "(headline not shown in the stored excerpt)"
 
 
 def render(name: str, lang: str, context: Mapping[str, Any]) -> str:

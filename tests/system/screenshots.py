@@ -39,6 +39,7 @@ PAGES = {
     "not-found": "/operations/no-such-operation",
 }
 WIDTHS = {"desktop": 1280, "phone": 390}
+HEROES = {("front", "en", "desktop"), ("front", "ru", "desktop")}
 
 
 def _addresses(server: ServerProcess) -> dict[str, str]:
@@ -80,6 +81,8 @@ def main() -> None:
                     target = out / f"{name}-{lang}-{device}.png"
                     page.screenshot(path=str(target), full_page=True)
                     print(target)
+                    if (name, lang, device) in HEROES:  # the README's: the first screen
+                        page.screenshot(path=str(out / f"{name}-{lang}-{device}-top.png"))
             page.context.close()
     if outside:
         raise SystemExit(f"pages asked for something off the machine: {sorted(set(outside))}")
