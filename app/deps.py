@@ -47,6 +47,10 @@ async def get_session(request: Request) -> AsyncGenerator[Session, None]:
         yield session
 
 
+# Where the crowd's gate (app/http/admission.py) leaves the request a way out before its end.
+LEAVE_ADMISSION = "leave_admission"
+
+
 def session_done(request: Request) -> None:
     """The request closed its session before its end (a chart's figures are read, and it
     waits for the drawing): its slot goes back now, for a read that waits for one."""
@@ -55,7 +59,7 @@ def session_done(request: Request) -> None:
         slot.give_back()
     # It leaves the crowd's gate too (app/http/admission.py): waiting for a drawing, it
     # should not keep a read that waits there from its turn.
-    if (leave_admission := getattr(request.state, "leave_admission", None)) is not None:
+    if (leave_admission := getattr(request.state, LEAVE_ADMISSION, None)) is not None:
         leave_admission()
 
 

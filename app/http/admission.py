@@ -17,9 +17,10 @@ write slots (app/main.py) and the sessions' lane instead.
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.deps import LEAVE_ADMISSION
+
 UNGATED_PATHS = frozenset({"/healthz"})
 GATED_METHODS = frozenset({"GET", "HEAD"})
-LEAVE_KEY = "leave_admission"  # in the request's state: what lets it leave the gate early
 
 
 class Admission:
@@ -51,7 +52,7 @@ class Admission:
                 leave()
             await send(message)
 
-        scope.setdefault("state", {})[LEAVE_KEY] = leave
+        scope.setdefault("state", {})[LEAVE_ADMISSION] = leave
         try:
             await self.app(scope, receive, send_and_leave)
         finally:

@@ -7,7 +7,8 @@ import anyio
 import pytest
 from starlette.types import Message, Receive, Scope, Send
 
-from app.http.admission import LEAVE_KEY, Admission
+from app.deps import LEAVE_ADMISSION
+from app.http.admission import Admission
 
 pytestmark = pytest.mark.anyio
 
@@ -28,7 +29,7 @@ class Recorder:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         self.entered.append(f"{scope['method']} {scope['path']}")
         if self.leave_early:
-            scope["state"][LEAVE_KEY]()
+            scope["state"][LEAVE_ADMISSION]()
         await self.answer.wait()
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": b"ok"})
