@@ -174,8 +174,14 @@ def _move_data_version_past(connection: sqlite3.Connection, replaced: int) -> No
     if restored == 0:  # a backup from before 0008: its upgrade starts the version afresh
         return
     version = max(replaced, restored, time.time_ns() // 1000) + 1
+    columns = {row[1] for row in connection.execute("PRAGMA table_info(data_version)")}
     with connection:
         connection.execute("UPDATE data_version SET version = ? WHERE id = 1", (version,))
+        if "changed_at" in columns:  # migration 0016: the facts changed now (Last-Modified)
+            connection.execute(
+                "UPDATE data_version SET changed_at = strftime('%Y-%m-%d %H:%M:%f', 'now') "
+                "WHERE id = 1"
+            )
 
 
 def _connect(path: Path, mode: str, busy_timeout_ms: int = 10_000) -> sqlite3.Connection:

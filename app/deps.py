@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from app.errors import InvalidParameterError
+from app.models.versions import note_changed_at
 
 # Dependencies that do no I/O are `async def`: FastAPI runs every plain `def` dependency in
 # a worker thread, and each such hop costs about a millisecond and, under load, far more in
@@ -43,8 +44,23 @@ async def get_session(request: Request) -> AsyncGenerator[Session, None]:
     Its slot is taken first, in the event loop (`app.db.ConnectionBudget`): a request that
     waits, waits here, never in a worker thread."""
     slot = request.state.session_slot = _Slot(request.app.state.lanes.sessions)
-    async with slot, session_scope(request.app.state.sessionmaker()) as session:
+    session = read_session(request, request.app.state.sessionmaker())
+    async with slot, session_scope(session) as session:
         yield session
+
+
+# Set on a read of the registry's facts (app/http/caching.py `dated_read`): its session
+# notes the time of their last change as it begins, for `Last-Modified`.
+DATED_READ = "dated_read"
+
+
+def read_session(request: Request, session: Session) -> Session:
+    """The request's read session, noting the time of the facts' last change when the
+    request reads facts (app/http/modified.py finds it in `request.state.read_session`)."""
+    if getattr(request.state, DATED_READ, False):
+        note_changed_at(session)
+        request.state.read_session = session
+    return session
 
 
 # Where the crowd's gate (app/http/admission.py) leaves the request a way out before its end.

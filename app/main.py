@@ -16,7 +16,7 @@ from app.errors import install_error_handlers
 from app.http import health, transport
 from app.http import index as api_index
 from app.http.answers import VersionedCache
-from app.http.caching import CacheHeaders
+from app.http.caching import CacheHeaders, dated_read
 from app.http.docs import install_docs
 from app.http.examples import install_examples
 from app.http.negotiation import check_media_types
@@ -169,6 +169,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 Depends(reader_check),
                 media_types,
                 strict_query,
+                Depends(dated_read),
             ],
         )
     # The pages for people (app/pages/): HTML in Russian and English, not in the OpenAPI

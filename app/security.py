@@ -325,6 +325,7 @@ API_HEADERS = (
     "Accept",
     "If-Match",
     "If-None-Match",
+    "If-Modified-Since",
     "Idempotency-Key",
 )
 EXPOSED_HEADERS = (

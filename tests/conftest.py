@@ -9,7 +9,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import make_url
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from app import PROJECT_DIR, migrate
 from app.db import make_engine
-from app.deps import get_session, get_write_session, session_scope
+from app.deps import get_session, get_write_session, read_session, session_scope
 from app.http.listing import get_export_sessions
 from app.main import create_app
 from app.models.enums import KeyRole
@@ -127,10 +127,16 @@ def client(client_app: FastAPI, connection: Connection) -> Iterator[TestClient]:
         async with session_scope(session) as scoped:
             yield scoped
 
+    async def read_session_in_test_transaction(request: Request) -> AsyncIterator[Session]:
+        # As get_session: a read of the facts notes their time (Last-Modified).
+        session = Session(bind=connection, join_transaction_mode="create_savepoint")
+        async with session_scope(read_session(request, session)) as scoped:
+            yield scoped
+
     def test_transaction_session() -> Session:
         return Session(bind=connection, join_transaction_mode="create_savepoint")
 
-    app.dependency_overrides[get_session] = session_in_test_transaction
+    app.dependency_overrides[get_session] = read_session_in_test_transaction
     # Key checks and failure counts too: each test starts with no failures counted.
     app.dependency_overrides[get_key_sessions] = lambda: KeySessions(
         test_transaction_session, test_transaction_session

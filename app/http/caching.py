@@ -8,12 +8,17 @@
   reads need a key (starlette-compress adds `Vary: Accept-Encoding`).
 
 A response that sets `Cache-Control` itself keeps it.
+
+A public read of the registry's facts is also dated (`dated_read`): `Last-Modified`, and a
+304 to an `If-Modified-Since` not before it (app/http/modified.py).
 """
 
+from fastapi import Request
 from fastapi.routing import APIRoute
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.deps import DATED_READ
 from app.http.negotiation import traits
 
 NO_STORE = "no-store"
@@ -59,3 +64,17 @@ class CacheHeaders:
             and scope["path"] not in UNCACHED_PATHS
         )
         headers["Cache-Control"] = self.public if cacheable else NO_STORE
+
+
+async def dated_read(request: Request) -> None:
+    """Marks a GET or HEAD of the registry's facts, before its session opens
+    (`app.deps.read_session`), so that the session notes the time of their last change.
+    Not a read that needs a key of its own: those show the staff's tables (the audit log,
+    the error reports), which the data version does not follow."""
+    route = request.scope.get("route")
+    if (
+        request.method in ("GET", "HEAD")
+        and isinstance(route, APIRoute)
+        and not traits(route).needs_key
+    ):
+        setattr(request.state, DATED_READ, True)

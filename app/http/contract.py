@@ -11,7 +11,8 @@ tests/http/test_openapi_contract.py this module to what the server sends).
 - A request body can be too large (413); presenting keys that fail too often is 429; a
   database that is busy or down is 503 (app/errors.py), anywhere.
 - Every read under /api/ is conditional: it sends an ETag, takes `If-None-Match` and may
-  answer 304.
+  answer 304. A read of the registry's facts (not one that needs a key of its own) also
+  sends `Last-Modified` and takes `If-Modified-Since` (app/http/modified.py).
 - The headers the server sends are declared on the responses that carry them, each defined
   once under `components/headers`.
 - Operations are grouped by tags in the order a reader goes (reads, then staff writes, the
@@ -48,7 +49,20 @@ IF_NONE_MATCH: dict[str, Any] = {
     "body when it is still current.",
     "schema": {"type": "string"},
 }
-NOT_MODIFIED = "Not modified: the copy that `If-None-Match` names is current. No body."
+IF_MODIFIED_SINCE: dict[str, Any] = {
+    "name": "If-Modified-Since",
+    "in": "header",
+    "required": False,
+    "description": "The `Last-Modified` of a copy you hold (an HTTP-date, "
+    "`Sun, 06 Dec 2026 07:30:00 GMT`): 304 and no body when the registry's facts have not "
+    "changed since that second. Ignored when `If-None-Match` is sent (which then decides), "
+    "and when it is no valid HTTP-date.",
+    "schema": {"type": "string"},
+}
+NOT_MODIFIED = (
+    "Not modified: the copy that `If-None-Match` names (or, without it, the copy of the "
+    "time `If-Modified-Since` gives) is current. No body."
+)
 EXTRA_PROBLEMS = {
     "401": "No API key, or an unknown or revoked one.",
     "401 public": "A key was sent and it is unknown or revoked (reads need none).",
@@ -72,6 +86,12 @@ HEADERS: dict[str, dict[str, Any]] = {
     "ETag": _header(
         "The version of this representation: send it back as `If-None-Match` to revalidate "
         "a copy, or as `If-Match` to change the entity.",
+        required=True,
+    ),
+    "Last-Modified": _header(
+        "When the registry's facts last changed (an HTTP-date, to the second): send it back "
+        "as `If-Modified-Since` to revalidate a copy. The ETag is finer (two changes within "
+        "one second share a date) and wins when both are sent.",
         required=True,
     ),
     "Cache-Control": _header("How long a cache may keep the answer (public reads), or `no-store`."),
@@ -146,6 +166,9 @@ def _complete_operation(
     path: str, method: str, operation: dict[str, Any], settings: Settings
 ) -> None:
     responses: dict[str, Any] = operation.setdefault("responses", {})
+    # A route that needs a key of its own documents 401 itself (the audit log): its reads
+    # show the staff's tables, which are not dated (app/http/modified.py).
+    dated = is_conditional(path, method) and "401" not in responses
     _declare_security(operation, settings)
     if "requestBody" in operation:
         responses.setdefault("413", {"description": EXTRA_PROBLEMS["413"]})
@@ -156,10 +179,12 @@ def _complete_operation(
     if conditional:
         _add_parameter(operation, IF_NONE_MATCH)
         responses.setdefault("304", {"description": NOT_MODIFIED})
+    if dated:
+        _add_parameter(operation, IF_MODIFIED_SINCE)
     for status, response in responses.items():
         if status[0] in "45" or status == "default":
             _as_problem(response)
-        _declare_headers(method, operation, status, response, conditional=conditional)
+        _declare_headers(method, operation, status, response, conditional=conditional, dated=dated)
 
 
 def _declare_security(operation: dict[str, Any], settings: Settings) -> None:
@@ -193,8 +218,11 @@ def _declare_headers(
     response: dict[str, Any],
     *,
     conditional: bool,
+    dated: bool,
 ) -> None:
     names = _headers_of(method, operation, status, response, conditional=conditional)
+    if dated and status in ("200", "304"):
+        names.insert(1, "Last-Modified")
     if names:
         headers = response.setdefault("headers", {})
         for name in names:

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from app.deps import SessionDep
 from app.http.pagination import PageDep, PageRequest, after_id, page_of
-from app.http.representation import etag_of, not_modified
+from app.http.representation import etag_of, not_modified, validators
 from app.http.schemas import Page
 from app.models.versions import data_version
 
@@ -254,7 +254,7 @@ def download(
         made_of = f"{version} {renderer.content_type} {request.url.path}?{request.url.query}"
         etag = etag_of(made_of.encode())
     name = download_filename(request, resource, renderer.extension)
-    headers = {"Content-Disposition": content_disposition(name), "ETag": etag}
+    headers = {"Content-Disposition": content_disposition(name), **validators(request, etag)}
     if not_modified(request, etag):
         return Response(status_code=304, headers=headers)
     if isinstance(body, bytes):

@@ -7,7 +7,8 @@ request's cost. `tests/seizures/test_shaped_bodies.py` holds those bodies byte-e
 
 The ETag is a hash of the exact bytes sent, so a read's `If-None-Match` gets a 304 when
 nothing changed, and a write's `If-Match` can be checked against the same value the
-client last read (`current_etag`).
+client last read (`current_etag`). A read of the registry's facts also carries
+`Last-Modified` and answers `If-Modified-Since` (app/http/modified.py).
 """
 
 import hashlib
@@ -18,6 +19,8 @@ from typing import Any
 import orjson
 from fastapi import Request, Response
 from pydantic import BaseModel, TypeAdapter
+
+from app.http.modified import date_headers, not_modified_since
 
 
 @lru_cache(maxsize=256)
@@ -52,8 +55,16 @@ def etag_matches(header: str | None, etag: str, *, weak: bool = True) -> bool:
 
 
 def not_modified(request: Request, etag: str) -> bool:
-    """A GET whose If-None-Match names `etag`: the client holds this representation."""
-    return request.method == "GET" and etag_matches(request.headers.get("if-none-match"), etag)
+    """A GET whose If-None-Match names `etag`, or which sends none and whose
+    If-Modified-Since is not before the last change: the client holds this representation."""
+    if request.method not in ("GET", "HEAD"):
+        return False
+    return etag_matches(request.headers.get("if-none-match"), etag) or not_modified_since(request)
+
+
+def validators(request: Request, etag: str) -> dict[str, str]:
+    """The headers a client revalidates with: the ETag, and Last-Modified on a dated read."""
+    return {"ETag": etag, **date_headers(request)}
 
 
 @dataclass(frozen=True)
@@ -76,7 +87,7 @@ def respond(
     headers: dict[str, str] | None = None,
 ) -> Response:
     """The body, or a 304 when the request's If-None-Match names its ETag."""
-    all_headers = {"ETag": rendered.etag, **(headers or {})}
+    all_headers = {**validators(request, rendered.etag), **(headers or {})}
     if not_modified(request, rendered.etag):
         return Response(status_code=304, headers=all_headers)
     return Response(rendered.body, status_code, all_headers, media_type="application/json")

@@ -6,10 +6,20 @@ same version sees the same facts; so an answer can be named by the version it wa
 
 Versions start at the time of the migration in microseconds, and a restore moves the
 number past both databases' versions (app/backup.py), so a version never names two states.
+
+`changed_at` is the time of the last change, set by the same triggers (migration 0016), in
+UTC and never backwards: the reads' `Last-Modified` (app/http/modified.py). A read session
+that is asked to (`note_changed_at`) reads it first thing in its transaction, before any
+fact: on PostgreSQL each statement of a transaction sees the commits made before it, and
+a time read after the facts could be newer than them, so that a client holding the older
+facts would be told by If-Modified-Since that they are current.
 """
 
-from sqlalchemy import BigInteger, CheckConstraint, Integer, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, Integer, event, select
+from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
 
 from app.models.base import Base
 
@@ -47,8 +57,39 @@ class DataVersion(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     version: Mapped[int] = mapped_column(BigInteger)
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 def data_version(session: Session) -> int:
     """The data version as this session's transaction sees it."""
     return session.execute(select(DataVersion.version)).scalar_one()
+
+
+# The key in `Session.info` under which a read session keeps the time it began at.
+CHANGED_AT = "data_changed_at"
+_ASKED = object()
+
+
+def note_changed_at(session: Session) -> None:
+    """Has the session read the time of the facts' last change as its transaction begins
+    (`changed_at_noted` then gives it)."""
+    session.info[CHANGED_AT] = _ASKED
+
+
+def changed_at_noted(session: Session) -> datetime | None:
+    """The time `note_changed_at` asked for, in UTC; None when it was not asked for or the
+    session has read nothing yet."""
+    noted = session.info.get(CHANGED_AT)
+    return noted if isinstance(noted, datetime) else None
+
+
+@event.listens_for(Session, "after_begin")
+def _read_changed_at(session: Session, _transaction: SessionTransaction, connection: Any) -> None:
+    if session.info.get(CHANGED_AT) is _ASKED:
+        moment = connection.execute(select(DataVersion.changed_at)).scalar_one()
+        session.info[CHANGED_AT] = in_utc(moment)
+
+
+def in_utc(moment: datetime) -> datetime:
+    """SQLite gives the stored UTC time without a zone; PostgreSQL in the session's zone."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

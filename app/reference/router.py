@@ -13,7 +13,7 @@ from app.http import contract, examples
 from app.http.listing import EXPORTS, ListingDep, add_exports
 from app.http.pagination import Iso3, SlugOrId
 from app.http.preconditions import for_edit
-from app.http.representation import etag_matches, etag_of, represent
+from app.http.representation import etag_of, not_modified, represent, validators
 from app.http.schemas import (
     CONFLICT,
     EDIT_PROBLEMS,
@@ -131,12 +131,13 @@ def get_source(
 
 
 def _citation_file(request: Request, body: bytes, media_type: str, filename: str) -> Response:
-    # Sent with an ETag and answering If-None-Match like every other read.
+    # Sent with an ETag and Last-Modified, and conditional, like every other read.
+    etag = etag_of(body)
     headers = {
-        "ETag": etag_of(body),
+        **validators(request, etag),
         "Content-Disposition": f'attachment; filename="{filename}"',
     }
-    if etag_matches(request.headers.get("if-none-match"), headers["ETag"]):
+    if not_modified(request, etag):
         return Response(status_code=304, headers=headers)
     return Response(body, headers=headers, media_type=media_type)
 

@@ -1,6 +1,7 @@
 """The data version (app/models/versions.py): every way of changing a fact bumps it, in the
 same transaction, and no version ever names two states of the registry."""
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from app import migrate
 from app.backup import backup_sqlite, restore_sqlite
 from app.db import make_engine
 from app.models import Base, Country, DataVersion
-from app.models.versions import VERSIONED_TABLES, data_version
+from app.models.versions import VERSIONED_TABLES, data_version, in_utc
 from tests.helpers import SERVER_URL
 
 # Tables whose changes are not facts of the registry: kept from the facts (the sums), or
@@ -80,9 +81,11 @@ def test_a_restore_moves_the_version_past_both_histories(tmp_path: Path) -> None
             session.add(Country(iso3="XXB", name_en="Later", name_ru="Позже"))
         later = _version(engine)
         assert later > backed_up
+        changed_before = _changed_at(engine)
         restore_sqlite(url, tmp_path / "backup.sqlite3")
         restored = _version(engine)
         assert restored > later
+        assert _changed_at(engine) >= changed_before  # the facts changed: Last-Modified moves
         assert "XXB" not in {c for (c,) in _countries(engine)}
     finally:
         engine.dispose()
@@ -97,6 +100,26 @@ def test_the_version_table_is_migrated_with_one_row(engine: Engine) -> None:
 def _version(engine: Engine) -> int:
     with Session(engine) as session:
         return data_version(session)
+
+
+def _changed_at(engine: Engine) -> datetime:
+    with Session(engine) as session:
+        return session.execute(select(DataVersion.changed_at)).scalar_one()
+
+
+def test_every_change_sets_the_time_in_the_same_update(session: Session) -> None:
+    """Migration 0016: the triggers that bump the version set `changed_at` too, in UTC."""
+    past = datetime(2001, 1, 1, tzinfo=UTC)
+    session.execute(update(DataVersion).values(changed_at=past))
+    before = data_version(session)
+    session.add(Country(iso3="XXC", name_en="Timeland", name_ru="Времяландия"))
+    session.flush()
+    session.expire_all()
+    row = session.execute(select(DataVersion.version, DataVersion.changed_at)).one()
+    assert row.version > before
+    changed = in_utc(row.changed_at)
+    assert past < changed <= datetime.now(UTC)
+    assert datetime.now(UTC) - changed < timedelta(minutes=5)  # UTC, not the local zone
 
 
 def _countries(engine: Engine) -> list[tuple[str]]:

@@ -22,7 +22,14 @@ CAMEL_CASE = re.compile(r"[a-z]+(?:[A-Z0-9][a-z0-9]*)*")
 JSON = "application/json"
 DOWNLOADS = {"csv": "text/csv", "ndjson": "application/x-ndjson"}
 # Headers the server sets that a client acts on: each one sent must be documented there.
-ACTED_ON = ("etag", "link", "location", "idempotent-replayed", "content-disposition")
+ACTED_ON = (
+    "etag",
+    "last-modified",
+    "link",
+    "location",
+    "idempotent-replayed",
+    "content-disposition",
+)
 
 
 @pytest.fixture
