@@ -13,6 +13,7 @@ from app.coverage import router as coverage
 from app.db import ConnectionBudget, Lanes, make_engine, make_sessionmaker
 from app.deps import refuse_nul_characters
 from app.errors import install_error_handlers
+from app.feedback import router as feedback
 from app.http import health, transport
 from app.http import index as api_index
 from app.http.answers import VersionedCache
@@ -23,6 +24,7 @@ from app.http.negotiation import check_media_types
 from app.http.strict_query import install as install_strict_query
 from app.http.strict_query import refuse_unknown_query_parameters
 from app.operations import router as operations
+from app.pages import feedback as feedback_page
 from app.pages import router as pages
 from app.pages import staff as staff_page
 from app.pages.chart_images import ChartImages
@@ -55,10 +57,12 @@ API_ROUTERS = [
     council.router,
     search.router,
     coverage.router,
+    feedback.router,
     operations.staff_router,
     seizures.staff_router,
     council.staff_router,
     reference.staff_router,
+    feedback.staff_router,
     staff.router,
 ]
 
@@ -175,6 +179,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The pages for people (app/pages/): HTML in Russian and English, not in the OpenAPI
     # document; their own unknown query parameters are a 422 page.
     pages.install(app, dependencies=[Depends(refuse_nul_characters), Depends(reader_check)])
+    # The error report form (app/pages/feedback.py): a page like the others.
+    app.include_router(
+        feedback_page.router,
+        dependencies=[Depends(refuse_nul_characters), Depends(reader_check), strict_query],
+    )
     # The staff form (app/pages/staff.py) holds no data, so it opens without a key even when
     # reads need one: the user types the key into it.
     app.include_router(

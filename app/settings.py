@@ -40,6 +40,16 @@ class Settings(BaseSettings):
     auth_failure_max_clients: int = Field(
         default=10_000, ge=1, description="Clients tracked at once; bounds the table's rows"
     )
+    error_report_limit: int = Field(
+        default=5, ge=1, description="Error reports a client may send in the window"
+    )
+    error_report_window_seconds: int = Field(default=3600, ge=1)
+    error_reports_max_pending: int = Field(
+        default=5000,
+        ge=1,
+        description="Reports waiting for review at most; beyond, new ones are refused (429) "
+        "until staff review some: bounds what a flood from many addresses can store",
+    )
     forwarded_allow_ips: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Addresses or networks (CIDR) of the reverse proxies whose "

@@ -10,6 +10,7 @@ from app.models.council import (
     MeetingDecision,
     ReportedFigure,
 )
+from app.models.feedback import ErrorReport, ErrorReportSender
 from app.models.operations import (
     Assessment,
     Claim,
@@ -50,6 +51,8 @@ __all__ = [
     "Country",
     "DataVersion",
     "Document",
+    "ErrorReport",
+    "ErrorReportSender",
     "Event",
     "ExerciseObjective",
     "IdempotencyRecord",

@@ -150,3 +150,11 @@ class StatementKind(StrEnum):
     FUNDING_WITHHELD = "funding_withheld"
     REPRESENTATIVE_RECALLED = "representative_recalled"
     NO_WITHDRAWAL_DECISION = "no_withdrawal_decision"
+
+
+class ErrorReportStatus(StrEnum):
+    """A reader's error report: waiting for staff, or reviewed (app/feedback/)."""
+
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"

@@ -12,9 +12,12 @@ from app.staff.keys import Caller
 
 
 def snapshot(row: Base) -> dict[str, Any]:
-    """The row's columns as JSON-ready values."""
+    """The row's columns as JSON-ready values, but personal data (a column marked
+    `info={"personal": True}`: a reader's contact), which the log would keep for ever."""
     state: dict[str, Any] = {}
     for column in inspect(row).mapper.column_attrs:
+        if any(c.info.get("personal") for c in column.columns):
+            continue
         value = getattr(row, column.key)
         state[column.key] = value.isoformat() if isinstance(value, date | datetime) else value
     state.pop("search_text", None)  # derived from the names, which are there already

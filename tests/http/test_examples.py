@@ -24,6 +24,14 @@ PATH_VALUES = {
     "report_id": "2",
     "meeting_id": "1",
 }
+# A reader's error report, posted first: staff's reads of the reports show it.
+ERROR_REPORT = {
+    "page": "/operations/channel",
+    "what_is_wrong": "The heroin total of the 2018 stage is ten times the source's.",
+    "source_says": "4.2 kg of heroin",
+    "source_url": "https://example.org/press/2018",
+    "contact": "reader@example.org",
+}
 QUERIES = {
     "/api/v1/seizures": "?year=2018&limit=3",
     "/api/v1/seizures.csv": "?year=2018",
@@ -42,9 +50,12 @@ def _examples(client: TestClient, editor: dict[str, str], admin: dict[str, str])
     posted = client.post("/api/v1/operations/channel/stages", json=STAGE_EXAMPLE, headers=editor)
     assert posted.status_code == 201, posted.text
     stage = posted.json()
+    reported = client.post("/api/v1/error-reports", json=ERROR_REPORT)
+    assert reported.status_code == 202, reported.text
     values = PATH_VALUES | {
         "stage_id": str(stage["id"]),
         "participation_id": str(stage["participants"][0]["id"]),
+        "error_report_id": str(reported.json()["id"]),
     }
     examples: dict[str, Any] = {
         "POST /api/v1/operations/{operation}/stages": {"status": 201, "body": shorten(stage)}
@@ -130,7 +141,7 @@ ID_IN_PATH = re.compile(r"/[0-9]+(?=$|[/?#])")
 
 
 def _comparable(value: Any) -> Any:
-    """Without what varies by run: the audit log's times, and the ids the database gives the
+    """Without what varies by run: the audit log's times and the error reports' (`*_at`), and the ids the database gives the
     rows posted above (PostgreSQL's sequences do not roll back; a test that migrates down and
     up again reseeds with new ids), in fields and in page addresses alike."""
     if isinstance(value, list):
@@ -141,7 +152,7 @@ def _comparable(value: Any) -> Any:
 
 
 def _mask(key: str, value: Any) -> Any:
-    if key == "at":
+    if key == "at" or key.endswith("_at"):
         return "<time>"
     if key == "id" or key.endswith(("_id", "_ids")):
         return "<id>"

@@ -122,7 +122,12 @@ def path_values(client: TestClient, editor: dict[str, str]) -> dict[str, Any]:
     posted = client.post(POST_STAGE, json=STAGE_EXAMPLE, headers=editor)
     assert posted.status_code == 201, posted.text
     stage = posted.json()
+    reported = client.post(
+        "/api/v1/error-reports", json={"page": "/", "what_is_wrong": "A figure is wrong."}
+    )
+    assert reported.status_code == 202, reported.text
     return PATH_EXAMPLES | {
+        "error_report_id": reported.json()["id"],
         "stage_id": stage["id"],
         "participation_id": stage["participants"][0]["id"],
         "meeting_id": 1,  # none is seeded: its 404 is a problem, not a read
@@ -194,7 +199,7 @@ def test_a_list_answers_json_and_its_downloads_have_their_own_operations(
     spec: dict[str, Any],
 ) -> None:
     lists = [(path, op) for path, op in _gets(spec) if "cursor" in _parameters(op)]
-    assert len(lists) == 16
+    assert len(lists) == 17
     for path, operation in lists:
         assert set(operation["responses"]["200"]["content"]) == {JSON}, path
         assert "format" not in _parameters(operation), path
@@ -298,7 +303,10 @@ def test_answers_name_the_enums_requests_take(
 def test_public_reads_declare_no_security_and_writes_a_bearer_key(spec: dict[str, Any]) -> None:
     for path, method, operation in _operations(spec):
         responses = operation["responses"]
-        if method != "get" or path.startswith("/api/v1/audit"):
+        # Anyone may report an error (POST /error-reports); staff read the reports.
+        public_write = (method, path) == ("post", "/api/v1/error-reports")
+        staff_read = path.startswith(("/api/v1/audit", "/api/v1/error-reports"))
+        if (method != "get" and not public_write) or (method == "get" and staff_read):
             assert operation["security"] == [{"HTTPBearer": []}], (method, path)
             assert {"401", "403"} <= set(responses), (method, path)
         else:

@@ -1130,6 +1130,96 @@
     });
   });
 
+  // -- readers' error reports -----------------------------------------------------------
+  // Pending reports, each with a note and accept / reject (POST /error-reports/{id}/...).
+  // Built here, not from a template: every control gets its own id and label.
+
+  function reportsState(text) {
+    $("reports-state").textContent = text;
+  }
+
+  function reportFact(list, label, value, href) {
+    if (value === null || value === undefined || value === "") return;
+    list.appendChild(el("dt", { text: label }));
+    // Only a path of this site is a link; the API keeps no other address in `page`.
+    var safe = href && href.charAt(0) === "/" && href.charAt(1) !== "/";
+    list.appendChild(el("dd", {}, [safe ? el("a", { href: value, text: value }) : String(value)]));
+  }
+
+  function reportCard(report) {
+    var id = "report-" + report.id;
+    var card = el("article", { class: "report", id: id, "aria-labelledby": id + "-title" });
+    card.appendChild(el("h3", { id: id + "-title", text: t("reportTitle", { id: report.id, date: report.created_at.slice(0, 10) }) }));
+    var facts = el("dl");
+    reportFact(facts, t("reportPage"), report.page, report.page);
+    reportFact(facts, t("reportWrong"), report.what_is_wrong);
+    reportFact(facts, t("reportSourceSays"), report.source_says);
+    reportFact(facts, t("reportSourceUrl"), report.source_url);
+    reportFact(facts, t("reportContact"), report.contact);
+    card.appendChild(facts);
+    var note = el("textarea", { id: id + "-note", rows: "2" });
+    var correction = el("input", { id: id + "-correction", inputmode: "numeric", autocomplete: "off" });
+    var status = el("p", { class: "status", role: "status", "aria-live": "polite" });
+    var accept = el("button", { type: "button", text: t("reportAccept") });
+    var reject = el("button", { type: "button", class: "secondary", text: t("reportReject") });
+    card.appendChild(el("div", { class: "field" }, [el("label", { for: note.id, text: t("reportNote") }), note]));
+    card.appendChild(el("div", { class: "field" }, [el("label", { for: correction.id, text: t("reportCorrection") }), correction]));
+    card.appendChild(el("p", { class: "actions" }, [accept, " ", reject, status]));
+    function review(action) {
+      if (storedKey() === "") {
+        status.textContent = t("keyMissing");
+        return;
+      }
+      var body = { note: note.value.trim() };
+      var audit = correction.value.trim();
+      if (action === "accept" && audit !== "") body.correction_audit_id = /^[0-9]+$/.test(audit) ? Number(audit) : audit;
+      status.textContent = t("sending");
+      call("POST", "/error-reports/" + report.id + "/" + action, { body: body }).then(function (answer) {
+        if (answer.status === 200) {
+          status.textContent = action === "accept" ? t("reportAccepted") : t("reportRejected");
+          accept.disabled = reject.disabled = note.disabled = correction.disabled = true;
+          announce(status.textContent);
+        } else if (answer.status === 409) {
+          status.textContent = t("reportTaken");
+        } else if (answer.status === 401) {
+          status.textContent = t("keyRefused");
+        } else if (answer.status === 403) {
+          status.textContent = t("keyCannotWrite");
+        } else if (answer.status === 422 && answer.data && answer.data.errors && answer.data.errors.length) {
+          status.textContent = t("notAccepted", { message: answer.data.errors.map(function (e) { return e.message; }).join("; ") });
+        } else {
+          status.textContent = answer.status === 0 ? t("network") : t("failed", { status: answer.status });
+        }
+      });
+    }
+    accept.addEventListener("click", function () { review("accept"); });
+    reject.addEventListener("click", function () { review("reject"); });
+    return card;
+  }
+
+  $("reports-load").addEventListener("click", function () {
+    if (storedKey() === "") {
+      reportsState(t("keyMissing"));
+      $("api-key").focus();
+      return;
+    }
+    reportsState(t("reportsLoading"));
+    every("/error-reports?status=pending").then(
+      function (reports) {
+        var box = $("reports-list");
+        box.textContent = "";
+        reports.forEach(function (report) {
+          box.appendChild(reportCard(report));
+        });
+        reportsState(reports.length ? t("reportsWaiting", { n: reports.length }) : t("reportsNone"));
+      },
+      function (answer) {
+        var status = answer && answer.status;
+        reportsState(status === 401 ? t("keyRefused") : status === 403 ? t("keyCannotWrite") : t("reportsFailed", { status: status || 0 }));
+      }
+    );
+  });
+
   // -- start ---------------------------------------------------------------------------
 
   wireFields(document);

@@ -1,0 +1,1 @@
+"""Readers' reports of an error on a page, and staff's review of them."""
