@@ -596,3 +596,57 @@ def test_a_stage_s_headquarters_are_corrected(page: "Page", live: Live) -> None:
     saved = live.api.get(f"/api/v1/stages/{stage['id']}").json()
     assert saved["headquarters"] == {"city_en": "Dushanbe", "city_ru": None, "country": "TJK"}
     assert (saved["name_en"], saved["name_ru"]) == ("Channel HQ test", "Канал – штаб")
+
+
+# -- readers' error reports ----------------------------------------------------------------
+
+
+def test_a_reader_reports_an_error_with_scripts_off(
+    browser: "Browser", live: Live, requests: Requests
+) -> None:
+    """The footer's link, the form and its thanks work in a browser that runs no script."""
+    context = browser.new_context(java_script_enabled=False, service_workers="block")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        page.goto(f"{live.url}/operations/channel?lang=ru")
+        page.get_by_role("link", name="Сообщить об ошибке").click()
+        expect(page.locator("#page")).to_have_value("/operations/channel")
+        page.fill("#what_is_wrong", "Итог по героину в 10 раз больше, чем в источнике.")
+        page.fill("#source_says", "4,2 кг героина")
+        page.fill("#contact", "reader@example.org")
+        page.get_by_role("button", name="Отправить сообщение").click()
+        expect(page.locator("h1")).to_have_text("Спасибо")
+        assert "reader@example.org" not in page.content()
+        page.get_by_role("link", name="Вернуться на страницу").click()
+        assert page.url.endswith("/operations/channel?lang=ru")
+    finally:
+        context.close()
+    listed = live.api.get(
+        "/api/v1/error-reports", params={"status": "pending", "limit": 1000}, headers=live.editor
+    )
+    reports = listed.json()["items"]
+    sent = [r for r in reports if r["source_says"] == "4,2 кг героина"]
+    assert len(sent) == 1
+    assert (sent[0]["page"], sent[0]["language"]) == ("/operations/channel", "ru")
+    assert sent[0]["contact"] == "reader@example.org"
+    assert requests.outside == []
+
+
+def test_staff_accept_a_report_on_the_form(page: "Page", live: Live) -> None:
+    posted = live.api.post(
+        "/api/v1/error-reports",
+        json={"page": "/", "what_is_wrong": "The 2019 opium figure is the 2018 one."},
+    )
+    assert posted.status_code == 202, posted.text
+    report = posted.json()["id"]
+    _open(page, live)
+    page.click("#reports-load")
+    card = page.locator(f"#report-{report}")
+    expect(card).to_contain_text("The 2019 opium figure is the 2018 one.")
+    card.get_by_label("Staff note").fill("Checked against ¶8; corrected.")
+    card.get_by_role("button", name="Accept").click()
+    expect(card.locator(".status")).to_have_text("Accepted.")
+    reviewed = live.api.get(f"/api/v1/error-reports/{report}", headers=live.editor).json()
+    assert reviewed["status"] == "accepted"
+    assert reviewed["staff_note"] == "Checked against ¶8; corrected."
