@@ -161,7 +161,6 @@ def _pending(session: Session, report_id: int) -> m.ErrorReport:
                 f"сообщение об ошибке {report_id} уже рассмотрено ({row.status}), "
                 f"ключ {row.reviewed_by}",
             ),
-            extra={"status": row.status},
         )
     return row
 

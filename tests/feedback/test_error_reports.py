@@ -293,6 +293,8 @@ def test_accepting_links_the_correction_and_is_audited_without_the_contact(
     assert "contact" not in entry["after"]
     again = client.post(f"{API}/{report}/reject", json={"note": "no"}, headers=editor)
     assert again.status_code == 409
+    assert again.json()["status"] == 409  # a problem, whose status is the HTTP one
+    assert "accepted already" in again.json()["detail"]
     del changed
 
 

@@ -4,8 +4,9 @@ server error, that every status code, content type, header and body is the docum
 that no request hangs, and more (`--checks all`; see EXCLUDED_CHECKS and CHECKS_CONFIG below).
 
 Reads go without a key, as the public's do; writes with an editor key, the audit log with an
-admin key. The server runs on a throwaway migrated and seeded database (SQLite, or a scratch
-database on the PostgreSQL server of KSOPN_TEST_DATABASE_URL).
+admin key, staff's reads of the error reports with an editor key. The server runs on a
+throwaway migrated and seeded database (SQLite, or a scratch database on the PostgreSQL
+server of KSOPN_TEST_DATABASE_URL).
 
 KSOPN_FUZZ_EXAMPLES sets the examples per operation (default 20, about a minute on two
 cores); `make fuzz` runs 500. KSOPN_FUZZ_SEED=<the Seed a failed report shows> repeats the
@@ -207,6 +208,11 @@ headers = {{ Authorization = "Bearer {target.editor}" }}
 [[operations]]
 include-path = "/api/v1/audit"
 headers = {{ Authorization = "Bearer {target.admin}" }}
+
+[[operations]]
+include-path-regex = "^/api/v1/error-reports"
+include-method = "GET"
+headers = {{ Authorization = "Bearer {target.editor}" }}
 
 [dictionaries]
 {dictionaries}
