@@ -12,7 +12,7 @@ The row starts at the time of this migration: the last change before it is unkno
 later time only makes If-Modified-Since answer 200 where 304 would have done.
 
 PostgreSQL's triggers call one function, replaced here; SQLite's hold the UPDATE each, so
-each is made again.
+each is made again: every one the schema has, whichever revision made it.
 
 Revision ID: 0016
 Revises: 0014
@@ -29,32 +29,7 @@ down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# As app/models/versions.py has them on this revision.
-VERSIONED_TABLES = (
-    "activities",
-    "assessments",
-    "bodies",
-    "claims",
-    "countries",
-    "documents",
-    "events",
-    "exercise_objectives",
-    "meeting_decisions",
-    "meetings",
-    "membership_statements",
-    "memberships",
-    "operation_statuses",
-    "operations",
-    "organizations",
-    "participations",
-    "reported_figures",
-    "seizure_reports",
-    "sources",
-    "stage_results",
-    "stages",
-    "substances",
-)
-EVENTS = ("INSERT", "UPDATE", "DELETE")
+SUFFIX = "_bumps_data_version"
 PG_FUNCTION = "ksopn_bump_data_version"
 OLD_BUMP = "UPDATE data_version SET version = version + 1 WHERE id = 1"
 NOW = {
@@ -73,7 +48,7 @@ def bump(dialect: str) -> str:
 
 def upgrade() -> None:
     dialect = op.get_bind().dialect.name
-    _drop_sqlite_triggers(dialect)
+    triggers = _drop_sqlite_triggers(dialect)
     op.add_column("data_version", sa.Column("changed_at", sa.DateTime(timezone=True)))
     op.execute(f"UPDATE data_version SET changed_at = {NOW[dialect]}")
     # SQLite cannot make a column NOT NULL in place: the batch copies this one-row table
@@ -81,32 +56,42 @@ def upgrade() -> None:
     # SQLite's are dropped first and made again after.
     with op.batch_alter_table("data_version") as batch:
         batch.alter_column("changed_at", existing_type=sa.DateTime(timezone=True), nullable=False)
-    _make_triggers(dialect, bump(dialect))
+    _make_triggers(dialect, bump(dialect), triggers)
 
 
 def downgrade() -> None:
     dialect = op.get_bind().dialect.name
-    _drop_sqlite_triggers(dialect)
+    triggers = _drop_sqlite_triggers(dialect)
     with op.batch_alter_table("data_version") as batch:
         batch.drop_column("changed_at")
-    _make_triggers(dialect, OLD_BUMP)
+    _make_triggers(dialect, OLD_BUMP, triggers)
 
 
 def _sqlite_triggers() -> list[tuple[str, str, str]]:
-    return [
-        (f"{table}_{event.lower()}_bumps_data_version", event, table)
-        for table in VERSIONED_TABLES
-        for event in EVENTS
-    ]
+    """Every data-version trigger there is (name, event, table), whichever revisions made
+    them (0008, 0011, any later one): read from the schema, so that none keeps the old
+    UPDATE, which would leave `changed_at` behind its table's changes."""
+    rows = op.get_bind().exec_driver_sql(
+        "SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
+    )
+    found = []
+    for name, table in rows:
+        event = name.removeprefix(f"{table}_").removesuffix(SUFFIX)
+        if name.endswith(SUFFIX) and event in ("insert", "update", "delete"):
+            found.append((name, event.upper(), table))
+    return found
 
 
-def _drop_sqlite_triggers(dialect: str) -> None:
-    if dialect == "sqlite":
-        for name, _, _ in _sqlite_triggers():
-            op.execute(f"DROP TRIGGER {name}")
+def _drop_sqlite_triggers(dialect: str) -> list[tuple[str, str, str]]:
+    if dialect != "sqlite":
+        return []
+    triggers = _sqlite_triggers()
+    for name, _, _ in triggers:
+        op.execute(f"DROP TRIGGER {name}")
+    return triggers
 
 
-def _make_triggers(dialect: str, update: str) -> None:
+def _make_triggers(dialect: str, update: str, triggers: list[tuple[str, str, str]]) -> None:
     """PostgreSQL's triggers call one function, replaced; SQLite's hold the UPDATE each."""
     if dialect == "postgresql":
         op.execute(
@@ -114,5 +99,5 @@ def _make_triggers(dialect: str, update: str) -> None:
             f"$$ BEGIN {update}; RETURN NULL; END $$"
         )
         return
-    for name, event, table in _sqlite_triggers():
+    for name, event, table in triggers:
         op.execute(f"CREATE TRIGGER {name} AFTER {event} ON {table} BEGIN {update}; END")

@@ -49,6 +49,19 @@ def test_every_versioned_table_has_its_triggers(engine: Engine) -> None:
     assert triggered == set(VERSIONED_TABLES)
 
 
+def test_every_trigger_sets_the_time_too(engine: Engine) -> None:
+    """Migration 0016 made every trigger set `changed_at` (Last-Modified), whichever
+    revision made the trigger: one left with the old UPDATE would leave the time behind."""
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            sql = "SELECT prosrc FROM pg_proc WHERE proname = 'ksopn_bump_data_version'"
+        else:
+            sql = "SELECT sql FROM sqlite_master WHERE type = 'trigger'"
+        bodies = [row[0] for row in connection.execute(text(sql))]
+    assert bodies
+    assert all("changed_at" in body for body in bodies), bodies
+
+
 def test_inserts_updates_and_deletes_bump_it_in_their_transaction(session: Session) -> None:
     versions = [data_version(session)]
     country = Country(iso3="XXA", name_en="Testland", name_ru="Тестландия")
