@@ -25,6 +25,7 @@ tests/http/test_openapi_contract.py this module to what the server sends).
 import uuid
 from typing import Any
 
+from app.http.modified import UNDATED_KEY
 from app.http.schemas import Problem
 from app.settings import Settings
 
@@ -167,8 +168,10 @@ def _complete_operation(
 ) -> None:
     responses: dict[str, Any] = operation.setdefault("responses", {})
     # A route that needs a key of its own documents 401 itself (the audit log): its reads
-    # show the staff's tables, which are not dated (app/http/modified.py).
-    dated = is_conditional(path, method) and "401" not in responses
+    # show the staff's tables, which are not dated (app/http/modified.py); nor is a public
+    # read whose route says UNDATED (the mark is the route's, not the document's).
+    undated = operation.pop(UNDATED_KEY, False)
+    dated = is_conditional(path, method) and "401" not in responses and not undated
     _declare_security(operation, settings)
     if "requestBody" in operation:
         responses.setdefault("413", {"description": EXTRA_PROBLEMS["413"]})

@@ -449,6 +449,7 @@ def add_exports(
             },
             response_model=None,
             response_class=DOWNLOAD_CLASSES[extension],
+            openapi_extra=route.openapi_extra,  # `UNDATED` (app/http/modified.py), say
         )
     urls = " or ".join(f"`{route.path}.{extension}`" for extension in formats)
     rows = "every matching row in one file, not pages" if paged else "the answer as a file"

@@ -4,7 +4,8 @@ A read of the registry's facts (`app.http.caching.dated_read` marks it) is dated
 time of the facts' last change (`data_version.changed_at`, app/models/versions.py), which
 its session read as it began, before any fact: the time is never newer than the facts sent
 with it. Reads that need a key of their own (the audit log, the error reports) show the
-staff's tables, which the data version does not follow: they are not dated.
+staff's tables, which the data version does not follow: they are not dated, nor is a
+public read whose route says `UNDATED`.
 
 HTTP dates have whole seconds. `Last-Modified` is the second the change fell in, and
 `If-Modified-Since` answers 304 when the last change fell in that second or before it; so
@@ -21,6 +22,13 @@ from fastapi import Request
 from sqlalchemy.orm import Session
 
 from app.models.versions import changed_at_noted
+
+# A public read whose answer is not the registry's facts (a table the data version does not
+# follow) says so on its route, `@router.get(..., openapi_extra=UNDATED)`: it is not dated
+# (`app.http.caching.dated_read`), and the OpenAPI document (app/http/contract.py) leaves
+# Last-Modified and If-Modified-Since out of it; `add_exports` passes it to the downloads.
+UNDATED_KEY = "x-ksopn-undated"
+UNDATED = {UNDATED_KEY: True}
 
 # The three forms of HTTP-date a recipient must take (RFC 9110 5.6.7): IMF-fixdate,
 # the obsolete RFC 850 date and asctime's. Month and day names in English whatever the

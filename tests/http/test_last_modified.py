@@ -2,17 +2,25 @@
 the registry's facts is dated by the time of their last change (data_version.changed_at,
 migration 0016), and a date not before it is a 304 unless If-None-Match decides."""
 
+import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
+from fastapi import Request
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
-from app.http.modified import http_date, parse_http_date
+from app.deps import DATED_READ
+from app.http import contract
+from app.http.caching import dated_read
+from app.http.modified import UNDATED, http_date, parse_http_date
 from app.models import DataVersion
 from app.models.versions import in_utc
 from app.operations.schemas import STAGE_EXAMPLE
+from app.settings import Settings
 
 ENTITY = "/api/v1/countries/KGZ"
 READS = (
@@ -168,3 +176,37 @@ def test_the_three_forms_of_http_date() -> None:
     assert parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT") == moment
     assert parse_http_date("Sun Nov  6 08:49:37 1994") == moment
     assert http_date(moment) == "Sun, 06 Nov 1994 08:49:37 GMT"
+
+
+def _dated(route: APIRoute) -> bool:
+    request = Request({"type": "http", "method": "GET", "route": route, "headers": []})
+    asyncio.run(dated_read(request))
+    return bool(getattr(request.state, DATED_READ, False))
+
+
+def test_a_public_read_of_no_fact_says_so_on_its_route() -> None:
+    """`UNDATED`: a table the data version does not follow (releases, say) is not dated,
+    and its operation documents neither Last-Modified nor If-Modified-Since."""
+
+    def read() -> None:
+        """A read."""
+
+    assert _dated(APIRoute("/api/v1/facts", read))
+    assert not _dated(APIRoute("/api/v1/other", read, openapi_extra=UNDATED))
+    document: dict[str, Any] = {"paths": {}}
+    for path, extra in (("/api/v1/facts", {}), ("/api/v1/other", UNDATED)):
+        document["paths"][path] = {
+            "get": {
+                "responses": {"200": {"description": "ok"}},
+                "security": [{"HTTPBearer": []}],
+                **extra,
+            }
+        }
+    contract.complete(document, Settings())
+    for path, dated in (("/api/v1/facts", True), ("/api/v1/other", False)):
+        operation = document["paths"][path]["get"]
+        assert "x-ksopn-undated" not in operation
+        parameters = {parameter["name"] for parameter in operation["parameters"]}
+        assert ("If-Modified-Since" in parameters) == dated
+        for status in ("200", "304"):
+            assert ("Last-Modified" in operation["responses"][status]["headers"]) == dated
