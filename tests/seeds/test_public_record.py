@@ -218,3 +218,35 @@ def test_alternatives_add_nothing_to_totals(db: Session) -> None:
     assert line["amount"] == 9_000_000  # "more than 9 tons", once
     totals = seizure_totals(db, SeizureFilters(stage_id=stage.id), [], from_reports=True)
     assert totals["groups"][0]["amount"] == 9_000_000
+
+
+def test_no_two_figures_of_the_record_may_count_the_same_seizures(db: Session) -> None:
+    """Every summary is linked to the stages it covers (`within`) and every country's
+    figure to its stage's total, so no pair is left to warn about."""
+    for group_by in ([], ["year"], ["stage"], ["country", "substance"]):
+        warnings = seizure_totals(db, SeizureFilters(), group_by)["warnings"]
+        assert not [w for w in warnings if w["kind"] == "possible_double_count"], group_by
+
+
+def test_a_summary_answers_for_its_own_window_alone(db: Session) -> None:
+    """Over a summary's own period the total is the summary, not the summary and the
+    stages within it: "почти 28 тонн" for 2007, "more than 67 tons of 600 kg" for
+    2017-2019."""
+    summaries = db.scalars(
+        select(m.SeizureReport).where(
+            m.SeizureReport.stage_id.is_(None),
+            m.SeizureReport.id.in_(select(m.SeizureReport.within_id)),
+        )
+    ).all()
+    assert {s.as_reported for s in summaries} >= {"почти 28 тонн", "more than 67 tons of 600 kg"}
+    for summary in summaries:
+        filters = SeizureFilters(
+            operation_id=summary.operation_id,
+            date_from=summary.period_start,
+            date_to=summary.period_end,
+            within_window=True,
+        )
+        for from_reports in (False, True):
+            totals = seizure_totals(db, filters, [], from_reports=from_reports)
+            (line,) = [g for g in totals["groups"] if g["unit_kind"] == UnitKind.MASS]
+            assert line["amount"] == summary.amount, summary.as_reported
