@@ -211,3 +211,31 @@ def test_a_part_follows_its_whole_and_a_cover_is_not_deleted_under_its_figures(
 def _lines(lines: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
     keys = ("year", "substance", "stage", "country", "unit_kind", "amount", "qualifier")
     return [tuple(str(line.get(key)) for key in keys) for line in lines]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"group_by": "year"},
+        {"group_by": "substance"},
+        {"year": "2018", "group_by": "stage"},
+        {"year": "2018", "allocate": "pro_rata"},
+        {"from": "2017-01-01", "to": "2019-12-31", "group_by": "country"},
+    ],
+)
+def test_each_line_lists_what_it_adds_with_a_figure_left_out(
+    client: TestClient, editor: dict[str, str], posted: dict[str, int], query: dict[str, str]
+) -> None:
+    """A line's `reports_url` lists exactly the reports it sums, the figure within the
+    summary included only where the line counts it."""
+    _within(client, editor, posted)
+    body = _totals(client, **query)
+    column = "allocated_amount" if "allocate" in query else "counted_amount"
+    for line in body["groups"] + body["beyond_window"]:
+        items: list[dict[str, Any]] = []
+        url: str | None = f"{line['reports_url']}&limit=1000"
+        while url:
+            page = client.get(url).json()
+            items, url = items + page["items"], page["next"]
+        assert len(items) == line["reports"], line["reports_url"]
+        assert sum(item[column] for item in items) == line["amount"], line["reports_url"]
