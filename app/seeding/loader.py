@@ -688,8 +688,13 @@ class _Loader:
         self.stage_seizures(row, e.seizures)
 
     def _city(self, claims: list[s.ClaimEntry], lang: str) -> str | None:
+        """The city as the chosen source of that language names it, or else the registry's
+        translation (`twin`) of the chosen source of the other language."""
         cities = [c for c in claims if c.field == ClaimField.HQ_CITY and c.lang == lang]
-        return self.chosen(cities)[0].value if cities else None
+        if cities:
+            return self.chosen(cities)[0].value
+        others = [c for c in claims if c.field == ClaimField.HQ_CITY and c.lang]
+        return self.chosen(others)[0].twin if others else None
 
     def claims(self, subject: dict[str, int], claims: list[s.ClaimEntry]) -> None:
         for c in claims:

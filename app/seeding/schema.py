@@ -381,6 +381,9 @@ class ClaimEntry(Entry):
     as_reported: str
     country: Iso3 | None = None  # the headquarters' or place's country
     lang: Literal["en", "ru"] | None = None  # the language of a city's `value`
+    # The city's name in the other language: the registry's translation, never the
+    # source's words, so that each language's page names the city in its own.
+    twin: str | None = None
     note: str | None = None
     note_ru: str | None = None
     cite: Cite
@@ -389,6 +392,12 @@ class ClaimEntry(Entry):
     def _dates_are_dates(self) -> "ClaimEntry":
         if self.value is not None and self.field in DATE_FIELDS:
             _parse_partial_date(self.value)
+        return self
+
+    @model_validator(mode="after")
+    def _twins_are_of_named_cities(self) -> "ClaimEntry":
+        if self.twin is not None and (self.field != ClaimField.HQ_CITY or not self.lang):
+            raise ValueError("`twin` names a headquarters city (with `lang`) in the other language")
         return self
 
 
