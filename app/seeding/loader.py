@@ -692,9 +692,11 @@ class _Loader:
         translation (`twin`) of the chosen source of the other language."""
         cities = [c for c in claims if c.field == ClaimField.HQ_CITY and c.lang == lang]
         if cities:
-            return self.chosen(cities)[0].value
+            named: str | None = self.chosen(cities)[0].value
+            return named
         others = [c for c in claims if c.field == ClaimField.HQ_CITY and c.lang]
-        return self.chosen(others)[0].twin if others else None
+        translated: str | None = self.chosen(others)[0].twin if others else None
+        return translated
 
     def claims(self, subject: dict[str, int], claims: list[s.ClaimEntry]) -> None:
         for c in claims:
