@@ -239,3 +239,32 @@ def test_each_line_lists_what_it_adds_with_a_figure_left_out(
             items, url = items + page["items"], page["next"]
         assert len(items) == line["reports"], line["reports_url"]
         assert sum(item[column] for item in items) == line["amount"], line["reports_url"]
+
+
+def test_a_stage_goes_with_a_country_figure_within_its_total(
+    client: TestClient, editor: dict[str, str]
+) -> None:
+    """Deleting a stage deletes a figure within another of its figures before that one."""
+    stage = {
+        **STAGE_EXAMPLE,
+        "number": 93,
+        "name": "A made-up stage with a country's figure",
+        "seizures": [
+            {"substance": "controlled-substances", "quantity": "3 t"},
+            {"substance": "controlled-substances", "quantity": "700 kg", "country": "KGZ"},
+        ],
+    }
+    stage_id = client.post("/api/v1/operations/channel/stages", json=stage, headers=editor).json()[
+        "id"
+    ]
+    items = client.get("/api/v1/seizures", params={"stage": f"id:{stage_id}"}).json()["items"]
+    total = next(item["id"] for item in items if item["country"] is None)
+    country = next(item["id"] for item in items if item["country"] is not None)
+    assert _patch(client, editor, country, {"within": total}).status_code == 200
+    by_country = _totals(client, stage=f"id:{stage_id}", group_by="country")
+    assert [line["amount"] for line in by_country["groups"]] == [3_000_000]
+    kyrgyz = _totals(client, stage=f"id:{stage_id}", country="KGZ")
+    assert [line["amount"] for line in kyrgyz["groups"]] == [700_000]
+    etag = client.get(f"/api/v1/stages/{stage_id}").headers["ETag"]
+    deleted = client.delete(f"/api/v1/stages/{stage_id}", headers={**editor, "If-Match": etag})
+    assert deleted.status_code == 204, deleted.text
