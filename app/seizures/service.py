@@ -265,8 +265,6 @@ def left_out(
     year) or both beyond it. A pro-rata total puts everything in the window, so there it
     answers whenever it matches. Elsewhere the report counts: the figure of a stage, where
     its year's summary reaches beyond the window or names no stage."""
-    within_id = report.within_id if covered_by is None else covered_by
-    cover = aliased(SeizureReport, name="cover")
     asked = replace(
         filters,
         substance_id=None,
@@ -279,6 +277,24 @@ def left_out(
         report_id=None,
         after_id=0,
     )
+    if report is SeizureReport and covered_by is None:
+        return _left_out_of_reports(asked)
+    return _left_out(asked, report, by_year, covered_by, multi_year)
+
+
+@lru_cache(maxsize=256)
+def _left_out_of_reports(asked: SeizureFilters) -> ColumnElement[bool]:
+    """`left_out` of the reports table, built once per question: every list and export
+    asks it (the pages of one list share it: the cursor is not part of the question)."""
+    return _left_out(asked, SeizureReport, False, None, None)
+
+
+def _left_out(
+    filters: SeizureFilters, report: Any, by_year: bool, covered_by: Any, multi_year: Any
+) -> ColumnElement[bool]:
+    within_id = report.within_id if covered_by is None else covered_by
+    cover = _COVER
+    asked = filters
     matches = [
         cover.id == within_id,
         cover.alternative_to_id.is_(None),
@@ -293,6 +309,11 @@ def left_out(
             )
     none = within_id.is_(None) if covered_by is None else within_id == 0
     return case((none, false()), else_=exists().where(*matches))
+
+
+# One alias for every statement: `report_target` keeps its subqueries per alias, and a new
+# alias per request built them again (a third of a stage post's time).
+_COVER = aliased(SeizureReport, name="cover")
 
 
 def _beyond(
