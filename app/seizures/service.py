@@ -41,6 +41,7 @@ from app.models.enums import Qualifier, UnitKind
 
 BASE_UNITS = {UnitKind.MASS: "g", UnitKind.VOLUME: "ml", UnitKind.COUNT: "items"}
 NO_ID = 0  # a stage or country filter of 0 means "reports without one" (the sum tables' key)
+ANY_ID = -1  # a stage or country filter of -1 means "reports with one", whichever
 FIRST_DAY, LAST_DAY = date(1, 1, 1), date(9999, 12, 31)
 
 
@@ -191,6 +192,8 @@ def compile_filters(
     for column, value in ((target.stage, filters.stage_id), (target.country, filters.country_id)):
         if value == NO_ID and report is not None:
             where.append(column.is_(None))
+        elif value == ANY_ID:
+            where.append(column.is_not(None) if report is not None else column != NO_ID)
         elif value is not None:
             where.append(column == value)
     where += _substance_condition(filters, target, subtree_name)

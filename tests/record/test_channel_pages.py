@@ -175,3 +175,20 @@ def test_stated_day_reads_a_date_without_its_year(
     words: str, field: str, expected: tuple[int | None, int | None]
 ) -> None:
     assert stated_day(words, field) == expected
+
+
+def test_the_channel_chart_gives_each_stage_its_own_figures(record_client: TestClient) -> None:
+    """The chart's table (the CSV it links) has the stages the 2017-2019 summary covers,
+    each with its own figure: by stage, the summary is not the answer."""
+    page = record_client.get("/operations/channel?lang=en").text
+    link = next(
+        href.replace("&amp;", "&")
+        for href in page.split('href="')[1:]
+        if href.startswith("/api/v1/seizures/totals.csv")
+    ).split('"')[0]
+    assert "stage=any" in link
+    table = record_client.get(link).content.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(table, newline="")))
+    red_barkhan = str(_stage_id(record_client, "channel-2018-red-barkhan"))
+    grams = sum(int(row["amount"]) for row in rows if row["stage_id"] == red_barkhan)
+    assert grams == 9_000_000  # "more than 9 tons of drugs", once

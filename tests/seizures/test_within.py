@@ -268,3 +268,20 @@ def test_a_stage_goes_with_a_country_figure_within_its_total(
     etag = client.get(f"/api/v1/stages/{stage_id}").headers["ETag"]
     deleted = client.delete(f"/api/v1/stages/{stage_id}", headers={**editor, "If-Match": etag})
     assert deleted.status_code == 204, deleted.text
+
+
+def test_stage_any_gives_each_stage_its_own_figures(
+    client: TestClient, editor: dict[str, str], posted: dict[str, int]
+) -> None:
+    """By stage, a summary that names no stage is not the answer when only stages are
+    asked for: `stage=any` counts each stage's own figures, as the Channel page's chart."""
+    _within(client, editor, posted)
+    everything = _totals(client, operation="channel", group_by="stage")
+    stages = {line["stage"]["id"] for line in everything["groups"] if line["stage"]}
+    assert posted["stage"] not in stages  # the summary answers, as the stage's "none" line
+    only_stages = _totals(client, operation="channel", group_by="stage", stage="any")
+    lines = {line["stage"]["id"]: line["amount"] for line in only_stages["groups"]}
+    assert lines[posted["stage"]] == STAGE_GRAMS
+    assert None not in {line["stage"] and line["stage"]["id"] for line in only_stages["groups"]}
+    listed = client.get("/api/v1/seizures", params={"stage": "any", "limit": "500"}).json()
+    assert all(item["stage"] for item in listed["items"])
