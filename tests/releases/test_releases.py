@@ -15,20 +15,23 @@ import frictionless
 import pytest
 import yaml
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from app import PROJECT_DIR, cli, migrate
 from app.db import make_engine
-from app.models import AuditEntry, Base, Release
+from app.models import AuditEntry, Base, Country, Release
+from app.models.enums import KeyRole
 from app.models.versions import VERSIONED_TABLES, data_version
 from app.releases import package
 from app.releases.versions import Version
+from app.releases.writes import make_release
 from app.seeding.loader import apply_seeds, read_seed_files
 from app.settings import get_settings
-from tests.helpers import SEEDS_DIR
+from app.staff.keys import Caller
+from tests.helpers import SEEDS_DIR, SERVER_URL
 from tests.releases.conftest import NOTE
 
 
@@ -359,3 +362,20 @@ def test_the_command_line_makes_a_release(seeded_url: str, tmp_path: Path) -> No
     bad = runner.invoke(cli.cli, ["release", "create", "--version", "v2", "--note", NOTE])
     assert bad.exit_code == 1
     assert "semantic version" in bad.output
+
+
+@pytest.mark.skipif(SERVER_URL is None, reason="PostgreSQL's row lock; SQLite's writer holds its")
+def test_writes_of_facts_wait_while_a_release_is_made(seeded_url: str, tmp_path: Path) -> None:
+    """On PostgreSQL (read committed), what makes the files match the recorded version is
+    the lock on the data version's row: a write of a fact waits until the release commits."""
+    engine = make_engine(seeded_url)
+    try:
+        with Session(engine) as making, making.begin():
+            caller = Caller(key_id=0, name="test", role=KeyRole.ADMIN)
+            make_release(making, caller, "1.0.0", NOTE, tmp_path / "made")
+            with engine.connect() as writer, writer.begin():
+                writer.execute(text("SET LOCAL lock_timeout = '500ms'"))
+                with pytest.raises(DBAPIError, match="lock"):
+                    writer.execute(update(Country).values(name_en=Country.name_en))
+    finally:
+        engine.dispose()
