@@ -214,7 +214,7 @@ def test_a_release_is_listed_and_cited(
     assert listed[0] == release
     exported = client.get("/api/v1/releases.csv")
     assert exported.status_code == 200
-    assert "\n1,1.0.0," in exported.text
+    assert f"\n{release['id']},1.0.0," in exported.text  # a row a release, as the list
     day = release["released_at"][:10]
     citation = release["citation"]
     assert "version 1.0.0" in citation["text"]
