@@ -254,9 +254,12 @@ def release_create(
         console.print("give a --note: what the release is", style="red")
         raise typer.Exit(1)
     caller = Caller(key_id=0, name=CLI_ACTOR, role=KeyRole.ADMIN)
+    engine = _engine()
+    # The release's SQLite file is built by the migrations: their steps are not news here.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     public_url = settings.public_url
     homepage = f"{public_url}/releases/{version}" if public_url else None
-    with make_sessionmaker(_engine(), writes=True)() as session, session.begin():
+    with make_sessionmaker(engine, writes=True)() as session, session.begin():
         try:
             release = make_release(
                 session, caller, version, note.strip(), settings.releases_dir, homepage

@@ -109,6 +109,10 @@ def test_a_release_freezes_the_record_in_a_valid_data_package_and_a_sqlite_file(
         assert revision == migrate.head_revision()
         assert connection.execute("SELECT count(*) FROM api_keys").fetchone()[0] == 0
         assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        # the rows themselves, not only their number: the quantities and the citations
+        figures = "SELECT sum(amount), sum(source_id), max(as_reported) FROM seizure_reports"
+        copied_figures = tuple(connection.execute(figures).fetchone())
+    assert copied_figures == tuple(session.execute(text(figures)).one())
     before = sqlite_file.read_bytes()
 
     # A later write to the registry changes neither the files nor their checksums.
