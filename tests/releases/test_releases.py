@@ -161,6 +161,10 @@ def test_the_release_files_download_with_their_types_and_checksums(
         assert hashlib.sha256(response.content).hexdigest() == by_name[name]["sha256"]
         assert response.headers["etag"] == f'"{by_name[name]["sha256"]}"'
         assert by_name[name]["url"] == f"/api/v1/releases/1.0.0/files/{name}"
+        head = client.head(by_name[name]["url"])
+        assert head.status_code == 200
+        assert head.content == b""
+        assert head.headers["content-length"] == str(by_name[name]["size"])
         cached = client.get(
             by_name[name]["url"], headers={"If-None-Match": response.headers["etag"]}
         )
