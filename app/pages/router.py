@@ -359,6 +359,11 @@ def _common(lang: str, examples: frozenset[str] = frozenset()) -> dict[str, Any]
         "period_label": lambda period: format_period(period[0], period[1], lang),
         "period_of": lambda r: format_period(r["period_start"], r["period_end"], lang),
         "twin": lambda item, field: twin(item, field, lang),
+        # A publisher is a name: in the page's language where the seeds give it, a brand in
+        # Latin letters («Forbes Kazakhstan», «Sputnik Казахстан») marked as such.
+        "publisher": lambda source: search_view.in_field_language(
+            source.get("publisher"), source.get("publisher_ru"), lang
+        ),
         "of_substance": lambda item: of_substance(item, lang),
         # A source's title and words inside a sentence, marked as what they are: quotations.
         "cite_title": lambda title: Markup("<cite>{}</cite>").format(title),

@@ -108,16 +108,19 @@ def test_every_record_page_reads_in_russian(record_client: TestClient) -> None:
     paths = ["/coverage", "/operations/channel", "/operations/grom", "/operations/kobalt"]
     paths += [f"/stages/{s['id']}" for s in stages]
     found = {}
+    untranslated = {}
     for path in paths:
         response = record_client.get(f"{path}?lang=ru")
         assert response.status_code == 200, path
-        # The page's own words only: the record's seeds still give some descriptions and
-        # party details in English alone, which the pages mark as untranslated (a gap of
-        # the seeds, listed in the report, not of these pages).
-        words, _untranslated = english_prose(response.text)
+        # The page's own words, and the seeds' texts (notes of claims and results, party
+        # details, descriptions): each has its Russian twin, so none is marked untranslated.
+        words, missing = english_prose(response.text)
         if words:
             found[path] = sorted(set(words))
+        if missing:
+            untranslated[path] = missing
     assert found == {}
+    assert untranslated == {}, f"texts without their Russian twin: {untranslated}"
 
 
 def test_coverage_api_counts_with_the_stated_count(record_client: TestClient) -> None:
