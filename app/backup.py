@@ -177,7 +177,7 @@ def _move_data_version_past(connection: sqlite3.Connection, replaced: int) -> No
     columns = {row[1] for row in connection.execute("PRAGMA table_info(data_version)")}
     with connection:
         connection.execute("UPDATE data_version SET version = ? WHERE id = 1", (version,))
-        if "changed_at" in columns:  # migration 0016: the facts changed now (Last-Modified)
+        if "changed_at" in columns:  # migration 0017: the facts changed now (Last-Modified)
             connection.execute(
                 "UPDATE data_version SET changed_at = strftime('%Y-%m-%d %H:%M:%f', 'now') "
                 "WHERE id = 1"

@@ -16,21 +16,25 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from app import backup, demo, migrate
-from app.db import make_engine
+from app.db import make_engine, make_sessionmaker
 from app.errors import DomainError
 from app.http.protocol import TimedHttpToolsProtocol
 from app.models.enums import KeyRole
+from app.releases.versions import Version
+from app.releases.writes import make_release
 from app.security import UnsafeConfigurationError, check_production_settings
 from app.seeding.loader import SeedError, Tally, apply_seeds, read_seed_files
 from app.seizures import derived_tables
 from app.settings import Settings, get_settings
-from app.staff.keys import create_key, list_keys, revoke_key
+from app.staff.keys import Caller, create_key, list_keys, revoke_key
 
 cli = typer.Typer(no_args_is_help=True, help="The KSOPN registry.")
 db_cli = typer.Typer(no_args_is_help=True, help="Database schema (Alembic migrations).")
 cli.add_typer(db_cli, name="db")
 keys_cli = typer.Typer(no_args_is_help=True, help="API keys for secretariat staff.")
 cli.add_typer(keys_cli, name="keys")
+release_cli = typer.Typer(no_args_is_help=True, help="Releases: frozen, citable states.")
+cli.add_typer(release_cli, name="release")
 console = Console(stderr=True)
 
 
@@ -225,6 +229,54 @@ def keys_revoke(name: Annotated[str, typer.Argument(help="The key's name.")]) ->
             console.print(f"[red]{error.detail}[/red]")
             raise typer.Exit(1) from error
     console.print(f"key {name!r} revoked")
+
+
+# Who the audit log names for a release made at the command line (no key makes it).
+CLI_ACTOR = "ksopn release create (command line)"
+
+
+@release_cli.command("create")
+def release_create(
+    version: Annotated[
+        str, typer.Option(help="A semantic version greater than the last release's: 1.0.0.")
+    ],
+    note: Annotated[str, typer.Option(help="What the release is, what changed since the last.")],
+) -> None:
+    """Make a release: freeze the public record as it is now, build its files (CSV, data
+    package, SQLite, checksums) under KSOPN_RELEASES_DIR, and record it. Never changes."""
+    settings = get_settings()
+    try:
+        Version.parse(version)
+    except ValueError as error:
+        console.print(str(error), style="red", markup=False)
+        raise typer.Exit(1) from error
+    if not note.strip():
+        console.print("give a --note: what the release is", style="red")
+        raise typer.Exit(1)
+    caller = Caller(key_id=0, name=CLI_ACTOR, role=KeyRole.ADMIN)
+    engine = _engine()
+    # The release's SQLite file is built by the migrations: their steps are not news here.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    public_url = settings.public_url
+    homepage = f"{public_url}/releases/{version}" if public_url else None
+    with make_sessionmaker(engine, writes=True)() as session, session.begin():
+        try:
+            release = make_release(
+                session, caller, version, note.strip(), settings.releases_dir, homepage
+            )
+        except DomainError as error:
+            console.print(error.detail, style="red", markup=False)
+            raise typer.Exit(1) from error
+        files = list(release.files)
+        frozen = release.data_version
+    console.print(
+        f"release {version} made (data version {frozen}), "
+        f"{len(files)} files in {settings.releases_dir / version}:",
+        markup=False,
+        soft_wrap=True,
+    )
+    for entry in files:
+        typer.echo(f"{entry['sha256']}  {entry['size']:>12,}  {entry['name']}")
 
 
 @cli.command("demo-data")

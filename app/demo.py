@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, text
+from sqlalchemy import Connection, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 from sqlalchemy.schema import AddConstraint, DropConstraint
 
@@ -95,6 +95,7 @@ def fill(
     # The seed's reports go (see the module's note), the parts of parts first: a level
     # a statement, as a part's parent may itself be a part (the public record nests them).
     report = SeizureReport
+    session.execute(update(report).values(within_id=None))  # nothing is kept within a gone row
     while session.scalar(select(report.id).limit(1)) is not None:
         parents = select(report.parent_id).where(report.parent_id.is_not(None))
         session.execute(delete(report).where(report.id.not_in(parents)))

@@ -29,6 +29,7 @@ from app.pages import router as pages
 from app.pages import staff as staff_page
 from app.pages.chart_images import ChartImages
 from app.reference import router as reference
+from app.releases import router as releases
 from app.search import router as search
 from app.search.service import new_cache as new_search_cache
 from app.security import check_production_settings, install_security
@@ -58,11 +59,13 @@ API_ROUTERS = [
     search.router,
     coverage.router,
     feedback.router,
+    releases.router,
     operations.staff_router,
     seizures.staff_router,
     council.staff_router,
     reference.staff_router,
     feedback.staff_router,
+    releases.staff_router,
     staff.router,
 ]
 

@@ -2,11 +2,12 @@
 loader both ask these. Each gives the problem in words, or nothing; a caller says it in its
 own terms (a 422 naming the field, a seed error naming the file and the entry)."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import date
 from typing import Any, TypeVar
 
 from pydantic import ValidationInfo
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.common import subtree_ids
@@ -183,3 +184,77 @@ def chosen_version(
         return (source_rank(kind), -(published or date.min).toordinal(), index)
 
     return min(range(len(versions)), key=key)
+
+
+def within_problems(
+    session: Session, cover: SeizureReport, figures: Sequence[SeizureReport]
+) -> list[str]:
+    """What keeps `figures` (top reports of their breakdowns) from being `within` the
+    broader figure `cover`: it must be a counted top report, within nothing itself, of the
+    same operation and unit kind, over a period holding theirs, of their substance or a
+    broader one, and of their stage, country and region or of none. Together they must not
+    exceed it."""
+    problems: list[str] = []
+    if cover.parent_id is not None or cover.alternative_to_id is not None or cover.within_id:
+        problems.append(
+            said(
+                f"report {cover.id} is a part, a version or itself within another: name the "
+                "broadest figure",
+                f"сводка {cover.id} является частью, версией или сама входит в другую: "
+                "укажите самый широкий показатель",
+            )
+        )
+    broader = subtree_ids(session, cover.substance_id)
+    for figure in figures:
+        if _outside(cover, figure, broader):
+            problems.append(
+                said(
+                    f"report {figure.id} ({figure.as_reported}) is not within report "
+                    f"{cover.id} ({cover.as_reported}): the broader figure must be of the same "
+                    "operation and unit kind, over a period that holds the other's, of its "
+                    "substance or a broader one, and of its stage, country and region or none",
+                    f"сводка {figure.id} ({figure.as_reported}) не входит в сводку {cover.id} "
+                    f"({cover.as_reported}): более широкий показатель должен относиться к той "
+                    "же операции и единице учёта, охватывать её период, то же или более "
+                    "широкое вещество и тот же этап, страну и регион либо не указывать их",
+                )
+            )
+    same_kind = [f for f in figures if f.unit_kind == cover.unit_kind]
+    if sum(f.amount for f in same_kind) > cover.amount and cover.qualifier == Qualifier.EXACT:
+        problems.append(
+            said(
+                f"the figures within report {cover.id} add up to more than its "
+                f"{readable(cover.unit_kind, cover.amount)}",
+                f"показатели, входящие в сводку {cover.id}, в сумме больше её "
+                f"{readable(cover.unit_kind, cover.amount, 'ru')}",
+            )
+        )
+    return problems
+
+
+def _outside(cover: SeizureReport, figure: SeizureReport, broader: Collection[int]) -> bool:
+    def compatible(wide: Any, narrow: Any) -> bool:
+        return wide is None or wide == narrow
+
+    return not (
+        figure.id != cover.id
+        and figure.parent_id is None
+        and figure.operation_id == cover.operation_id
+        and figure.unit_kind == cover.unit_kind
+        and cover.period_start <= figure.period_start
+        and figure.period_end <= cover.period_end
+        and figure.substance_id in broader
+        and compatible(cover.stage_id, figure.stage_id)
+        and compatible(cover.country_id, figure.country_id)
+        and compatible(cover.scope, figure.scope)
+    )
+
+
+def set_within(session: Session, figure: SeizureReport, cover_id: int | None) -> None:
+    """`figure` (a top report) and every part of its breakdown are within `cover_id`."""
+    level = [figure]
+    while level:
+        for report in level:
+            report.within_id = cover_id
+        ids = [report.id for report in level]
+        level = list(session.scalars(select(SeizureReport).where(SeizureReport.parent_id.in_(ids))))

@@ -20,6 +20,11 @@ class Settings(BaseSettings):
     )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     seeds_dir: Path = PROJECT_DIR / "seeds"
+    releases_dir: Path = Field(
+        default=PROJECT_DIR / "var" / "releases",
+        description="Where each release's files are kept, a folder a release "
+        "(app/releases/package.py); back it up with the database",
+    )
     sql_echo: bool = False
     sqlite_busy_timeout_ms: int = Field(default=10_000, ge=0)
     require_key_for_reads: bool = False

@@ -29,6 +29,7 @@ from app.models.reference import (
     Source,
     Substance,
 )
+from app.models.releases import Release
 from app.models.seizures import (
     SeizureOverlapMember,
     SeizureReport,
@@ -64,6 +65,7 @@ __all__ = [
     "OperationStatus",
     "Organization",
     "Participation",
+    "Release",
     "ReportedFigure",
     "SeizureOverlapMember",
     "SeizureReport",

@@ -26,6 +26,11 @@ class SeizureReport(Cited, Base):
     the parent's quantity ("including ..."), never in addition to it. A report with
     `alternative_to` is another source's version of that report's figure: it is kept and
     shown, never added (the rule of `app.rules.source_rank` picked the other one).
+    A report `within` another is among that broader figure's seizures without being one
+    of its breakdown rows (a stage's figure within a year's summary that is itemized by
+    substance): totals count the broader figure where it answers the question, and this
+    one only where it does not (`seizures.totals`). Every report of a breakdown is within
+    what its top report is within.
     """
 
     __tablename__ = "seizure_reports"
@@ -37,6 +42,7 @@ class SeizureReport(Cited, Base):
         CheckConstraint("cases IS NULL OR cases >= 0", name="cases_not_negative"),
         CheckConstraint("parent_id <> id", name="not_own_parent"),
         CheckConstraint("alternative_to_id <> id", name="not_own_alternative"),
+        CheckConstraint("within_id <> id", name="not_within_itself"),
         Index("ix_seizure_reports_period", "period_start", "period_end"),
         Index("ix_seizure_reports_operation_period", "operation_id", "period_start"),
         # Finds the reports a new one may overlap (services.summaries).
@@ -77,6 +83,11 @@ class SeizureReport(Cited, Base):
         index=True,
         comment="The counted report this one is another version of; never added to totals",
     )
+    within_id: Mapped[int | None] = mapped_column(
+        ForeignKey("seizure_reports.id", ondelete="RESTRICT"),
+        index=True,
+        comment="The broader figure (a summary) whose seizures include this report's",
+    )
     scope: Mapped[str | None] = mapped_column(
         String(200), comment="The part of the country the figure covers (a region), if not all"
     )
@@ -111,6 +122,9 @@ class _SumColumns:
     period_end: Mapped[date] = mapped_column(Date)
     amount: Mapped[int] = mapped_column(BigInteger)
     reports: Mapped[int] = mapped_column(Integer)
+    # The broader figure the summed reports are within (0: none): totals leave these sums
+    # out where that figure is counted.
+    covered_by: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 # Where the reports come from is a key too, so that a total's lines cite their sources
@@ -126,6 +140,7 @@ SUM_KEYS = (
     "multi_year",
     "period_start",
     "period_end",
+    "covered_by",
 )
 DETAIL_KEYS = ("operation_id", "stage_key", "country_key", *SUM_KEYS)
 COARSE_FROM = len(DETAIL_KEYS) - len(SUM_KEYS)  # where a detail key's coarse key starts

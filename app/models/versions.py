@@ -7,7 +7,7 @@ same version sees the same facts; so an answer can be named by the version it wa
 Versions start at the time of the migration in microseconds, and a restore moves the
 number past both databases' versions (app/backup.py), so a version never names two states.
 
-`changed_at` is the time of the last change, set by the same triggers (migration 0016), in
+`changed_at` is the time of the last change, set by the same triggers (migration 0017), in
 UTC and never backwards: the reads' `Last-Modified` (app/http/modified.py). A read session
 that is asked to (`note_changed_at`) reads it first thing in its transaction, before any
 fact: on PostgreSQL each statement of a transaction sees the commits made before it, and

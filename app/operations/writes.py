@@ -315,11 +315,13 @@ def delete_stage(session: Session, caller: Caller, stage: m.Stage) -> None:
 
 
 def _children_first(reports: list[m.SeizureReport]) -> list[m.SeizureReport]:
+    """Parts before their wholes, and figures within a broader one before it (a country's
+    figure within the stage's total): each delete leaves nothing pointing at a gone row."""
     remaining = {report.id: report for report in reports}
     ordered: list[m.SeizureReport] = []
     while remaining:
-        parents = {r.parent_id for r in remaining.values()}
-        leaves = [r for r in remaining.values() if r.id not in parents]
+        held = {r.parent_id for r in remaining.values()} | {r.within_id for r in remaining.values()}
+        leaves = [r for r in remaining.values() if r.id not in held]
         ordered += leaves
         for leaf in leaves:
             del remaining[leaf.id]

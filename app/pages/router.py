@@ -26,7 +26,7 @@ from app.http.answers import VersionedCache
 from app.http.schemas import nest_source
 from app.http.strict_query import refuse_unknown_query_parameters
 from app.models.versions import data_version
-from app.pages import charts, drawing, facts, record_service, service, stage_charts
+from app.pages import charts, drawing, facts, record_service, releases, service, stage_charts
 from app.pages import search as search_view
 from app.pages.chart_images import ChartImages
 from app.pages.i18n import LangDep, translations
@@ -60,9 +60,10 @@ def chart_id(kind: str, layout: str) -> str:
 
 def install(app: FastAPI, dependencies: list[Any]) -> None:
     """The pages at `/`, their files at `/assets`."""
-    app.include_router(
-        router, dependencies=[*dependencies, Depends(refuse_unknown_query_parameters)]
-    )
+    for pages in (router, releases.router):
+        app.include_router(
+            pages, dependencies=[*dependencies, Depends(refuse_unknown_query_parameters)]
+        )
     app.mount("/assets", StaticFiles(directory=STATIC_DIR), name="assets")
 
 
@@ -358,6 +359,11 @@ def _common(lang: str, examples: frozenset[str] = frozenset()) -> dict[str, Any]
         "period_label": lambda period: format_period(period[0], period[1], lang),
         "period_of": lambda r: format_period(r["period_start"], r["period_end"], lang),
         "twin": lambda item, field: twin(item, field, lang),
+        # A publisher is a name: in the page's language where the seeds give it, a brand in
+        # Latin letters («Forbes Kazakhstan», «Sputnik Казахстан») marked as such.
+        "publisher": lambda source: search_view.in_field_language(
+            source.get("publisher"), source.get("publisher_ru"), lang
+        ),
         "of_substance": lambda item: of_substance(item, lang),
         # A source's title and words inside a sentence, marked as what they are: quotations.
         "cite_title": lambda title: Markup("<cite>{}</cite>").format(title),

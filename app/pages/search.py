@@ -72,12 +72,31 @@ def in_its_language(text: str | None, lang: str) -> Markup:
 
 def in_field_language(english: str | None, russian: str | None, lang: str) -> Markup:
     """The Russian or English one of a pair, as `name_in` picks it, marked with the
-    language of the one picked where that is not the page's."""
+    language of the one picked where that is not the page's. A Russian name in Latin
+    letters (a brand: «Forbes Kazakhstan», «RT») is marked as the English one would be."""
     text = name_in((english, russian), lang)
-    written = "ru" if text and text == russian else "en"
-    if not text or written == lang:
+    written = "ru" if text and text == russian and CYRILLIC.search(text) else "en"
+    if not text:
+        return Markup("")
+    if written == lang == "ru":
+        return _latin_marked(text)
+    if written == lang:
         return Markup("{}").format(text)
     return Markup('<span lang="{}">{}</span>').format(written, text)
+
+
+# A run of Latin-letter words inside a Russian name, a domain name left as it is.
+LATIN_RUN = re.compile(r"(?<![\w.])[A-Za-z][\w+-]*(?: [A-Za-z][\w+-]*)*(?![\w.])")
+
+
+def _latin_marked(text: str) -> Markup:
+    """A Russian name with the brand it holds in Latin letters («Sputnik Казахстан»,
+    «Евразэс News») marked as such, so that a reader's tools read each part in its own."""
+    return Markup("").join(
+        Markup('<span lang="en">{}</span>').format(part) if LATIN_RUN.fullmatch(part) else part
+        for part in re.split(f"({LATIN_RUN.pattern})", text)
+        if part
+    )
 
 
 def groups(found: Found, lang: str, gettext: Gettext) -> list[Group]:

@@ -29,7 +29,7 @@ from app.pages import colours
 from app.pages.i18n import translations
 from app.reference import service as reference
 from app.seizures.covering import broader_figures
-from app.seizures.service import SeizureFilters, list_seizures
+from app.seizures.service import ANY_ID, SeizureFilters, list_seizures
 from app.seizures.totals import seizure_totals
 
 FRONT_GROUPS = ("year", "substance")
@@ -290,10 +290,13 @@ def country_names(session: Session, lang: str) -> dict[str, str]:
 
 
 def stage_totals(session: Session, operation_id: int) -> dict[str, Any]:
-    """The operation's seizures summed by stage and substance, as the API's totals give them
-    (`group_by=stage,substance`): each quantity counted once."""
+    """The operation's stages' seizures summed by stage and substance, as the API's totals
+    give them (`stage=any&group_by=stage,substance`): each quantity counted once, and a
+    summary over stages left aside, so that each stage shows its own figures."""
     return seizure_totals(
-        session, SeizureFilters(operation_id=operation_id), ("stage", "substance")
+        session,
+        SeizureFilters(operation_id=operation_id, stage_id=ANY_ID),
+        ("stage", "substance"),
     )
 
 

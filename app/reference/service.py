@@ -47,7 +47,7 @@ def _source_out(row: dict[str, Any]) -> dict[str, Any]:
 
 _PARTS = {DatePrecision.YEAR: 1, DatePrecision.MONTH: 2, DatePrecision.DAY: 3}
 # BibTeX's month macros, January first.
-_BIBTEX_MONTHS = (
+BIBTEX_MONTHS = (
     "jan",
     "feb",
     "mar",
@@ -114,24 +114,29 @@ def _citation_text(row: dict[str, Any], published: PublishedDate) -> str:
     return text
 
 
-def _bibtex_text(value: str) -> str:
+def bibtex_text(value: str) -> str:
+    """Text for a brace-delimited BibTeX field (a release's citation uses it too)."""
     return "".join(_BIBTEX_ESCAPES.get(char, char) for char in " ".join(value.split()))
+
+
+def bibtex_url(url: str) -> str:
+    return "".join(_URL_ESCAPES.get(char, char) for char in url)
 
 
 def _bibtex(row: dict[str, Any], published: PublishedDate) -> str:
     # @misc is known to BibTeX and biblatex alike. The title is braced twice so that styles
     # which lower-case titles keep "CSTO" and "KSOPN" as written.
     fields = [
-        ("title", "{{" + _bibtex_text(row["title"]) + "}}"),
-        ("publisher", "{" + _bibtex_text(row["publisher"]) + "}"),
+        ("title", "{{" + bibtex_text(row["title"]) + "}}"),
+        ("publisher", "{" + bibtex_text(row["publisher"]) + "}"),
     ]
     parts = _known_parts(published) if published else []
     if parts:
         fields.append(("year", f"{{{parts[0]}}}"))
     if len(parts) > 1:  # a month is one of BibTeX's macros, written without braces
-        fields.append(("month", _BIBTEX_MONTHS[parts[1] - 1]))
+        fields.append(("month", BIBTEX_MONTHS[parts[1] - 1]))
     if row["url"]:
-        fields.append(("url", "{" + "".join(_URL_ESCAPES.get(c, c) for c in row["url"]) + "}"))
+        fields.append(("url", "{" + bibtex_url(row["url"]) + "}"))
     if row["accessed"] is not None:
         fields.append(("urldate", "{" + row["accessed"].isoformat() + "}"))
     lines = [f"  {name} = {value}," for name, value in fields]

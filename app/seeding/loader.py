@@ -29,6 +29,8 @@ from app.rules import (
     party_kind,
     period_problem,
     qualifier_problem,
+    set_within,
+    within_problems,
 )
 from app.seeding import schema as s
 from app.seizures import derived_tables
@@ -170,6 +172,7 @@ class _Loader:
             ("membership_statements", self.membership_statement),
             ("reported_figures", self.reported_figure),
             ("seizure_reports", self.seizure_report),
+            ("summary_covers", self.summary_cover),
         ]
 
     # -- lookups -------------------------------------------------------------------------
@@ -524,32 +527,56 @@ class _Loader:
                 raise _EntryError(f"operation {e.operation!r} has no stage {e.stage}")
         scope = {"operation_id": operation_id, "stage_id": stage_id}
         row = self._seizure(e, scope, e.period, e.country, parent=None, label=e.substance)
-        if e.stage_parts:
-            self._summary_parts(row, e.stage_parts)
+        if e.covers_stages:
+            self._covered_stages(row, e.covers_stages)
 
-    def _summary_parts(self, summary: m.SeizureReport, stages: list[str]) -> None:
-        """The stages' counted top-level figures under the summary's substance become its
-        parts: a year's figure is never added beside the stages it covers."""
-        subtree = subtree_ids(self.session, summary.substance_id)
-        for slug in stages:
-            stage_id = self.id_of(m.Stage, "slug", slug)
-            for report in self.session.scalars(
+    def summary_cover(self, e: s.SummaryCoverEntry) -> None:
+        summaries = list(
+            self.session.scalars(
                 select(m.SeizureReport).where(
-                    m.SeizureReport.stage_id == stage_id,
+                    m.SeizureReport.operation_id == self.id_of(m.Operation, "slug", e.operation),
+                    m.SeizureReport.stage_id.is_(None),
                     m.SeizureReport.parent_id.is_(None),
                     m.SeizureReport.alternative_to_id.is_(None),
-                    m.SeizureReport.substance_id.in_(subtree),
+                    m.SeizureReport.period_start == e.period[0],
+                    m.SeizureReport.period_end == e.period[1],
+                    m.SeizureReport.substance_id == self.id_of(m.Substance, "slug", e.substance),
                 )
-            ):
-                report.parent_id = summary.id
-        self.session.flush()
-        parts = list(self.session.scalars(select(m.SeizureReport).filter_by(parent_id=summary.id)))
-        problems = breakdown_problems(
-            self.session, summary, parts, parent_label=summary.as_reported,
-            part_label=lambda _, part: part.as_reported,
-        )  # fmt: skip
-        if problems:
+            )
+        )
+        if len(summaries) != 1:
+            raise _EntryError(
+                f"{len(summaries)} top-level figures of {e.substance} for "
+                f"{e.period[0]}/{e.period[1]} and no stage; name exactly one"
+            )
+        self._covered_stages(summaries[0], e.covers_stages)
+
+    def _covered_stages(self, summary: m.SeizureReport, stages: list[str]) -> None:
+        """The stages' counted top-level figures under the summary's substance, with their
+        breakdowns, are `within` it: a year's figure is never added beside the stages it
+        covers, and keeps its own breakdown by substance."""
+        subtree = subtree_ids(self.session, summary.substance_id)
+        tops: list[m.SeizureReport] = []
+        for slug in stages:
+            stage_id = self.id_of(m.Stage, "slug", slug)
+            found = list(
+                self.session.scalars(
+                    select(m.SeizureReport).where(
+                        m.SeizureReport.stage_id == stage_id,
+                        m.SeizureReport.parent_id.is_(None),
+                        m.SeizureReport.alternative_to_id.is_(None),
+                        m.SeizureReport.substance_id.in_(subtree),
+                    )
+                )
+            )
+            if not found:
+                raise _EntryError(f"stage {slug!r} has no figure this summary could cover")
+            tops += found
+        if problems := within_problems(self.session, summary, tops):
             raise _EntryError("; ".join(problems))
+        for report in tops:
+            set_within(self.session, report, summary.id)
+        self.session.flush()
 
     def _seizure(
         self,
@@ -661,8 +688,15 @@ class _Loader:
         self.stage_seizures(row, e.seizures)
 
     def _city(self, claims: list[s.ClaimEntry], lang: str) -> str | None:
+        """The city as the chosen source of that language names it, or else the registry's
+        translation (`twin`) of the chosen source of the other language."""
         cities = [c for c in claims if c.field == ClaimField.HQ_CITY and c.lang == lang]
-        return self.chosen(cities)[0].value if cities else None
+        if cities:
+            named: str | None = self.chosen(cities)[0].value
+            return named
+        others = [c for c in claims if c.field == ClaimField.HQ_CITY and c.lang]
+        translated: str | None = self.chosen(others)[0].twin if others else None
+        return translated
 
     def claims(self, subject: dict[str, int], claims: list[s.ClaimEntry]) -> None:
         for c in claims:
@@ -730,6 +764,7 @@ class _Loader:
                     children.setdefault(whole, []).append(row)
                 for other in others:
                     self._stage_seizure(stage, other, None, row.id)
+        self._among(counted, entries)
         for whole, parts in children.items():
             problems = breakdown_problems(
                 self.session, counted[whole], parts, parent_label=whole[1],
@@ -737,6 +772,26 @@ class _Loader:
             )  # fmt: skip
             if problems:
                 raise _EntryError("; ".join(problems))
+
+    def _among(
+        self, counted: dict[tuple[Any, ...], m.SeizureReport], entries: list[s.StageSeizureEntry]
+    ) -> None:
+        """Each counted figure `among` another is within it, with its breakdown."""
+        for e in entries:
+            if e.among is None or e.within is not None:
+                if e.among is not None:
+                    raise _EntryError(f"{e.as_reported}: a figure is `within` or `among`, not both")
+                continue
+            figure = counted[_figure_key(e)]
+            others = {key: row for key, row in counted.items() if row is not figure}
+            holder = _whole_of((e.among, *_figure_key(e)[1:]), others)
+            if holder is None:
+                raise _EntryError(f"{e.as_reported}: no figure of {e.among} it could be among")
+            cover = counted[holder]
+            if problems := within_problems(self.session, cover, [figure]):
+                raise _EntryError("; ".join(problems))
+            set_within(self.session, figure, cover.id)
+        self.session.flush()
 
     def _stage_seizure(
         self,

@@ -349,8 +349,19 @@ class SeizureReportEntry(SeizurePartEntry):
     stage: Annotated[int, Field(gt=0)] | None = None
     period: tuple[date, date]
     # A summary over stages (a year's figure): the counted figures of these stages (by
-    # slug) whose substance is under this one's become its parts, never added beside it.
-    stage_parts: list[Slug] = []
+    # slug) whose substance is under this one's are `within` it, never added beside it.
+    covers_stages: list[Slug] = []
+
+
+class SummaryCoverEntry(Entry):
+    """`covers_stages` for a summary another file holds (the original document's figure
+    for 2017-2019 is in operations.yaml; its stages are in channel/<year>.yaml): the
+    operation's top-level figure of this period and substance, of no stage."""
+
+    operation: Slug
+    period: tuple[date, date]
+    substance: Slug
+    covers_stages: Annotated[list[Slug], Field(min_length=1)]
 
 
 # -- the public record (issue 23) ---------------------------------------------------------
@@ -370,6 +381,9 @@ class ClaimEntry(Entry):
     as_reported: str
     country: Iso3 | None = None  # the headquarters' or place's country
     lang: Literal["en", "ru"] | None = None  # the language of a city's `value`
+    # The city's name in the other language: the registry's translation, never the
+    # source's words, so that each language's page names the city in its own.
+    twin: str | None = None
     note: str | None = None
     note_ru: str | None = None
     cite: Cite
@@ -378,6 +392,12 @@ class ClaimEntry(Entry):
     def _dates_are_dates(self) -> "ClaimEntry":
         if self.value is not None and self.field in DATE_FIELDS:
             _parse_partial_date(self.value)
+        return self
+
+    @model_validator(mode="after")
+    def _twins_are_of_named_cities(self) -> "ClaimEntry":
+        if self.twin is not None and (self.field != ClaimField.HQ_CITY or not self.lang):
+            raise ValueError("`twin` names a headquarters city (with `lang`) in the other language")
         return self
 
 
@@ -402,11 +422,14 @@ class StageSeizureEntry(Entry):
     """A stage's figure for drugs seized. Figures of one substance, country, scope and
     period (and the same `within`) are versions of one figure: the rule of
     `app.rules.chosen_version` picks the counted one. `within` names the substance of the
-    counted figure this one is a part of."""
+    counted figure this one is a part of; `among` the substance of the counted figure that
+    holds this one without itemizing it (a country's figure among the stage's total, which
+    is itemized by substance): this one is `within` it, and counted only where it is not."""
 
     substance: Slug
     as_reported: str
     within: Slug | None = None
+    among: Slug | None = None
     country: Iso3 | None = None
     scope: str | None = None
     period: tuple[date, date] | None = None
@@ -491,3 +514,4 @@ class SeedFile(BaseModel):
     stages: list[RecordStageEntry] = []
     meetings: list[MeetingEntry] = []
     membership_statements: list[MembershipStatementEntry] = []
+    summary_covers: list[SummaryCoverEntry] = []

@@ -76,6 +76,7 @@ def _contribution_rows(*, with_ids: bool) -> Select[Any]:
         own.c.own.label("amount"),
         own.c.source_id,
         own.c.locator,
+        own.c.covered_by,
     ).where(own.c.adds_something)
 
 
@@ -98,6 +99,7 @@ def _detail_key(row: Any) -> Key:
         multi,
         start,
         end,
+        row["covered_by"],
     )
 
 
@@ -329,17 +331,18 @@ def _rebuilt_detail_sums(session: Session) -> dict[Key, list[int]]:
     for row in driver_rows(session, _contribution_rows(with_ids=False)):
         _, operation, stage, country, substance, unspecified, unit_kind, stated, qualifier = row[:9]
         start, end, amount, source, locator = str(row[9]), str(row[10]), row[11], row[12], row[13]
+        covered_by = row[14]
         multi = start[:4] != end[:4]
         if not multi:  # a report inside one year is summed under the whole year
             start, end = f"{start[:4]}-01-01", f"{start[:4]}-12-31"
         sums = by_text[
             (operation, stage or 0, country or 0, source, locator, substance, bool(unspecified),
-             unit_kind, stated, qualifier, multi, start, end)
+             unit_kind, stated, qualifier, multi, start, end, covered_by)
         ]  # fmt: skip
         sums[0] += int(amount)
         sums[1] += 1
     return {
-        (*key[:11], date.fromisoformat(key[11]), date.fromisoformat(key[12])): sums
+        (*key[:11], date.fromisoformat(key[11]), date.fromisoformat(key[12]), key[13]): sums
         for key, sums in by_text.items()
     }
 

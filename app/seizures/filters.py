@@ -20,7 +20,7 @@ from app.http.schemas import IsoDate
 from app.models import Stage
 from app.models.enums import Qualifier, UnitKind
 from app.reference import service as reference
-from app.seizures.service import NO_ID, SeizureFilters
+from app.seizures.service import ANY_ID, NO_ID, SeizureFilters
 
 
 async def seizure_filters(
@@ -61,7 +61,9 @@ async def seizure_filters(
             max_length=120,
             description="A stage as people name it: its operation and number (`channel-31`), "
             "or its number with `operation=`; a stage no source numbers by its key "
-            "(`channel-2018-red-barkhan`), or by `id:` and its id; `none`: reports of no stage.",
+            "(`channel-2018-red-barkhan`), or by `id:` and its id; `none`: reports of no stage; "
+            "`any`: reports of some stage (a summary over stages, which names none, is then "
+            "not the answer, so the stages' own figures count).",
         ),
     ] = None,
     country: Annotated[
@@ -194,11 +196,13 @@ STAGE_NAME = re.compile(r"(?P<operation>.+)-(?P<number>[0-9]{1,9})")
 
 def _stage_id(session: Session, stage: str | None, operation_id: int | None) -> int | None:
     """A stage named `channel-31`, or `31` with `operation=`, or by its key or `id:42`
-    (`common.stage_reference`); `none` is no stage."""
+    (`common.stage_reference`); `none` is no stage, `any` some stage."""
     if stage is None:
         return None
     if stage == "none":
         return NO_ID
+    if stage == "any":
+        return ANY_ID
     found = _stage_by_key(session, stage, operation_id)
     if found is not None or stage.startswith(STAGE_ID_PREFIX):
         pass  # found by its key or id, or `id:` names none (below)
@@ -219,7 +223,7 @@ def _stage_id(session: Session, stage: str | None, operation_id: int | None) -> 
         raise InvalidParameterError(
             "stage",
             f"{stage!r} is not a stage name such as `channel-31`, a stage's key such as "
-            "`channel-2018-red-barkhan`, a number, `id:42` or `none`",
+            "`channel-2018-red-barkhan`, a number, `id:42`, `none` or `any`",
         )
     if found is None:
         raise InvalidParameterError("stage", f"no stage {stage!r}")

@@ -1,8 +1,9 @@
 """Which seizure reports may describe the same seizures without being linked: two reports
 of one operation and unit kind whose periods overlap, whose substances stand on one branch
 of the tree, whose countries, stages and regions (`scope`) are the same or unknown, and
-neither of which is a breakdown of the other. Two regions' figures of one stage (Samara's and
-the Far East's) are not the same seizures; a region's and the whole stage's may be.
+neither of which is a breakdown of the other or within the other's broader figure. Two
+regions' figures of one stage (Samara's and the Far East's) are not the same seizures; a
+region's and the whole stage's may be.
 The write path keeps the reports that have such a partner (`derived_tables`); the totals find
 the pairs among them (`totals.possible_double_counts`).
 """
@@ -29,6 +30,7 @@ class Candidate:
     start: date
     end: date
     scope: str | None
+    within: int | None = None  # the broader figure it is within (`SeizureReport.within_id`)
     member: bool = False
 
 
@@ -43,6 +45,7 @@ CANDIDATE_COLUMNS = (
     SeizureReport.period_start,
     SeizureReport.period_end,
     SeizureReport.scope,
+    SeizureReport.within_id,
 )
 
 
@@ -62,6 +65,15 @@ class Kinship:
             and _compatible(a.scope, b.scope)
             and not is_part_of(a.id, b.id, self.parent_of)
             and not is_part_of(b.id, a.id, self.parent_of)
+            and not self.within_tree(a, b.id)
+            and not self.within_tree(b, a.id)
+        )
+
+    def within_tree(self, report: Candidate, other: int) -> bool:
+        """Whether `report` is within the broader figure `other` is, or is a part of: the
+        totals never add the two (`service.left_out`)."""
+        return report.within is not None and (
+            report.within == other or report.within in wholes(other, self.parent_of)
         )
 
 

@@ -78,6 +78,13 @@ class SeizureOut(Cited):
         description="Set on another source's version of a figure: the id of the report whose "
         "figure the totals use instead (the rule on /methods picks it). Never added to totals."
     )
+    within: int | None = Field(
+        description="Set on a figure that a broader one includes without itemizing it (a "
+        "stage's figure within its year's summary): the broader report's id. Totals count "
+        "the broader figure where it matches the question and this one only where it does "
+        "not (a stage's own totals, a year the summary reaches beyond), never both; see "
+        "/methods. Every part of a breakdown is within what its top report is within."
+    )
     within_window: bool | None = Field(
         description="With a window (`year`, `from`, `to`): whether the report's period lies "
         "inside it. A report reaching outside is never the window's own figure; totals put "
@@ -85,9 +92,10 @@ class SeizureOut(Cited):
     )
     counted_amount: int | None = Field(
         description="What the report adds to the totals of the same filters, in `unit`: its "
-        "amount less its breakdown rows' (the parts count their own). A spreadsheet sum of "
-        "this column, per unit kind, equals the totals' `groups`. Null for a report reaching "
-        "outside the window."
+        "amount less its breakdown rows' (the parts count their own); 0 for another "
+        "source's version and for a figure `within` a broader one those totals count. A "
+        "spreadsheet sum of this column, per unit kind, equals the totals' `groups`. Null "
+        "for a report reaching outside the window."
     )
     allocated_amount: int | None = Field(
         None,
@@ -383,6 +391,18 @@ class SeizureIn(WriteIn):
         return depth
 
 
+WITHIN_DESCRIPTION = (
+    "The broader figure (a report's id) that holds this one's seizures without itemizing "
+    "it, being itemized another way: a stage's figure within its year's summary broken "
+    "down by substance, a country's figure within a stage's total. Only for a report that "
+    "is no part; its parts follow it. The broader figure must be a top report of the same "
+    "operation and unit kind, over a period holding this one's, of its substance or a "
+    "broader one, of its stage, country and region or of none, within nothing itself. "
+    "Totals then count the broader figure where it answers and this one only where it "
+    "does not (see /methods)."
+)
+
+
 class SeizureCreate(SeizureIn):
     source: SlugText
     locator: Locator
@@ -395,6 +415,10 @@ class SeizureCreate(SeizureIn):
         "stage (its id): the same substance and kind of unit, no parts; kept and shown with "
         "that report, never added to totals. Its source must not rank before the report's "
         "own (see /methods): if it does, correct the report and post the other as a version.",
+    )
+    within: Number | None = Field(
+        None,
+        description=WITHIN_DESCRIPTION,
     )
 
     _at_most_max_reports = field_validator("parts", mode="before")(
@@ -418,3 +442,6 @@ class SeizurePatch(WriteIn):
     cases: Annotated[int, WholeNumber(ge=0, le=10**9)] | None = None
     source: SlugText | None = None
     locator: Locator | None = None
+    within: Number | None = Field(
+        None, description=WITHIN_DESCRIPTION + " `null` takes the report out of it."
+    )

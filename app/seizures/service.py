@@ -7,7 +7,22 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, and_, cast, exists, func, or_, select, true
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Integer,
+    and_,
+    case,
+    cast,
+    exists,
+    extract,
+    false,
+    func,
+    not_,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.orm import Session, aliased
 
 from app.common import cited_columns, subtree_ids, subtree_ids_query
@@ -26,6 +41,7 @@ from app.models.enums import Qualifier, UnitKind
 
 BASE_UNITS = {UnitKind.MASS: "g", UnitKind.VOLUME: "ml", UnitKind.COUNT: "items"}
 NO_ID = 0  # a stage or country filter of 0 means "reports without one" (the sum tables' key)
+ANY_ID = -1  # a stage or country filter of -1 means "reports with one", whichever
 FIRST_DAY, LAST_DAY = date(1, 1, 1), date(9999, 12, 31)
 
 
@@ -176,6 +192,8 @@ def compile_filters(
     for column, value in ((target.stage, filters.stage_id), (target.country, filters.country_id)):
         if value == NO_ID and report is not None:
             where.append(column.is_(None))
+        elif value == ANY_ID:
+            where.append(column.is_not(None) if report is not None else column != NO_ID)
         elif value is not None:
             where.append(column == value)
     where += _substance_condition(filters, target, subtree_name)
@@ -187,6 +205,7 @@ def compile_filters(
         where.append(target.has_parts if filters.has_parts else ~target.has_parts)
     if filters.counted and target.counted is not None:
         where.append(target.counted)
+        where.append(~left_out(filters, report))
     return where + _period_conditions(filters, target)
 
 
@@ -233,6 +252,90 @@ def within(period_start: date, period_end: date, window: tuple[date, date] | Non
     return window[0] <= period_start and period_end <= window[1]
 
 
+def left_out(
+    filters: SeizureFilters,
+    report: Any,
+    *,
+    by_year: bool = False,
+    covered_by: Any = None,
+    multi_year: Any = None,
+) -> ColumnElement[bool]:
+    """Whether a report (or a sum row) within a broader figure is left out of the totals of
+    `filters`: it is when that figure answers the same question, so the two are never
+    added. The figure answers when it matches the filters other than the substance's (its
+    breakdown by substance, or its unitemized rest, holds whatever the report names) and
+    falls in the same part of the answer: both inside the window (or one calendar year, by
+    year) or both beyond it. A pro-rata total puts everything in the window, so there it
+    answers whenever it matches. Elsewhere the report counts: the figure of a stage, where
+    its year's summary reaches beyond the window or names no stage."""
+    asked = replace(
+        filters,
+        substance_id=None,
+        substance_ids=None,
+        descendants=True,
+        has_parts=None,
+        counted=False,
+        qualifier=None,
+        top_level_only=False,
+        report_id=None,
+        after_id=0,
+    )
+    if report is SeizureReport and covered_by is None:
+        return _left_out_of_reports(asked)
+    return _left_out(asked, report, by_year, covered_by, multi_year)
+
+
+@lru_cache(maxsize=256)
+def _left_out_of_reports(asked: SeizureFilters) -> ColumnElement[bool]:
+    """`left_out` of the reports table, built once per question: every list and export
+    asks it (the pages of one list share it: the cursor is not part of the question)."""
+    return _left_out(asked, SeizureReport, False, None, None)
+
+
+def _left_out(
+    filters: SeizureFilters, report: Any, by_year: bool, covered_by: Any, multi_year: Any
+) -> ColumnElement[bool]:
+    within_id = report.within_id if covered_by is None else covered_by
+    cover = _COVER
+    asked = filters
+    matches = [
+        cover.id == within_id,
+        cover.alternative_to_id.is_(None),
+        *compile_filters(asked, report_target(cover), subtree_name="cover_subtree"),
+    ]
+    if not filters.allocate_pro_rata:
+        own_beyond = _beyond(filters, report.period_start, report.period_end, multi_year, by_year)
+        cover_beyond = _beyond(filters, cover.period_start, cover.period_end, None, by_year)
+        if own_beyond is not None and cover_beyond is not None:
+            matches.append(
+                or_(and_(own_beyond, cover_beyond), and_(not_(own_beyond), not_(cover_beyond)))
+            )
+    none = within_id.is_(None) if covered_by is None else within_id == 0
+    return case((none, false()), else_=exists().where(*matches))
+
+
+# One alias for every statement: `report_target` keeps its subqueries per alias, and a new
+# alias per request built them again (a third of a stage post's time).
+_COVER = aliased(SeizureReport, name="cover")
+
+
+def _beyond(
+    filters: SeizureFilters, start: Any, end: Any, multi_year: Any, by_year: bool
+) -> ColumnElement[bool] | None:
+    """Whether a period reaches beyond the window (or, by year, one calendar year): the
+    part of a totals answer it goes to (`beyond_window`). None: every period is inside."""
+    beyond = []
+    if (window := filters.window) is not None:
+        beyond.append(not_(and_(start >= window[0], end <= window[1])))
+    if by_year:
+        if multi_year is None:
+            multi_year = cast(extract("year", start), Integer) != cast(
+                extract("year", end), Integer
+            )
+        beyond.append(multi_year)
+    return or_(*beyond) if beyond else None
+
+
 def list_seizures(
     session: Session, filters: SeizureFilters, limit: int | None
 ) -> list[dict[str, Any]]:
@@ -246,7 +349,11 @@ def list_seizures(
 
 
 def _seizures_query(filters: SeizureFilters) -> Any:
-    return _list_select().where(*conditions(filters))
+    return (
+        _list_select()
+        .add_columns(left_out(filters, SeizureReport).label("left_out"))
+        .where(*conditions(filters))
+    )
 
 
 @lru_cache(maxsize=1)
@@ -279,6 +386,7 @@ def _list_select() -> Any:
             SeizureReport.outside_stage,
             SeizureReport.scope,
             SeizureReport.alternative_to_id,
+            SeizureReport.within_id,
             covered_amount().label("covered"),
             *cited_columns(SeizureReport.locator),
         )
@@ -304,7 +412,8 @@ def seizure_csv_chunks(session: Session, filters: SeizureFilters) -> Iterator[st
             report.period_start, report.period_end, report.substance_id, report.unit_kind,
             report.amount, report.qualifier, report.cases, report.as_reported,
             report.parent_id, report.outside_stage, report.scope, report.alternative_to_id,
-            report.source_id, report.locator,
+            report.within_id, report.source_id, report.locator,
+            left_out(filters, report).label("left_out"),
         ).where(*conditions(filters)),
         filters,
         session.get_bind().dialect.name,
@@ -327,12 +436,12 @@ def seizure_csv_chunks(session: Session, filters: SeizureFilters) -> Iterator[st
         lines = []
         for row in batch:
             (id_, operation, stage, country, start, end, substance, unit_kind, amount, qualifier,
-             cases, as_reported, parent, outside, scope, alternative, source,
-             locator) = row  # fmt: skip
+             cases, as_reported, parent, outside, scope, alternative, within_id, source,
+             locator, is_left_out) = row  # fmt: skip
             if (period := periods.get((start, end))) is None:
                 period = periods[start, end] = _period_fields(str(start), str(end), first, last)
             period_fields, inside = period
-            adds = _adds(amount, covered_of.get(id_, 0), alternative)
+            adds = 0 if is_left_out else _adds(amount, covered_of.get(id_, 0), alternative)
             if not windowed:
                 window_fields = f",,{adds},"
             elif inside:
@@ -351,7 +460,8 @@ def seizure_csv_chunks(session: Session, filters: SeizureFilters) -> Iterator[st
                 f"{'' if cases is None else cases},{csv_text(as_reported)},"
                 f"{'' if parent is None else parent},{'true' if outside else 'false'},"
                 f"{'' if scope is None else csv_text(scope)},"
-                f"{'' if alternative is None else alternative}"
+                f"{'' if alternative is None else alternative},"
+                f"{'' if within_id is None else within_id}"
                 f"{window_fields},{sources[source]},{locator_field}\r\n"
             )
         yield "".join(lines)
@@ -501,10 +611,11 @@ def _seizure_out(
      stage_number, country_iso3, country_name, country_name_ru, start, end, substance_slug,
      substance_name_en, substance_name_ru,
      unit_kind, amount, qualifier, cases, as_reported, parent_id, outside_stage, scope,
-     alternative_to, covered, source_id, source_slug, source_title,
-     source_locator) = row  # fmt: skip
+     alternative_to, within_id, covered, source_id, source_slug, source_title,
+     source_locator, is_left_out) = row  # fmt: skip
     grams = amount if unit_kind == "mass" else None
     inside = within(start, end, window)
+    adds = 0 if is_left_out else _adds(amount, covered, alternative_to)
     return {
         "source": {
             "id": source_id,
@@ -545,14 +656,14 @@ def _seizure_out(
         "outside_stage": outside_stage,
         "scope": scope,
         "alternative_to": alternative_to,
+        "within": within_id,
         "within_window": inside,
         # What the report adds to the window's totals: its remainder after its parts
-        # (nothing for another source's version of a counted report).
-        "counted_amount": None if inside is False else _adds(amount, covered, alternative_to),
+        # (nothing for another source's version of a counted report, nor for a figure whose
+        # broader figure is counted instead).
+        "counted_amount": None if inside is False else adds,
         "allocated_amount": (
-            _allocated(_adds(amount, covered, alternative_to), start, end, window)
-            if pro_rata and window is not None
-            else None
+            _allocated(adds, start, end, window) if pro_rata and window is not None else None
         ),
     }
 

@@ -63,6 +63,7 @@ from app.seizures.service import (
     conditions,
     covered_amount,
     has_inexact_parts,
+    left_out,
     lineages,
     list_seizures,
     parents,
@@ -137,6 +138,7 @@ class _Shape:
     group_by: tuple[str, ...]
     window: Window | None
     pro_rata: bool
+    filters: SeizureFilters  # which figures within a broader one are left out (`left_out`)
 
     @property
     def by_year(self) -> bool:
@@ -180,7 +182,9 @@ def seizure_totals(
     """The totals; `from_reports` sums the reports themselves rather than the sum tables
     (the reference the tests hold the fast path to). `list_url` makes the URL that lists a
     line's reports from the list filters that select them (`_key_filter`, `_window_filters`)."""
-    shape = _Shape(tuple(group_by), filters.window, pro_rata)
+    shape = _Shape(
+        tuple(group_by), filters.window, pro_rata, replace(filters, allocate_pro_rata=pro_rata)
+    )
     sums = None if from_reports else _from_sums(filters, group_by)
     source = own_quantities(filters) if sums is None else sums
     # Grouped finer than the lines, by source and locator too: the lines' citations.
@@ -374,6 +378,7 @@ def own_quantities(
             typing.cast(ColumnElement[bool], target.counted).label("adds_something"),
             report.source_id,
             report.locator,
+            func.coalesce(report.within_id, 0).label("covered_by"),
         )
         .where(*where)
         .subquery("own_quantities")
@@ -419,7 +424,17 @@ def _grouped(own: Any, shape: _Shape, *extra: Any, only_beyond: bool = False) ->
     keys += [own.c[name] for name in shape.key_names]
     keys += extra
     weight = own.c.weight
-    where = [own.c.adds_something]
+    where = [
+        own.c.adds_something,
+        # A figure within a broader one that this answer counts is not added beside it.
+        ~left_out(
+            shape.filters,
+            own.c,
+            by_year=shape.by_year,
+            covered_by=own.c.covered_by,
+            multi_year=own.c.multi_year,
+        ),
+    ]
     if only_beyond:
         where.append(or_(*beyond_when))
 
@@ -492,6 +507,7 @@ def _from_sums(filters: SeizureFilters, group_by: Sequence[str]) -> Any | None:
             literal(True).label("adds_something"),
             table.source_id,
             table.locator,
+            table.covered_by,
         )
         .where(*where)
         .subquery("sums")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from app import models as m
@@ -19,7 +19,14 @@ from app.errors import ConflictError
 from app.http import bodies as w
 from app.models.enums import AuditAction, Qualifier
 from app.quantities import QuantityError, UnreadableQuantityError, parse_quantity
-from app.rules import breakdown_problems, chosen_version, period_problem, qualifier_problem
+from app.rules import (
+    breakdown_problems,
+    chosen_version,
+    period_problem,
+    qualifier_problem,
+    set_within,
+    within_problems,
+)
 from app.seizures.schemas import MAX_PART_DEPTH, SeizureCreate, SeizureIn, SeizurePatch
 from app.staff.audit import record, snapshot
 from app.staff.keys import Caller
@@ -234,7 +241,47 @@ def add_seizure(session: Session, caller: Caller, stage: m.Stage, body: SeizureC
     report = writer.create(body, "", parent=parent)
     if parent is not None:
         check_stored_breakdown(session, parent, report, "parent_id")
+        if body.within is not None:
+            raise body_error("within", PART_FOLLOWS_ITS_WHOLE)
+        set_within(session, report, parent.within_id)
+    elif body.within is not None:
+        _put_within(session, report, body.within)
     return report.id
+
+
+PART_FOLLOWS_ITS_WHOLE = said(
+    "a part is within what its top report is within: set `within` on that report",
+    "часть входит в то же, во что входит её верхняя сводка: укажите `within` у неё",
+)
+
+
+def _put_within(session: Session, report: m.SeizureReport, cover_id: int) -> None:
+    """Puts a top report, with its parts, within the broader figure `cover_id`."""
+    cover = session.get(m.SeizureReport, cover_id)
+    if cover is None:
+        raise body_error(
+            "within", said(f"no seizure report {cover_id}", f"нет сводки об изъятии {cover_id}")
+        )
+    if problems := within_problems(session, cover, [report]):
+        raise body_error("within", problems[0])
+    set_within(session, report, cover.id)
+    session.flush()
+
+
+def _check_within_after_edit(session: Session, report: m.SeizureReport) -> None:
+    """An edit keeps the report inside the figure it is within, and the figures within it
+    inside it."""
+    if report.within_id is not None and report.parent_id is None:
+        cover = session.get_one(m.SeizureReport, report.within_id)
+        if problems := within_problems(session, cover, [report]):
+            raise body_error("within", problems[0])
+    held = list(session.scalars(select(m.SeizureReport).where(_top_within(report.id))))
+    if held and (problems := within_problems(session, report, held)):
+        raise body_error("", problems[0])
+
+
+def _top_within(report_id: int) -> Any:
+    return and_(m.SeizureReport.within_id == report_id, m.SeizureReport.parent_id.is_(None))
 
 
 def _add_version(
@@ -248,6 +295,7 @@ def _add_version(
     for given, problem in (
         ("parent_id", body.parent_id is not None),
         ("parts", bool(body.parts)),
+        ("within", body.within is not None),
         ("substance", refs.substance(body.substance, "substance") != counted.substance_id),
     ):
         if problem:
@@ -291,6 +339,10 @@ VERSION_RULES = {
     "parts": said(
         "a version has no parts of its own; its figure's breakdown counts",
         "у версии нет своих частей; считается разбивка её показателя",
+    ),
+    "within": said(
+        "a version is never counted, so it is within nothing: its figure's `within` holds",
+        "версия никогда не считается и ни во что не входит: действует `within` её показателя",
     ),
     "substance": said(
         "a version is of the same substance as its figure",
@@ -364,6 +416,13 @@ def patch_seizure(
     for name in ("period_start", "period_end", "cases", "locator", "outside_stage"):
         if name in changes:
             setattr(report, name, changes[name])
+    if "within" in changes:
+        if report.parent_id is not None:
+            raise body_error("within", PART_FOLLOWS_ITS_WHOLE)
+        if patch.within is None:
+            set_within(session, report, None)
+        else:
+            _put_within(session, report, patch.within)
     if (problem := period_problem(report.period_start, report.period_end)) is not None:
         field = "period_start" if "period_end" not in changes else "period_end"
         raise body_error(field, problem)
@@ -378,6 +437,7 @@ def patch_seizure(
         assert parent is not None
         check_stored_breakdown(session, parent, report, "quantity")
     check_stored_breakdown(session, report, report, "quantity")
+    _check_within_after_edit(session, report)
     record(session, caller, AuditAction.UPDATE, report, before)
 
 
@@ -409,6 +469,16 @@ def lock_breakdown(session: Session, report_id: int) -> None:
 
 
 def delete_seizure(session: Session, caller: Caller, report: m.SeizureReport) -> None:
+    held = session.scalars(select(m.SeizureReport.id).where(_top_within(report.id))).all()
+    if held:
+        raise ConflictError(
+            said(
+                "other reports are within this one; take them out of it first (PATCH their "
+                "`within` to null)",
+                "в эту сводку входят другие; сначала выведите их из неё (PATCH их `within` в null)",
+            ),
+            extra={"within": [f"/api/v1/seizures/{held_id}" for held_id in held]},
+        )
     if parts := _parts_of(session, report):
         raise ConflictError(
             said(

@@ -18,11 +18,14 @@ from app.operations.schemas import STAGE_EXAMPLE
 RECORD = os.environ.get("KSOPN_RECORD_EXAMPLES") == "1"
 
 # A value from the seed for every path parameter: the docs' own examples ("Try it out"),
-# and for a meeting, whose id the source does not itemize, one whose example is the 404.
+# and for a meeting, whose id the source does not itemize, one whose example is the 404;
+# likewise for a release, which the seed has none of (tests/releases/ makes them).
 PATH_VALUES = {
     **{name: str(value) for name, value in PATH_EXAMPLES.items()},
     "report_id": "2",
     "meeting_id": "1",
+    "version": "1.0.0",
+    "file": "datapackage.json",
 }
 # A reader's error report, posted first: staff's reads of the reports show it.
 ERROR_REPORT = {

@@ -1,6 +1,6 @@
 """Last-Modified and If-Modified-Since beside the ETags (app/http/modified.py): a read of
 the registry's facts is dated by the time of their last change (data_version.changed_at,
-migration 0016), and a date not before it is a 304 unless If-None-Match decides."""
+migration 0017), and a date not before it is a 304 unless If-None-Match decides."""
 
 import asyncio
 from datetime import UTC, datetime, timedelta

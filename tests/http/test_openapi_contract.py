@@ -6,6 +6,7 @@ is needed, typed problems, and an order and examples a reader of the docs can fo
 import re
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
@@ -117,8 +118,11 @@ def test_headers_are_declared_once_and_referred_to(spec: dict[str, Any]) -> None
 
 
 @pytest.fixture
-def path_values(client: TestClient, editor: dict[str, str]) -> dict[str, Any]:
-    """A record for every path parameter: the seed's, and the example stage, posted."""
+def path_values(
+    client: TestClient, editor: dict[str, str], admin: dict[str, str], tmp_path: Path
+) -> dict[str, Any]:
+    """A record for every path parameter: the seed's, the example stage, posted, and a
+    release, made (its files in a folder of the test's)."""
     posted = client.post(POST_STAGE, json=STAGE_EXAMPLE, headers=editor)
     assert posted.status_code == 201, posted.text
     stage = posted.json()
@@ -126,11 +130,18 @@ def path_values(client: TestClient, editor: dict[str, str]) -> dict[str, Any]:
         "/api/v1/error-reports", json={"page": "/", "what_is_wrong": "A figure is wrong."}
     )
     assert reported.status_code == 202, reported.text
+    app: Any = client.app
+    app.state.settings = app.state.settings.model_copy(update={"releases_dir": tmp_path})
+    release = {"version": "1.0.0", "note": "A release for the contract's tests."}
+    made = client.post("/api/v1/releases", json=release, headers=admin)
+    assert made.status_code == 201, made.text
     return PATH_EXAMPLES | {
         "error_report_id": reported.json()["id"],
         "stage_id": stage["id"],
         "participation_id": stage["participants"][0]["id"],
         "meeting_id": 1,  # none is seeded: its 404 is a problem, not a read
+        "version": "1.0.0",
+        "file": "datapackage.json",
     }
 
 
@@ -199,7 +210,7 @@ def test_a_list_answers_json_and_its_downloads_have_their_own_operations(
     spec: dict[str, Any],
 ) -> None:
     lists = [(path, op) for path, op in _gets(spec) if "cursor" in _parameters(op)]
-    assert len(lists) == 17
+    assert len(lists) == 18
     for path, operation in lists:
         assert set(operation["responses"]["200"]["content"]) == {JSON}, path
         assert "format" not in _parameters(operation), path

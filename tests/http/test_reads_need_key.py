@@ -15,11 +15,12 @@ from sqlalchemy.orm import Session
 
 from app.http.contract import PATH_EXAMPLES
 from app.models import SeizureReport, Source, Stage
+from app.pages import releases as release_pages
 from app.pages import router as pages
 from app.settings import Settings
 
 # Values for the pages' path parameters, from the seed.
-PAGE_VALUES = {"slug": "channel", "stage_id:int": "1", "iso3": "KAZ"}
+PAGE_VALUES = {"slug": "channel", "stage_id:int": "1", "iso3": "KAZ", "version": "1.0.0"}
 SERVED_WITH_A_KEY = [
     "/",
     "/methods",
@@ -57,7 +58,8 @@ def _filled(path: str, values: dict[str, Any]) -> str:
 
 def every_data_path(client: TestClient) -> list[str]:
     """Every page, and every read of the API (the OpenAPI document lists them all)."""
-    pages_paths = [_filled(route.path, PAGE_VALUES) for route in pages.router.routes]  # type: ignore[attr-defined]
+    routes = [*pages.router.routes, *release_pages.router.routes]
+    pages_paths = [_filled(route.path, PAGE_VALUES) for route in routes]  # type: ignore[attr-defined]
     api = [path for path, item in client.get("/openapi.json").json()["paths"].items()
            if "get" in item and path != "/healthz"]  # fmt: skip
     return pages_paths + [_filled(path, PATH_EXAMPLES) for path in api]

@@ -22,6 +22,8 @@ LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’]*(?:[-_][A-Za-z0-9]+)*")
 # and the names of technologies Russian writes in Latin letters.
 NOT_PROSE = re.compile(r"[A-Z]+|[a-z0-9]+(?:[-_][a-z0-9]+)+|BibTeX|JavaScript|cookie")
 QUERY_PARAMETER = re.compile(r"\w+=\w+")
+# Not prose either: a domain name (ksopn.odkb-csto.org, nm.tj, News.by) in a publisher's name.
+DOMAIN = re.compile(r"\b[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b")
 VOID_TAGS = {"meta", "link", "input", "br", "img", "hr", "source", "col", "area", "base", "wbr"}
 
 
@@ -72,7 +74,7 @@ class _Prose(HTMLParser):
 def english_prose(html: str) -> tuple[list[str], list[str]]:
     parser = _Prose()
     parser.feed(html)
-    text = QUERY_PARAMETER.sub(" ", " ".join(parser.prose))
+    text = DOMAIN.sub(" ", QUERY_PARAMETER.sub(" ", " ".join(parser.prose)))
     words = [w for w in LATIN_WORD.findall(text) if not NOT_PROSE.fullmatch(w)]
     return words, parser.untranslated
 
@@ -124,6 +126,7 @@ def _pages(client: TestClient, stage_id: int) -> list[str]:
         "/search?q=ТАСС",
         "/search?q=стратегия",
         "/search?q=a",
+        "/sources",
         "/coverage",
         "/staff",
         f"/stages/{stage_id}",
@@ -163,6 +166,10 @@ def test_the_checker_sees_english() -> None:
     assert english_prose(page) == ([], [])
     words, _ = english_prose("<p>Государства (competent authorities)</p>")
     assert words == ["competent", "authorities"]
+    domains = "<p>КСОПН ОДКБ (ksopn.odkb-csto.org), Корреспондент.net, Газета (nm.tj)</p>"
+    assert english_prose(domains) == ([], [])
+    words, _ = english_prose("<p>Оперативно (see the page.)</p>")
+    assert words == ["see", "the", "page"]
     _, missing = english_prose('<p><span class="untranslated" lang="en">text</span></p>')
     assert missing == ["text"]
 

@@ -108,16 +108,19 @@ def test_every_record_page_reads_in_russian(record_client: TestClient) -> None:
     paths = ["/coverage", "/operations/channel", "/operations/grom", "/operations/kobalt"]
     paths += [f"/stages/{s['id']}" for s in stages]
     found = {}
+    untranslated = {}
     for path in paths:
         response = record_client.get(f"{path}?lang=ru")
         assert response.status_code == 200, path
-        # The page's own words only: the record's seeds still give some descriptions and
-        # party details in English alone, which the pages mark as untranslated (a gap of
-        # the seeds, listed in the report, not of these pages).
-        words, _untranslated = english_prose(response.text)
+        # The page's own words, and the seeds' texts (notes of claims and results, party
+        # details, descriptions): each has its Russian twin, so none is marked untranslated.
+        words, missing = english_prose(response.text)
         if words:
             found[path] = sorted(set(words))
+        if missing:
+            untranslated[path] = missing
     assert found == {}
+    assert untranslated == {}, f"texts without their Russian twin: {untranslated}"
 
 
 def test_coverage_api_counts_with_the_stated_count(record_client: TestClient) -> None:
@@ -175,3 +178,20 @@ def test_stated_day_reads_a_date_without_its_year(
     words: str, field: str, expected: tuple[int | None, int | None]
 ) -> None:
     assert stated_day(words, field) == expected
+
+
+def test_the_channel_chart_gives_each_stage_its_own_figures(record_client: TestClient) -> None:
+    """The chart's table (the CSV it links) has the stages the 2017-2019 summary covers,
+    each with its own figure: by stage, the summary is not the answer."""
+    page = record_client.get("/operations/channel?lang=en").text
+    link = next(
+        href.replace("&amp;", "&")
+        for href in page.split('href="')[1:]
+        if href.startswith("/api/v1/seizures/totals.csv")
+    ).split('"')[0]
+    assert "stage=any" in link
+    table = record_client.get(link).content.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(table, newline="")))
+    red_barkhan = str(_stage_id(record_client, "channel-2018-red-barkhan"))
+    grams = sum(int(row["amount"]) for row in rows if row["stage_id"] == red_barkhan)
+    assert grams == 9_000_000  # "more than 9 tons of drugs", once

@@ -21,6 +21,7 @@ from app import models as m
 from app.db import make_engine
 from app.main import create_app
 from app.operations.schemas import EXAMPLE_SOURCE
+from app.pages.search import in_field_language
 from app.search import service
 from app.seeding.loader import apply_seeds, read_seed_files
 from app.settings import Settings
@@ -334,3 +335,27 @@ def test_the_page_refuses_a_query_too_long_in_its_language(
     response = record.get("/search", params={"q": "ы" * 201, "lang": lang})
     assert response.status_code == 422
     assert words in response.text
+
+
+@pytest.mark.parametrize(
+    ("english", "russian", "lang", "shown"),
+    [
+        (
+            "Sputnik Kazakhstan",
+            "Sputnik Казахстан",
+            "ru",
+            '<span lang="en">Sputnik</span> Казахстан',
+        ),
+        ("RT", "RT", "ru", '<span lang="en">RT</span>'),
+        ("TASS", "ТАСС", "ru", "ТАСС"),
+        ("TASS", "ТАСС", "en", "TASS"),
+        ("KSOPN (x.org)", "КСОПН (ksopn.odkb-csto.org)", "ru", "КСОПН (ksopn.odkb-csto.org)"),
+        ("a <b>", "а <b>", "ru", 'а &lt;<span lang="en">b</span>&gt;'),
+    ],
+)
+def test_a_name_in_latin_letters_is_marked_on_a_russian_page(
+    english: str, russian: str, lang: str, shown: str
+) -> None:
+    """A publisher's Russian name may be a brand in Latin letters, whole or in part: that
+    part is marked as English, never read as untranslated prose; a domain stays as it is."""
+    assert str(in_field_language(english, russian, lang)) == shown

@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from pydantic import BaseModel
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, aliased
 
@@ -18,6 +19,7 @@ from app.db import make_engine
 from app.models.enums import ClaimField, DatePrecision, Qualifier, UnitKind
 from app.quantities import parse_count, parse_reported
 from app.rules import chosen_version
+from app.seeding import schema as s
 from app.seeding.loader import apply_seeds, read_seed_files
 from app.seizures.service import SeizureFilters
 from app.seizures.totals import seizure_totals
@@ -218,3 +220,67 @@ def test_alternatives_add_nothing_to_totals(db: Session) -> None:
     assert line["amount"] == 9_000_000  # "more than 9 tons", once
     totals = seizure_totals(db, SeizureFilters(stage_id=stage.id), [], from_reports=True)
     assert totals["groups"][0]["amount"] == 9_000_000
+
+
+def test_no_two_figures_of_the_record_may_count_the_same_seizures(db: Session) -> None:
+    """Every summary is linked to the stages it covers (`within`) and every country's
+    figure to its stage's total, so no pair is left to warn about."""
+    for group_by in ([], ["year"], ["stage"], ["country", "substance"]):
+        warnings = seizure_totals(db, SeizureFilters(), group_by)["warnings"]
+        assert not [w for w in warnings if w["kind"] == "possible_double_count"], group_by
+
+
+def test_a_summary_answers_for_its_own_window_alone(db: Session) -> None:
+    """Over a summary's own period the total is the summary, not the summary and the
+    stages within it: "почти 28 тонн" for 2007, "more than 67 tons of 600 kg" for
+    2017-2019."""
+    summaries = db.scalars(
+        select(m.SeizureReport).where(
+            m.SeizureReport.stage_id.is_(None),
+            m.SeizureReport.id.in_(select(m.SeizureReport.within_id)),
+        )
+    ).all()
+    assert {s.as_reported for s in summaries} >= {"почти 28 тонн", "more than 67 tons of 600 kg"}
+    for summary in summaries:
+        filters = SeizureFilters(
+            operation_id=summary.operation_id,
+            date_from=summary.period_start,
+            date_to=summary.period_end,
+            within_window=True,
+        )
+        for from_reports in (False, True):
+            totals = seizure_totals(db, filters, [], from_reports=from_reports)
+            (line,) = [g for g in totals["groups"] if g["unit_kind"] == UnitKind.MASS]
+            assert line["amount"] == summary.amount, summary.as_reported
+
+
+def _entries(node: object, where: str) -> Iterator[tuple[str, BaseModel]]:
+    """Every entry of a seed file, nested ones included, with where it stands."""
+    if isinstance(node, BaseModel):
+        yield where, node
+        for field in type(node).model_fields:
+            yield from _entries(getattr(node, field), f"{where}.{field}")
+    elif isinstance(node, list):
+        for i, item in enumerate(node):
+            yield from _entries(item, f"{where}[{i}]")
+
+
+def test_every_text_the_pages_show_has_its_russian_twin() -> None:
+    """A Russian page is Russian: each English text of the seeds that has a Russian twin
+    field (`note_ru`, `summary_ru`, `description_ru`, `party_detail_ru`, `publisher_ru`,
+    `locator_scheme_ru`...) has it, and each headquarters city named in one language has its
+    name in the other (`twin`), so that no page falls back on the other language."""
+    missing = []
+    for document in read_seed_files(SEEDS_DIR):
+        for where, entry in _entries(document.content, document.path.name):
+            fields = type(entry).model_fields
+            for field in fields:
+                if (
+                    f"{field}_ru" in fields
+                    and getattr(entry, field)
+                    and not getattr(entry, f"{field}_ru")
+                ):
+                    missing.append(f"{where}.{field}_ru")
+            if isinstance(entry, s.ClaimEntry) and entry.lang and entry.value and not entry.twin:
+                missing.append(f"{where}.twin")
+    assert missing == []

@@ -87,6 +87,8 @@ def target(
     # The ignored_auth check presents wrong keys on purpose, many times; the limit on failed
     # key checks per client would soon answer every write 429 and end the fuzzing of writes.
     monkeypatch.setenv("KSOPN_AUTH_FAILURE_LIMIT", "1000000")
+    # Writes go with an editor key, which makes no release; were one made, not in var/.
+    monkeypatch.setenv("KSOPN_RELEASES_DIR", str(tmp_path / "releases"))
     log = tmp_path / "server.log"
     with ServerProcess(database_url, log=log) as server:
         yield Target(server.url, editor, admin, log)

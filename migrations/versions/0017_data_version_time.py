@@ -14,8 +14,8 @@ later time only makes If-Modified-Since answer 200 where 304 would have done.
 PostgreSQL's triggers call one function, replaced here; SQLite's hold the UPDATE each, so
 each is made again: every one the schema has, whichever revision made it.
 
-Revision ID: 0016
-Revises: 0014
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-06 07:30:00
 """
 
@@ -24,8 +24,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0016"
-down_revision: str | None = "0014"
+revision: str = "0017"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -69,7 +69,7 @@ def downgrade() -> None:
 
 def _sqlite_triggers() -> list[tuple[str, str, str]]:
     """Every data-version trigger there is (name, event, table), whichever revisions made
-    them (0008, 0011, any later one): read from the schema, so that none keeps the old
+    them (0008, 0011, 0015, any later one): read from the schema, so that none keeps the old
     UPDATE, which would leave `changed_at` behind its table's changes."""
     rows = op.get_bind().exec_driver_sql(
         "SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
