@@ -56,7 +56,10 @@ def test_every_trigger_sets_the_time_too(engine: Engine) -> None:
         if engine.dialect.name == "postgresql":
             sql = "SELECT prosrc FROM pg_proc WHERE proname = 'ksopn_bump_data_version'"
         else:
-            sql = "SELECT sql FROM sqlite_master WHERE type = 'trigger'"
+            sql = (
+                "SELECT sql FROM sqlite_master "
+                "WHERE type = 'trigger' AND name LIKE '%bumps_data_version'"
+            )
         bodies = [row[0] for row in connection.execute(text(sql))]
     assert bodies
     assert all("changed_at" in body for body in bodies), bodies
