@@ -55,7 +55,8 @@ class PageRoute(APIRoute):
                 return await handler(request)
             except InvalidParameterError as error:
                 lang = language_of(request)
-                names = [(e["name"], _in(lang, str(e["message"]))) for e in error.errors or []]
+                # The message as raised: a `Said` carries its Russian twin, which str() drops.
+                names = [(e["name"], _in(lang, e["message"])) for e in error.errors or []]
                 return error_page(request, 422, names)
             except RequestValidationError as error:
                 lang = language_of(request)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.common import STAGE_ID_PREFIX, operation_id_of, stage_id_of
 from app.deps import SessionDep
+from app.error_words import said
 from app.errors import InvalidParameterError
 from app.http.schemas import IsoDate
 from app.models import Stage
@@ -210,20 +211,34 @@ def _stage_id(session: Session, stage: str | None, operation_id: int | None) -> 
         if operation_id is None:
             raise InvalidParameterError(
                 "stage",
-                f"name the stage with its operation, e.g. `channel-{stage}`, or give "
-                "`operation=` with its number",
+                said(
+                    f"name the stage with its operation, e.g. `channel-{stage}`, or give "
+                    "`operation=` with its number",
+                    f"назовите этап вместе с операцией, например `channel-{stage}`, или "
+                    "укажите `operation=` вместе с его номером",
+                ),
             )
         found = stage_id_of(session, operation_id, int(stage))
     elif (match := STAGE_NAME.fullmatch(stage)) is not None:
         of = operation_id_of(session, match["operation"])
         if of is None or (operation_id is not None and of != operation_id):
-            raise InvalidParameterError("stage", f"no stage {stage!r}: no such operation")
+            raise InvalidParameterError(
+                "stage",
+                said(
+                    f"no stage {stage!r}: no such operation",
+                    f"нет этапа {stage!r}: нет такой операции",
+                ),
+            )
         found = stage_id_of(session, of, int(match["number"]))
     else:
         raise InvalidParameterError(
             "stage",
-            f"{stage!r} is not a stage name such as `channel-31`, a stage's key such as "
-            "`channel-2018-red-barkhan`, a number, `id:42`, `none` or `any`",
+            said(
+                f"{stage!r} is not a stage name such as `channel-31`, a stage's key such as "
+                "`channel-2018-red-barkhan`, a number, `id:42`, `none` or `any`",
+                f"{stage!r} не название этапа вида `channel-31`, не ключ этапа вида "
+                "`channel-2018-red-barkhan`, не номер, не `id:42`, не `none` и не `any`",
+            ),
         )
     if found is None:
         raise InvalidParameterError("stage", f"no stage {stage!r}")

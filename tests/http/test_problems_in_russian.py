@@ -63,3 +63,21 @@ def test_the_error_page_in_russian(client: TestClient) -> None:
     assert (
         "может быть, <code>substance</code>" in misspelt or "может быть, `substance`?" in misspelt
     )
+
+
+def test_every_refused_stage_name_in_russian(client: TestClient) -> None:
+    """Each way a `stage` filter can name nothing reads in Russian on a Russian page and
+    in the API's Russian answer; the English answer stays English."""
+    for value, russian_start in (
+        ("nowhere", "'nowhere' не название этапа"),
+        ("31", "назовите этап вместе с операцией"),
+        ("nosuch-31", "нет этапа 'nosuch-31': нет такой операции"),
+        ("channel-999", "нет этапа 'channel-999'"),
+    ):
+        page = client.get(f"/?stage={value}&lang=ru")
+        assert page.status_code == 422
+        assert russian_start in page.text.replace("&#39;", "'"), value
+        answer = client.get(f"/api/v1/seizures?stage={value}", headers=RUSSIAN).json()
+        assert answer["errors"][0]["message"].startswith(russian_start), value
+        english = client.get(f"/api/v1/seizures?stage={value}").json()
+        assert not _russian(english["errors"][0]["message"]), value
