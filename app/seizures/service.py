@@ -297,15 +297,16 @@ def _left_out(
 ) -> ColumnElement[bool]:
     within_id = report.within_id if covered_by is None else covered_by
     cover = _COVER
-    asked = filters
     matches = [
         cover.id == within_id,
         cover.alternative_to_id.is_(None),
-        *compile_filters(asked, report_target(cover), subtree_name="cover_subtree"),
+        *compile_filters(filters, report_target(cover), subtree_name="cover_subtree"),
     ]
     if not filters.allocate_pro_rata:
-        own_beyond = _beyond(filters, report.period_start, report.period_end, multi_year, by_year)
-        cover_beyond = _beyond(filters, cover.period_start, cover.period_end, None, by_year)
+        own_beyond = beyond_window(
+            filters.window, report.period_start, report.period_end, by_year, multi_year
+        )
+        cover_beyond = beyond_window(filters.window, cover.period_start, cover.period_end, by_year)
         if own_beyond is not None and cover_beyond is not None:
             matches.append(
                 or_(and_(own_beyond, cover_beyond), and_(not_(own_beyond), not_(cover_beyond)))
@@ -319,13 +320,14 @@ def _left_out(
 _COVER = aliased(SeizureReport, name="cover")
 
 
-def _beyond(
-    filters: SeizureFilters, start: Any, end: Any, multi_year: Any, by_year: bool
+def beyond_window(
+    window: tuple[date, date] | None, start: Any, end: Any, by_year: bool, multi_year: Any = None
 ) -> ColumnElement[bool] | None:
     """Whether a period reaches beyond the window (or, by year, one calendar year): the
-    part of a totals answer it goes to (`beyond_window`). None: every period is inside."""
+    part of a totals answer it goes to (`beyond_window`). None: every period is inside.
+    `multi_year`, where the rows carry it, saves comparing the years of `start` and `end`."""
     beyond = []
-    if (window := filters.window) is not None:
+    if window is not None:
         beyond.append(not_(and_(start >= window[0], end <= window[1])))
     if by_year:
         if multi_year is None:

@@ -28,7 +28,6 @@ from sqlalchemy import (
     extract,
     func,
     literal,
-    not_,
     null,
     or_,
     select,
@@ -59,6 +58,7 @@ from app.seizures.service import (
     FilterTarget,
     NeedsReportsError,
     SeizureFilters,
+    beyond_window,
     compile_filters,
     conditions,
     covered_amount,
@@ -136,9 +136,15 @@ class _Shape:
     """How a request's rows become lines: which keys, which window, whether to split."""
 
     group_by: tuple[str, ...]
-    window: Window | None
-    pro_rata: bool
-    filters: SeizureFilters  # which figures within a broader one are left out (`left_out`)
+    filters: SeizureFilters  # `allocate_pro_rata` set to the total's own `pro_rata`
+
+    @property
+    def window(self) -> Window | None:
+        return self.filters.window
+
+    @property
+    def pro_rata(self) -> bool:
+        return self.filters.allocate_pro_rata
 
     @property
     def by_year(self) -> bool:
@@ -182,9 +188,7 @@ def seizure_totals(
     """The totals; `from_reports` sums the reports themselves rather than the sum tables
     (the reference the tests hold the fast path to). `list_url` makes the URL that lists a
     line's reports from the list filters that select them (`_key_filter`, `_window_filters`)."""
-    shape = _Shape(
-        tuple(group_by), filters.window, pro_rata, replace(filters, allocate_pro_rata=pro_rata)
-    )
+    shape = _Shape(tuple(group_by), replace(filters, allocate_pro_rata=pro_rata))
     sums = None if from_reports else _from_sums(filters, group_by)
     source = own_quantities(filters) if sums is None else sums
     # Grouped finer than the lines, by source and locator too: the lines' citations.
@@ -405,22 +409,18 @@ def _grouped(own: Any, shape: _Shape, *extra: Any, only_beyond: bool = False) ->
     the year, the period of what reaches beyond the window (or, by year, beyond one
     calendar year), the group keys and the unit kind; `extra` keys group finer still.
     `only_beyond`: only what reaches beyond."""
-    beyond_when = []
-    if shape.window is not None:
-        first, last = shape.window
-        beyond_when.append(not_(and_(own.c.period_start >= first, own.c.period_end <= last)))
-    if shape.by_year:
-        beyond_when.append(own.c.multi_year)
+    beyond = beyond_window(
+        shape.window, own.c.period_start, own.c.period_end, shape.by_year, own.c.multi_year
+    )
     keys: list[Any] = []
-    if beyond_when:
-        beyond = or_(*beyond_when)
+    if beyond is not None:
         keys += [
             case((beyond, own.c.period_start)).label("beyond_start"),
             case((beyond, own.c.period_end)).label("beyond_end"),
         ]
-    if shape.by_year:
-        start_year = cast(extract("year", own.c.period_start), Integer)
-        keys.append(case((beyond, None), else_=start_year).label("year"))
+        if shape.by_year:  # by year, a period over several years is always beyond one
+            start_year = cast(extract("year", own.c.period_start), Integer)
+            keys.append(case((beyond, None), else_=start_year).label("year"))
     keys += [own.c[name] for name in shape.key_names]
     keys += extra
     weight = own.c.weight
@@ -435,8 +435,9 @@ def _grouped(own: Any, shape: _Shape, *extra: Any, only_beyond: bool = False) ->
             multi_year=own.c.multi_year,
         ),
     ]
-    if only_beyond:
-        where.append(or_(*beyond_when))
+    if only_beyond:  # asked only when some rows reach beyond, so `beyond` is a test
+        assert beyond is not None
+        where.append(beyond)
 
     def weighted_count(when: Any) -> Any:
         return func.sum(case((when, weight), else_=0))
