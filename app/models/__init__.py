@@ -29,6 +29,7 @@ from app.models.reference import (
     Source,
     Substance,
 )
+from app.models.history import RecordHistory
 from app.models.releases import Release
 from app.models.seizures import (
     SeizureOverlapMember,
@@ -65,6 +66,7 @@ __all__ = [
     "OperationStatus",
     "Organization",
     "Participation",
+    "RecordHistory",
     "Release",
     "ReportedFigure",
     "SeizureOverlapMember",
