@@ -8,6 +8,7 @@ from fastapi import Depends, FastAPI
 from fastapi_offline import FastAPIOffline
 from sqlalchemy.engine import make_url
 
+from app.changelog import router as changelog
 from app.council import router as council
 from app.coverage import router as coverage
 from app.db import ConnectionBudget, Lanes, make_engine, make_sessionmaker
@@ -60,6 +61,7 @@ API_ROUTERS = [
     coverage.router,
     feedback.router,
     releases.router,
+    changelog.router,
     operations.staff_router,
     seizures.staff_router,
     council.staff_router,

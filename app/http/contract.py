@@ -251,7 +251,8 @@ def _headers_of(
         names.append("ETag")  # a write answers with the entity as a GET would
     if method == "get" and status in ("200", "304"):
         names += ["Cache-Control", "Vary"]
-    if status == "200" and method == "get" and _takes(operation, "query", "cursor"):
+    # A 304 of a page carries its next page's link as its 200 does (pagination.page_of).
+    if status in ("200", "304") and method == "get" and _takes(operation, "query", "cursor"):
         names.append("Link")
     if status in ("200", "304") and downloads:
         names.append("Content-Disposition")  # a 304 of a download tells its name too

@@ -35,7 +35,8 @@ def collections(app: FastAPI) -> list[dict[str, Any]]:
 
 @router.get(PREFIX, include_in_schema=False)
 async def api_index(request: Request) -> dict[str, Any]:
-    """The collections, each with its address and its CSV and NDJSON exports where it has them."""
+    """The collections, each with its address and its CSV and NDJSON exports
+    (and Atom feed) where it has them."""
     paths = {context.path_format or "" for context in iter_route_contexts(request.app.routes)}
     return {
         "collections": [
@@ -45,7 +46,7 @@ async def api_index(request: Request) -> dict[str, Any]:
                 "url": public_link(request, item["path"]),
                 **{
                     form: public_link(request, f"{item['path']}.{form}")
-                    for form in ("csv", "ndjson")
+                    for form in ("csv", "ndjson", "atom")
                     if f"{item['path']}.{form}" in paths
                 },
             }

@@ -26,7 +26,16 @@ from app.http.answers import VersionedCache
 from app.http.schemas import nest_source
 from app.http.strict_query import refuse_unknown_query_parameters
 from app.models.versions import data_version
-from app.pages import charts, drawing, facts, record_service, releases, service, stage_charts
+from app.pages import (
+    changelog,
+    charts,
+    drawing,
+    facts,
+    record_service,
+    releases,
+    service,
+    stage_charts,
+)
 from app.pages import search as search_view
 from app.pages.chart_images import ChartImages
 from app.pages.i18n import LangDep, translations
@@ -60,7 +69,7 @@ def chart_id(kind: str, layout: str) -> str:
 
 def install(app: FastAPI, dependencies: list[Any]) -> None:
     """The pages at `/`, their files at `/assets`."""
-    for pages in (router, releases.router):
+    for pages in (router, releases.router, changelog.router):
         app.include_router(
             pages, dependencies=[*dependencies, Depends(refuse_unknown_query_parameters)]
         )

@@ -210,7 +210,7 @@ def test_a_list_answers_json_and_its_downloads_have_their_own_operations(
     spec: dict[str, Any],
 ) -> None:
     lists = [(path, op) for path, op in _gets(spec) if "cursor" in _parameters(op)]
-    assert len(lists) == 18
+    assert len(lists) == 19
     for path, operation in lists:
         assert set(operation["responses"]["200"]["content"]) == {JSON}, path
         assert "format" not in _parameters(operation), path

@@ -1,0 +1,132 @@
+"""`/changelog`: what changed in the record, newest first, as JSON pages, CSV, NDJSON and an
+Atom feed (issue 24). Public like every read; it shows the tables of facts only, never the
+staff's (keys, who holds them, the audit log)."""
+
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from app.changelog import atom, service
+from app.changelog.entities import NAMES
+from app.changelog.schemas import ChangeOut
+from app.deps import SessionDep
+from app.http import contract, examples
+from app.http.listing import EXPORTS, ListingDep, add_exports
+from app.http.schemas import PROBLEMS, Page
+
+TAG = "changelog"
+examples.add_examples_file(Path(__file__).with_name("examples.json"))
+contract.describe_tag(
+    TAG,
+    "What changed in the record, newest first: each record added, corrected or deleted, "
+    "with its state before and after and its source; by release and by date; as an Atom "
+    "feed too.",
+    place=48,
+)
+router = APIRouter(responses=PROBLEMS, tags=[TAG])
+ATOM = "application/atom+xml"
+FEED_LIMIT = 200
+HISTORY_NOTE = (
+    "\n\nHistory begins when the registry began to keep it: the record as it stood then is "
+    "its starting state, not a change, and is not listed (the changelog page says when that "
+    "was). Derived columns (`search_text`) are left out of `before` and `after`."
+)
+
+
+def change_filters(
+    session: SessionDep,
+    release: Annotated[
+        str | None,
+        Query(
+            max_length=64,
+            description="A release's version (`1.0.0`): the changes it brings, those after "
+            "the previous release up to its own data version.",
+        ),
+    ] = None,
+    since: Annotated[
+        str | None,
+        Query(
+            max_length=40,
+            description="Changes at or after this ISO date (`2026-12-01`, from its start) or "
+            "date-time (`2026-12-01T10:00:00Z`; without a zone, UTC).",
+        ),
+    ] = None,
+    until: Annotated[
+        str | None,
+        Query(
+            max_length=40,
+            description="Changes at or before this ISO date (to its end) or date-time.",
+        ),
+    ] = None,
+    entity: Annotated[
+        str | None,
+        Query(
+            max_length=60,
+            description="The kind of record: " + ", ".join(f"`{name}`" for name in NAMES) + ".",
+        ),
+    ] = None,
+) -> service.ChangeFilters:
+    return service.change_filters(session, release, since, until, entity)
+
+
+FiltersDep = Annotated[service.ChangeFilters, Depends(change_filters)]
+
+
+def _public_url(request: Request) -> str | None:
+    return request.app.state.settings.public_url  # type: ignore[no-any-return]
+
+
+@router.get(
+    "/changelog",
+    response_model=Page[ChangeOut],
+    summary="List the changes to the record",
+    operation_id="listChanges",
+    responses=EXPORTS,
+)
+def list_changes(request: Request, listing: ListingDep, filters: FiltersDep) -> Response:
+    """Every change to the record, newest first: the kind of record and its id, whether it
+    was added, corrected or deleted, the fields a correction changed, the record before and
+    after, the source it cites, and where it is read now (null once deleted). A release's
+    changes are those after the previous release's data version up to its own."""
+    public_url = _public_url(request)
+    return listing.respond(
+        ChangeOut,
+        lambda s, after, limit: service.list_changes(s, filters, after, limit, public_url),
+        shaped=True,
+    )
+
+
+add_exports(router, list_changes, "Changes to the record", note=HISTORY_NOTE)
+
+
+class AtomResponse(Response):
+    media_type = ATOM
+
+
+@router.get(
+    "/changelog.atom",
+    summary="The changes to the record as an Atom feed",
+    operation_id="getChangesFeed",
+    response_class=AtomResponse,
+    responses={
+        200: {
+            "description": "An Atom 1.0 feed (RFC 4287) of the newest changes.",
+            "content": {ATOM: {"schema": {"type": "string"}}},
+        }
+    },
+)
+def changes_feed(
+    request: Request,
+    session: SessionDep,
+    filters: FiltersDep,
+    limit: Annotated[
+        int, Query(ge=1, le=FEED_LIMIT, description="Entries in the feed, newest first.")
+    ] = 50,
+) -> Response:
+    """The changes `GET /changelog` lists, with the same filters, as an Atom 1.0 feed a feed
+    reader can follow: the newest `limit` changes, one entry each (its id stable), linked to
+    the record's page, with what changed in words. Older changes are in the list (a feed
+    reader keeps the entries it has read)."""
+    rows = service.list_changes(session, filters, 0, limit, _public_url(request))
+    return atom.feed_response(request, session, filters, rows)
