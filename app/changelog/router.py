@@ -2,17 +2,28 @@
 Atom feed (issue 24). Public like every read; it shows the tables of facts only, never the
 staff's (keys, who holds them, the audit log)."""
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlalchemy.orm import Session
 
 from app.changelog import atom, service
 from app.changelog.entities import NAMES
 from app.changelog.schemas import ChangeOut
 from app.deps import SessionDep
 from app.http import contract, examples
-from app.http.listing import EXPORTS, ListingDep, add_exports
+from app.http.listing import (
+    EXPORT_BATCH,
+    EXPORTS,
+    ListingDep,
+    add_exports,
+    csv_cell,
+    csv_columns,
+    write_csv,
+)
 from app.http.schemas import PROBLEMS, Page
 
 TAG = "changelog"
@@ -90,11 +101,42 @@ def list_changes(request: Request, listing: ListingDep, filters: FiltersDep) -> 
     after, the source it cites, and where it is read now (null once deleted). A release's
     changes are those after the previous release's data version up to its own."""
     public_url = _public_url(request)
-    return listing.respond(
-        ChangeOut,
-        lambda s, after, limit: service.list_changes(s, filters, after, limit, public_url),
-        shaped=True,
-    )
+
+    def fetch(session: Session, after: int, limit: int) -> list[dict[str, Any]]:
+        return service.list_changes(session, filters, after, limit, public_url)
+
+    # The entries are in the answer's shape already: the downloads write them as they are,
+    # without the generic writers' validation pass (a third of an export's time).
+    faster = {name: _written(fetch, write) for name, write in WRITERS.items()}
+    return listing.respond(ChangeOut, fetch, shaped=True, faster=faster)
+
+
+def _ndjson(rows: list[dict[str, Any]]) -> str:
+    return b"".join(orjson.dumps(row) + b"\n" for row in rows).decode()
+
+
+def _csv(rows: list[dict[str, Any]]) -> str:
+    columns = csv_columns(ChangeOut)
+    return write_csv([csv_cell(row, path) for path in columns] for row in rows).decode()
+
+
+WRITERS: dict[str, Callable[[list[dict[str, Any]]], str]] = {"ndjson": _ndjson, "csv": _csv}
+
+
+def _written(
+    fetch: Callable[[Session, int, int], list[dict[str, Any]]],
+    write: Callable[[list[dict[str, Any]]], str],
+) -> Callable[[Session, int], Iterator[str]]:
+    def lines(session: Session, after: int) -> Iterator[str]:
+        while True:
+            rows = fetch(session, after, EXPORT_BATCH)
+            if rows:
+                yield write(rows)
+            if len(rows) < EXPORT_BATCH:
+                return
+            after = rows[-1]["id"]
+
+    return lines
 
 
 add_exports(router, list_changes, "Changes to the record", note=HISTORY_NOTE)

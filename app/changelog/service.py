@@ -15,6 +15,7 @@ exists and where it is read, and one for the sources the entries cite.
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Boolean, ColumnElement, String, Table, literal, select, true, type_coerce
@@ -257,17 +258,26 @@ def _states(row: Any) -> tuple[dict[str, Any], dict[str, Any]]:
 def shown(table_name: str, data: dict[str, Any]) -> dict[str, Any]:
     """A row's state in its table's column order (PostgreSQL's JSON orders keys its own
     way), booleans as booleans (SQLite's JSON writes 1 and 0), without hidden columns."""
-    table: Table = Base.metadata.tables[table_name]
     ordered: dict[str, Any] = {}
-    for column in table.columns:
-        if column.name in data and column.name not in HIDDEN_COLUMNS:
-            value = data[column.name]
-            if isinstance(column.type, Boolean) and isinstance(value, int):
-                value = bool(value)
-            ordered[column.name] = value
-    for name in sorted(set(data) - set(ordered) - HIDDEN_COLUMNS):  # a column since dropped
-        ordered[name] = data[name]
+    for name, is_bool in _columns(table_name):
+        if name in data:
+            value = data[name]
+            ordered[name] = bool(value) if is_bool and isinstance(value, int) else value
+    if len(ordered) < len(data):  # a column since dropped, or a hidden one
+        for name in sorted(set(data) - set(ordered) - HIDDEN_COLUMNS):
+            ordered[name] = data[name]
     return ordered
+
+
+@cache
+def _columns(table_name: str) -> tuple[tuple[str, bool], ...]:
+    """The columns a reader is shown, in order, each with whether it is a boolean."""
+    table: Table = Base.metadata.tables[table_name]
+    return tuple(
+        (column.name, isinstance(column.type, Boolean))
+        for column in table.columns
+        if column.name not in HIDDEN_COLUMNS
+    )
 
 
 def _sources(

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.changelog.entities import ENTITIES, HIDDEN_COLUMNS
 from app.changelog.schemas import ChangeOut
+from app.http.listing import RENDERERS
 from app.http.representation import render
 from app.http.schemas import Page
 from app.models import Base
@@ -212,6 +213,14 @@ def test_downloads_hold_every_change(client: TestClient, stage_history: Made) ->
     assert [int(row["id"]) for row in rows] == [c["id"] for c in every]
     assert rows[0]["fields"] == "name_en;end_on"
     assert json.loads(rows[0]["after"])["name_en"] == NAME
+    # The changelog writes its downloads itself: byte for byte what the generic writers make.
+    every = _changes(client)
+    assert client.get("/api/v1/changelog.csv").content == b"".join(
+        RENDERERS["csv"].write(ChangeOut, iter([every]))
+    )
+    assert client.get("/api/v1/changelog.ndjson").content == b"".join(
+        RENDERERS["ndjson"].write(ChangeOut, iter([every]))
+    )
 
 
 def test_the_index_names_the_changelog_and_its_feed(client: TestClient) -> None:

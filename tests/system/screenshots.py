@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from app.db import make_engine
 from app.models import Meeting, Stage
 from app.models.enums import KeyRole
+from app.operations.schemas import STAGE_EXAMPLE
 from app.staff.keys import create_key
 from tests.system.live import ServerProcess
 from tests.system.pages_browser import chromium, live_registry, offline_page
@@ -45,6 +46,7 @@ PAGES = {
     "staff": "/staff",
     "releases": "/releases",
     "release": f"/releases/{RELEASE}",
+    "changelog": "/changelog",
     "report-error": "/report-error?page=/stages/{channel-2018-red-barkhan}",
     "not-found": "/operations/no-such-operation",
 }
@@ -88,10 +90,33 @@ def _release(server: ServerProcess) -> None:
     response.raise_for_status()
 
 
+def _changes(server: ServerProcess) -> None:
+    """The example stage (labelled made up, with the example source) posted, corrected and
+    deleted through the API, as staff would: the changelog shows each change, before and
+    after, and the record is as it was (every other page shows no trace of it)."""
+    engine = make_engine(server.database_url)
+    try:
+        with Session(engine) as session, session.begin():
+            key = create_key(session, "screenshots-editor", KeyRole.EDITOR)
+    finally:
+        engine.dispose()
+    with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {key}"}) as api:
+        posted = api.post("/api/v1/operations/channel/stages", json=STAGE_EXAMPLE, timeout=60)
+        posted.raise_for_status()
+        stage = f"/api/v1/stages/{posted.json()['id']}"
+        correction = {"name": "Example stage (made up), renamed", "end_on": "2021-05-25"}
+        patched = api.patch(stage, json=correction, headers={"If-Match": posted.headers["etag"]})
+        patched.raise_for_status()
+        api.delete(stage, headers={"If-Match": patched.headers["etag"]}).raise_for_status()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
-    out: Path = parser.parse_args().out
+    parser.add_argument("--only", nargs="*", choices=sorted(PAGES), help="these pages alone")
+    arguments = parser.parse_args()
+    out: Path = arguments.out
+    only: list[str] = arguments.only or list(PAGES)
     out.mkdir(parents=True, exist_ok=True)
     outside: list[str] = []
     with tempfile.TemporaryDirectory() as folder:
@@ -102,14 +127,17 @@ def main() -> None:
             chromium() as browser,
         ):
             _release(server)
-            _shoot(server, browser, out, outside)
+            _changes(server)
+            _shoot(server, browser, out, outside, only)
     if outside:
         raise SystemExit(f"pages asked for something off the machine: {sorted(set(outside))}")
 
 
-def _shoot(server: ServerProcess, browser: Browser, out: Path, outside: list[str]) -> None:
-    """Every page, at each width and in each language."""
-    paths = _addresses(server)
+def _shoot(
+    server: ServerProcess, browser: Browser, out: Path, outside: list[str], only: list[str]
+) -> None:
+    """Every page (of `only`), at each width and in each language."""
+    paths = {name: path for name, path in _addresses(server).items() if name in only}
     for device, width in WIDTHS.items():
         page = offline_page(browser, width, outside)
         for name, path in paths.items():
