@@ -68,7 +68,10 @@ def _stored(moment: datetime, dialect: str) -> Any:
     same way, rounded up to the millisecond (a time at or after `moment` is at or after it)."""
     if dialect != "sqlite":
         return moment
-    ceiling = moment + timedelta(microseconds=-moment.microsecond % 1000)
+    try:
+        ceiling = moment + timedelta(microseconds=-moment.microsecond % 1000)
+    except OverflowError:
+        ceiling = moment
     written = f"{ceiling:%Y-%m-%d %H:%M:%S}.{ceiling.microsecond // 1000:03d}"
     return type_coerce(literal(written), String)
 
@@ -149,27 +152,33 @@ def release_versions(session: Session, version: str) -> tuple[int | None, int]:
 
 def moment_of(text: str, *, end: bool) -> datetime:
     """An ISO date (`2026-12-01`: from its start, or, as an end, to its end) or date-time
-    (`2026-12-01T10:00:00Z`; one without a zone is UTC), in UTC; ValueError otherwise."""
+    (`2026-12-01T10:00:00Z`; one without a zone is UTC), in UTC; ValueError otherwise. A
+    moment past the calendar's ends (an end on 9999-12-31) is its end."""
     try:
         if len(text) == len("2026-12-01"):
             day = date.fromisoformat(text)
-            return datetime.combine(day + timedelta(days=1 if end else 0), time(), UTC)
-        moment = datetime.fromisoformat(text)
-    except (ValueError, OverflowError) as error:
+            moment = datetime.combine(day, time(), UTC)
+            whole = timedelta(days=1)
+        else:
+            moment = datetime.fromisoformat(text)
+            # An end given to the second takes that second whole: `...T10:00:00` holds
+            # 10:00:00.5; one given to the microsecond, that microsecond.
+            has_fraction = "." in text.partition("T")[2]
+            whole = timedelta(microseconds=1) if has_fraction else timedelta(seconds=1)
+    except ValueError as error:
         raise ValueError(
             said(
                 f"{text[:40]!r} is not an ISO date or date-time: give 2026-12-01 or "
-                "2026-12-01T10:00:00Z",
+                "2026-12-01T10:00:00Z (an offset's + is %2B in a URL)",
                 f"{text[:40]!r} — не дата и не время в формате ISO: укажите 2026-12-01 или "
-                "2026-12-01T10:00:00Z",
+                "2026-12-01T10:00:00Z (знак + смещения пишется в адресе как %2B)",
             )
         ) from error
-    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    if not end:
-        return moment
-    # An end given to the second takes that second whole: `until=...T10:00:00` holds 10:00:00.5.
-    whole = "." not in text.partition("T")[2]
-    return moment + (timedelta(seconds=1) if whole else timedelta(microseconds=1))
+    try:
+        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        return moment + whole if end else moment
+    except OverflowError:
+        return (datetime.max if moment.year > 1 else datetime.min).replace(tzinfo=UTC)
 
 
 # -- the entries -----------------------------------------------------------------------------

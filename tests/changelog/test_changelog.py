@@ -227,3 +227,14 @@ def test_the_index_names_the_changelog_and_its_feed(client: TestClient) -> None:
     found = {c["name"]: c for c in client.get("/api/v1").json()["collections"]}
     assert found["changelog"]["atom"] == "/api/v1/changelog.atom"
     assert found["changelog"]["csv"] == "/api/v1/changelog.csv"
+
+
+def test_the_calendars_ends_are_no_500(client: TestClient) -> None:
+    for query in (
+        "until=9999-12-31",
+        "until=9999-12-31T23:59:59",
+        "until=9999-12-31T23:59:59.999999",
+        "since=0001-01-01T00:00:00%2B05:00",
+        "since=0001-01-01&until=9999-12-31T23:59:59-05:00",
+    ):
+        assert client.get(f"/api/v1/changelog?{query}&limit=1").status_code == 200, query
