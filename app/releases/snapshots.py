@@ -173,15 +173,20 @@ class PastRecords:
             return engine
         path = _path(self.folder, version)
         scratch = path.with_suffix(".building")
-        if release_file is not None:
-            _from_release_file(release_file, scratch)
-        else:
-            shutil.copyfile(_template(self.folder.parent), scratch)
-            _fill(scratch, version, changed_at, live)
+        try:
+            if release_file is not None:
+                _from_release_file(release_file, scratch)
+            else:
+                shutil.copyfile(_template(self.folder.parent), scratch)
+                _fill(scratch, version, changed_at, live)
+        except BaseException:
+            scratch.unlink(missing_ok=True)
+            raise
         os.replace(scratch, path)
         engine = _read_only(path)
         self._keep(version, engine, changed_at)
         return engine
+
 
 _templates: dict[str, Path] = {}  # by revision: one per process, kept for its lifetime
 _template_lock = threading.Lock()
@@ -211,15 +216,13 @@ def _path(folder: Path, version: int) -> Path:
 def _strip(path: Path) -> None:
     """No triggers (a past record is never written: its version is set by hand) and no
     rows (those the migrations made are in the history)."""
-    with sqlite3.connect(path) as connection:
+    with closing(sqlite3.connect(path, isolation_level=None)) as connection:
+        connection.execute("PRAGMA journal_mode = DELETE")
         triggers = connection.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
         for (name,) in triggers.fetchall():
             connection.execute(f'DROP TRIGGER "{name}"')
-        connection.execute("PRAGMA foreign_keys = OFF")
         for table in reversed(Base.metadata.sorted_tables):
             connection.execute(f'DELETE FROM "{table.name}"')
-        connection.execute("PRAGMA journal_mode = DELETE")
-    connection.close()
 
 
 def _fill(path: Path, version: int, changed_at: datetime, live: Callable[[], Session]) -> None:
@@ -306,18 +309,17 @@ def _from_release_file(release_file: Path, scratch: Path) -> None:
     shutil.copyfile(release_file, scratch)
     scratch.chmod(0o644)
     migrate.upgrade(f"sqlite:///{scratch}")
-    with sqlite3.connect(scratch) as connection:
+    with closing(sqlite3.connect(scratch, isolation_level=None)) as connection:
+        connection.execute("PRAGMA journal_mode = DELETE")
         triggers = connection.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
         for (name,) in triggers.fetchall():
             connection.execute(f'DROP TRIGGER "{name}"')
         connection.execute("DELETE FROM record_history")  # the upgrade's baseline
-    connection.close()
 
 
 def _file_changed_at(path: Path) -> datetime:
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as connection:
         (text,) = connection.execute("SELECT changed_at FROM data_version").fetchone()
-    connection.close()
     return _moment(text)
 
 

@@ -5,16 +5,30 @@ SQLite and PostgreSQL alike."""
 
 import re
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from itertools import pairwise
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import update
+from sqlalchemy.orm import Session
 
+from app import migrate
+from app.db import make_engine
+from app.main import create_app
+from app.models import Country
+from app.models.enums import KeyRole
 from app.operations.schemas import STAGE_EXAMPLE
+from app.releases.writes import make_release
+from app.seeding.loader import apply_seeds, read_seed_files
+from app.settings import Settings
+from app.staff.keys import Caller
+from tests.helpers import SEEDS_DIR
 
 NUMBER = 779
 READS = {
@@ -185,3 +199,40 @@ def test_a_page_of_the_past_record_says_so_and_its_links_stay_in_it(
         assert f'href="/releases?lang={lang}"' in page.text  # releases answer as they stand
     front = client.get("/?lang=en&as_of=1.0.0")
     assert '<input type="hidden" name="as_of" value="1.0.0">' in front.text
+
+
+def test_a_release_older_than_the_history_answers_from_its_own_file(
+    new_database: Callable[[], str], tmp_path: Path
+) -> None:
+    """A database that held a release before migration 0019: the history begins after it,
+    so the release's own SQLite file answers for it."""
+    url = new_database()
+    migrate.upgrade(url, "0018")
+    releases = tmp_path / "releases"
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session, session.begin():
+            apply_seeds(session, read_seed_files(SEEDS_DIR, subfolders=False))
+        with Session(engine) as session, session.begin():
+            caller = Caller(key_id=0, name="test", role=KeyRole.ADMIN)
+            make_release(session, caller, "1.0.0", "Before the history.", releases)
+        with Session(engine) as session, session.begin():
+            session.execute(
+                update(Country).where(Country.iso3 == "KAZ").values(name_en="Kazakstan")
+            )
+    finally:
+        engine.dispose()
+    migrate.upgrade(url)
+    settings = Settings(
+        database_url=url, releases_dir=releases, snapshots_dir=tmp_path / "snapshots"
+    )
+    with TestClient(create_app(settings)) as client:
+        now = client.get("/api/v1/countries/KAZ").json()
+        then = client.get("/api/v1/countries/KAZ?as_of=1.0.0")
+        assert then.status_code == 200, then.text
+        assert now["name_en"] == "Kazakstan"
+        assert then.json()["name_en"] == "Kazakhstan"
+        early = client.get("/api/v1/countries/KAZ?as_of=2000-01-01")
+        assert early.status_code == 422
+        assert "history" in early.json()["errors"][0]["message"]
+    assert not list((tmp_path / "snapshots").iterdir())  # removed when the server stopped
