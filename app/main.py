@@ -48,6 +48,9 @@ and the drug seizures they report, each fact with its source and the place in it
 
 Seizure quantities are exact integers in base units (grams for mass). A report with a
 `parent_id` is part of its parent ("including ..."). Errors are `application/problem+json`.
+
+Every read of the record takes `as_of` (a release's version such as `1.0.0`, or a date or
+date-time) and answers as the record stood then: the same answer again next year.
 """
 
 
