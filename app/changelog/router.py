@@ -15,6 +15,7 @@ from app.changelog.entities import NAMES
 from app.changelog.schemas import ChangeOut
 from app.deps import SessionDep
 from app.http import contract, examples
+from app.http.as_of import as_of, get_history_sessions
 from app.http.listing import (
     EXPORT_BATCH,
     EXPORTS,
@@ -45,8 +46,21 @@ HISTORY_NOTE = (
 )
 
 
+async def past_sessions(
+    request: Request, live: Annotated[Callable[[], Session], Depends(get_history_sessions)]
+) -> Callable[[], Session] | None:
+    """On a read of the record as it stood (`as_of`), sessions on the present record: the
+    changes up to then are in its history (the past record's own file holds none)."""
+    return live if as_of(request) is not None else None
+
+
+PastDep = Annotated[Callable[[], Session] | None, Depends(past_sessions)]
+
+
 def change_filters(
+    request: Request,
     session: SessionDep,
+    past: PastDep,
     release: Annotated[
         str | None,
         Query(
@@ -78,7 +92,11 @@ def change_filters(
         ),
     ] = None,
 ) -> service.ChangeFilters:
-    return service.change_filters(session, release, since, until, entity)
+    if past is None:
+        return service.change_filters(session, release, since, until, entity)
+    with past() as live:
+        found = service.change_filters(live, release, since, until, entity)
+    return found.up_to(as_of(request))
 
 
 FiltersDep = Annotated[service.ChangeFilters, Depends(change_filters)]
@@ -95,7 +113,9 @@ def _public_url(request: Request) -> str | None:
     operation_id="listChanges",
     responses=EXPORTS,
 )
-def list_changes(request: Request, listing: ListingDep, filters: FiltersDep) -> Response:
+def list_changes(
+    request: Request, listing: ListingDep, filters: FiltersDep, past: PastDep
+) -> Response:
     """Every change to the record, newest first: the kind of record and its id, whether it
     was added, corrected or deleted, the fields a correction changed, the record before and
     after, the source it cites, and where it is read now (null once deleted). A release's
@@ -103,7 +123,10 @@ def list_changes(request: Request, listing: ListingDep, filters: FiltersDep) -> 
     public_url = _public_url(request)
 
     def fetch(session: Session, after: int, limit: int) -> list[dict[str, Any]]:
-        return service.list_changes(session, filters, after, limit, public_url)
+        if past is None:
+            return service.list_changes(session, filters, after, limit, public_url)
+        with past() as live:
+            return service.list_changes(live, filters, after, limit, public_url)
 
     # The entries are in the answer's shape already: the downloads write them as they are,
     # without the generic writers' validation pass (a third of an export's time).
@@ -162,6 +185,7 @@ def changes_feed(
     request: Request,
     session: SessionDep,
     filters: FiltersDep,
+    past: PastDep,
     limit: Annotated[
         int, Query(ge=1, le=FEED_LIMIT, description="Entries in the feed, newest first.")
     ] = 50,
@@ -170,5 +194,9 @@ def changes_feed(
     reader can follow: the newest `limit` changes, one entry each (its id stable), linked to
     the record's page, with what changed in words. Older changes are in the list (a feed
     reader keeps the entries it has read)."""
-    rows = service.list_changes(session, filters, 0, limit, _public_url(request))
-    return atom.feed_response(request, session, filters, rows)
+    if past is None:
+        rows = service.list_changes(session, filters, 0, limit, _public_url(request))
+        return atom.feed_response(request, session, filters, rows)
+    with past() as live:
+        rows = service.list_changes(live, filters, 0, limit, _public_url(request))
+        return atom.feed_response(request, live, filters, rows)

@@ -13,7 +13,7 @@ exists and where it is read, and one for the sources the entries cite.
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from typing import Any
@@ -45,6 +45,15 @@ class ChangeFilters:
     before: datetime | None = None
     tables: tuple[str, ...] = ()
     entity: str | None = None
+
+    def up_to(self, past: Any) -> "ChangeFilters":
+        """The filters on the record as it stood (`as_of`): no change after its version."""
+        if past is None:
+            return self
+        bound = past.data_version
+        if self.up_to_version is not None:
+            bound = min(bound, self.up_to_version)
+        return replace(self, up_to_version=bound)
 
     def where(self, dialect: str) -> list[ColumnElement[bool]]:
         h = HISTORY.c

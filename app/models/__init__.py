@@ -11,6 +11,7 @@ from app.models.council import (
     ReportedFigure,
 )
 from app.models.feedback import ErrorReport, ErrorReportSender
+from app.models.history import RecordHistory
 from app.models.operations import (
     Assessment,
     Claim,
@@ -29,7 +30,6 @@ from app.models.reference import (
     Source,
     Substance,
 )
-from app.models.history import RecordHistory
 from app.models.releases import Release
 from app.models.seizures import (
     SeizureOverlapMember,

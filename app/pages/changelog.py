@@ -10,10 +10,13 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import Date, Integer, Table
+from sqlalchemy.orm import Session
 
 from app.changelog import service
 from app.changelog.entities import BY_NAME
+from app.changelog.router import PastDep
 from app.deps import SessionDep
+from app.http.as_of import as_of
 from app.http.pagination import PageRequest, after_id, decode_cursor, encode_cursor
 from app.models import Base
 from app.pages.i18n import LangDep, translations
@@ -163,14 +166,33 @@ def changelog_page(
     request: Request,
     session: SessionDep,
     lang: LangDep,
+    past: PastDep,
     release: Annotated[str | None, Query(max_length=64)] = None,
     since: Annotated[str | None, Query(max_length=40)] = None,
     until: Annotated[str | None, Query(max_length=40)] = None,
     entity: Annotated[str | None, Query(max_length=60)] = None,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> Response:
-    """What changed in the record, newest first, a page of fifty at a time."""
-    filters = service.change_filters(session, release, since, until, entity)
+    """What changed in the record, newest first, a page of fifty at a time; on the record as
+    it stood (`as_of`), the changes up to then, read from the present record's history."""
+    if past is None:
+        return _page(request, session, lang, release, since, until, entity, cursor, None)
+    with past() as live:
+        return _page(request, live, lang, release, since, until, entity, cursor, as_of(request))
+
+
+def _page(
+    request: Request,
+    session: Session,
+    lang: str,
+    release: str | None,
+    since: str | None,
+    until: str | None,
+    entity: str | None,
+    cursor: str | None,
+    past: Any,
+) -> Response:
+    filters = service.change_filters(session, release, since, until, entity).up_to(past)
     start = after_id(PageRequest(PAGE_SIZE, decode_cursor(cursor) if cursor else None))
     public_url = request.app.state.settings.public_url
     rows = service.list_changes(session, filters, start, PAGE_SIZE + 1, public_url)

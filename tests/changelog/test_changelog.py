@@ -238,3 +238,28 @@ def test_the_calendars_ends_are_no_500(client: TestClient) -> None:
         "since=0001-01-01&until=9999-12-31T23:59:59-05:00",
     ):
         assert client.get(f"/api/v1/changelog?{query}&limit=1").status_code == 200, query
+
+
+def test_as_of_lists_the_changes_up_to_then(
+    client: TestClient, stage_history: Made, made: Made, editor: dict[str, str]
+) -> None:
+    stage = stage_history()
+    release = made("1.0.0")
+    url = f"/api/v1/stages/{stage['id']}"
+    etag = client.get(url).headers["etag"]
+    patched = client.patch(url, json={"name": NAME}, headers={**editor, "If-Match": etag})
+    assert patched.status_code == 200, patched.text
+    later = _changes(client)
+    assert later[0]["change"] == "corrected"
+    assert later[0]["data_version"] > release["data_version"]
+    then = client.get("/api/v1/changelog?limit=1000&as_of=1.0.0")
+    assert then.status_code == 200, then.text
+    items = then.json()["items"]
+    assert items == [c for c in later if c["data_version"] <= release["data_version"]]
+    assert items and items[0]["id"] < later[0]["id"]
+    page = client.get("/changelog?lang=en&as_of=1.0.0")
+    assert page.status_code == 200, page.text
+    assert "Corrected:" in client.get("/changelog?lang=en").text
+    assert "Corrected:" not in page.text
+    feed = client.get("/api/v1/changelog.atom?as_of=1.0.0")
+    assert feed.status_code == 200, feed.text

@@ -47,6 +47,7 @@ PAGES = {
     "releases": "/releases",
     "release": f"/releases/{RELEASE}",
     "changelog": "/changelog",
+    "operation-as-of-release": f"/operations/channel?as_of={RELEASE}",
     "report-error": "/report-error?page=/stages/{channel-2018-red-barkhan}",
     "not-found": "/operations/no-such-operation",
 }
