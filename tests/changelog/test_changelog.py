@@ -256,7 +256,8 @@ def test_as_of_lists_the_changes_up_to_then(
     assert then.status_code == 200, then.text
     items = then.json()["items"]
     assert items == [c for c in later if c["data_version"] <= release["data_version"]]
-    assert items and items[0]["id"] < later[0]["id"]
+    assert items
+    assert items[0]["id"] < later[0]["id"]
     page = client.get("/changelog?lang=en&as_of=1.0.0")
     assert page.status_code == 200, page.text
     assert "Corrected:" in client.get("/changelog?lang=en").text
