@@ -670,6 +670,13 @@ def _seizure_out(
     }
 
 
+def seizure_out(row: Sequence[Any]) -> dict[str, Any]:
+    """A report as a list without a window gives it, from a row laid out as the list's
+    query lays it out (`_list_select`'s columns, then `left_out`): a stage post's 201 builds
+    its reports so from what it wrote (app/operations/posted.py)."""
+    return _seizure_out(row, None)
+
+
 def _allocated(adds: int, start: date, end: date, window: tuple[date, date]) -> int:
     """The share by days of what a report adds that falls in the window (all of it when its
     period lies inside): what it gives a pro-rata total's line."""
