@@ -10,6 +10,7 @@ import anyio
 from sqlalchemy import Connection, Engine, create_engine, event, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 from app.errors import NotFoundError
 from app.models.base import entity_name
@@ -22,16 +23,19 @@ def make_engine(
     sqlite_busy_timeout_ms: int = 10_000,
     durable: bool = True,
     pool_size: int | None = None,
+    pooled: bool = True,
 ) -> Engine:
     """`durable=False` is for scratch databases only (bulk demo data): SQLite then does not
     wait for the disk at commit. `pool_size`: exactly that many pooled connections, none
-    beyond (a server's `ConnectionBudget`). Whoever writes reports switches on the
-    bookkeeping of their derived tables first (`app.seizures.derived_tables.keep_current`,
-    which the app factory and the CLI call)."""
+    beyond (a server's `ConnectionBudget`); `pooled=False`: a connection per session.
+    Whoever writes reports switches on the bookkeeping of their derived tables first
+    (`app.seizures.derived_tables.keep_current`, which the app factory and the CLI call)."""
     parsed = make_url(url)
     pool: dict[str, Any] = {}
     if pool_size is not None:
         pool = {"pool_size": pool_size, "max_overflow": 0}
+    if not pooled:
+        pool = {"poolclass": NullPool}
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, echo=echo, pool_pre_ping=True, **pool)
 

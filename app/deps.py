@@ -1,6 +1,6 @@
 """Request dependencies, defined once and used through their `Annotated` aliases."""
 
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated
 
@@ -40,13 +40,26 @@ class _Slot:
 
 
 async def get_session(request: Request) -> AsyncGenerator[Session, None]:
-    """One session per request: committed when the handler succeeds, rolled back otherwise.
+    """One session per request: committed when the handler succeeds, rolled back otherwise;
+    on the record as it stood when the request asks (`as_of`, app/http/as_of.py).
     Its slot is taken first, in the event loop (`app.db.ConnectionBudget`): a request that
     waits, waits here, never in a worker thread."""
     slot = request.state.session_slot = _Slot(request.app.state.lanes.sessions)
-    session = read_session(request, request.app.state.sessionmaker())
+    sessions = as_of_sessions(request) or request.app.state.sessionmaker
+    session = read_session(request, sessions())
     async with slot, session_scope(session) as session:
         yield session
+
+
+# Set on a read that asks for the record as it stood (`as_of`, app/http/as_of.py): the
+# sessions of the request and of its exports then read that record.
+AS_OF_SESSIONS = "as_of_sessions"
+
+
+def as_of_sessions(request: Request) -> Callable[[], Session] | None:
+    """Sessions on the record as it stood, when the request asked for it."""
+    found: Callable[[], Session] | None = getattr(request.state, AS_OF_SESSIONS, None)
+    return found
 
 
 # Set on a read of the registry's facts (app/http/caching.py `dated_read`): its session

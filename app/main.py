@@ -17,6 +17,7 @@ from app.feedback import router as feedback
 from app.http import health, transport
 from app.http import index as api_index
 from app.http.answers import VersionedCache
+from app.http.as_of import read_as_of
 from app.http.caching import CacheHeaders, dated_read
 from app.http.docs import install_docs
 from app.http.examples import install_examples
@@ -30,6 +31,7 @@ from app.pages import staff as staff_page
 from app.pages.chart_images import ChartImages
 from app.reference import router as reference
 from app.releases import router as releases
+from app.releases.snapshots import PastRecords
 from app.search import router as search
 from app.search.service import new_cache as new_search_cache
 from app.security import check_production_settings, install_security
@@ -46,6 +48,9 @@ and the drug seizures they report, each fact with its source and the place in it
 
 Seizure quantities are exact integers in base units (grams for mass). A report with a
 `parent_id` is part of its parent ("including ..."). Errors are `application/problem+json`.
+
+Every read of the record takes `as_of` (a release's version such as `1.0.0`, or a date or
+date-time) and answers as the record stood then: the same answer again next year.
 """
 
 
@@ -119,6 +124,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             pool_size=budget.pool_size,
         )
         app.state.sessionmaker = make_sessionmaker(engine)
+        # What the record as it stood is built from (`as_of`): connections of their own,
+        # outside the pool that the budget shares out, for a build that may take a minute.
+        history_engine = make_engine(
+            settings.database_url,
+            sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+            pool_size=None,
+            pooled=False,
+        )
+        app.state.history_sessions = make_sessionmaker(history_engine)
+        app.state.past_records = PastRecords(
+            settings.snapshots_dir, settings.releases_dir, settings.snapshots_kept
+        )
         app.state.write_sessionmaker = make_sessionmaker(engine, writes=True)
         app.state.lanes = Lanes(budget)
         app.state.answers = VersionedCache(weigh=seizures.KeptTotals.weigh)
@@ -134,6 +151,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             with _startup_objects_frozen():
                 yield
         finally:
+            app.state.past_records.close()
+            history_engine.dispose()
             engine.dispose()
 
     app: FastAPI = FastAPIOffline(
@@ -177,11 +196,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 media_types,
                 strict_query,
                 Depends(dated_read),
+                Depends(read_as_of),
             ],
         )
     # The pages for people (app/pages/): HTML in Russian and English, not in the OpenAPI
     # document; their own unknown query parameters are a 422 page.
-    pages.install(app, dependencies=[Depends(refuse_nul_characters), Depends(reader_check)])
+    pages.install(
+        app,
+        dependencies=[
+            Depends(refuse_nul_characters),
+            Depends(reader_check),
+            Depends(read_as_of),
+        ],
+    )
     # The error report form (app/pages/feedback.py): a page like the others.
     app.include_router(
         feedback_page.router,

@@ -25,6 +25,14 @@ class Settings(BaseSettings):
         description="Where each release's files are kept, a folder a release "
         "(app/releases/package.py); back it up with the database",
     )
+    snapshots_dir: Path = Field(
+        default=PROJECT_DIR / "var" / "snapshots",
+        description="Where the record as it stood (reads with `as_of`) is built, a folder "
+        "per server process, removed when it stops (app/releases/snapshots.py)",
+    )
+    snapshots_kept: int = Field(
+        default=8, ge=1, le=256, description="Past records a server process keeps built at once"
+    )
     sql_echo: bool = False
     sqlite_busy_timeout_ms: int = Field(default=10_000, ge=0)
     require_key_for_reads: bool = False

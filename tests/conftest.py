@@ -17,7 +17,14 @@ from sqlalchemy.orm import Session
 
 from app import PROJECT_DIR, migrate
 from app.db import make_engine
-from app.deps import get_session, get_write_session, read_session, session_scope
+from app.deps import (
+    as_of_sessions,
+    get_session,
+    get_write_session,
+    read_session,
+    session_scope,
+)
+from app.http.as_of import get_history_sessions
 from app.http.listing import get_export_sessions
 from app.main import create_app
 from app.models.enums import KeyRole
@@ -128,8 +135,10 @@ def client(client_app: FastAPI, connection: Connection) -> Iterator[TestClient]:
             yield scoped
 
     async def read_session_in_test_transaction(request: Request) -> AsyncIterator[Session]:
-        # As get_session: a read of the facts notes their time (Last-Modified).
-        session = Session(bind=connection, join_transaction_mode="create_savepoint")
+        # As get_session: a read of the facts notes their time (Last-Modified), and a read
+        # `as_of` reads the record as it stood (built from the test transaction's history).
+        past = as_of_sessions(request)
+        session = past() if past else test_transaction_session()
         async with session_scope(read_session(request, session)) as scoped:
             yield scoped
 
@@ -142,9 +151,12 @@ def client(client_app: FastAPI, connection: Connection) -> Iterator[TestClient]:
         test_transaction_session, test_transaction_session
     )
     app.dependency_overrides[get_write_session] = session_in_test_transaction
-    app.dependency_overrides[get_export_sessions] = lambda: (
-        lambda: Session(bind=connection, join_transaction_mode="create_savepoint")
-    )
+
+    def export_sessions(request: Request) -> Callable[[], Session]:
+        return as_of_sessions(request) or test_transaction_session
+
+    app.dependency_overrides[get_export_sessions] = export_sessions
+    app.dependency_overrides[get_history_sessions] = lambda: test_transaction_session
     try:
         with TestClient(app, raise_server_exceptions=False) as client:
             # Answers as the app makes them: compression, and the ETags it gives each coding,

@@ -19,7 +19,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.deps import DATED_READ
-from app.http.modified import UNDATED_KEY
+from app.http.as_of import reads_the_record
 from app.http.negotiation import traits
 
 NO_STORE = "no-store"
@@ -73,11 +73,5 @@ async def dated_read(request: Request) -> None:
     Not a read that needs a key of its own: those show the staff's tables (the audit log,
     the error reports), which the data version does not follow; nor one whose route is
     marked `UNDATED` (app/http/modified.py)."""
-    route = request.scope.get("route")
-    if (
-        request.method in ("GET", "HEAD")
-        and isinstance(route, APIRoute)
-        and not traits(route).needs_key
-        and not (route.openapi_extra or {}).get(UNDATED_KEY)
-    ):
+    if reads_the_record(request):
         setattr(request.state, DATED_READ, True)

@@ -25,6 +25,7 @@ tests/http/test_openapi_contract.py this module to what the server sends).
 import uuid
 from typing import Any
 
+from app.http.as_of import PARAMETER as AS_OF
 from app.http.modified import UNDATED_KEY
 from app.http.schemas import Problem
 from app.settings import Settings
@@ -172,6 +173,11 @@ def _complete_operation(
     # read whose route says UNDATED (the mark is the route's, not the document's).
     undated = operation.pop(UNDATED_KEY, False)
     dated = is_conditional(path, method) and "401" not in responses and not undated
+    if not dated:  # `as_of` is the reads' of the record (app/http/as_of.py): others refuse it
+        parameters = operation.get("parameters", [])
+        operation["parameters"] = [p for p in parameters if p.get("name") != AS_OF]
+        if not operation["parameters"]:
+            del operation["parameters"]
     _declare_security(operation, settings)
     if "requestBody" in operation:
         responses.setdefault("413", {"description": EXTRA_PROBLEMS["413"]})

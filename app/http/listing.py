@@ -29,7 +29,7 @@ from pydantic import BaseModel, TypeAdapter
 from pydantic.fields import FieldInfo
 from sqlalchemy.orm import Session
 
-from app.deps import SessionDep
+from app.deps import SessionDep, as_of_sessions
 from app.http.pagination import PageDep, PageRequest, after_id, page_of
 from app.http.representation import etag_of, not_modified, validators
 from app.http.schemas import Page
@@ -175,7 +175,7 @@ def _csv_batches(item: type[BaseModel], batches: Batches) -> Iterator[bytes]:
 
 
 async def get_export_sessions(request: Request) -> Callable[[], Session]:
-    factory: Callable[[], Session] = request.app.state.sessionmaker
+    factory: Callable[[], Session] = as_of_sessions(request) or request.app.state.sessionmaker
     return factory
 
 

@@ -27,6 +27,8 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic import AliasChoices, BaseModel
 
 from app.errors import InvalidParameterError
+from app.http.as_of import NOT_HERE, takes_as_of
+from app.http.as_of import PARAMETER as AS_OF
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,10 +49,20 @@ def install(app: FastAPI) -> None:
     which is what is read here, by the route object a request's `scope["route"]` names (a
     router included twice, with other dependencies each time, would need a finer key)."""
     app.state.query_rules = {
-        id(context.original_route): rules_of(context.dependant)
+        id(context.original_route): route_rules(context.original_route, context.dependant)
         for context in iter_route_contexts(app.routes)
         if isinstance(context.original_route, APIRoute)
     }
+
+
+def route_rules(route: APIRoute, dependant: Dependant) -> QueryRules:
+    """What the route's dependant declares; `as_of` only where the record is read (its
+    dependency is the router's, on writes too: app/http/as_of.py)."""
+    rules = rules_of(dependant)
+    if AS_OF not in rules.accepted or takes_as_of(route):
+        return rules
+    names = tuple(name for name in rules.names if name != AS_OF)
+    return QueryRules(names, rules.accepted - {AS_OF}, rules.repeatable, rules.any_name)
 
 
 def query_rules(request: Request, route: APIRoute) -> QueryRules:
@@ -62,7 +74,7 @@ def query_rules(request: Request, route: APIRoute) -> QueryRules:
         table = request.app.state.query_rules
         assert table is not None
         if id(route) not in table:  # not reachable from app.routes: read the route itself
-            table[id(route)] = rules_of(route.dependant)
+            table[id(route)] = route_rules(route, route.dependant)
     return table[id(route)]
 
 
@@ -154,6 +166,8 @@ async def refuse_unknown_query_parameters(request: Request) -> None:
 
 def unknown_message(name: str, accepted: tuple[str, ...]) -> str:
     """`unknown query parameter`, with the closest accepted name, or else all of them."""
+    if name == AS_OF:  # known, but not here
+        return NOT_HERE
     close = len(name) <= LONGEST_NAME and difflib.get_close_matches(name.lower(), accepted, n=1)
     if close:
         return f"unknown query parameter; did you mean `{close[0]}`?"

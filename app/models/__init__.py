@@ -11,6 +11,7 @@ from app.models.council import (
     ReportedFigure,
 )
 from app.models.feedback import ErrorReport, ErrorReportSender
+from app.models.history import RecordHistory
 from app.models.operations import (
     Assessment,
     Claim,
@@ -65,6 +66,7 @@ __all__ = [
     "OperationStatus",
     "Organization",
     "Participation",
+    "RecordHistory",
     "Release",
     "ReportedFigure",
     "SeizureOverlapMember",

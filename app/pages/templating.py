@@ -2,20 +2,23 @@
 catalogs (`_`, `gettext`, `ngettext`) and number and date filters in that language's way
 (`67 600 кг`, `67,600 kg`). Any page, the staff form's too, renders with `render_page`."""
 
+import re
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
-from babel.dates import format_date
+from babel.dates import format_date, format_datetime
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from app.http.as_of import PARAMETER as AS_OF
+from app.http.as_of import as_of
 from app.http.links import public_link
 from app.pages.i18n import LANGUAGES, translations
 from app.wording import format_number
@@ -68,6 +71,11 @@ def format_fuzzy(value: Any, lang: str) -> str:
     return format_day(day, lang)
 
 
+def format_moment(value: datetime, lang: str) -> str:
+    """A moment in UTC, to the second: `6 дек. 2026 г., 10:41:07 UTC`."""
+    return f"{format_datetime(value, 'medium', tzinfo=UTC, locale=lang)} UTC"
+
+
 def format_period(start: date | str, end: date | str, lang: str) -> str:
     """A report's period: its year (`2019`), its whole years (`2017–2019`, `2017–2019 гг.`),
     else its first and last days in the page's way."""
@@ -108,6 +116,7 @@ def environment(lang: str) -> Environment:
     env.filters["day"] = lambda value, style=None: format_day(value, lang, style)
     env.filters["quoted"] = lambda text: quoted(str(text), lang)
     env.filters["fuzzy"] = lambda value: format_fuzzy(value, lang)
+    env.filters["moment"] = lambda value: format_moment(value, lang)
     return env
 
 
@@ -137,22 +146,51 @@ def render_page(
     """An HTML page from template `name` in `lang`. The template sees `request`, `lang`,
     `lang_url(code)` (this URL in another language), `url_with(**params)` and
     `public_link(path)`, the only absolute URLs a page may show."""
+    past = as_of(request)
     page = render(
         name,
         lang,
         {
             "request": request,
+            "as_of": past,
             "lang_url": lambda code: url_with(request, lang=code),
             "url_with": lambda **changes: url_with(request, **changes),
             "public_link": lambda path: public_link(request, path),
             **(context or {}),
         },
     )
+    if past is not None:
+        page = carry_as_of(page, past.asked.text)
     response = HTMLResponse(page, status_code=status_code, headers=dict(headers or {}))
     response.headers.setdefault("Content-Security-Policy", PAGES_CSP)
     response.headers["Content-Language"] = lang
     response.headers["Vary"] = "Accept-Language"
     return response
+
+
+# The links of a page of the record as it stood lead to the same past record: every link to
+# a page or a read of the record (not the assets, the docs, the staff form, the releases and
+# the error report form, which answer only as things stand now, nor a link marked
+# `data-live`: the way back to the present), and every form that asks by GET.
+_RECORD_LINK = re.compile(
+    r'(?<!data-live )href="(/(?!/|assets/|docs|staff|report-error|releases)[^"#]*)(#[^"]*)?"'
+)
+_GET_FORM = re.compile(r'<form\b[^>]*method="get"[^>]*>')
+
+
+def carry_as_of(page: str, asked: str) -> str:
+    value = quote(asked, safe="")
+
+    def link(found: re.Match[str]) -> str:
+        url, fragment = found.group(1), found.group(2) or ""
+        if f"{AS_OF}=" in url:
+            return found.group(0)
+        joiner = "&amp;" if "?" in url else "?"
+        return f'href="{url}{joiner}{AS_OF}={value}{fragment}"'
+
+    hidden = f'<input type="hidden" name="{AS_OF}" value="{Markup.escape(asked)}">'
+    page = _RECORD_LINK.sub(link, page)
+    return _GET_FORM.sub(lambda found: found.group(0) + hidden, page)
 
 
 # Stricter than the docs' policy (app/security.py keeps a header set here): nothing from

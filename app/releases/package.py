@@ -57,7 +57,7 @@ from sqlalchemy import (
 from sqlalchemy.pool import NullPool
 
 from app import migrate
-from app.models import Base, DataVersion
+from app.models import Base, DataVersion, RecordHistory
 from app.models.versions import VERSIONED_TABLES, in_utc
 
 # The caches derived from the seizure reports: in the SQLite file, not in the data package.
@@ -77,6 +77,7 @@ NOT_RELEASED = (
     "data_version",
     "error_reports",  # readers' reports, with their contacts (personal data): never published
     "error_report_senders",
+    "record_history",  # every state of every row: the release is one state, its CSV files
 )
 DERIVED_COLUMNS = ("search_text",)  # each name folded for `q=`: from the names beside it
 BATCH = 2000
@@ -344,6 +345,9 @@ def _write_files(connection: Connection, info: ReleaseInfo, folder: Path) -> Non
                     id=1, version=info.data_version, changed_at=in_utc(changed)
                 )
             )
+            # The copy's triggers wrote its rows' history (migration 0019): the release is
+            # one state, not the registry's history.
+            copy.execute(delete(RecordHistory))
             if broken := copy.exec_driver_sql("PRAGMA foreign_key_check").fetchall():
                 raise RuntimeError(f"the release's copy has broken references: {broken[:5]}")
             copy.exec_driver_sql("COMMIT")

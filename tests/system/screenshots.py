@@ -45,6 +45,7 @@ PAGES = {
     "staff": "/staff",
     "releases": "/releases",
     "release": f"/releases/{RELEASE}",
+    "operation-as-of-release": f"/operations/channel?as_of={RELEASE}",
     "report-error": "/report-error?page=/stages/{channel-2018-red-barkhan}",
     "not-found": "/operations/no-such-operation",
 }
