@@ -8,12 +8,14 @@ Request fields that name other records (slugs, ISO codes) are resolved to ids he
 dates known to a precision are split into their two columns. Every write is audited.
 """
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from typing import Any, ClassVar, cast
 
-from sqlalchemy import select
+from sqlalchemy import Row, Table, insert, inspect, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from app import models as m
 from app.error_words import said
@@ -41,34 +43,53 @@ THINGS = {
 
 
 class Refs:
-    """Turns the names a request uses (slugs, ISO codes) into ids, naming the field if unknown."""
+    """Turns the names a request uses (slugs, ISO codes) into ids, naming the field if unknown;
+    and keeps what an answer names each of those records by (`named`), read in the same
+    query, so that a stage post's 201 is built without reading its records back."""
 
     # Small tables that a stage names many rows of: read whole at the first name, so that
     # ten seizure reports cost one query, not ten.
     READ_WHOLE = (m.Country, m.Substance)
+    # What an answer shows of a named record, in the order `named` gives it.
+    SHOWN: ClassVar[dict[Any, tuple[Any, ...]]] = {
+        m.Country: (m.Country.iso3, m.Country.name_en, m.Country.name_ru),
+        m.Substance: (m.Substance.slug, m.Substance.name_en, m.Substance.name_ru),
+        m.Organization: (m.Organization.slug, m.Organization.name_en, m.Organization.name_ru),
+        m.Source: (m.Source.slug, m.Source.title),
+    }
 
     def __init__(self, session: Session) -> None:
         self.session = session
         self._known: dict[tuple[Any, str], int] = {}  # a stage names KAZ many times
         self._read_whole: set[Any] = set()
+        self._shown: dict[tuple[Any, int], tuple[Any, ...]] = {}
 
     def _id(self, model: Any, column: Any, value: str, field: str, what: str) -> int:
         """The id of the row whose `column` is `value`; `what` is a key of THINGS."""
         first_of_table = model in self.READ_WHOLE and model not in self._read_whole
+        shown = self.SHOWN.get(model, ())
         if (model, value) not in self._known and first_of_table:
             self._read_whole.add(model)
-            rows = self.session.execute(select(column, model.id))
-            self._known.update({(model, key): int(id_) for key, id_ in rows})
+            for key, id_, *names in self.session.execute(select(column, model.id, *shown)):
+                self._known[(model, key)] = int(id_)
+                self._shown[(model, int(id_))] = tuple(names)
         if (model, value) not in self._known:
-            found = None  # a table read whole holds every name it has
+            found: Row[Any] | None = None  # a table read whole holds every name it has
             if model not in self._read_whole:
-                found = self.session.scalar(select(model.id).where(column == value))
+                found = self.session.execute(
+                    select(model.id, *shown).where(column == value)
+                ).first()
             if found is None:
                 raise body_error(
                     field, said(f"no {what} {value!r}", f"нет {THINGS[what]} {value!r}")
                 )
-            self._known[(model, value)] = int(found)
+            self._known[(model, value)] = int(found[0])
+            self._shown[(model, int(found[0]))] = tuple(found[1:])
         return self._known[(model, value)]
+
+    def named(self, model: Any, id_: int) -> tuple[Any, ...]:
+        """What an answer shows of a record this resolved (the columns of `SHOWN`)."""
+        return self._shown[(model, id_)]
 
     def source(self, slug: str, field: str = "source") -> int:
         return self._id(m.Source, m.Source.slug, slug, field, "source")
@@ -111,6 +132,72 @@ class Refs:
         if named["organization"]:
             columns["organization_id"] = self.organization(named["organization"], field)
         return columns
+
+
+def insert_new(
+    session: Session, rows: Sequence[m.Base], *, unless_taken: Sequence[str] = ()
+) -> None:
+    """Inserts new records of one model as a flush would, in one statement instead of one a
+    row (the ORM's flush sends SQLite one INSERT a row to learn the ids in order). Every
+    column is set on the record (its default where none was given) and the records are
+    then persistent in the session, as after a flush, ids given in the order of `rows`.
+    `unless_taken` names the columns of a unique key: a record (one only) that the key
+    refuses is not inserted, and keeps no id.
+
+    No flush sees them, so no flush event: who inserts seizure reports so tells their
+    derived tables (`app.seizures.derived_tables.inserting`)."""
+    if not rows:
+        return
+    mapper = inspect(type(rows[0]))
+    table = cast(Table, mapper.local_table)
+    columns = [attr for attr in mapper.column_attrs if attr.key != "id"]
+    values = []
+    for row in rows:
+        for attr in columns:
+            if attr.key not in row.__dict__:
+                setattr(row, attr.key, _default_of(attr.columns[0]))
+        values.append({attr.columns[0].key: getattr(row, attr.key) for attr in columns})
+    if unless_taken:
+        returned = _insert_unless_taken(session, table, values, unless_taken)
+    else:
+        # One statement, whose ids SQLite and PostgreSQL both give the rows in the order of
+        # their VALUES (an id sequence, or SQLite's rowid under the writer's lock): sorted,
+        # the returned ids are the rows' in order, whatever order RETURNING sends them in.
+        stmt = insert(table).returning(table.c.id)
+        returned = sorted(session.execute(stmt, values).scalars().all())
+    if not returned:
+        return  # refused by `unless_taken`
+    for row, id_ in zip(rows, returned, strict=True):
+        row.id = id_  # type: ignore[attr-defined]
+        make_transient_to_detached(row)
+        session.add(row)
+
+
+def _insert_unless_taken(
+    session: Session, table: Any, values: list[dict[str, Any]], key: Sequence[str]
+) -> list[int]:
+    if len(values) != 1:
+        raise ValueError("unless_taken inserts one record")
+    stmt = _unless_taken(table, tuple(key), session.get_bind().dialect.name)
+    return list(session.execute(stmt, values[0]).scalars())
+
+
+@lru_cache(maxsize=8)
+def _unless_taken(table: Any, key: tuple[str, ...], dialect: str) -> Any:
+    """INSERT ... ON CONFLICT (key) DO NOTHING RETURNING id, built once."""
+    make_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = make_insert(table).on_conflict_do_nothing(index_elements=list(key))
+    return stmt.returning(table.c.id)
+
+
+def _default_of(column: Any) -> Any:
+    """What a flush would insert for a column given no value: its scalar default, or NULL."""
+    default = column.default
+    if default is None:
+        return None
+    if not default.is_scalar:  # no such column among the records inserted this way
+        raise TypeError(f"{column} has a default that is not a constant")
+    return default.arg
 
 
 def field_at(prefix: str, name: str) -> str:

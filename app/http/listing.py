@@ -73,8 +73,9 @@ EXPORT_BATCH = 2000
 
 Fetch = Callable[[Session, int, int], list[dict[str, Any]]]
 Batches = Iterator[list[dict[str, Any]]]
-# A list's own writer of a format: the text of every row after an id, in that format.
-Lines = Callable[[Session, int], Iterator[str]]
+# A list's own writer of a format: the text of every row after an id, in that format, as
+# text or already encoded.
+Lines = Callable[[Session, int], Iterator[str | bytes]]
 
 
 @dataclass(frozen=True)
@@ -100,9 +101,11 @@ class Renderer:
         assert self.rows is not None, f"{self.extension} writes pages, not rows"
         return self._after_head(item, self.rows(item, batches))
 
-    def write_own(self, item: type[BaseModel], lines: Iterator[str]) -> Iterator[bytes]:
+    def write_own(self, item: type[BaseModel], lines: Iterator[str | bytes]) -> Iterator[bytes]:
         """A list's own text of its rows (see `Listing.respond`), after the same head."""
-        return self._after_head(item, (chunk.encode() for chunk in lines))
+        return self._after_head(
+            item, (chunk if isinstance(chunk, bytes) else chunk.encode() for chunk in lines)
+        )
 
     def _after_head(self, item: type[BaseModel], body: Iterator[bytes]) -> Iterator[bytes]:
         if self.head is not None:
@@ -216,7 +219,7 @@ class Listing:
     # Both read in a session of the export's own: the request's is closed before a
     # streamed body starts. Opened when the body is first read, closed when it ends.
 
-    def _own_lines(self, lines: Lines, start: int) -> Iterator[str]:
+    def _own_lines(self, lines: Lines, start: int) -> Iterator[str | bytes]:
         with self.sessions() as session:
             yield from lines(session, start)
 

@@ -20,6 +20,7 @@ from app.models import Participation, Stage
 from app.models.enums import OperationKind
 from app.operations import service as operations
 from app.operations import writes
+from app.operations.posted import stage_detail
 from app.operations.schemas import (
     STAGE_EXAMPLE,
     OperationDetail,
@@ -230,8 +231,9 @@ def post_stage(
     `Idempotency-Key` to make retries safe."""
 
     def make() -> tuple[Any, Any, str]:
-        stage_id = writes.post_stage(session, caller, operation, body)
-        return StageDetail, operations.get_stage(session, stage_id), f"/api/v1/stages/{stage_id}"
+        posted = writes.post_stage(session, caller, operation, body)
+        location = f"/api/v1/stages/{posted.stage.id}"
+        return StageDetail, stage_detail(session, posted), location
 
     return respond_created(request, session, caller, idem, make)
 

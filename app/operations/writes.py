@@ -6,6 +6,7 @@ transaction (never commits), and logs every row it creates, changes or deletes.
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -28,19 +29,37 @@ from app.quantities import QuantityError, parse_count, parse_reported
 from app.reference.writes import add_source
 from app.rules import chosen_version, period_problem
 from app.seizures.writes import SeizureWriter
-from app.staff.audit import record, snapshot
+from app.staff.audit import record, record_created, snapshot
 from app.staff.keys import Caller
-from app.writes import TAKEN, Refs, add_audited, body_error, delete_audited
+from app.writes import TAKEN, Refs, add_audited, body_error, delete_audited, insert_new
 
 # -- stages ----------------------------------------------------------------------------
 
 
-def post_stage(session: Session, caller: Caller, operation_key: str, body: StageCreate) -> int:
+@dataclass(frozen=True)
+class PostedStage:
+    """What a stage post wrote, for its 201 (`app.operations.posted.stage_detail`)."""
+
+    stage: m.Stage
+    operation: tuple[str, str, str]  # slug, name_en, name_ru
+    participations: list[m.Participation]
+    reports: list[m.SeizureReport]  # every one: the seizures, their parts, their versions
+    refs: Refs  # names every record the rows point to
+    with_results: bool
+
+
+def post_stage(
+    session: Session, caller: Caller, operation_key: str, body: StageCreate
+) -> PostedStage:
     """Creates a stage with its parties, results and seizure reports (and the versions of
     them from other sources, and a new source first if one is given): all of it, or
     nothing."""
-    operation_id = session.scalar(select(m.Operation.id).where(by_key(m.Operation, operation_key)))
-    if operation_id is None:
+    operation = session.execute(
+        select(m.Operation.id, m.Operation.slug, m.Operation.name_en, m.Operation.name_ru).where(
+            by_key(m.Operation, operation_key)
+        )
+    ).first()
+    if operation is None:
         raise NotFoundError(f"no operation {operation_key}")
     if body.new_source is not None:
         add_source(session, caller, body.new_source)
@@ -48,7 +67,7 @@ def post_stage(session: Session, caller: Caller, operation_key: str, body: Stage
     source_id = refs.source(body.source)
     hq = body.headquarters or HeadquartersIn()
     stage = m.Stage(
-        operation_id=operation_id,
+        operation_id=operation.id,
         number=body.number,
         name_en=body.name_en or body.name,
         name_ru=body.name_ru,
@@ -72,24 +91,29 @@ def post_stage(session: Session, caller: Caller, operation_key: str, body: Stage
         for i, entry in enumerate(entries)
     ]
     _insert_stage(session, stage, operation_key)
-    record(session, caller, AuditAction.CREATE, stage, None)
     participations = [
         m.Participation(
             stage_id=stage.id, role=role, source_id=source_id, locator=body.locator, **columns
         )
         for role, columns in parties
     ]
-    session.add_all(participations)
-    session.flush()  # one flush for all: each one's audit entry needs its id
-    for participation in participations:
-        record(session, caller, AuditAction.CREATE, participation, None)
+    insert_new(session, participations)
+    created: list[m.Base] = [stage, *participations]  # logged in this order, in one statement
     writer = SeizureWriter(session, caller, refs, stage, source_id, body.locator)
     reports = writer.create_all(
-        [(s, f"seizures[{i}]") for i, s in enumerate(body.seizures)], parent=None
+        [(s, f"seizures[{i}]") for i, s in enumerate(body.seizures)], parent=None, log=created
     )
+    record_created(session, caller, created)
     _results(session, caller, refs, stage, body)
-    _seizure_versions(session, caller, refs, reports, body)
-    return stage.id
+    versions = _seizure_versions(session, caller, refs, reports, body)
+    return PostedStage(
+        stage,
+        (operation.slug, operation.name_en, operation.name_ru),
+        participations,
+        writer.created + versions,
+        refs,
+        with_results=bool(body.results),
+    )
 
 
 NOT_A_FIGURE = said(
@@ -165,10 +189,11 @@ def _seizure_versions(
     refs: Refs,
     reports: list[m.SeizureReport],
     body: StageCreate,
-) -> None:
+) -> list[m.SeizureReport]:
     """Other sources' versions of the posted figures. The rule must pick the posted figure
     (its parts hang on it); a version from a source it ranks higher is refused, with what
     to do instead."""
+    versions = []
     for i, version in enumerate(body.seizure_versions):
         field = f"seizure_versions[{i}]"
         if version.of >= len(reports):
@@ -200,14 +225,36 @@ def _seizure_versions(
         session.add(row)
         session.flush()
         record(session, caller, AuditAction.CREATE, row, None)
+        versions.append(row)
+    return versions
 
 
 def _insert_stage(session: Session, stage: m.Stage, operation_key: str) -> None:
+    """Inserts a new stage; a 409 naming the stage that has its number when the number is
+    taken, also by a request that took it a moment before: the unique key tells, in the
+    one statement, with no savepoint to keep the rest (`insert_new`'s `unless_taken`)."""
     if stage.number is None:  # no number, nothing to take
-        session.add(stage)
-        session.flush()
+        insert_new(session, [stage])
         return
-    _taking_number(session, stage, stage.number, lambda: session.add(stage), operation_key)
+    while True:
+        insert_new(session, [stage], unless_taken=("operation_id", "number"))
+        if stage.id is not None:
+            return
+        existing = stage_id_of(session, stage.operation_id, stage.number)
+        if existing is not None:
+            raise _number_taken(operation_key, stage.number, existing)
+        # The stage that had the number is gone since (deleted, or its post rolled back).
+
+
+def _number_taken(operation: str, number: int, existing: int) -> ConflictError:
+    return ConflictError(
+        said(
+            f"operation {operation} already has stage {number}",
+            f"у операции `{operation}` уже есть этап {number}",
+        ),
+        errors=[{"name": "number", "in": "body", "message": TAKEN}],
+        extra={"existing": f"/api/v1/stages/{existing}"},
+    )
 
 
 def _taking_number(
@@ -227,14 +274,7 @@ def _taking_number(
             existing = stage_id_of(session, stage.operation_id, number)
             if existing is None:
                 raise
-    raise ConflictError(
-        said(
-            f"operation {operation} already has stage {number}",
-            f"у операции `{operation}` уже есть этап {number}",
-        ),
-        errors=[{"name": "number", "in": "body", "message": TAKEN}],
-        extra={"existing": f"/api/v1/stages/{existing}"},
-    )
+    raise _number_taken(operation, number, existing)
 
 
 def patch_stage(session: Session, caller: Caller, stage: m.Stage, patch: StagePatch) -> None:

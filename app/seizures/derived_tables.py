@@ -15,7 +15,6 @@ from typing import Any
 
 from sqlalchemy import (
     BindParameter,
-    ColumnElement,
     Integer,
     Select,
     Table,
@@ -175,16 +174,17 @@ def refresh_overlaps(
     recheck = changed_ids | set(neighbours)
     if not recheck:
         return
-    rows = _near(session, recheck)
-    kin = Kinship(related_substances(session), parents(session, rows))
+    related = related_substances(session)
+    rows = _near(session, recheck, related)
+    kin = Kinship(related, _parents(session, rows))
     # A member may have lost its partner by becoming the whole of a report moved under it:
     # the wholes of changed reports are tested again too, against everything near them.
     whole_ids = {w for report in changed_ids for w in wholes(report, kin.parent_of)}
     relinked = {i for i in whole_ids - recheck if (row := rows.get(i)) is not None and row.member}
     if relinked:
-        rows |= _near(session, relinked)
+        rows |= _near(session, relinked, related)
         recheck |= relinked
-        kin = Kinship(kin.related, parents(session, rows))
+        kin = Kinship(kin.related, _parents(session, rows))
     was_member = {row.id for row in rows.values() if row.member}
     waiting = recheck | (rows.keys() - was_member)
     found = paired(sorted(rows.values(), key=sweep_order), waiting, kin)
@@ -207,50 +207,84 @@ def neighbours_of(session: Session, report_ids: Iterable[int]) -> set[int]:
     ids = set(report_ids)
     if not ids:
         return set()
-    return {row.id for row in _near(session, ids).values() if row.member and row.id not in ids}
+    near = _near(session, ids, related_substances(session))
+    return {row.id for row in near.values() if row.member and row.id not in ids}
 
 
 # Another source's version of a counted report is never counted, so never double counts.
 NOT_ALTERNATIVE = SeizureReport.alternative_to_id.is_(None)
 
 
-def _near(session: Session, report_ids: Set[int]) -> dict[int, Candidate]:
+def _near(
+    session: Session, report_ids: Set[int], related: dict[int, set[int]]
+) -> dict[int, Candidate]:
     """The reports themselves and every report that may pair with one of them, by id: a
     query or two for each operation, unit kind and stage of theirs (a stage post's reports
     share them: the stage's own reports, and those of no stage)."""
     ids = sorted(report_ids)
+    connection = session.connection()
     groups: dict[tuple[int, str, int | None], list[Candidate]] = defaultdict(list)
     for start in range(0, len(ids), CHUNK):
-        query = select(*CANDIDATE_COLUMNS).where(
-            SeizureReport.id.in_(ids[start : start + CHUNK]), NOT_ALTERNATIVE
-        )
-        for row in session.execute(query):
+        chunk = {"ids": ids[start : start + CHUNK]}
+        for row in connection.execute(_candidates(), chunk):
             report = Candidate(*row)
             groups[(report.operation, report.unit_kind, report.stage)].append(report)
-    related = related_substances(session)
     found: dict[int, Candidate] = {}
     for (operation, unit_kind, stage), group in groups.items():
-        other = SeizureReport
-        substances = sorted(set().union(*(related[report.substance] for report in group)))
-        where = [
-            other.operation_id == operation,
-            other.unit_kind == unit_kind,
-            other.substance_id.in_(substances),
-            other.period_end >= min(report.start for report in group),
-            other.period_start <= max(report.end for report in group),
-            other.alternative_to_id.is_(None),
-        ]
-        member = SeizureOverlapMember.report_id.is_not(None)
-        stages: list[list[ColumnElement[bool]]]
-        stages = [[]] if stage is None else [[other.stage_id == stage], [other.stage_id.is_(None)]]
-        for by_stage in stages:
-            nearby = (
-                select(*CANDIDATE_COLUMNS, member)
-                .outerjoin(SeizureOverlapMember, SeizureOverlapMember.report_id == other.id)
-                .where(*where, *by_stage)
-            )
-            found.update((row[0], Candidate(*tuple(row))) for row in session.execute(nearby))
+        near = {
+            "operation": operation,
+            "unit_kind": unit_kind,
+            "substances": sorted(set().union(*(related[report.substance] for report in group))),
+            "start": min(report.start for report in group),
+            "end": max(report.end for report in group),
+            "stage": stage,
+        }
+        for by_stage in ("any",) if stage is None else ("this", "none"):
+            rows = connection.execute(_nearby(by_stage), near)
+            found.update((row[0], Candidate(*tuple(row))) for row in rows)
     return found
+
+
+# The statements a write runs at its commit, built once: building them took most of the time
+# of the queries themselves (run on the connection: the session's ORM path adds as much).
+
+
+@lru_cache(maxsize=1)
+def _candidates() -> Any:
+    ids: BindParameter[Any] = bindparam("ids", expanding=True)
+    return select(*CANDIDATE_COLUMNS).where(SeizureReport.id.in_(ids), NOT_ALTERNATIVE)
+
+
+@lru_cache(maxsize=3)
+def _nearby(by_stage: str) -> Any:
+    """The reports that may pair with a group's (`_near`): of its stage ("this"), of none
+    ("none"), or of any ("any", for a group of no stage)."""
+    other = SeizureReport
+    where = [
+        other.operation_id == bindparam("operation", type_=Integer),
+        other.unit_kind == bindparam("unit_kind", type_=other.unit_kind.type),
+        other.substance_id.in_(bindparam("substances", expanding=True)),
+        other.period_end >= bindparam("start", type_=other.period_end.type),
+        other.period_start <= bindparam("end", type_=other.period_start.type),
+        other.alternative_to_id.is_(None),
+    ]
+    if by_stage == "this":
+        where.append(other.stage_id == bindparam("stage", type_=Integer))
+    elif by_stage == "none":
+        where.append(other.stage_id.is_(None))
+    member = SeizureOverlapMember.report_id.is_not(None)
+    return (
+        select(*CANDIDATE_COLUMNS, member)
+        .outerjoin(SeizureOverlapMember, SeizureOverlapMember.report_id == other.id)
+        .where(*where)
+    )
+
+
+def _parents(session: Session, rows: dict[int, Candidate]) -> dict[int, int | None]:
+    """`service.parents` of these reports: theirs as read with them, and their wholes'."""
+    parent_of = {report_id: row.parent for report_id, row in rows.items()}
+    unread = {parent for parent in parent_of.values() if parent is not None} - parent_of.keys()
+    return parent_of | parents(session, unread) if unread else parent_of
 
 
 def descendants(session: Session, report_ids: Iterable[int]) -> set[int]:
@@ -439,6 +473,31 @@ def _after_flush(session: Session, _flush: UOWTransaction) -> None:
     pending.written |= ids - pending.deleted
 
 
+def inserting(session: Session, parent_ids: Iterable[int | None]) -> None:
+    """Before reports are inserted without a flush (`app.writes.insert_new`), what
+    `_before_flush` does for new ones: their stored parents' contributions, which the new
+    parts change, are taken as they stand."""
+    if not kept_current():
+        return
+    pending = _pending(session)
+    scope = {parent for parent in parent_ids if parent is not None}
+    first_seen = scope - pending.touched - pending.created
+    pending.before |= _contributions_by_id(session, first_seen)
+    pending.touched |= scope
+
+
+def inserted(session: Session, report_ids: Iterable[int]) -> None:
+    """After reports were inserted without a flush, what `_after_flush` notes of new ones:
+    the commit counts them."""
+    if not kept_current():
+        return
+    pending = _pending(session)
+    ids = set(report_ids)
+    pending.created |= ids - pending.touched - pending.deleted
+    pending.touched |= ids
+    pending.written |= ids - pending.deleted
+
+
 def _before_commit(session: Session) -> None:
     settle(session)
 
@@ -508,12 +567,15 @@ def refresh_years(
             session.execute(
                 delete(SeizureReportYear).where(SeizureReportYear.report_id.in_(recorded))
             )
-        periods = session.execute(
-            select(SeizureReport.id, SeizureReport.period_start, SeizureReport.period_end).where(
-                SeizureReport.id.in_(chunk)
-            )
-        ).all()
+        periods = session.connection().execute(_periods(), {"ids": chunk}).all()
         _insert_years(session, periods)
+
+
+@lru_cache(maxsize=1)
+def _periods() -> Any:
+    report = SeizureReport
+    ids: BindParameter[Any] = bindparam("ids", expanding=True)
+    return select(report.id, report.period_start, report.period_end).where(report.id.in_(ids))
 
 
 def _insert_years(session: Session, periods: Iterable[Any]) -> None:
@@ -532,6 +594,7 @@ def _contributions_by_id(session: Session, report_ids: Iterable[int]) -> dict[in
     ids = sorted(set(report_ids))
     for start in range(0, len(ids), CHUNK):
         chunk = {"report_ids": ids[start : start + CHUNK]}
-        for row in session.execute(_contribution_rows(with_ids=True), chunk).mappings():
+        rows = session.connection().execute(_contribution_rows(with_ids=True), chunk)
+        for row in rows.mappings():
             found[row["id"]] = (_detail_key(row), int(row["amount"]))
     return found

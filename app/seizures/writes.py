@@ -4,6 +4,7 @@ Each function validates everything it is given before it writes, writes in the c
 transaction (never commits), and logs every row it creates, changes or deletes.
 """
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -27,10 +28,11 @@ from app.rules import (
     set_within,
     within_problems,
 )
+from app.seizures import derived_tables
 from app.seizures.schemas import MAX_PART_DEPTH, SeizureCreate, SeizureIn, SeizurePatch
-from app.staff.audit import record, snapshot
+from app.staff.audit import record, record_created, snapshot
 from app.staff.keys import Caller
-from app.writes import Refs, body_error, delete_audited, field_at
+from app.writes import Refs, body_error, delete_audited, field_at, insert_new
 
 
 def quantity_columns(
@@ -73,6 +75,8 @@ class SeizureWriter:
     stage: m.Stage
     source_id: int
     locator: str
+    # Every report made, parts too, in the order of their ids.
+    created: list[m.SeizureReport] = dataclasses.field(default_factory=list)
 
     def create(
         self, entry: SeizureIn, field: str, parent: m.SeizureReport | None
@@ -80,10 +84,16 @@ class SeizureWriter:
         return self.create_all([(entry, field)], parent)[0]
 
     def create_all(
-        self, entries: list[tuple[SeizureIn, str]], parent: m.SeizureReport | None
+        self,
+        entries: list[tuple[SeizureIn, str]],
+        parent: m.SeizureReport | None,
+        *,
+        log: list[m.Base] | None = None,
     ) -> list[m.SeizureReport]:
-        """Creates reports with their parts, a level of the breakdowns at a time: one flush
-        gives a level its ids, which the next level's parts point to."""
+        """Creates reports with their parts, a level of the breakdowns at a time: one
+        statement gives a level its ids, which the next level's parts point to. Every report
+        made, parts too, is logged: at once, or, given `log`, added to it for the caller to
+        log with its own records in one statement (`record_created`)."""
         level = [(entry, field, parent) for entry, field in entries]
         created: list[m.SeizureReport] = []
         parts_of: dict[int, tuple[str, list[m.SeizureReport]]] = {}
@@ -91,13 +101,14 @@ class SeizureWriter:
             built = [
                 (self.build(entry, field, above), entry, field) for entry, field, above in level
             ]
-            self.session.add_all([report for report, _, _ in built])
-            self.session.flush()
-            for report, _, _ in built:
-                record(self.session, self.caller, AuditAction.CREATE, report, None)
+            reports = [report for report, _, _ in built]
+            derived_tables.inserting(self.session, [report.parent_id for report in reports])
+            insert_new(self.session, reports)
+            derived_tables.inserted(self.session, [report.id for report in reports])
+            for report in reports:
                 if report.parent_id in parts_of:
                     parts_of[report.parent_id][1].append(report)
-            created += [report for report, _, _ in built]
+            created += reports
             level = []
             for report, entry, field in built:
                 if entry.parts:
@@ -106,6 +117,10 @@ class SeizureWriter:
                         (part, field_at(field, f"parts[{i}]"), report)
                         for i, part in enumerate(entry.parts)
                     ]
+        if log is None:
+            record_created(self.session, self.caller, created)
+        else:
+            log += created
         by_id = {report.id: report for report in created}
         for report_id, (field, parts) in reversed(parts_of.items()):
             # What the client knows these reports by is their place in the body.
@@ -117,6 +132,7 @@ class SeizureWriter:
                 parent_label=field or THIS_REPORT["whole"],
                 part_label=_at_position(field),
             )
+        self.created += created
         return created[: len(entries)]  # the first level: the entries themselves
 
     def build(

@@ -1,6 +1,8 @@
 """The record's history (app/models/history.py, migration 0019): every change of a fact
 leaves the row's state, with the data version and time that first hold it."""
 
+from typing import Any
+
 from sqlalchemy import Engine, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
@@ -8,7 +10,7 @@ from app.models import Base, Country, DataVersion, RecordHistory
 from app.models.versions import VERSIONED_TABLES, data_version
 
 
-def _states(session: Session, table: str, row_id: int) -> list[tuple[str, int, dict]]:
+def _states(session: Session, table: str, row_id: int) -> list[tuple[str, int, dict[str, Any]]]:
     rows = session.execute(
         select(RecordHistory.change, RecordHistory.version, RecordHistory.row_data)
         .where(RecordHistory.table_name == table, RecordHistory.row_id == row_id)

@@ -78,7 +78,7 @@ def test_seizures_write_their_own_csv_only(
 ) -> None:
     calls: list[SeizureFilters] = []
 
-    def counted(session: Session, filters: SeizureFilters) -> Iterator[str]:
+    def counted(session: Session, filters: SeizureFilters) -> Iterator[bytes]:
         calls.append(filters)
         return original(session, filters)
 

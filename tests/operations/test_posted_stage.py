@@ -1,0 +1,151 @@
+"""A stage post's 201 is built from what the post wrote (app/operations/posted.py), not
+read back: it must be, byte for byte and ETag for ETag, what a GET of the stage gives."""
+
+import copy
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import models as m
+from app.operations.schemas import STAGE_EXAMPLE
+
+POST_STAGE = "/api/v1/operations/{operation}/stages"
+NEWS_SOURCE = {
+    "slug": "news-page-2032",
+    "title": "Итоги этапа (пример)",
+    "url": "https://news.example/2032/kanal",
+    "publisher": "Example News",
+    "published": {"date": "2032-06-02", "precision": "day"},
+    "language": "ru",
+    "kind": "press",
+    "locator_scheme": "¶N is the N-th paragraph.",
+}
+ALIKE = {"substance": "heroin", "quantity": "5 kg", "country": "KAZ"}
+
+BODIES: dict[str, tuple[str, dict[str, Any]]] = {
+    "the example: parties of every kind, a report with parts": (
+        "channel",
+        copy.deepcopy(STAGE_EXAMPLE),
+    ),
+    "the bench's post: ten reports, two parties": (
+        "grom",
+        {
+            "number": 4711, "start_on": "2024-05-10", "end_on": "2024-05-21",
+            "lead_country": "KAZ", "source": "mvd-ksopn-15-years-2020", "locator": "¶8",
+            "participants": ["KAZ", "KGZ"],
+            "seizures": [
+                {"substance": s, "quantity": f"{i} kg", "country": "KAZ"}
+                for i, s in enumerate(
+                    ["heroin", "opium", "hashish", "marijuana", "cocaine", "synthetic-drugs",
+                     "precursors", "potent-substances", "heroin", "opium"], start=1)
+            ],
+        },
+    ),
+    "no number, no dates of its own in the reports, member states, nothing else": (
+        "channel",
+        {
+            "name_ru": "Безымянный этап", "start_on": "2030-01-01", "end_on": "2030-12-31",
+            "source": "mvd-ksopn-15-years-2020", "locator": "¶3",
+            "participants": ["member-states"],
+            "seizures": [{"substance": "opium", "quantity": "about 3 t"}],
+        },
+    ),
+    "deep parts, a report outside the stage, cases, a locator of its own": (
+        "channel",
+        {
+            "number": 4712, "name_en": "Deep", "name_ru": "Глубокий", "start_on": "2029-03-01",
+            "end_on": "2029-03-31", "lead_country": "RUS", "place": "Somewhere",
+            "description": "A made-up stage.",
+            "headquarters": {"city_en": "Moscow", "city_ru": "Москва", "country": "RUS"},
+            "source": "mvd-ksopn-15-years-2020", "locator": "¶4",
+            "participants": [{"party": "TJK", "detail": "agency", "regularity": "regular"}],
+            "observers": ["unodc"],
+            "seizures": [
+                {
+                    "substance": "controlled-substances", "quantity": "10 t", "country": "KGZ",
+                    "cases": 7,
+                    "parts": [
+                        {
+                            "substance": "opioids", "quantity": "4 t", "locator": "¶5",
+                            "parts": [{"substance": "heroin", "quantity": "1 t 500 kg"}],
+                        },
+                        {"substance": "hashish", "quantity": "at least 2 t"},
+                    ],
+                },
+                {
+                    "substance": "cocaine", "quantity": "12 kg", "outside_stage": True,
+                    "period_start": "2029-02-01", "period_end": "2029-04-30",
+                },
+                {"substance": "precursors", "quantity": "300 l", "qualifier": "about"},
+                {"substance": "synthetic-drugs", "quantity": "1500 tablets"},
+            ],
+        },
+    ),
+    "reports alike, every pair a possible double count": (
+        "grom",
+        {
+            "number": 4713, "start_on": "2024-06-10", "end_on": "2024-06-21", "locator": "¶8",
+            "source": "mvd-ksopn-15-years-2020", "participants": ["KAZ"],
+            "seizures": [ALIKE] * 30,
+        },
+    ),
+    "a news page: a new source, results with versions, a seizure's version": (
+        "channel",
+        {
+            "name_ru": "Канал – Пример",
+            "start_on": "2032-05-20",
+            "end_on": "2032-05-25",
+            "headquarters": {"city_ru": "Бишкек", "country": "KGZ"},
+            "new_source": NEWS_SOURCE,
+            "source": "news-page-2032",
+            "locator": "¶2",
+            "results": [
+                {"metric": "officers_involved", "unit": "officers",
+                 "as_reported": "свыше 22 тысяч сотрудников"},
+                {"metric": "firearms", "as_reported": "115 единиц огнестрельного оружия"},
+                {"metric": "firearms", "as_reported": "more than 120 firearms",
+                 "source": "mvd-ksopn-15-years-2020", "locator": "¶8", "version_of": 1},
+            ],
+            "seizures": [
+                {"substance": "controlled-substances", "quantity": "более 2 т",
+                 "parts": [{"substance": "heroin", "quantity": "500 кг"}]},
+                {"substance": "opium", "quantity": "10 кг", "country": "TJK"},
+            ],
+            "seizure_versions": [
+                {"of": 0, "quantity": "около 1,9 т", "source": "news-page-2032",
+                 "locator": "¶5"},
+                {"of": 1, "quantity": "12 кг", "source": "news-page-2032", "locator": "¶6"},
+            ],
+        },
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", BODIES)
+def test_the_201_is_the_stage_as_read(
+    client: TestClient, editor: dict[str, str], case: str
+) -> None:
+    operation, body = BODIES[case]
+    made = client.post(POST_STAGE.format(operation=operation), json=body, headers=editor)
+    assert made.status_code == 201, made.text
+    read = client.get(made.headers["location"])
+    assert read.status_code == 200
+    assert made.content == read.content
+    assert made.headers["etag"] == read.headers["etag"]
+
+
+def test_the_201_of_a_retry_is_the_first(
+    client: TestClient, editor: dict[str, str], session: Session
+) -> None:
+    """With an Idempotency-Key the body built is the one kept and replayed."""
+    headers = {**editor, "Idempotency-Key": "posted-stage-1"}
+    _, body = BODIES["the bench's post: ten reports, two parties"]
+    first = client.post(POST_STAGE.format(operation="grom"), json=body, headers=headers)
+    again = client.post(POST_STAGE.format(operation="grom"), json=body, headers=headers)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.content == first.content == client.get(first.headers["location"]).content
+    assert again.headers["idempotent-replayed"] == "true"
+    assert session.scalar(select(m.Stage.id).where(m.Stage.number == 4711)) is not None
