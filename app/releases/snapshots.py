@@ -12,12 +12,13 @@ A release whose data version is older than the history (a database that held rel
 before migration 0019) is answered from its own SQLite file, brought to the current schema
 by the migrations.
 
-What it costs: a build reads the history once and writes the record once (the whole public
-record in well under a second; a million reports in about a minute); builds take turns, one
-at a time, in a thread of their own, so that no read waits for a worker thread; at most
-`snapshots_kept` past records are kept, the least recently asked for dropped first. The
-files live in a folder of this process under `snapshots_dir`, removed when it stops (and,
-for a process that died, when the next one starts).
+What it costs (measured in process on SQLite, on a loaded machine): the whole public record
+0.24 s and a 0.7 MB file, 100,000 demo reports 14.5 s and 34 MB, once per version asked
+for, plus the migrated template once per process (2 s). Builds take turns, one at a time, in
+a thread of their own, so that no read waits for a worker thread; at most `snapshots_kept`
+past records are kept, the least recently asked for dropped first. The files live in a
+folder of this process under `snapshots_dir`, removed when it stops (and, for a process
+that died, when the next one starts).
 """
 
 import atexit
