@@ -19,7 +19,7 @@ staff read, the releases) refuses `as_of` with a 422 that says why, rather than 
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, time
 from typing import Annotated, Protocol
 
 from fastapi import Depends, Query, Request
@@ -103,14 +103,16 @@ _NEITHER = Said(
 def _moment(text: str) -> datetime:
     try:
         if len(text) == 10:  # a date: the record at the end of that day, UTC
-            day = datetime.fromisoformat(text).date()
-            return datetime.combine(day + timedelta(days=1), time(), UTC) - timedelta(
-                microseconds=1
-            )
+            return datetime.combine(datetime.fromisoformat(text).date(), time.max, UTC)
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise InvalidParameterError(PARAMETER, _NEITHER) from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # an offset that leaves the calendar: its first or last moment
+        return (datetime.max if moment.year > 1 else datetime.min).replace(tzinfo=UTC)
 
 
 async def get_history_sessions(request: Request) -> Callable[[], Session]:

@@ -145,12 +145,15 @@ def test_as_of_answers_what_the_record_held_at_each_step(
         ("2026-13-40", "neither a release's version"),
         ("9.9.9", "there is no release 9.9.9"),
         ("1999-01-01", "earlier than the record's history"),
+        ("0001-01-01T00:00:00+01:00", "earlier than the record's history"),
+        ("9999-12-31", "later than now"),
+        ("9999-12-31T23:59:59-01:00", "later than now"),
     ],
 )
 def test_an_as_of_that_names_no_past_record_is_a_422_naming_it(
     client: TestClient, as_of: str, says: str
 ) -> None:
-    response = client.get(f"/api/v1/seizures?as_of={as_of}")
+    response = client.get(f"/api/v1/seizures?as_of={quote(as_of)}")
     assert response.status_code == 422, response.text
     problem = response.json()
     assert problem["errors"][0]["name"] == "as_of"
