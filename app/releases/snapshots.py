@@ -219,11 +219,17 @@ def _strip(path: Path) -> None:
     rows (those the migrations made are in the history)."""
     with closing(sqlite3.connect(path, isolation_level=None)) as connection:
         connection.execute("PRAGMA journal_mode = DELETE")
-        triggers = connection.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-        for (name,) in triggers.fetchall():
-            connection.execute(f'DROP TRIGGER "{name}"')
+        _drop_triggers(connection)
         for table in reversed(Base.metadata.sorted_tables):
             connection.execute(f'DELETE FROM "{table.name}"')
+
+
+def _drop_triggers(connection: sqlite3.Connection) -> None:
+    """A past record is never written: its triggers would only cost (its version is set by
+    hand)."""
+    triggers = connection.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+    for (name,) in triggers.fetchall():
+        connection.execute(f'DROP TRIGGER "{name}"')
 
 
 def _fill(path: Path, version: int, changed_at: datetime, live: Callable[[], Session]) -> None:
@@ -312,9 +318,7 @@ def _from_release_file(release_file: Path, scratch: Path) -> None:
     migrate.upgrade(f"sqlite:///{scratch}")
     with closing(sqlite3.connect(scratch, isolation_level=None)) as connection:
         connection.execute("PRAGMA journal_mode = DELETE")
-        triggers = connection.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-        for (name,) in triggers.fetchall():
-            connection.execute(f'DROP TRIGGER "{name}"')
+        _drop_triggers(connection)
         connection.execute("DELETE FROM record_history")  # the upgrade's baseline
 
 
