@@ -22,6 +22,7 @@ from app.http.as_of import read_as_of
 from app.http.caching import CacheHeaders, dated_read
 from app.http.docs import install_docs
 from app.http.examples import install_examples
+from app.http.kept_answers import DataVersionNow, new_kept_answers
 from app.http.negotiation import check_media_types
 from app.http.strict_query import install as install_strict_query
 from app.http.strict_query import refuse_unknown_query_parameters
@@ -143,6 +144,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.answers = VersionedCache(weigh=seizures.KeptTotals.weigh)
         app.state.page_answers = VersionedCache()  # what a page computes from the figures
         app.state.chart_images = ChartImages()
+        # Whole answers kept per data version, read for each request (app/http/kept_answers.py).
+        version_now = DataVersionNow(engine)
+        if settings.fast_paths:
+            app.state.kept_answers = new_kept_answers()
+            app.state.data_version_now = version_now
         app.state.search = new_search_cache()  # the search index of the newest data version
         to_thread.current_default_thread_limiter().total_tokens = threads
         # Fewer write transactions at a time than threads: a write waiting in a thread for
@@ -154,6 +160,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 yield
         finally:
             app.state.past_records.close()
+            version_now.close()
             history_engine.dispose()
             engine.dispose()
 

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -28,6 +28,7 @@ from app.http.as_of import get_history_sessions
 from app.http.listing import get_export_sessions
 from app.main import create_app
 from app.models.enums import KeyRole
+from app.models.versions import DataVersion
 from app.security import FailedAuthLimiter
 from app.seeding.loader import apply_seeds, read_seed_files
 from app.seizures import derived_tables
@@ -162,6 +163,10 @@ def client(client_app: FastAPI, connection: Connection) -> Iterator[TestClient]:
             # Answers as the app makes them: compression, and the ETags it gives each coding,
             # are the transport's, tested in tests/http/test_transport.py.
             client.headers["Accept-Encoding"] = "identity"
+            if hasattr(app.state, "data_version_now"):
+                # Kept answers (app/http/kept_answers.py) are named by the version that the
+                # test's transaction holds, which no other connection sees.
+                app.state.data_version_now = lambda: connection.scalar(select(DataVersion.version))
             yield client
     finally:
         app.state._state.clear()

@@ -23,6 +23,7 @@ from starlette_compress import CompressMiddleware, add_compress_type
 
 from app.errors import DomainError, domain_problem
 from app.http.admission import Admission
+from app.http.kept_answers import KeptAnswers
 
 CODINGS = ("zstd", "br", "gzip")
 # The registry's own types, besides the common ones starlette-compress compresses already.
@@ -54,9 +55,11 @@ def install(app: FastAPI, allowed_hosts: Sequence[str]) -> None:
 
 def wrap(app: ASGIApp, allowed_hosts: Sequence[str]) -> ASGIApp:
     """`app` inside the transport middleware, outermost first as listed here: the gate
-    (app/http/admission.py) before anything else works on a request."""
-    compressed = CompressMiddleware(app, minimum_size=MINIMUM_COMPRESSED_BYTES)
-    return Admission(HeadAsGet(HostCheck(TrailingSlashes(TagPerCoding(compressed)), allowed_hosts)))
+    (app/http/admission.py) before anything else works on a request; answers kept whole
+    (app/http/kept_answers.py) as the coding and its ETag left them."""
+    compressed = TagPerCoding(CompressMiddleware(app, minimum_size=MINIMUM_COMPRESSED_BYTES))
+    inner = TrailingSlashes(KeptAnswers(compressed))
+    return Admission(HeadAsGet(HostCheck(inner, allowed_hosts)))
 
 
 class HeadAsGet:

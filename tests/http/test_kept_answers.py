@@ -1,0 +1,254 @@
+"""Whole answers kept per data version (app/http/kept_answers.py): given again byte for
+byte while the facts stand, never across a change, and never where the app must answer."""
+
+import asyncio
+import gzip
+from collections.abc import Callable
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+from starlette.types import Message, Receive, Scope, Send
+
+from app.http.kept_answers import MAX_ANSWER_BYTES, KeptAnswers, new_kept_answers
+from app.models import SeizureReport
+from app.models.reference import Source
+
+# The hot reads of issue 25 and a page of each kind, in both languages and codings.
+READS = [
+    "/",
+    "/?lang=ru",
+    "/api/v1/seizures?limit=5",
+    "/api/v1/seizures?year=2018&limit=3",
+    "/api/v1/seizures/totals?group_by=year,substance",
+    "/api/v1/operations",
+    "/api/v1/sources",
+    "/operations?lang=ru",
+    "/methods",
+]
+
+
+def _answer(response: httpx.Response) -> tuple[int, list[tuple[str, str]], bytes]:
+    headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() != "date"]
+    return response.status_code, headers, response.content
+
+
+@pytest.mark.parametrize("coding", ["identity", "gzip"])
+def test_a_kept_answer_is_the_apps_own_byte_for_byte(client: TestClient, coding: str) -> None:
+    report = client.get("/api/v1/seizures?limit=1").json()["items"][0]["id"]
+    reads = [*READS, f"/api/v1/seizures/{report}"]
+    kept = client.app.state.kept_answers  # type: ignore[attr-defined]
+    headers = {"Accept-Encoding": coding}
+    made = {url: _answer(client.get(url, headers=headers)) for url in reads}
+    assert all(status == 200 for status, _, _ in made.values()), made
+    assert len(kept) >= len(reads)
+    given = {url: _answer(client.get(url, headers=headers)) for url in reads}
+    del client.app.state.kept_answers  # type: ignore[attr-defined]
+    answered_again = {url: _answer(client.get(url, headers=headers)) for url in reads}
+    assert given == made
+    assert answered_again == made
+
+
+def test_a_change_to_the_facts_is_read_at_once(client: TestClient, session: Session) -> None:
+    source = session.scalars(select(Source).order_by(Source.id)).first()
+    assert source is not None
+    url = f"/api/v1/sources/{source.slug}"
+    before = client.get(url)
+    assert client.get(url).content == before.content  # kept
+    session.execute(update(Source).where(Source.id == source.id).values(title="A new title"))
+    session.flush()
+    after = client.get(url)
+    assert after.json()["title"] == "A new title"
+    assert after.headers["etag"] != before.headers["etag"]
+
+
+def test_the_language_asked_for_is_part_of_what_is_kept(client: TestClient) -> None:
+    english = client.get("/operations", headers={"Accept-Language": "en"})
+    russian = client.get("/operations", headers={"Accept-Language": "ru"})
+    assert english.headers["content-language"] == "en"
+    assert russian.headers["content-language"] == "ru"
+    assert client.get("/operations", headers={"Accept-Language": "ru"}).text == russian.text
+
+
+def test_a_conditional_read_is_answered_by_the_app(client: TestClient) -> None:
+    first = client.get("/api/v1/operations")
+    again = client.get("/api/v1/operations", headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304
+
+
+def test_a_deleted_record_is_gone_at_once(client: TestClient, session: Session) -> None:
+    report = session.scalars(
+        select(SeizureReport.id)
+        .where(SeizureReport.parent_id.is_(None))
+        .order_by(SeizureReport.id.desc())
+    ).first()
+    url = f"/api/v1/seizures/{report}"
+    assert client.get(url).status_code == 200
+    session.execute(
+        update(SeizureReport).where(SeizureReport.parent_id == report).values(parent_id=None)
+    )
+    session.delete(session.get(SeizureReport, report))
+    session.flush()
+    assert client.get(url).status_code == 404
+
+
+# The layer alone, around a made-up app, with a data version the test sets.
+
+
+class Versions:
+    def __init__(self) -> None:
+        self.now: int | None = 1
+
+    def __call__(self) -> int | None:
+        return self.now
+
+
+class State:
+    def __init__(self, versions: Versions) -> None:
+        self.kept_answers = new_kept_answers()
+        self.data_version_now = versions
+
+
+class Owner:
+    def __init__(self, versions: Versions) -> None:
+        self.state = State(versions)
+
+
+def _app(
+    status: int = 200,
+    headers: list[tuple[bytes, bytes]] | None = None,
+    body: bytes = b"the answer",
+    during: Callable[[], None] = lambda: None,
+) -> tuple[list[Scope], Callable[[Scope, Receive, Send], object]]:
+    calls: list[Scope] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        calls.append(scope)
+        during()
+        await send({"type": "http.response.start", "status": status,
+                    "headers": headers if headers is not None else PUBLIC})  # fmt: skip
+        await send({"type": "http.response.body", "body": body + str(len(calls)).encode()})
+
+    return calls, app
+
+
+PUBLIC = [(b"cache-control", b"public, max-age=60"), (b"content-type", b"text/plain")]
+
+
+def _ask(
+    layer: KeptAnswers,
+    owner: Owner,
+    path: str = "/api/v1/seizures",
+    query: bytes = b"",
+    headers: list[tuple[bytes, bytes]] | None = None,
+    method: str = "GET",
+) -> tuple[int, bytes]:
+    messages: list[Message] = []
+    scope = {"type": "http", "method": method, "path": path, "query_string": query,
+             "headers": headers or [(b"host", b"testserver")], "app": owner, "scheme": "http"}  # fmt: skip
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        messages.append(message)
+
+    asyncio.run(layer(scope, receive, send))
+    body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.response.body")
+    return messages[0]["status"], body
+
+
+def test_an_answer_is_given_again_until_the_version_changes() -> None:
+    versions = Versions()
+    calls, app = _app()
+    layer, owner = KeptAnswers(app), Owner(versions)  # type: ignore[arg-type]
+    assert _ask(layer, owner) == (200, b"the answer1")
+    assert _ask(layer, owner) == (200, b"the answer1")
+    assert len(calls) == 1
+    versions.now = 2
+    assert _ask(layer, owner) == (200, b"the answer2")
+    assert _ask(layer, owner, query=b"limit=1") == (200, b"the answer3")
+    assert len(calls) == 3
+
+
+def test_an_answer_read_while_the_facts_changed_is_not_kept() -> None:
+    versions = Versions()
+
+    def a_write_commits() -> None:
+        versions.now = (versions.now or 0) + 1
+
+    calls, app = _app(during=a_write_commits)
+    layer, owner = KeptAnswers(app), Owner(versions)  # type: ignore[arg-type]
+    _ask(layer, owner)
+    _ask(layer, owner)
+    assert len(calls) == 2
+
+
+@pytest.mark.parametrize(
+    ("answer", "request_"),
+    [
+        ({"status": 404}, {}),
+        ({"headers": [(b"cache-control", b"no-store")]}, {}),
+        ({"headers": [*PUBLIC, (b"set-cookie", b"a=b")]}, {}),
+        ({"body": b"x" * (MAX_ANSWER_BYTES + 1)}, {}),
+        ({}, {"query": b"as_of=1.0.0"}),
+        ({}, {"headers": [(b"authorization", b"Bearer k")]}),
+        ({}, {"headers": [(b"if-none-match", b'"a"')]}),
+        ({}, {"method": "POST"}),
+        ({}, {"path": "/api/v1/releases"}),
+        ({}, {"path": "/api/v1/changelog"}),
+        ({}, {"path": "/healthz"}),
+    ],
+    ids=[
+        "not-200",
+        "no-store",
+        "cookie",
+        "too-big",
+        "as_of",
+        "key",
+        "conditional",
+        "post",
+        "releases",
+        "changelog",
+        "health",
+    ],
+)
+def test_what_the_app_answers_every_time(
+    answer: dict[str, object], request_: dict[str, object]
+) -> None:
+    calls, app = _app(**answer)  # type: ignore[arg-type]
+    layer, owner = KeptAnswers(app), Owner(Versions())  # type: ignore[arg-type]
+    _ask(layer, owner, **request_)  # type: ignore[arg-type]
+    _ask(layer, owner, **request_)  # type: ignore[arg-type]
+    assert len(calls) == 2
+
+
+def test_without_a_data_version_nothing_is_kept() -> None:
+    versions = Versions()
+    versions.now = None  # the version's connection failed
+    calls, app = _app()
+    layer, owner = KeptAnswers(app), Owner(versions)  # type: ignore[arg-type]
+    _ask(layer, owner)
+    _ask(layer, owner)
+    assert len(calls) == 2
+
+
+def test_a_header_the_answer_may_depend_on_is_part_of_the_key() -> None:
+    calls, app = _app()
+    layer, owner = KeptAnswers(app), Owner(Versions())  # type: ignore[arg-type]
+    _ask(layer, owner, headers=[(b"accept-language", b"ru")])
+    _ask(layer, owner, headers=[(b"accept-language", b"en")])
+    _ask(layer, owner, headers=[(b"accept-language", b"en"), (b"user-agent", b"curl")])
+    assert len(calls) == 2
+
+
+def test_a_kept_gzip_body_is_still_gzip(client: TestClient) -> None:
+    url = "/api/v1/seizures/totals?group_by=year,substance"
+    headers = {"Accept-Encoding": "gzip"}
+    client.get(url, headers=headers)
+    with client.stream("GET", url, headers=headers) as kept:
+        raw = b"".join(kept.iter_raw())
+        assert kept.headers["content-encoding"] == "gzip"
+    assert gzip.decompress(raw).startswith(b"{")
