@@ -10,11 +10,17 @@ from collections.abc import Callable
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select, update
+from sqlalchemy import create_engine, select, text, update
 from sqlalchemy.orm import Session
 from starlette.types import Message, Receive, Scope, Send
 
-from app.http.kept_answers import MAX_ANSWER_BYTES, KeptAnswers, new_kept_answers
+from app.db import make_engine
+from app.http.kept_answers import (
+    MAX_ANSWER_BYTES,
+    DataVersionNow,
+    KeptAnswers,
+    new_kept_answers,
+)
 from app.models import SeizureReport
 from app.models.reference import Source
 
@@ -259,3 +265,30 @@ def test_a_kept_gzip_body_is_made_now(client: TestClient, monkeypatch: pytest.Mo
     # A gzip header names the second it was made in: the kept body's is the current one, as
     # the app's own would be.
     assert struct.unpack("<L", raw[4:8])[0] == int(later)
+
+
+def test_the_data_version_is_read_as_committed_now(new_database: Callable[[], str]) -> None:
+    """On a database of the kind under test: each read sees the last commit (on PostgreSQL
+    the probe's connection is in autocommit, holding no snapshot between reads)."""
+    engine = make_engine(new_database())
+    writer = create_engine(engine.url)
+    try:
+        with writer.begin() as connection:
+            connection.execute(
+                text("CREATE TABLE data_version (id INTEGER PRIMARY KEY, version BIGINT)")
+            )
+            connection.execute(text("INSERT INTO data_version VALUES (1, 7)"))
+        version_now = DataVersionNow(engine)
+        assert version_now() == 7
+        with writer.begin() as connection:
+            connection.execute(text("UPDATE data_version SET version = 8"))
+        assert version_now() == 8
+        version_now.close()
+        assert version_now() == 8  # a closed connection is opened again
+        with writer.begin() as connection:
+            connection.execute(text("DROP TABLE data_version"))
+        assert version_now() is None  # a failed read: nothing kept or given
+    finally:
+        version_now.close()
+        writer.dispose()
+        engine.dispose()
