@@ -551,6 +551,8 @@ def run(
         for connections in (args.connections, 1)
     ]
     every = one + mixed + gzipped + totals
+    for target in every:  # the run's connections where none are set (the tables show them)
+        target.connections = target.connections or args.connections
     for target in every:  # warm-up: caches, connection pools, imports
         wrk(target.url, 1, target.connections or args.connections, target.extra)
     for _ in range(args.rounds):
@@ -634,20 +636,23 @@ def heading(args: argparse.Namespace, sizes: list[int]) -> str:
         "interleaved round(s); each figure is the median of the rounds, their range in "
         "brackets; one uvicorn worker per server.",
         "",
-    ])  # fmt: skip
+    ]) + "\n"  # fmt: skip
 
 
-def _wrk_table(targets: list[Target], anchor: Target, with_connections: bool = False) -> list[str]:
-    head = "| target |" + (" connections |" if with_connections else "")
-    rule = "| --- |" + (" ---: |" if with_connections else "")
-    lines = [head + " requests/s | p50 ms | p99 ms | × Datasette's best |",
-             rule + " ---: | ---: | ---: | ---: |"]  # fmt: skip
+def _wrk_table(targets: list[Target], anchor: Target | None) -> list[str]:
+    """wrk's figures; with an anchor, each target's requests/s over the anchor's too
+    (without: the totals, which Datasette has no page for)."""
+    head = "| target | connections | requests/s | p50 ms | p99 ms |"
+    rule = "| --- | ---: | ---: | ---: | ---: |"
+    if anchor:
+        head, rule = head + " × Datasette's best |", rule + " ---: |"
+    lines = [head, rule]
     for target in targets:
-        connections = f" {target.connections} |" if with_connections else ""
+        ratio = f" {spread(ratios(target, anchor), '.2f')} |" if anchor else ""
         lines.append(
-            f"| {target.name} |{connections} {spread(target.values('rps'))} | "
-            f"{spread(target.values('p50_ms'), '.2f')} | {spread(target.values('p99_ms'), '.2f')} "
-            f"| {spread(ratios(target, anchor), '.2f')} |"
+            f"| {target.name} | {target.connections} | {spread(target.values('rps'))} | "
+            f"{spread(target.values('p50_ms'), '.2f')} | "
+            f"{spread(target.values('p99_ms'), '.2f')} |{ratio}"
         )
     return lines
 
@@ -681,7 +686,7 @@ def markdown(m: Measured) -> str:
         "",
         f"### Totals: `GET {TOTALS_QUERY}`",
         "",
-        *_wrk_table(m.totals, m.best, with_connections=True),
+        *_wrk_table(m.totals, None),
         "",
         "### Each hot read in process, µs per request",
         "",
