@@ -471,6 +471,7 @@ def main() -> None:
     for tool in ("wrk", str(DATASETTE)):
         if not shutil.which(tool):
             sys.exit(f"{tool} is missing: run `make bench-tools`")
+    print(heading(args, sizes), flush=True)  # each size's section follows as it is done
     sections = []
     for reports in sizes:
         processes = Processes()
@@ -483,6 +484,7 @@ def main() -> None:
         print(sections[-1], flush=True)
     analysis = (PROJECT / "bench" / "analysis.md").read_text(encoding="utf-8")
     report = heading(args, sizes) + "".join(sections) + "\n" + analysis
+    print(analysis)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(report, encoding="utf-8")
