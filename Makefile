@@ -108,12 +108,14 @@ bench-tools: install
 		$(PYTHON) -m venv $(BENCH_VENV) && \
 		$(BENCH_VENV)/bin/python -m pip install --quiet 'datasette>=0.65,<1' 'py-spy>=0.4,<1'; }
 
-# A million reports, SQLite and PostgreSQL, results into docs/benchmarks.md (a quarter hour).
+# 200,000 and 1,000,000 reports (one run each), SQLite and PostgreSQL, results into
+# docs/benchmarks.md (about three quarters of an hour).
 BENCH_POSTGRES ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 bench: bench-tools
 	$(BIN)/python bench/run.py --postgres $(BENCH_POSTGRES) --out docs/benchmarks.md
 
-# The same on 20,000 reports with short runs: what CI runs so that the benchmark cannot rot.
+# The same on 20,000 reports with short runs, SQLite only: what CI runs so that the benchmark
+# cannot rot (about two minutes).
 bench-smoke: bench-tools
 	$(BIN)/python bench/run.py --quick
 
