@@ -3,14 +3,16 @@
     .venv/bin/python bench/fixed_cost.py DATABASE_URL PATH [PATH ...] [--seconds 1] [--rounds 5]
 
 Builds the app as `ksopn serve` does (`create_app`, its lifespan run first), then for each
-path times rounds of calls of `await app(scope, receive, send)` one after another on
-uvloop, as uvicorn runs them: in each round, as many calls as fit in `--seconds` (at least
-three). What is measured is the wall time from the call to
-the app's return, per request: every middleware, the routing, the dependencies, the worker
-thread hops, the SQL, the body and its headers; not HTTP parsing or sockets (uvicorn's
-part), and nothing subtracted. The paths take turns within each round, so that a slow
-moment of a shared machine falls on all of them alike. Prints JSON: per path, the
-microseconds per request of each round. Every answer must be a 200, else it stops.
+path times rounds of calls of `await app(scope, receive, send)` one after another on uvloop,
+as uvicorn runs them: in each round, as many calls as fit in `--seconds` (at least three).
+What is measured is the wall time from the call to the app's return, per request: every
+middleware, the routing, the dependencies, the worker thread hops, the SQL, the body and its
+headers; not HTTP parsing or sockets (uvicorn's part), and nothing subtracted. With
+`--first-reads` every request carries a header of its own (`x-bench-request: N`), so that
+none is given an answer kept for an earlier one (app/http/kept_answers.py): the cost of a
+read asked for the first time at a data version. The paths take turns within each round, so
+that a slow moment of a shared machine falls on all of them alike. Prints JSON: per path,
+the microseconds per request of each round. Every answer must be a 200, else it stops.
 """
 
 import argparse
@@ -58,6 +60,19 @@ async def _started(app: App) -> tuple[dict[str, Any], Callable[[], Awaitable[Non
     return state, shutdown
 
 
+FIRST_READS = False
+_asked = 0
+
+
+def _headers() -> list[tuple[bytes, bytes]]:
+    global _asked
+    headers = [(b"host", b"127.0.0.1:8000")]
+    if FIRST_READS:
+        _asked += 1
+        headers.append((b"x-bench-request", str(_asked).encode()))
+    return headers
+
+
 def _scope(target: str, state: dict[str, Any]) -> Message:
     """A GET as uvicorn hands it over, from a client that sends what wrk sends."""
     parts = urlsplit(target)
@@ -71,7 +86,7 @@ def _scope(target: str, state: dict[str, Any]) -> Message:
         "raw_path": parts.path.encode(),
         "query_string": parts.query.encode(),
         "root_path": "",
-        "headers": [(b"host", b"127.0.0.1:8000")],
+        "headers": _headers(),
         "client": ("127.0.0.1", 50000),
         "server": ("127.0.0.1", 8000),
         "state": dict(state),
@@ -127,7 +142,12 @@ def main() -> None:
     parser.add_argument("paths", nargs="+")
     parser.add_argument("--seconds", type=float, default=1, help="per path and round")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--first-reads", action="store_true", help="no request is given a kept answer"
+    )
     args = parser.parse_args()
+    global FIRST_READS
+    FIRST_READS = args.first_reads
     run = measure(args.url, args.paths, args.seconds, args.rounds)
     try:
         import uvloop
