@@ -18,7 +18,7 @@ from app.models import (
     Membership,
     Organization,
     Participation,
-    SeizureReport,
+    SeizureReportYear,
     Source,
     Stage,
 )
@@ -61,11 +61,11 @@ class FilterOptions:
 
 def filter_options(session: Session, lang: str) -> FilterOptions:
     """The choices of the filter form, from the reference lists."""
+    # The years any report's period touches, from their index: each end one index probe
+    # (the reports' own periods took a scan of every report, 0.1 s at 200,000).
+    year = SeizureReportYear.year
     first, last = session.execute(
-        select(
-            func.min(func.extract("year", SeizureReport.period_start)),
-            func.max(func.extract("year", SeizureReport.period_end)),
-        )
+        select(select(func.min(year)).scalar_subquery(), select(func.max(year)).scalar_subquery())
     ).one()
     years = list(range(int(first), int(last) + 1)) if first is not None else []
     substances = list(_flattened(reference.substance_tree(session), lang))
