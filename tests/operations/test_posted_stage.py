@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app import models as m
 from app.operations.schemas import STAGE_EXAMPLE
+from app.writes import insert_new
 
 POST_STAGE = "/api/v1/operations/{operation}/stages"
 NEWS_SOURCE = {
@@ -149,3 +150,12 @@ def test_the_201_of_a_retry_is_the_first(
     assert again.content == first.content == client.get(first.headers["location"]).content
     assert again.headers["idempotent-replayed"] == "true"
     assert session.scalar(select(m.Stage.id).where(m.Stage.number == 4711)) is not None
+
+
+def test_insert_new_refuses_a_model_with_insert_events(session: Session) -> None:
+    """`insert_new` runs no flush, so a `Named` record's search text would stay empty: it
+    is refused, and nothing is written."""
+    country = m.Country(iso3="ZZZ", name_en="Zedland", name_ru="Зедландия")
+    with pytest.raises(TypeError, match="Named model"):
+        insert_new(session, [country])
+    assert session.scalar(select(m.Country).where(m.Country.iso3 == "ZZZ")) is None
