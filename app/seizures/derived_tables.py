@@ -29,6 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction
+from sqlalchemy.orm.util import identity_key
 
 from app.db import bulk_insert
 from app.models import (
@@ -561,14 +562,33 @@ def refresh_years(
     """Files these reports under the years of their periods (those in `new` are under none
     yet)."""
     ids = sorted(set(report_ids))
+    known = _periods_in_session(session, new)
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         if recorded := [report_id for report_id in chunk if report_id not in new]:
             session.execute(
                 delete(SeizureReportYear).where(SeizureReportYear.report_id.in_(recorded))
             )
-        periods = session.connection().execute(_periods(), {"ids": chunk}).all()
+        periods = [known[report_id] for report_id in chunk if report_id in known]
+        if unknown := [report_id for report_id in chunk if report_id not in known]:
+            periods += session.connection().execute(_periods(), {"ids": unknown}).all()
         _insert_years(session, periods)
+
+
+def _periods_in_session(session: Session, report_ids: Iterable[int]) -> dict[int, Any]:
+    """The periods of these reports as the session holds them, where it does: a report
+    made in this transaction and flushed is stored as it stands, so a stage post's are
+    not read back (`_periods`)."""
+    known = {}
+    for report_id in report_ids:
+        report = session.identity_map.get(identity_key(SeizureReport, report_id))
+        if report is None:
+            continue
+        # Not loaded (expired), nothing to read: `_periods` reads it.
+        start, end = report.__dict__.get("period_start"), report.__dict__.get("period_end")
+        if isinstance(start, date) and isinstance(end, date):
+            known[report_id] = (report_id, start, end)
+    return known
 
 
 @lru_cache(maxsize=1)
