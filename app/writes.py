@@ -21,6 +21,7 @@ from app import models as m
 from app.error_words import said
 from app.errors import ConflictError, DomainError, InvalidParameterError
 from app.http import bodies as w
+from app.models.base import Named
 from app.models.enums import AuditAction
 from app.rules import party_kind, party_named, period_problem
 from app.staff.audit import record, snapshot
@@ -149,6 +150,7 @@ def insert_new(
     if not rows:
         return
     mapper = inspect(type(rows[0]))
+    _refuse_insert_events(mapper)
     table = cast(Table, mapper.local_table)
     columns = [attr for attr in mapper.column_attrs if attr.key != "id"]
     values = []
@@ -171,6 +173,18 @@ def insert_new(
         row.id = id_  # type: ignore[attr-defined]
         make_transient_to_detached(row)
         session.add(row)
+
+
+def _refuse_insert_events(mapper: Any) -> None:
+    """`insert_new` sends no flush, so a model's insert events would not run: a `Named`
+    record would keep an empty `search_text` and never be found by `q=`. Such a model is
+    refused rather than written without what its events set."""
+    if mapper.dispatch.before_insert or mapper.dispatch.after_insert:
+        what = "a Named model (its search_text)" if issubclass(mapper.class_, Named) else "it"
+        raise TypeError(
+            f"insert_new cannot insert {mapper.class_.__name__}: it has insert events, which"
+            f" only a flush runs, and {what} would be left unset; add it to the session instead"
+        )
 
 
 def _insert_unless_taken(

@@ -13,7 +13,18 @@ that the database writes slowly (kilograms as Python's float text, the free-text
 from datetime import date
 from typing import Any
 
-from sqlalchemy import BigInteger, LargeBinary, String, and_, case, cast, func, or_, type_coerce
+from sqlalchemy import (
+    BigInteger,
+    LargeBinary,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    not_,
+    or_,
+    type_coerce,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.http.listing import FORMULA_STARTS
@@ -44,9 +55,15 @@ def _joined(dialect: str, *fields: Any) -> ColumnElement[bytes]:
 EXACT_GRAMS_BELOW = 10**15
 
 
-def parent_to_within(dialect: str) -> ColumnElement[bytes]:
-    """The fields from `parent_id` to `within`. Most reports have none but
-    `outside_stage`, and two constants cost the database less than formatting them."""
+# The fields from `parent_id` to `within` of most reports: none of them but `outside_stage`,
+# false. `parent_to_within` gives NULL for those, and the export writes this.
+PLAIN_PARENT_TO_WITHIN = b",false,,,"
+
+
+def parent_to_within(dialect: str) -> ColumnElement[bytes | None]:
+    """The fields from `parent_id` to `within`, or NULL where they are
+    PLAIN_PARENT_TO_WITHIN (most reports): a constant text cost SQLite a third of a second
+    a million rows more than a NULL (Python makes no object of it), formatting more."""
     report = SeizureReport
     outside = case((report.outside_stage, "true"), else_="false")
     none = and_(
@@ -63,7 +80,8 @@ def parent_to_within(dialect: str) -> ColumnElement[bytes]:
         report.alternative_to_id,
         report.within_id,
     )
-    return case((none, as_bytes("," + outside + ",,,", dialect)), else_=formatted)
+    plain = and_(none, not_(report.outside_stage))
+    return case((plain, None), (none, as_bytes(",true,,,", dialect)), else_=formatted)
 
 
 def csv_text(value: Any, dialect: str) -> ColumnElement[str]:
@@ -84,12 +102,13 @@ DAYS_KEY = 10_000_000  # more than the days from FIRST_DAY to 9999-12-31
 
 
 def period_key(dialect: str) -> ColumnElement[Any]:
-    """A key of the report's period, the same for the same period: on SQLite `start,end`
-    as ISO dates (it keeps them so), on PostgreSQL a number (`period_dates`)."""
+    """A key of the report's period, the same for the same period: on SQLite the two ISO
+    dates (it keeps them so) one after the other, on PostgreSQL a number (`period_dates`)."""
     report = SeizureReport
     if dialect == "sqlite":
-        start, end = cast(report.period_start, String), cast(report.period_end, String)
-        return as_bytes(start + "," + end, dialect)
+        # Both ISO dates of ten characters, joined as stored: casts and a comma between
+        # cost SQLite 0.15 s a million rows.
+        return cast(report.period_start.concat(report.period_end), LargeBinary)
     days = [
         type_coerce(day - FIRST_DAY, BigInteger) for day in (report.period_start, report.period_end)
     ]
@@ -99,8 +118,8 @@ def period_key(dialect: str) -> ColumnElement[Any]:
 def period_dates(key: bytes | int) -> tuple[str, str]:
     """The ISO dates of a `period_key`."""
     if isinstance(key, bytes):
-        start, end = key.decode().split(",")
-        return start, end
+        dates = key.decode()
+        return dates[:10], dates[10:]
     start_days, end_days = divmod(key, DAYS_KEY)
     return _iso_after(start_days), _iso_after(end_days)
 

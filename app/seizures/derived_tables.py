@@ -7,10 +7,11 @@ bypass the ORM call `rebuild`.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence, Set
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import (
@@ -414,6 +415,10 @@ class _Pending:
     moved: set[int] = field(default_factory=set)
     written: set[int] = field(default_factory=set)
     neighbours: set[int] = field(default_factory=set)  # members near the reports as they were
+    # The periods of reports inserted without a flush (`inserted`), as they were inserted:
+    # the commit files them under their years without reading them back. A flush that
+    # changes one of them drops it from here.
+    periods: dict[int, tuple[int, date, date]] = field(default_factory=dict)
 
 
 PENDING = "ksopn_summaries_pending"
@@ -435,6 +440,8 @@ def _before_flush(session: Session, _flush: UOWTransaction, _instances: object) 
     if not changed:
         return
     pending = _pending(session)
+    for obj in changed:
+        pending.periods.pop(obj.id, None)
     with session.no_autoflush:
         stored = [obj.id for obj in changed if obj.id is not None and obj not in session.new]
         old_parents = {
@@ -486,13 +493,14 @@ def inserting(session: Session, parent_ids: Iterable[int | None]) -> None:
     pending.touched |= scope
 
 
-def inserted(session: Session, report_ids: Iterable[int]) -> None:
+def inserted(session: Session, reports: Sequence[SeizureReport]) -> None:
     """After reports were inserted without a flush, what `_after_flush` notes of new ones:
-    the commit counts them."""
+    the commit counts them (and knows their periods)."""
     if not kept_current():
         return
     pending = _pending(session)
-    ids = set(report_ids)
+    ids = {report.id for report in reports}
+    pending.periods |= {r.id: (r.id, r.period_start, r.period_end) for r in reports}
     pending.created |= ids - pending.touched - pending.deleted
     pending.touched |= ids
     pending.written |= ids - pending.deleted
@@ -547,7 +555,7 @@ def settle(session: Session) -> None:
     apply_delta(session, before, after)
     written = pending.written - pending.deleted
     # A report made in this transaction has no rows there yet: nothing of it to delete.
-    refresh_years(session, written, new=pending.created)
+    refresh_years(session, written, new=pending.created, known=pending.periods)
     refresh_overlaps(
         session,
         written | descendants(session, pending.moved - pending.deleted),
@@ -556,10 +564,14 @@ def settle(session: Session) -> None:
 
 
 def refresh_years(
-    session: Session, report_ids: Iterable[int], *, new: Set[int] = frozenset()
+    session: Session,
+    report_ids: Iterable[int],
+    *,
+    new: Set[int] = frozenset(),
+    known: Mapping[int, tuple[int, date, date]] = MappingProxyType({}),
 ) -> None:
     """Files these reports under the years of their periods (those in `new` are under none
-    yet)."""
+    yet); the periods in `known` (id, start, end) are not read again."""
     ids = sorted(set(report_ids))
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
@@ -567,7 +579,9 @@ def refresh_years(
             session.execute(
                 delete(SeizureReportYear).where(SeizureReportYear.report_id.in_(recorded))
             )
-        periods = session.connection().execute(_periods(), {"ids": chunk}).all()
+        periods = [known[report_id] for report_id in chunk if report_id in known]
+        if unknown := [report_id for report_id in chunk if report_id not in known]:
+            periods += session.connection().execute(_periods(), {"ids": unknown}).all()
         _insert_years(session, periods)
 
 

@@ -463,6 +463,7 @@ def seizure_csv_chunks(session: Session, filters: SeizureFilters) -> Iterator[by
     grams = mass + b",%d," + units[mass] + b",%d,"
     exact_grams, other_grams = grams + b"%d.%b", grams + b"%r"
     covered_sums = _CoveredSums(session)
+    plain_parent_to_within = csv_sql.PLAIN_PARENT_TO_WITHIN
     for batch in driver_batches(session, stmt):
         covered = covered_sums(batch[0][0], batch[-1][0]).get
         if len(periods) > 100_000:  # bounded, whatever the data
@@ -490,7 +491,7 @@ def seizure_csv_chunks(session: Session, filters: SeizureFilters) -> Iterator[by
                     if amount < csv_sql.EXACT_GRAMS_BELOW
                     else other_grams % (amount, amount, amount / 1000),
                     qualifier, cases or b"", as_reported if plain else _csv_bytes(as_reported),
-                    parent_to_within,
+                    parent_to_within or plain_parent_to_within,
                     adds if window is None
                     else _window_fields(adds, known[1], period, window, pro_rata),
                     sources[source], locator_field,

@@ -104,7 +104,7 @@ class SeizureWriter:
             reports = [report for report, _, _ in built]
             derived_tables.inserting(self.session, [report.parent_id for report in reports])
             insert_new(self.session, reports)
-            derived_tables.inserted(self.session, [report.id for report in reports])
+            derived_tables.inserted(self.session, reports)
             for report in reports:
                 if report.parent_id in parts_of:
                     parts_of[report.parent_id][1].append(report)

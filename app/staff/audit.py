@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import Table, insert, inspect, select
@@ -16,13 +17,22 @@ def snapshot(row: Base) -> dict[str, Any]:
     """The row's columns as JSON-ready values, but personal data (a column marked
     `info={"personal": True}`: a reader's contact), which the log would keep for ever."""
     state: dict[str, Any] = {}
-    for column in inspect(row).mapper.column_attrs:
-        if any(c.info.get("personal") for c in column.columns):
-            continue
-        value = getattr(row, column.key)
-        state[column.key] = value.isoformat() if isinstance(value, date | datetime) else value
-    state.pop("search_text", None)  # derived from the names, which are there already
+    for key in _logged_columns(type(row)):
+        value = getattr(row, key)
+        state[key] = value.isoformat() if isinstance(value, date | datetime) else value
     return state
+
+
+@cache
+def _logged_columns(model: type[Base]) -> tuple[str, ...]:
+    """The attributes `snapshot` logs of a model, found once per model (a stage post
+    logs a dozen rows): every column but personal data and the search text, derived from
+    the names, which are there already."""
+    return tuple(
+        column.key
+        for column in inspect(model).column_attrs
+        if not any(c.info.get("personal") for c in column.columns) and column.key != "search_text"
+    )
 
 
 def record(

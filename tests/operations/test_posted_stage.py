@@ -2,6 +2,7 @@
 read back: it must be, byte for byte and ETag for ETag, what a GET of the stage gives."""
 
 import copy
+from datetime import date
 from typing import Any
 
 import pytest
@@ -10,7 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import models as m
-from app.operations.schemas import STAGE_EXAMPLE
+from app.models.enums import KeyRole
+from app.operations.schemas import STAGE_EXAMPLE, StageCreate
+from app.operations.writes import post_stage
+from app.seizures import derived_tables
+from app.staff.keys import Caller
+from app.writes import insert_new
 
 POST_STAGE = "/api/v1/operations/{operation}/stages"
 NEWS_SOURCE = {
@@ -149,3 +155,32 @@ def test_the_201_of_a_retry_is_the_first(
     assert again.content == first.content == client.get(first.headers["location"]).content
     assert again.headers["idempotent-replayed"] == "true"
     assert session.scalar(select(m.Stage.id).where(m.Stage.number == 4711)) is not None
+
+
+def test_insert_new_refuses_a_model_with_insert_events(session: Session) -> None:
+    """`insert_new` runs no flush, so a `Named` record's search text would stay empty: it
+    is refused, and nothing is written."""
+    country = m.Country(iso3="ZZZ", name_en="Zedland", name_ru="Зедландия")
+    with pytest.raises(TypeError, match="Named model"):
+        insert_new(session, [country])
+    assert session.scalar(select(m.Country).where(m.Country.iso3 == "ZZZ")) is None
+
+
+def test_a_posted_report_moved_before_the_commit_is_filed_under_its_new_years(
+    session: Session,
+) -> None:
+    """The commit files a post's reports under their years from the periods they were
+    inserted with (`derived_tables.inserted`), unless a flush changed one since."""
+    editor = Caller(key_id=0, name="test", role=KeyRole.EDITOR)
+    operation, body = BODIES["the bench's post: ten reports, two parties"]
+    posted = post_stage(session, editor, operation, StageCreate.model_validate(body))
+    moved, kept = posted.reports[0], posted.reports[1]
+    moved.period_start, moved.period_end = date(2019, 12, 1), date(2021, 1, 31)
+    session.flush()
+    derived_tables.settle(session)
+    years = {
+        report_id: sorted(session.scalars(select(m.SeizureReportYear.year).where(
+            m.SeizureReportYear.report_id == report_id)))
+        for report_id in (moved.id, kept.id)
+    }  # fmt: skip
+    assert years == {moved.id: [2019, 2020, 2021], kept.id: [2024]}
