@@ -36,6 +36,12 @@ class Settings(BaseSettings):
     sql_echo: bool = False
     sqlite_busy_timeout_ms: int = Field(default=10_000, ge=0)
     require_key_for_reads: bool = False
+    fast_paths: bool = Field(
+        default=True,
+        description="Answer the hottest reads (the year list) past FastAPI's routing, with "
+        "the same bytes and headers (app/http/fast_path.py); 0 sends every request through "
+        "FastAPI",
+    )
     idempotency_ttl_hours: int = Field(default=48, ge=24)
     env: Literal["development", "production"] = Field(
         default="development",

@@ -113,8 +113,10 @@ def session(connection: Connection) -> Iterator[Session]:
 def client_app(database_url: str) -> FastAPI:
     """The app behind `client`, built once per run: building one reads the dependencies of
     every route (a quarter of a second), and FastAPI's caches keep every app built alive, so
-    one app per test made the suite twice as slow."""
-    return create_app(Settings(database_url=database_url))
+    one app per test made the suite twice as slow. Its sessions are the test's transaction
+    (the overrides in `client`), which the fast paths, reading in sessions of the app's
+    own, would not see: tests/http/test_fast_paths.py holds them to FastAPI's answers."""
+    return create_app(Settings(database_url=database_url, fast_paths=False))
 
 
 @pytest.fixture
