@@ -19,7 +19,7 @@ from app.http import fast_path
 from app.http.pagination import MAX_LIMIT, PageRequest, decode_cursor, encode_cursor, page_of
 from app.http.schemas import Page
 from app.seizures.schemas import SeizureOut
-from app.seizures.service import SeizureFilters, list_seizures
+from app.seizures.service import list_year_page
 
 DEFAULT_LIMIT = 50  # as `app.http.pagination.page_request` has it
 _CURSOR = re.compile(r"[A-Za-z0-9_-]{1,512}")
@@ -45,8 +45,7 @@ def _page(request: Request, session: Session, params: Mapping[str, Any]) -> Resp
     """What `seizures` answers through `Listing.respond` for a JSON page."""
     after = params.get("cursor")
     page = PageRequest(limit=params.get("limit", DEFAULT_LIMIT), after=after)
-    filters = SeizureFilters(year=params.get("year"), after_id=after[0] if after else 0)
-    rows = list_seizures(session, filters, page.limit + 1)
+    rows = list_year_page(session, params.get("year"), after[0] if after else 0, page.limit + 1)
     return page_of(request, _PAGE, rows, page, shaped=True)
 
 
