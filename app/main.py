@@ -15,7 +15,7 @@ from app.db import ConnectionBudget, Lanes, make_engine, make_sessionmaker
 from app.deps import refuse_nul_characters
 from app.errors import install_error_handlers
 from app.feedback import router as feedback
-from app.http import health, transport
+from app.http import fast_path, health, transport
 from app.http import index as api_index
 from app.http.answers import VersionedCache
 from app.http.as_of import read_as_of
@@ -37,7 +37,7 @@ from app.releases.snapshots import PastRecords
 from app.search import router as search
 from app.search.service import new_cache as new_search_cache
 from app.security import check_production_settings, install_security
-from app.seizures import derived_tables
+from app.seizures import derived_tables, fast_list
 from app.seizures import router as seizures
 from app.settings import Settings, get_settings
 from app.staff import router as staff
@@ -178,6 +178,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app)
+    # First, so that it sits inside every middleware: they treat its answers as the routes'.
+    fast_path.install(app, [fast_list.YEAR_LIST])
     install_security(app, settings)
     app.add_middleware(
         CacheHeaders,

@@ -34,13 +34,15 @@ class Settings(BaseSettings):
         default=8, ge=1, le=256, description="Past records a server process keeps built at once"
     )
     sql_echo: bool = False
-    fast_paths: bool = Field(
-        default=True,
-        description="Repeated reads answered from whole answers kept per data version "
-        "(app/http/kept_answers.py); off only to measure what they save",
-    )
     sqlite_busy_timeout_ms: int = Field(default=10_000, ge=0)
     require_key_for_reads: bool = False
+    fast_paths: bool = Field(
+        default=True,
+        description="The shorter ways, each giving the same bytes and headers: the year list "
+        "past FastAPI's routing (app/http/fast_path.py), and a repeated read given the answer "
+        "kept for it at the same data version (app/http/kept_answers.py); false sends every "
+        "request through FastAPI and keeps no answer",
+    )
     idempotency_ttl_hours: int = Field(default=48, ge=24)
     env: Literal["development", "production"] = Field(
         default="development",

@@ -25,6 +25,7 @@ from app.deps import (
     session_scope,
 )
 from app.http.as_of import get_history_sessions
+from app.http.kept_answers import new_kept_answers
 from app.http.listing import get_export_sessions
 from app.main import create_app
 from app.models.enums import KeyRole
@@ -114,8 +115,11 @@ def session(connection: Connection) -> Iterator[Session]:
 def client_app(database_url: str) -> FastAPI:
     """The app behind `client`, built once per run: building one reads the dependencies of
     every route (a quarter of a second), and FastAPI's caches keep every app built alive, so
-    one app per test made the suite twice as slow."""
-    return create_app(Settings(database_url=database_url))
+    one app per test made the suite twice as slow. Its sessions are the test's transaction
+    (the overrides in `client`), which the year list's fast path, reading in sessions of the
+    app's own, would not see: tests/http/test_fast_paths.py holds it to FastAPI's answers.
+    Kept answers are put back on in `client`, with the test transaction's data version."""
+    return create_app(Settings(database_url=database_url, fast_paths=False))
 
 
 @pytest.fixture
@@ -163,10 +167,10 @@ def client(client_app: FastAPI, connection: Connection) -> Iterator[TestClient]:
             # Answers as the app makes them: compression, and the ETags it gives each coding,
             # are the transport's, tested in tests/http/test_transport.py.
             client.headers["Accept-Encoding"] = "identity"
-            if hasattr(app.state, "data_version_now"):
-                # Kept answers (app/http/kept_answers.py) are named by the version that the
-                # test's transaction holds, which no other connection sees.
-                app.state.data_version_now = lambda: connection.scalar(select(DataVersion.version))
+            # Kept answers (app/http/kept_answers.py) stay on, named by the version that
+            # the test's transaction holds, which no other connection sees.
+            app.state.kept_answers = new_kept_answers()
+            app.state.data_version_now = lambda: connection.scalar(select(DataVersion.version))
             yield client
     finally:
         app.state._state.clear()

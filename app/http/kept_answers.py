@@ -212,14 +212,15 @@ def _key(scope: Scope) -> Key | None:
 async def _give(answer: KeptAnswer, send: Send) -> None:
     body = answer.body
     if (b"content-encoding", b"gzip") in answer.headers:
-        body = _stamped_now(body)
+        body = gzip_made_now(body)
     await send({"type": "http.response.start", "status": answer.status, "headers": answer.headers})
     await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
-def _stamped_now(gzipped: bytes) -> bytes:
-    """A gzip member names the second it was made in (MTIME, RFC 1952 2.3.1), which the app
-    sets to the current one: a kept body gets the current second, as the app would give."""
+def gzip_made_now(gzipped: bytes) -> bytes:
+    """A gzip member names the second it was made in (MTIME, RFC 1952 2.3.1; `gzip.compress`
+    writes the current one): a kept body gets the current second, as the app would give.
+    Kept compressed bodies (app/http/transport.py) are stamped alike."""
     return gzipped[:4] + struct.pack("<L", int(time.time())) + gzipped[8:]
 
 

@@ -4,15 +4,18 @@
 - A path with a trailing slash is the path without it (no 307 round trip).
 - With KSOPN_ALLOWED_HOSTS set, a request naming another Host is refused (400).
 - Answers are compressed when the client accepts it (zstd, br, gzip: starlette-compress),
-  streamed exports included. A compressed representation is another representation, so it
-  has its own strong ETag: `"<tag>-<coding>"` (RFC 9110 8.8.3). A client sends that tag
-  back in If-None-Match or If-Match; the app compares the tag it made, without the suffix.
+  streamed exports included. A body that repeats (a popular page, the same until the data
+  version moves) is compressed once (`CompressedBodies`). A compressed representation is
+  another representation, so it has its own strong ETag: `"<tag>-<coding>"` (RFC 9110
+  8.8.3). A client sends that tag back in If-None-Match or If-Match; the app compares the
+  tag it made, without the suffix.
 
 All of it is plain ASGI (no BaseHTTPMiddleware), so streamed exports stay streamed.
 """
 
 import re
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 
 import anyio
 from fastapi import FastAPI
@@ -23,7 +26,7 @@ from starlette_compress import CompressMiddleware, add_compress_type
 
 from app.errors import DomainError, domain_problem
 from app.http.admission import Admission
-from app.http.kept_answers import KeptAnswers
+from app.http.kept_answers import KeptAnswers, gzip_made_now
 
 CODINGS = ("zstd", "br", "gzip")
 # The registry's own types, besides the common ones starlette-compress compresses already.
@@ -57,9 +60,64 @@ def wrap(app: ASGIApp, allowed_hosts: Sequence[str]) -> ASGIApp:
     """`app` inside the transport middleware, outermost first as listed here: the gate
     (app/http/admission.py) before anything else works on a request; answers kept whole
     (app/http/kept_answers.py) as the coding and its ETag left them."""
-    compressed = TagPerCoding(CompressMiddleware(app, minimum_size=MINIMUM_COMPRESSED_BYTES))
-    inner = TrailingSlashes(KeptAnswers(compressed))
+    compressed = CompressMiddleware(app, minimum_size=MINIMUM_COMPRESSED_BYTES)
+    CompressedBodies(REMEMBERED_BYTES).install(compressed)
+    inner = TrailingSlashes(KeptAnswers(TagPerCoding(compressed)))
     return Admission(HeadAsGet(HostCheck(inner, allowed_hosts)))
+
+
+# What the compressed bodies kept take at most, and the largest body kept (an export's
+# chunks are compressed as a stream, never here).
+REMEMBERED_BYTES = 16 * 1024 * 1024
+LARGEST_REMEMBERED = 1024 * 1024
+Compress = Callable[[bytes], bytes]
+RESPONDERS = {"zstd": "_zstd", "br": "_brotli", "gzip": "_gzip"}  # starlette-compress's
+
+
+class CompressedBodies:
+    """Compressed bodies kept by their coding and the body itself, the least recently used
+    dropped first: a body that repeats is compressed once (a page of 100 reports: about
+    0.9 ms of CPU with gzip), and a kept one cannot be stale, since a change in the data
+    makes another body. What is kept is what the coding's own function gives; for gzip,
+    whose header names the second it was made in (MTIME, RFC 1952 2.3.1; `gzip.compress`
+    writes the current one), the second is written anew, so the bytes are those
+    starlette-compress would make now (tests/http/test_transport.py compares them)."""
+
+    def __init__(self, limit_bytes: int) -> None:
+        self.limit_bytes = limit_bytes
+        self.kept: OrderedDict[tuple[str, bytes], bytes] = OrderedDict()
+        self.size = 0
+
+    def install(self, middleware: CompressMiddleware) -> None:
+        """Wraps the one-shot compression of each coding of `middleware`. starlette-compress
+        has no option for it: its responders (`_zstd`, `_brotli`, `_gzip`, a pinned
+        version's attributes) each call their `oneshot` on a whole body."""
+        for coding, name in RESPONDERS.items():
+            responder = getattr(middleware, name, None)
+            if responder is not None:
+                responder.oneshot = self.remembering(coding, responder.oneshot)
+
+    def remembering(self, coding: str, compress: Compress) -> Compress:
+        def compressed(body: bytes) -> bytes:
+            if len(body) > LARGEST_REMEMBERED:
+                return compress(body)
+            key = (coding, body)
+            found = self.kept.get(key)
+            if found is None:
+                found = self._keep(key, compress(body))
+            else:
+                self.kept.move_to_end(key)
+            return gzip_made_now(found) if coding == "gzip" else found
+
+        return compressed
+
+    def _keep(self, key: tuple[str, bytes], compressed: bytes) -> bytes:
+        self.kept[key] = compressed
+        self.size += len(key[1]) + len(compressed)
+        while self.size > self.limit_bytes:
+            (_, body), dropped = self.kept.popitem(last=False)
+            self.size -= len(body) + len(dropped)
+        return compressed
 
 
 class HeadAsGet:

@@ -353,6 +353,31 @@ def list_seizures(
     return [_seizure_out(row, window, pro_rata) for row in session.connection().execute(stmt)]
 
 
+def list_year_page(
+    session: Session, year: int | None, after_id: int, limit: int
+) -> list[dict[str, Any]]:
+    """`list_seizures` of the reports of a year (or of every report) after `after_id`, the
+    same rows, from a statement built once per year with the cursor and the limit bound:
+    building the statement and its cache key for every page took 40% of a page of 100 on
+    SQLite (1.74 ms, 1.00 ms reused). The year list's fast path (`fast_list`) reads it."""
+    stmt = _year_page(year, session.get_bind().dialect.name)
+    rows = session.connection().execute(stmt, {"after_id": after_id, "page_limit": limit})
+    window = SeizureFilters(year=year).window
+    return [_seizure_out(row, window) for row in rows]
+
+
+@lru_cache(maxsize=64)
+def _year_page(year: int | None, dialect: str) -> Any:
+    filters = SeizureFilters(year=year)
+    after = bindparam("after_id", type_=Integer)
+    stmt = _seizures_query(filters)
+    if year is None:
+        stmt = stmt.where(SeizureReport.id > after)
+    return _in_year_order(stmt, filters, dialect, after=after).limit(
+        bindparam("page_limit", type_=Integer)
+    )
+
+
 def _seizures_query(filters: SeizureFilters) -> Any:
     return (
         _list_select()
@@ -649,13 +674,15 @@ def _subtree_read(session: Session, filters: SeizureFilters) -> SeizureFilters:
     return replace(filters, substance_ids=tuple(sorted(subtree_ids(session, filters.substance_id))))
 
 
-def _in_year_order(stmt: Any, filters: SeizureFilters, dialect: str) -> Any:
+def _in_year_order(stmt: Any, filters: SeizureFilters, dialect: str, after: Any = None) -> Any:
     """In id order; with a year, driven by `seizure_report_years`, whose key (year, id)
-    holds a year's reports in id order, so a page reads a hundred rows, not the years before."""
+    holds a year's reports in id order, so a page reads a hundred rows, not the years before.
+    `after`: the id the year's rows start after, when not `filters.after_id` (a bound one)."""
     if filters.year is None:
         return stmt.order_by(SeizureReport.id)
     year = SeizureReportYear
-    in_year = (year.year == filters.year, year.report_id > filters.after_id)
+    after = filters.after_id if after is None else after
+    in_year = (year.year == filters.year, year.report_id > after)
     if dialect != "postgresql":
         return (
             stmt.join(year, year.report_id == SeizureReport.id)

@@ -3,6 +3,7 @@ content negotiation (406, 415), caching headers, keys on reads, links and hosts.
 
 import gzip
 import logging
+import time
 from collections.abc import Callable, Iterator
 
 import brotli
@@ -13,7 +14,14 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session
+from starlette_compress import CompressMiddleware
 
+from app.http.transport import (
+    MINIMUM_COMPRESSED_BYTES,
+    REMEMBERED_BYTES,
+    RESPONDERS,
+    CompressedBodies,
+)
 from app.main import create_app
 from app.models.versions import data_version
 from app.operations.schemas import STAGE_EXAMPLE
@@ -342,3 +350,30 @@ def test_a_trailing_slash_is_served_without_a_redirect(client: TestClient) -> No
     response = client.get("/api/v1/operations/", follow_redirects=False)
     assert response.status_code == 200
     assert response.json() == client.get("/api/v1/operations").json()
+
+
+@pytest.mark.parametrize("coding", ["zstd", "br", "gzip"])
+def test_a_body_compressed_again_is_what_the_coding_gives_now(
+    coding: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A kept compressed body (app/http/transport.py `CompressedBodies`) is byte for byte
+    what starlette-compress would make of the body now: gzip's header names the second."""
+    middleware = CompressMiddleware(FastAPI(), minimum_size=MINIMUM_COMPRESSED_BYTES)
+    own = getattr(middleware, RESPONDERS[coding]).oneshot
+    CompressedBodies(REMEMBERED_BYTES).install(middleware)
+    kept = getattr(middleware, RESPONDERS[coding]).oneshot
+    assert kept is not own
+    body = b'{"items":[' + b",".join(b'{"id":%d}' % n for n in range(500)) + b"]}"
+    for second in (1_700_000_000, 1_700_000_000, 1_700_003_601):
+        monkeypatch.setattr(time, "time", lambda second=second: second + 0.5)
+        assert kept(body) == own(body)
+    assert kept(body + b" ") == own(body + b" ")
+
+
+def test_the_kept_bodies_stay_within_their_bytes() -> None:
+    bodies = CompressedBodies(limit_bytes=10_000)
+    compress = bodies.remembering("zstd", lambda body: body[:10])
+    for n in range(100):
+        compress(bytes([n]) * 1000)
+    assert bodies.size <= 10_000
+    assert len(bodies.kept) == 9

@@ -1,0 +1,201 @@
+"""A narrow way past FastAPI's routing for the hottest reads (issue 25).
+
+FastAPI stays the one documented, validated path: it answers every request, error and
+variant. A fast path answers only the requests it can answer exactly as the route would,
+with the same code (`app.http.pagination.page_of`, `app.http.representation.respond`):
+a GET (or HEAD, which `transport.HeadAsGet` makes a GET) of one path, whose query holds
+only parameters the path names, each in the one spelling the route would also read the
+same way, no `Authorization`, and an `Accept` that asks for JSON. Anything else, and any
+request that fails on the way, goes on to FastAPI untouched.
+
+It sits inside every middleware (compression, caching and security headers, the crowd's
+gate), so those treat its answers as the route's: it marks the request with the route
+(`scope["route"]`), as routing would. What it saves is routing, the solving of some twenty
+dependencies, and on SQLite the worker thread (`read_on_loop`). `tests/http/
+test_fast_paths.py` compares its answers with FastAPI's, header for header, over thousands
+of URLs. KSOPN_FAST_PATHS=0 turns it off.
+
+A domain defines its fast paths (a `FastPath`), and the app factory installs them; the
+kit imports no domain.
+"""
+
+import logging
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from anyio import to_thread
+from fastapi import FastAPI, Request, Response
+from fastapi.routing import APIRoute, iter_route_contexts
+from sqlalchemy.orm import Session
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from app.db import Lanes
+from app.deps import read_session
+from app.http.caching import dated_read
+
+logger = logging.getLogger(__name__)
+
+# A query value's spelling, checked on the raw query string: what matches needs no
+# percent-decoding, so the value is the same text FastAPI reads.
+Parse = Callable[[str], Any]
+# The answer from the request's session and the parsed parameters.
+Answer = Callable[[Request, Session, Mapping[str, Any]], Response]
+
+JSON_ACCEPTS = frozenset({"application/json", "*/*"})
+# Reads of at most this many rows (a page of 100 and the row that tells a next page exists)
+# run in the event loop on SQLite (see `read_on_loop`).
+LOOP_ROWS = 101
+
+
+@dataclass(frozen=True)
+class FastPath:
+    path: str
+    # Each parameter it takes, by name: a function from its raw text to its value, or
+    # None when that text is not one the fast path answers for.
+    params: Mapping[str, Parse]
+    answer: Answer
+    # How many rows the answer reads at most, given the parameters (`read_on_loop`).
+    rows: Callable[[Mapping[str, Any]], int]
+
+
+def install(app: FastAPI, paths: Sequence[FastPath]) -> None:
+    """Puts the fast paths inside every middleware the app adds afterwards: call it before
+    them (Starlette wraps the middleware added first innermost). Not when reads need a key:
+    then every read checks one (`reader_check`)."""
+    if app.state.settings.fast_paths and not app.state.settings.require_key_for_reads:
+        app.add_middleware(FastPaths, paths={path.path: path for path in paths})
+
+
+def canonical_int(low: int, high: int) -> Parse:
+    """An integer within [low, high] written as `str(int)` writes it (no sign, no leading
+    zero, no spaces): the spellings FastAPI reads as that same integer are many, this is one."""
+    digits = re.compile(r"0|[1-9][0-9]{0,17}")
+
+    def parse(text: str) -> int | None:
+        if not digits.fullmatch(text):
+            return None
+        value = int(text)
+        return value if low <= value <= high else None
+
+    return parse
+
+
+class FastPaths:
+    def __init__(self, app: ASGIApp, paths: Mapping[str, FastPath]) -> None:
+        self.app = app
+        self.paths = paths
+        self.hits = 0  # answers it gave (tests/http/test_fast_paths.py checks it answered)
+        self._routes: dict[str, APIRoute | None] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        taken = self._taken(scope)
+        response = None
+        if taken is not None:
+            found, params, route = taken
+            # What routing would tell the middleware outside (`Cache-Control`, `Vary`).
+            scope.update({"route": route, "endpoint": route.endpoint, "path_params": {}})
+            response = await _answer(Request(scope, receive), found, params)
+        if response is None:  # not one of its requests, or it failed: FastAPI answers
+            await self.app(scope, receive, send)
+            return
+        self.hits += 1
+        await response(scope, receive, send)
+
+    def _taken(self, scope: Scope) -> tuple[FastPath, dict[str, Any], APIRoute] | None:
+        """The fast path, parameters and route of a request it answers; None for others."""
+        found = _fast_path(scope, self.paths)
+        params = None if found is None else _params(found, scope)
+        if found is None or params is None:
+            return None
+        route = self._route(scope, found.path)
+        return None if route is None else (found, params, route)
+
+    def _route(self, scope: Scope, path: str) -> APIRoute | None:
+        """The route FastAPI would give the request, found once."""
+        if path not in self._routes:
+            self._routes[path] = next(
+                (
+                    context.original_route
+                    for context in iter_route_contexts(scope["app"].routes)
+                    if context.path_format == path
+                    and isinstance(context.original_route, APIRoute)
+                    and "GET" in (context.original_route.methods or ())
+                ),
+                None,
+            )
+        return self._routes[path]
+
+
+def _fast_path(scope: Scope, paths: Mapping[str, FastPath]) -> FastPath | None:
+    if scope["type"] != "http" or scope["method"] != "GET" or scope.get("root_path"):
+        return None
+    found = paths.get(scope["path"])
+    if found is None:
+        return None
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            return None  # a key sent is checked (`reader_check`): FastAPI does that
+        if name == b"accept" and value.decode("latin-1").strip() not in JSON_ACCEPTS:
+            return None
+    return found
+
+
+def _params(found: FastPath, scope: Scope) -> dict[str, Any] | None:
+    """The parameters of a query the fast path answers for, or None."""
+    query: bytes = scope["query_string"]
+    params: dict[str, Any] = {}
+    if not query:
+        return params
+    for pair in query.decode("latin-1").split("&"):
+        name, equals, text = pair.partition("=")
+        parse = found.params.get(name)
+        if not equals or parse is None or name in params:
+            return None
+        value = parse(text)
+        if value is None:
+            return None
+        params[name] = value
+    return params
+
+
+async def _answer(request: Request, found: FastPath, params: dict[str, Any]) -> Response | None:
+    """The answer, read as the route reads it: a slot of the sessions' lane taken in the
+    event loop (`app.deps.get_session`), a session dated as a read of the record."""
+    state = request.app.state
+    await dated_read(request)
+    async with state.lanes.sessions:
+        session = read_session(request, state.sessionmaker())
+        if read_on_loop(session, found.rows(params), state.lanes):
+            return _read(request, session, found, params)
+        return await to_thread.run_sync(_read, request, session, found, params)
+
+
+def read_on_loop(session: Session, rows: int, lanes: Lanes) -> bool:
+    """Whether a read runs in the event loop rather than a worker thread. On SQLite, a
+    page of up to a hundred reports takes a millisecond or two, and the thread's round trip
+    and the wait for the GIL after it cost more; in WAL mode a reader does not wait for a
+    writer's lock. But not in a crowd (issue 20): with the gate more than half full, reads
+    in the loop, one after another, kept /healthz waiting 70-130 ms under 400 readers (in
+    threads, which leave the loop the GIL every switch interval, 5-20 ms). Longer pages, and
+    PostgreSQL (a network round trip), always go to a thread."""
+    return (
+        rows <= LOOP_ROWS
+        and session.get_bind().dialect.name == "sqlite"
+        and lanes.admission.value >= lanes.budget.admitted // 2
+    )
+
+
+def _read(
+    request: Request, session: Session, found: FastPath, params: Mapping[str, Any]
+) -> Response | None:
+    """The answer, the session committed and closed; None when anything failed."""
+    try:
+        with session:
+            response = found.answer(request, session, params)
+            session.commit()
+            return response
+    except Exception:
+        logger.warning("fast path of %s failed; FastAPI answers", found.path, exc_info=True)
+        return None

@@ -1,0 +1,61 @@
+"""The list of seizure reports by year, `GET /api/v1/seizures?year=2018&limit=100` and the
+pages its `next` links lead to, on the kit's fast path (app/http/fast_path.py): the same
+answer as the route `app.seizures.router.seizures`, without FastAPI's dependency solving.
+
+It takes `year`, `limit` and `cursor`, each as the route reads it and written the one way
+`str(int)` and the `next` links write it; the route's other parameters (and any other
+spelling) go to the route. The app factory installs it (app/main.py)."""
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import Request, Response
+from sqlalchemy.orm import Session
+
+from app.common import MAX_ID
+from app.errors import InvalidParameterError
+from app.http import fast_path
+from app.http.pagination import MAX_LIMIT, PageRequest, decode_cursor, encode_cursor, page_of
+from app.http.schemas import Page
+from app.seizures.schemas import SeizureOut
+from app.seizures.service import list_year_page
+
+DEFAULT_LIMIT = 50  # as `app.http.pagination.page_request` has it
+_CURSOR = re.compile(r"[A-Za-z0-9_-]{1,512}")
+_PAGE = Page[SeizureOut]
+
+
+def _cursor(text: str) -> tuple[int] | None:
+    """An id-ordered list's cursor as `next` writes it: one id, encoded as `encode_cursor`
+    encodes it (so no other spelling of it comes here)."""
+    if not _CURSOR.fullmatch(text):
+        return None
+    try:
+        key = decode_cursor(text)
+    except InvalidParameterError:
+        return None
+    last = key[0]
+    if len(key) != 1 or type(last) is not int or not 0 <= last <= MAX_ID:
+        return None
+    return (last,) if encode_cursor(key) == text else None
+
+
+def _page(request: Request, session: Session, params: Mapping[str, Any]) -> Response:
+    """What `seizures` answers through `Listing.respond` for a JSON page."""
+    after = params.get("cursor")
+    page = PageRequest(limit=params.get("limit", DEFAULT_LIMIT), after=after)
+    rows = list_year_page(session, params.get("year"), after[0] if after else 0, page.limit + 1)
+    return page_of(request, _PAGE, rows, page, shaped=True)
+
+
+YEAR_LIST = fast_path.FastPath(
+    path="/api/v1/seizures",
+    params={
+        "year": fast_path.canonical_int(1900, 2100),
+        "limit": fast_path.canonical_int(1, MAX_LIMIT),
+        "cursor": _cursor,
+    },
+    answer=_page,
+    rows=lambda params: params.get("limit", DEFAULT_LIMIT) + 1,
+)

@@ -1,0 +1,235 @@
+"""The fast path of the year list (app/http/fast_path.py, app/seizures/fast_list.py) answers
+exactly as FastAPI's route does: over thousands of URLs (every year of a demo registry and
+beyond it, many limits, the pages their `next` links lead to, HEAD, gzip, revalidations),
+two apps on one database, one with the fast paths and one without, give the same status,
+the same headers in the same order and the same bytes. The fast path must have answered
+every URL meant for it, and none of the near misses, which FastAPI answers."""
+
+import json
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app import demo, migrate
+from app.db import make_engine
+from app.http.fast_path import FastPaths
+from app.http.pagination import encode_cursor
+from app.main import create_app
+from app.models import SeizureReport
+from app.seeding.loader import apply_seeds, read_seed_files
+from app.settings import Settings
+from tests.helpers import SEEDS_DIR
+
+pytestmark = pytest.mark.anyio
+LIST = "/api/v1/seizures"
+LIMITS = [None, 1, 2, 3, 5, 10, 100, 1000]
+PAGES_FOLLOWED = 4  # of each year and limit: the first and the three its `next` links give
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="module")
+def demo_url(new_database: Callable[[], str]) -> Iterator[str]:
+    """A database of its own, committed: the two apps read it in sessions of their own."""
+    url = new_database()
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session, session.begin():
+            apply_seeds(session, read_seed_files(SEEDS_DIR, subfolders=False))
+            demo.fill(session, reports=600, seed=25)
+        yield url
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+async def clients(demo_url: str) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
+    """The app with its fast paths and without, each started (its lifespan) and asked in
+    process."""
+    async with AsyncExitStack() as stack:
+        pair = []
+        for fast in (True, False):
+            app = create_app(Settings(database_url=demo_url, fast_paths=fast))
+            await stack.enter_async_context(app.router.lifespan_context(app))
+            transport = httpx.ASGITransport(app=app)
+            client = httpx.AsyncClient(transport=transport, base_url="http://registry.test")
+            pair.append(await stack.enter_async_context(client))
+        yield pair[0], pair[1]
+
+
+def fast_paths_of(client: httpx.AsyncClient) -> FastPaths:
+    """The fast paths' middleware in the client's app (its stack is built on the first
+    request)."""
+    layer: Any = client._transport.app.middleware_stack  # type: ignore[attr-defined]
+    while not isinstance(layer, FastPaths):
+        layer = layer.app
+    return layer
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    body: bytes  # as sent, compressed or not
+
+    def header(self, name: str) -> str:
+        return httpx.Headers(self.headers)[name]
+
+    def json(self) -> Any:
+        assert self.header("content-type") == "application/json"
+        return json.loads(self.body)
+
+
+async def ask(client: httpx.AsyncClient, method: str, url: str, headers: dict[str, str]) -> Answer:
+    async with client.stream(method, url, headers=headers) as response:
+        body = b"".join([chunk async for chunk in response.aiter_raw()])
+        return Answer(response.status_code, response.headers.raw, sent_bytes(response, body))
+
+
+class Comparison:
+    """Asks both apps and compares; counts the fast path's answers."""
+
+    def __init__(self, fast: httpx.AsyncClient, slow: httpx.AsyncClient) -> None:
+        self.fast, self.slow = fast, slow
+        self.compared = 0
+
+    async def same(
+        self, url: str, *, method: str = "GET", answered_fast: bool = True, **headers: Any
+    ) -> Answer:
+        fast_paths = fast_paths_of(self.fast) if self.compared else None
+        hits = fast_paths.hits if fast_paths else 0
+        sent = {"Accept-Encoding": "identity", **headers}
+        fast = await ask(self.fast, method, url, sent)
+        slow = await ask(self.slow, method, url, sent)
+        assert fast == slow, f"{method} {url} {headers}"
+        hits_now = fast_paths_of(self.fast).hits
+        assert hits_now - hits == (1 if answered_fast else 0), f"{method} {url} {headers}"
+        self.compared += 1
+        return fast
+
+
+def sent_bytes(response: httpx.Response, body: bytes) -> bytes:
+    """The body as sent, but the time a gzip stream names in its header (bytes 4-7, MTIME,
+    RFC 1952 2.3.1): starlette-compress writes the second it compressed in, so two answers
+    a second apart differ there, whoever made them."""
+    if response.headers.get("content-encoding") == "gzip":
+        return body[:4] + b"\0\0\0\0" + body[8:]
+    return body
+
+
+def list_url(year: int | None, limit: int | None) -> str:
+    params = [f"year={year}"] if year is not None else []
+    params += [f"limit={limit}"] if limit is not None else []
+    return LIST + ("?" + "&".join(params) if params else "")
+
+
+def years_of(demo_url: str) -> list[int | None]:
+    """Every year a report's period touches, one before and one after."""
+    engine = make_engine(demo_url)
+    try:
+        with Session(engine) as session:
+            first, last = session.execute(
+                select(func.min(SeizureReport.period_start), func.max(SeizureReport.period_end))
+            ).one()
+    finally:
+        engine.dispose()
+    return [None, *range(first.year - 1, last.year + 2)]
+
+
+async def test_the_year_list_answers_as_fastapi_does(
+    clients: tuple[httpx.AsyncClient, httpx.AsyncClient], demo_url: str
+) -> None:
+    compare = Comparison(*clients)
+    for year in years_of(demo_url):
+        for limit in LIMITS:
+            url: str | None = list_url(year, limit)
+            for _ in range(PAGES_FOLLOWED):
+                assert url is not None
+                answer = await compare.same(url)
+                assert answer.status == 200
+                await _variant(compare, url, answer, compare.compared)
+                url = answer.json()["next"]
+                if url is None:
+                    break
+    assert compare.compared > 1000
+
+
+async def _variant(compare: Comparison, url: str, answer: Answer, turn: int) -> None:
+    """The same URL as browsers and caches ask it, one way each turn."""
+    etag, modified = answer.header("ETag"), answer.header("Last-Modified")
+    ways: list[dict[str, Any]] = [
+        {"method": "HEAD"},
+        {"Accept-Encoding": "gzip"},
+        {"Accept-Encoding": "gzip, br, zstd", "Accept": "*/*"},
+        {"If-None-Match": etag},
+        {"If-None-Match": etag[:-1] + '-gzip"', "Accept-Encoding": "gzip"},
+        {"If-Modified-Since": modified, "Accept": "application/json"},
+    ]
+    await compare.same(url, **ways[turn % len(ways)])
+
+
+NEAR_MISSES = [
+    "year=02018",
+    "year=%32018",
+    "year=+2018",
+    "year=1899",
+    "year=2101",
+    "year=",
+    "year",
+    "year=2018&year=2019",
+    "year=2018&",
+    "&year=2018",
+    "limit=0",
+    "limit=1001",
+    "limit=010",
+    "limit=-1",
+    "year=2018&foo=1",
+    "year=2018&format=csv",
+    "year=2018&format=json",
+    "year=2018&as_of=2020-01-01",
+    "year=2018&top_level_only=true",
+    "year=2018&count=true",
+    "year=2018&cursor=",
+    "year=2018&cursor=%%%",
+    "year=2018&cursor=" + encode_cursor([-1]),
+    "year=2018&cursor=" + encode_cursor([True]),
+    "year=2018&cursor=" + encode_cursor(["7"]),
+    "year=2018&cursor=" + encode_cursor([7, 8]),
+    "year=2018&cursor=" + encode_cursor([7]) + "==",
+    "year=2018&cursor=" + encode_cursor([2**31]),
+    "year=2018&limit=5&cursor=" + encode_cursor([7]) + "&cursor=" + encode_cursor([9]),
+]
+
+
+async def test_what_the_fast_path_does_not_take_goes_to_fastapi(
+    clients: tuple[httpx.AsyncClient, httpx.AsyncClient],
+) -> None:
+    compare = Comparison(*clients)
+    await compare.same(LIST + "?year=2018")  # builds the stack
+    for query in NEAR_MISSES:
+        await compare.same(f"{LIST}?{query}", answered_fast=False)
+    for headers in (
+        {"Accept": "text/csv"},
+        {"Accept": "application/json;q=0"},
+        {"Accept": "application/x-ndjson"},
+        {"Authorization": "Bearer nonsense"},
+        {"Authorization": "Basic eDp5"},
+    ):
+        await compare.same(LIST + "?year=2018&limit=3", answered_fast=False, **headers)
+    for url in (LIST + ".csv?year=2018", LIST + "/totals?year=2018", "/api/v1/seizures/1"):
+        await compare.same(url, answered_fast=False)
+    await compare.same(LIST + "?year=2018", method="POST", answered_fast=False)
+    # What the transport makes of a URL first, the fast path answers as the route would.
+    await compare.same(LIST + "/?year=2018&limit=3")
+    await compare.same(LIST + "?year=2018&limit=3&cursor=" + encode_cursor([7]))
+    await compare.same(LIST + "?cursor=" + encode_cursor([0]) + "&limit=2&year=2019")
