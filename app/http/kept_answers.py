@@ -168,6 +168,7 @@ class KeptAnswers:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self.given = 0  # kept answers given: what the tests count
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         state = getattr(scope.get("app"), "state", None)
@@ -180,6 +181,7 @@ class KeptAnswers:
             return
         answer: KeptAnswer | None = kept.get(version, key)
         if answer is not None:
+            self.given += 1
             await _give(answer, send)
             return
         recorded = _Recorder(send)

@@ -108,7 +108,8 @@ def period_key(dialect: str) -> ColumnElement[Any]:
     if dialect == "sqlite":
         # Both ISO dates of ten characters, joined as stored: casts and a comma between
         # cost SQLite 0.15 s a million rows.
-        return cast(report.period_start.concat(report.period_end), LargeBinary)
+        dates = [type_coerce(day, String) for day in (report.period_start, report.period_end)]
+        return cast(dates[0].concat(dates[1]), LargeBinary)
     days = [
         type_coerce(day - FIRST_DAY, BigInteger) for day in (report.period_start, report.period_end)
     ]
