@@ -12,8 +12,8 @@ compression. A new version empties the kept answers (`VersionedCache`).
   data version was the same before and after the app answered: nothing committed while
   it read, so the answer holds that version's facts and no other.
 - Given again: to a request with the same path, query and headers (but those that no
-  answer depends on, IGNORED_HEADERS), at the version it was kept under, read again for
-  each request (`app.state.data_version_now`, a query of one row).
+  answer depends on, IGNORED_HEADERS), on the same day, at the version it was kept under,
+  read again for each request (`app.state.data_version_now`, a query of one row).
 - Never kept nor given: a read `as_of` (its record is a past one, kept elsewhere:
   app/releases/snapshots.py), a request with a key (reads that need one are checked
   every time), and conditional requests (the app answers those: 304 or 412).
@@ -29,6 +29,7 @@ import struct
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -102,7 +103,7 @@ ASKED_EACH_TIME = frozenset(
 MAX_ANSWER_BYTES = 2 * 1024 * 1024
 MAX_KEPT_BYTES = 64 * 1024 * 1024
 
-Key = tuple[str, str, bytes, tuple[tuple[bytes, bytes], ...]]
+Key = tuple[tuple[date, date], str, str, bytes, tuple[tuple[bytes, bytes], ...]]
 
 
 @dataclass(frozen=True)
@@ -208,7 +209,14 @@ def _key(scope: Scope) -> Key | None:
         if name not in IGNORED_HEADERS:
             headers.append((name, value))
     headers.sort()
-    return scope.get("scheme", "http"), path, query, tuple(headers)
+    return today(), scope.get("scheme", "http"), path, query, tuple(headers)
+
+
+def today() -> tuple[date, date]:
+    """The day, locally and in UTC: a few answers name it (an export's file name, the
+    citation's date of access, who is a member today), so an answer is given on its own
+    day only."""
+    return date.today(), datetime.now(UTC).date()
 
 
 async def _give(answer: KeptAnswer, send: Send) -> None:

@@ -6,6 +6,7 @@ import gzip
 import struct
 import time
 from collections.abc import Callable
+from datetime import date
 
 import httpx
 import pytest
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 from starlette.types import Message, Receive, Scope, Send
 
 from app.db import make_engine
+from app.http import kept_answers
 from app.http.kept_answers import (
     MAX_ANSWER_BYTES,
     DataVersionNow,
@@ -292,3 +294,17 @@ def test_the_data_version_is_read_as_committed_now(new_database: Callable[[], st
         version_now.close()
         writer.dispose()
         engine.dispose()
+
+
+def test_an_answer_is_given_on_its_own_day_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An export's file name, the citation's date of access and who is a member today all
+    name the day: the next day the app answers again."""
+    calls, app = _app()
+    layer, owner = KeptAnswers(app), Owner(Versions())  # type: ignore[arg-type]
+    monday, tuesday = date(2026, 12, 7), date(2026, 12, 8)
+    monkeypatch.setattr(kept_answers, "today", lambda: (monday, monday))
+    _ask(layer, owner)
+    _ask(layer, owner)
+    monkeypatch.setattr(kept_answers, "today", lambda: (tuesday, tuesday))
+    _ask(layer, owner)
+    assert len(calls) == 2
