@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Engine, create_engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from app import PROJECT_DIR, migrate
+from app import PROJECT_DIR
 from app.db import make_engine
 from app.deps import (
     as_of_sessions,
@@ -31,12 +31,11 @@ from app.main import create_app
 from app.models.enums import KeyRole
 from app.models.versions import DataVersion
 from app.security import FailedAuthLimiter
-from app.seeding.loader import apply_seeds, read_seed_files
 from app.seizures import derived_tables
 from app.settings import Settings
 from app.staff.auth import KeySessions, get_key_sessions
 from app.staff.keys import create_key
-from tests.helpers import SEEDS_DIR, SERVER_URL
+from tests.helpers import SERVER_URL, seed_database
 
 # As the app and the `ksopn` command do where they start: the tests write reports too.
 derived_tables.keep_current()
@@ -77,13 +76,7 @@ def database_url(new_database: Callable[[], str]) -> str:
     at the top of seeds/, which the suite's figures are written against); the public record
     in seeds' subfolders has a database of its own (tests/seeds/)."""
     url = new_database()
-    migrate.upgrade(url)
-    engine = make_engine(url)
-    try:
-        with Session(engine) as session, session.begin():
-            apply_seeds(session, read_seed_files(SEEDS_DIR, subfolders=False))
-    finally:
-        engine.dispose()
+    seed_database(url)
     return url
 
 

@@ -2,16 +2,37 @@
 suite runs on, the seed folder, and short ways to ask the API and check its answer."""
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 
-from app import PROJECT_DIR
+from app import PROJECT_DIR, migrate
+from app.db import make_engine
+from app.seeding.loader import apply_seeds, read_seed_files
 
 SERVER_URL = os.environ.get("KSOPN_TEST_DATABASE_URL")
 SEEDS_DIR = PROJECT_DIR / "seeds"
 PROBLEM = "application/problem+json"
+
+
+def seed_database(
+    url: str, revision: str = "head", then: Callable[[Session], object] | None = None
+) -> None:
+    """Migrates the empty database at `url` (to `revision`) and loads the core seeds (the
+    files at the top of seeds/, which the suite's figures are written against), committed;
+    `then` runs in the same transaction."""
+    migrate.upgrade(url, revision)
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session, session.begin():
+            apply_seeds(session, read_seed_files(SEEDS_DIR, subfolders=False))
+            if then is not None:
+                then(session)
+    finally:
+        engine.dispose()
 
 
 def write_seed(directory: Path, name: str, content: str) -> Path:

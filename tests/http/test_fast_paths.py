@@ -6,7 +6,7 @@ the same headers in the same order and the same bytes. The fast path must have a
 every URL meant for it, and none of the near misses, which FastAPI answers."""
 
 import json
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -16,16 +16,15 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app import demo, migrate
+from app import demo
 from app.db import make_engine
 from app.http.fast_path import FastPaths
 from app.http.kept_answers import KeptAnswers
 from app.http.pagination import encode_cursor
 from app.main import create_app
 from app.models import SeizureReport
-from app.seeding.loader import apply_seeds, read_seed_files
 from app.settings import Settings
-from tests.helpers import SEEDS_DIR
+from tests.helpers import seed_database
 
 pytestmark = pytest.mark.anyio
 LIST = "/api/v1/seizures"
@@ -40,18 +39,11 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture(scope="module")
-def demo_url(new_database: Callable[[], str]) -> Iterator[str]:
+def demo_url(new_database: Callable[[], str]) -> str:
     """A database of its own, committed: the two apps read it in sessions of their own."""
     url = new_database()
-    migrate.upgrade(url)
-    engine = make_engine(url)
-    try:
-        with Session(engine) as session, session.begin():
-            apply_seeds(session, read_seed_files(SEEDS_DIR, subfolders=False))
-            demo.fill(session, reports=600, seed=25)
-        yield url
-    finally:
-        engine.dispose()
+    seed_database(url, then=lambda session: demo.fill(session, reports=600, seed=25))
+    return url
 
 
 @pytest.fixture

@@ -25,10 +25,9 @@ from app.models import Country
 from app.models.enums import KeyRole
 from app.operations.schemas import STAGE_EXAMPLE
 from app.releases.writes import make_release
-from app.seeding.loader import apply_seeds, read_seed_files
 from app.settings import Settings
 from app.staff.keys import Caller
-from tests.helpers import SEEDS_DIR
+from tests.helpers import seed_database
 
 NUMBER = 779
 READS = {
@@ -210,12 +209,10 @@ def test_a_release_older_than_the_history_answers_from_its_own_file(
     """A database that held a release before migration 0019: the history begins after it,
     so the release's own SQLite file answers for it."""
     url = new_database()
-    migrate.upgrade(url, "0018")
+    seed_database(url, "0018")
     releases = tmp_path / "releases"
     engine = make_engine(url)
     try:
-        with Session(engine) as session, session.begin():
-            apply_seeds(session, read_seed_files(SEEDS_DIR, subfolders=False))
         with Session(engine) as session, session.begin():
             caller = Caller(key_id=0, name="test", role=KeyRole.ADMIN)
             make_release(session, caller, "1.0.0", "Before the history.", releases)

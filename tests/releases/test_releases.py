@@ -28,10 +28,9 @@ from app.models.versions import VERSIONED_TABLES, data_version
 from app.releases import package
 from app.releases.versions import Version
 from app.releases.writes import make_release
-from app.seeding.loader import apply_seeds, read_seed_files
 from app.settings import get_settings
 from app.staff.keys import Caller
-from tests.helpers import SEEDS_DIR, SERVER_URL
+from tests.helpers import SERVER_URL, seed_database
 from tests.releases.conftest import NOTE
 
 
@@ -331,13 +330,7 @@ def seeded_url(
     new_database: Callable[[], str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> Iterator[str]:
     url = new_database()
-    migrate.upgrade(url)
-    engine = make_engine(url)
-    try:
-        with Session(engine) as session, session.begin():
-            apply_seeds(session, read_seed_files(SEEDS_DIR, subfolders=False))
-    finally:
-        engine.dispose()
+    seed_database(url)
     monkeypatch.setenv("KSOPN_DATABASE_URL", url)
     monkeypatch.setenv("KSOPN_RELEASES_DIR", str(tmp_path / "cli-releases"))
     get_settings.cache_clear()
