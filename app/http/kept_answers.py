@@ -175,9 +175,12 @@ class KeptAnswers:
         state = getattr(scope.get("app"), "state", None)
         kept: VersionedCache | None = getattr(state, "kept_answers", None)
         version_now: Callable[[], int | None] | None = getattr(state, "data_version_now", None)
-        key = _key(scope) if kept is not None and version_now is not None else None
-        version = version_now() if key is not None and version_now is not None else None
-        if key is None or version is None or kept is None or version_now is None:
+        if (
+            kept is None
+            or version_now is None
+            or (key := _key(scope)) is None
+            or (version := version_now()) is None
+        ):
             await self.app(scope, receive, send)
             return
         answer: KeptAnswer | None = kept.get(version, key)
