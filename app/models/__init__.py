@@ -32,6 +32,7 @@ from app.models.reference import (
 )
 from app.models.releases import Release
 from app.models.seizures import (
+    SeizureListItem,
     SeizureOverlapMember,
     SeizureReport,
     SeizureReportYear,
@@ -69,6 +70,7 @@ __all__ = [
     "RecordHistory",
     "Release",
     "ReportedFigure",
+    "SeizureListItem",
     "SeizureOverlapMember",
     "SeizureReport",
     "SeizureReportYear",

@@ -9,6 +9,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
     UniqueConstraint,
     false,
 )
@@ -189,3 +190,23 @@ class SeizureReportYear(Base):
     report_id: Mapped[int] = mapped_column(
         ForeignKey("seizure_reports.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+
+
+class SeizureListItem(Base):
+    """A report as the list writes it, in JSON pieces, kept current like the sums: the year
+    list reads a page of them without joining the names or summing each report's parts
+    (app/seizures/list_items.py says how the pieces fit together). What depends on the
+    year asked (inside the window, left out of it) and the names of the operation, stage,
+    country, substance and source are not here: they are added as the page is read."""
+
+    __tablename__ = "seizure_list_items"
+
+    report_id: Mapped[int] = mapped_column(
+        ForeignKey("seizure_reports.id", ondelete="CASCADE"), primary_key=True
+    )
+    # What the report adds to a total that counts it: its amount less its parts' (nothing
+    # for another source's version of a counted report).
+    adds: Mapped[int] = mapped_column(BigInteger)
+    locator_json: Mapped[str] = mapped_column(Text)  # `"locator":...`
+    period_json: Mapped[str] = mapped_column(Text)  # `"period_start":...,"years":[...]`
+    figure_json: Mapped[str] = mapped_column(Text)  # `"unit_kind":...` to `"within":...`

@@ -15,10 +15,13 @@ a time read after the facts could be newer than them, so that a client holding t
 facts would be told by If-Modified-Since that they are current.
 """
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, DateTime, Integer, event, select
+from sqlalchemy import BigInteger, CheckConstraint, Connection, DateTime, Integer, event, select
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
 
 from app.models.base import Base
@@ -86,8 +89,29 @@ def changed_at_noted(session: Session) -> datetime | None:
 @event.listens_for(Session, "after_begin")
 def _read_changed_at(session: Session, _transaction: SessionTransaction, connection: Any) -> None:
     if session.info.get(CHANGED_AT) is _ASKED:
-        moment = connection.execute(select(DataVersion.changed_at)).scalar_one()
-        session.info[CHANGED_AT] = in_utc(moment)
+        session.info[CHANGED_AT] = in_utc(_changed_at(connection))
+
+
+def _changed_at(connection: Connection) -> datetime:
+    """`changed_at`, read through the driver's cursor in the connection's transaction and
+    made a datetime as SQLAlchemy makes it: every read of the record asks it, and
+    SQLAlchemy's execution of one statement (its result's metadata above all) took a
+    quarter of a small page's time, the query itself a twentieth."""
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute("SELECT changed_at FROM data_version")
+        (stored,) = cursor.fetchone()
+    finally:
+        cursor.close()
+    return _as_datetime(connection.dialect)(stored)  # type: ignore[no-any-return]
+
+
+@lru_cache(maxsize=4)
+def _as_datetime(dialect: Dialect) -> Callable[[Any], Any]:
+    """The column's own result processor on this database (none: the driver's value)."""
+    column_type = DataVersion.__table__.c.changed_at.type
+    processor = column_type.dialect_impl(dialect).result_processor(dialect, None)
+    return processor or (lambda value: value)
 
 
 def in_utc(moment: datetime) -> datetime:

@@ -66,6 +66,7 @@ DERIVED_TABLES = (
     "seizure_sums_by_substance",
     "seizure_overlap_members",
     "seizure_report_years",
+    "seizure_list_items",
 )
 # Tables of neither: the staff's and the server's own, and the releases.
 NOT_RELEASED = (

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction
 
 from app.db import bulk_insert
 from app.models import (
+    SeizureListItem,
     SeizureOverlapMember,
     SeizureReport,
     SeizureReportYear,
@@ -40,13 +41,20 @@ from app.models import (
     SeizureSumBySubstance,
 )
 from app.models.seizures import COARSE_FROM, DETAIL_KEYS, SUM_KEYS
+from app.seizures import list_items
 from app.seizures.overlaps import CANDIDATE_COLUMNS, Candidate, Kinship, paired, sweep_order, wholes
 from app.seizures.service import CHUNK, driver_rows, parents, related_substances
 from app.seizures.totals import own_quantities
 
 Key = tuple[Any, ...]
 # The tables this module keeps, all of them rebuilt by `rebuild`.
-MODELS = (SeizureSum, SeizureSumBySubstance, SeizureOverlapMember, SeizureReportYear)
+MODELS = (
+    SeizureSum,
+    SeizureSumBySubstance,
+    SeizureOverlapMember,
+    SeizureReportYear,
+    SeizureListItem,
+)
 
 
 def _table(model: Any) -> Table:
@@ -314,9 +322,10 @@ def rebuild(session: Session) -> None:
     """Recomputes all derived tables from the reports: after bulk loads and seed changes."""
     session.flush()
     session.info.pop(PENDING, None)  # what this transaction changed is counted below
-    for model in (SeizureOverlapMember, SeizureReportYear):
+    for model in (SeizureOverlapMember, SeizureReportYear, SeizureListItem):
         session.execute(delete(model))
     _rebuild_years(session)
+    list_items.rebuild(session)
     rebuild_sums(session)
     _rebuild_overlaps(session)
 
@@ -556,6 +565,8 @@ def settle(session: Session) -> None:
     written = pending.written - pending.deleted
     # A report made in this transaction has no rows there yet: nothing of it to delete.
     refresh_years(session, written, new=pending.created, known=pending.periods)
+    # A report's parts decide what it adds: its old and new parents' items change too.
+    list_items.refresh(session, pending.touched - pending.deleted, new=pending.created)
     refresh_overlaps(
         session,
         written | descendants(session, pending.moved - pending.deleted),

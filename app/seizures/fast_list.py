@@ -18,8 +18,8 @@ from app.errors import InvalidParameterError
 from app.http import fast_path
 from app.http.pagination import MAX_LIMIT, PageRequest, decode_cursor, encode_cursor, page_of
 from app.http.schemas import Page
+from app.seizures.list_items import year_page
 from app.seizures.schemas import SeizureOut
-from app.seizures.service import list_year_page
 
 DEFAULT_LIMIT = 50  # as `app.http.pagination.page_request` has it
 _CURSOR = re.compile(r"[A-Za-z0-9_-]{1,512}")
@@ -45,8 +45,10 @@ def _page(request: Request, session: Session, params: Mapping[str, Any]) -> Resp
     """What `seizures` answers through `Listing.respond` for a JSON page."""
     after = params.get("cursor")
     page = PageRequest(limit=params.get("limit", DEFAULT_LIMIT), after=after)
-    rows = list_year_page(session, params.get("year"), after[0] if after else 0, page.limit + 1)
-    return page_of(request, _PAGE, rows, page, shaped=True)
+    ids, items = year_page(session, params.get("year"), after[0] if after else 0, page.limit + 1)
+    # The items are JSON already (`orjson.Fragment`): the cursor names the last one by its id.
+    last_id = ids[page.limit - 1] if len(ids) > page.limit else None
+    return page_of(request, _PAGE, items, page, lambda _last: [last_id], shaped=True)
 
 
 YEAR_LIST = fast_path.FastPath(

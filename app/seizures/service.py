@@ -346,7 +346,7 @@ def list_seizures(
 ) -> list[dict[str, Any]]:
     filters = _subtree_read(session, filters)
     dialect = session.get_bind().dialect.name
-    stmt = _in_year_order(_seizures_query(filters), filters, dialect).limit(limit)
+    stmt = in_year_order(_seizures_query(filters), filters, dialect).limit(limit)
     window = filters.window
     # On the connection: the session's ORM result path cost a third of the query's time.
     pro_rata = filters.allocate_pro_rata
@@ -373,7 +373,7 @@ def _year_page(year: int | None, dialect: str) -> Any:
     stmt = _seizures_query(filters)
     if year is None:
         stmt = stmt.where(SeizureReport.id > after)
-    return _in_year_order(stmt, filters, dialect, after=after).limit(
+    return in_year_order(stmt, filters, dialect, after=after).limit(
         bindparam("page_limit", type_=Integer)
     )
 
@@ -457,7 +457,7 @@ def seizure_csv_chunks(session: Session, filters: SeizureFilters) -> Iterator[by
     def as_bytes(column: Any) -> Any:
         return csv_sql.as_bytes(column, dialect)
 
-    stmt = _in_year_order(
+    stmt = in_year_order(
         select(
             report.id, report.operation_id, report.stage_id, report.country_id,
             csv_sql.period_key(dialect), report.substance_id,
@@ -667,14 +667,14 @@ def driver_batches(session: Session, stmt: Any) -> Iterator[Sequence[Sequence[An
 
 def _subtree_read(session: Session, filters: SeizureFilters) -> SeizureFilters:
     """`filters` with the substance's subtree read beforehand: a list may wrap its query in
-    a LATERAL subquery (`_in_year_order`), where SQLAlchemy's check for cartesian products
+    a LATERAL subquery (`in_year_order`), where SQLAlchemy's check for cartesian products
     mistakes the recursive CTE for one."""
     if filters.substance_id is None or filters.substance_ids is not None:
         return filters
     return replace(filters, substance_ids=tuple(sorted(subtree_ids(session, filters.substance_id))))
 
 
-def _in_year_order(stmt: Any, filters: SeizureFilters, dialect: str, after: Any = None) -> Any:
+def in_year_order(stmt: Any, filters: SeizureFilters, dialect: str, after: Any = None) -> Any:
     """In id order; with a year, driven by `seizure_report_years`, whose key (year, id)
     holds a year's reports in id order, so a page reads a hundred rows, not the years before.
     `after`: the id the year's rows start after, when not `filters.after_id` (a bound one)."""
@@ -723,9 +723,8 @@ def _seizure_out(
      unit_kind, amount, qualifier, cases, as_reported, parent_id, outside_stage, scope,
      alternative_to, within_id, covered, source_id, source_slug, source_title,
      source_locator, is_left_out) = row  # fmt: skip
-    grams = amount if unit_kind == "mass" else None
     inside = within(start, end, window)
-    adds = 0 if is_left_out else _adds(amount, covered, alternative_to)
+    adds = 0 if is_left_out else adds_to_totals(amount, covered, alternative_to)
     return {
         "source": {
             "id": source_id,
@@ -746,14 +745,59 @@ def _seizure_out(
             if country_iso3
             else None
         ),
-        "period_start": start,
-        "period_end": end,
-        "years": list(range(start.year, end.year + 1)),
+        **period_fields(start, end),
         "substance": {
             "slug": substance_slug,
             "name_en": substance_name_en,
             "name_ru": substance_name_ru,
         },
+        **figure_fields(
+            unit_kind,
+            amount,
+            qualifier,
+            cases,
+            as_reported,
+            parent_id,
+            outside_stage,
+            scope,
+            alternative_to,
+            within_id,
+        ),
+        "within_window": inside,
+        # What the report adds to the window's totals: its remainder after its parts
+        # (nothing for another source's version of a counted report, nor for a figure whose
+        # broader figure is counted instead).
+        "counted_amount": None if inside is False else adds,
+        "allocated_amount": (
+            _allocated(adds, start, end, window) if pro_rata and window is not None else None
+        ),
+    }
+
+
+def period_fields(start: date, end: date) -> dict[str, Any]:
+    """A report's period as the list writes it (`_seizure_out`, `list_items`)."""
+    return {
+        "period_start": start,
+        "period_end": end,
+        "years": list(range(start.year, end.year + 1)),
+    }
+
+
+def figure_fields(
+    unit_kind: UnitKind,
+    amount: int,
+    qualifier: str,
+    cases: int | None,
+    as_reported: str | None,
+    parent_id: int | None,
+    outside_stage: bool,
+    scope: str | None,
+    alternative_to: int | None,
+    within_id: int | None,
+) -> dict[str, Any]:
+    """A report's figure and its links as the list writes them (`_seizure_out`, `list_items`)."""
+    grams = amount if unit_kind == "mass" else None
+    return {
         "unit_kind": unit_kind,
         "amount": amount,
         "unit": BASE_UNITS[unit_kind],
@@ -767,14 +811,6 @@ def _seizure_out(
         "scope": scope,
         "alternative_to": alternative_to,
         "within": within_id,
-        "within_window": inside,
-        # What the report adds to the window's totals: its remainder after its parts
-        # (nothing for another source's version of a counted report, nor for a figure whose
-        # broader figure is counted instead).
-        "counted_amount": None if inside is False else adds,
-        "allocated_amount": (
-            _allocated(adds, start, end, window) if pro_rata and window is not None else None
-        ),
     }
 
 
@@ -808,7 +844,9 @@ def share_of_days(amount: int, start: date, end: date, first: date, last: date) 
     return running((last - start).days + 1) - running((first - start).days)
 
 
-def _adds(amount: int, covered: int, alternative_to: int | None) -> int:
+def adds_to_totals(amount: int, covered: int, alternative_to: int | None) -> int:
+    """What a report adds to a total that counts it: its remainder after its parts, and
+    nothing for another source's version of a counted report."""
     return 0 if alternative_to is not None else amount - covered
 
 

@@ -23,6 +23,7 @@ UNVERSIONED = {
     "seizure_sums_by_substance",
     "seizure_overlap_members",
     "seizure_report_years",
+    "seizure_list_items",
     "api_keys",
     "audit_log",
     "idempotency_records",

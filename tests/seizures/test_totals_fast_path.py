@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from app.models import (
     Country,
     Operation,
+    SeizureListItem,
     SeizureOverlapMember,
     SeizureReport,
     SeizureReportYear,
@@ -191,6 +192,9 @@ def _sum_tables(session: Session) -> dict[str, list[tuple[Any, ...]]]:
     tables["seizure_report_years"] = sorted(
         tuple(row)
         for row in session.execute(select(SeizureReportYear.year, SeizureReportYear.report_id))
+    )
+    tables["seizure_list_items"] = sorted(
+        tuple(row) for row in session.execute(select(*SeizureListItem.__table__.columns))
     )
     return tables
 

@@ -1,0 +1,330 @@
+"""Each report as the year list writes it, kept in JSON pieces at commit
+(`SeizureListItem`), and the year list's pages read from them.
+
+A page of the year list (`GET /api/v1/seizures?year=2018`) joined five tables and summed
+each report's parts for every row it wrote, then shaped each row into a dict for orjson:
+most of a page's time on a long tail of URLs, where nothing repeats to be kept. Here a
+page reads each report's pieces by its key, adds the names of its operation, stage,
+country, substance and source from small maps kept per data version, and writes the
+year's own fields (inside the window, what it adds to the window's totals). The item is
+`orjson.Fragment`: orjson writes it into the page as it is.
+
+The pieces are what a report's own row and its parts decide; `derived_tables` rewrites
+them for every report a transaction touches (and its old and new parents), and
+`rebuild` writes them all. A page falls back to the joined statement
+(`service.list_year_page`) whenever a piece is missing or the names could not be read at
+the page's data version: it is never answered from pieces it cannot trust.
+`tests/seizures/test_list_items.py` holds the pieces to the joined statement's rows.
+"""
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
+
+import orjson
+from sqlalchemy import BindParameter, Integer, and_, bindparam, delete, null, select
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Session
+
+from app.db import bulk_insert
+from app.models import (
+    Country,
+    DataVersion,
+    Operation,
+    SeizureListItem,
+    SeizureReport,
+    Source,
+    Stage,
+    Substance,
+)
+from app.seizures.service import (
+    CHUNK,
+    SeizureFilters,
+    adds_to_totals,
+    conditions,
+    covered_amount,
+    figure_fields,
+    in_year_order,
+    left_out,
+    list_year_page,
+    period_fields,
+)
+
+COLUMNS = ("report_id", "adds", "locator_json", "period_json", "figure_json")
+BATCH = 5000  # reports whose pieces are made and written at once by `rebuild`
+
+
+# -- the pieces, made at commit -----------------------------------------------------------
+
+
+def _inner(fields: dict[str, Any]) -> str:
+    """The members of a JSON object as orjson writes them, without the braces: pieces so
+    made and joined by commas are byte for byte orjson's writing of the whole object."""
+    return orjson.dumps(fields)[1:-1].decode()
+
+
+@lru_cache(maxsize=2)
+def _own_columns(*, with_ids: bool) -> Any:
+    """The report's own columns that its pieces are made of, and its parts' sum."""
+    report = SeizureReport
+    stmt = select(
+        report.id,
+        report.locator,
+        report.period_start,
+        report.period_end,
+        report.unit_kind,
+        report.amount,
+        report.qualifier,
+        report.cases,
+        report.as_reported,
+        report.parent_id,
+        report.outside_stage,
+        report.scope,
+        report.alternative_to_id,
+        report.within_id,
+        covered_amount().label("covered"),
+    ).order_by(report.id)
+    if with_ids:
+        ids: BindParameter[Any] = bindparam("ids", expanding=True)
+        return stmt.where(report.id.in_(ids))
+    return stmt.where(report.id > bindparam("after_id", type_=Integer)).limit(BATCH)
+
+
+def _pieces(row: Sequence[Any]) -> tuple[Any, ...]:
+    """A `SeizureListItem` row (`COLUMNS`) from an `_own_columns` row."""
+    (id_, locator, start, end, unit_kind, amount, qualifier, cases, as_reported, parent_id,
+     outside_stage, scope, alternative_to, within_id, covered) = row  # fmt: skip
+    figure = figure_fields(
+        unit_kind, amount, qualifier, cases, as_reported, parent_id, outside_stage, scope,
+        alternative_to, within_id,
+    )  # fmt: skip
+    return (
+        id_,
+        adds_to_totals(amount, covered, alternative_to),
+        _inner({"locator": locator}),
+        _inner(period_fields(start, end)),
+        _inner(figure),
+    )
+
+
+def refresh(session: Session, report_ids: Iterable[int], *, new: Iterable[int] = ()) -> None:
+    """Makes again the pieces of these reports (those in `new` have none yet)."""
+    ids = sorted(set(report_ids))
+    fresh = set(new)
+    connection = session.connection()
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        if recorded := [report_id for report_id in chunk if report_id not in fresh]:
+            item = SeizureListItem
+            session.execute(delete(item).where(item.report_id.in_(recorded)))
+        rows = connection.execute(_own_columns(with_ids=True), {"ids": chunk})
+        _write(session, [_pieces(row) for row in rows])
+
+
+def rebuild(session: Session) -> None:
+    """Makes the pieces of every report, a batch at a time (the table is empty)."""
+    connection = session.connection()
+    after = 0
+    while rows := connection.execute(_own_columns(with_ids=False), {"after_id": after}).all():
+        _write(session, [_pieces(row) for row in rows])
+        after = rows[-1][0]
+
+
+def _write(session: Session, rows: list[tuple[Any, ...]]) -> None:
+    bulk_insert(session.connection(), SeizureListItem.__tablename__, COLUMNS, rows)
+
+
+# -- the names, kept per data version -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Names:
+    """Each named row as an item writes it: the source's object open for its locator, the
+    others whole (`null` for no stage or country)."""
+
+    sources: dict[int, str]
+    operations: dict[int, str]
+    stages: dict[int, str]
+    countries: dict[int, str]
+    substances: dict[int, str]
+
+
+# The data version's number and time name a state of the facts. Both, and the database:
+# a rolled-back write may give the next write the same number, never the same time.
+_VersionKey = tuple[str, int, datetime]
+_kept_names: dict[_VersionKey, _Names] = {}
+
+
+def _json(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def _read_names(session: Session) -> _Names:
+    connection = session.connection()
+    sources = connection.execute(select(Source.id, Source.slug, Source.title))
+    operations = connection.execute(
+        select(Operation.id, Operation.slug, Operation.name_en, Operation.name_ru)
+    )
+    stages = connection.execute(select(Stage.id, Stage.number))
+    countries = connection.execute(
+        select(Country.id, Country.iso3, Country.name_en, Country.name_ru)
+    )
+    substances = connection.execute(
+        select(Substance.id, Substance.slug, Substance.name_en, Substance.name_ru)
+    )
+    return _Names(
+        sources={
+            i: _json({"id": i, "slug": slug, "title": title})[:-1] for i, slug, title in sources
+        },
+        operations={
+            i: _json({"id": i, "slug": slug, "name_en": en, "name_ru": ru})
+            for i, slug, en, ru in operations
+        },
+        stages={i: _json({"id": i, "number": number}) for i, number in stages},
+        countries={
+            i: _json({"iso3": iso3, "name_en": en, "name_ru": ru}) if iso3 else "null"
+            for i, iso3, en, ru in countries
+        },
+        substances={
+            i: _json({"slug": slug, "name_en": en, "name_ru": ru}) for i, slug, en, ru in substances
+        },
+    )
+
+
+def _names_at(session: Session, key: _VersionKey) -> _Names | None:
+    """The names as they stand at the version `key`; None when the facts moved on while
+    they were read (PostgreSQL: each statement sees the commits made before it)."""
+    if (kept := _kept_names.get(key)) is not None:
+        return kept
+    names = _read_names(session)
+    driver = session.connection().connection.driver_connection
+    if (key[0], *_driver_rows(driver, _VERSION_SQL, ())[0]) != key:
+        return None
+    _kept_names.clear()  # one state of the facts at a time: older ones are not asked again
+    _kept_names[key] = names
+    return names
+
+
+_VERSION_SQL = "SELECT version, changed_at FROM data_version"
+
+
+# -- the page -----------------------------------------------------------------------------
+
+
+def _inside(window: tuple[date, date] | None) -> Any:
+    """Whether the report's period lies inside the window (`service.within`), NULL without
+    one: asked of the database, which holds the dates as they are compared (SQLite's
+    ISO text), so that no row's dates are made Python dates for it."""
+    if window is None:
+        return null()
+    return and_(SeizureReport.period_start >= window[0], SeizureReport.period_end <= window[1])
+
+
+@lru_cache(maxsize=64)
+def _year_items(year: int | None, dialect: str) -> Any:
+    """The year's reports after a bound id, with their pieces, whether each is left out of
+    the year's totals, and the data version the statement read them at (one statement:
+    one state of the facts, on PostgreSQL too)."""
+    filters = SeizureFilters(year=year)
+    after = bindparam("after_id", type_=Integer)
+    report, item = SeizureReport, SeizureListItem
+    stmt = (
+        select(
+            report.id,
+            report.source_id,
+            report.operation_id,
+            report.stage_id,
+            report.country_id,
+            report.substance_id,
+            _inside(filters.window).label("inside"),
+            item.adds,
+            item.locator_json,
+            item.period_json,
+            item.figure_json,
+            left_out(filters, report).label("left_out"),
+            select(DataVersion.version).scalar_subquery().label("version"),
+            select(DataVersion.changed_at).scalar_subquery().label("changed_at"),
+        )
+        .outerjoin(item, item.report_id == report.id)
+        .where(*conditions(filters))
+    )
+    if year is None:
+        stmt = stmt.where(report.id > after)
+    return in_year_order(stmt, filters, dialect, after=after).limit(
+        bindparam("page_limit", type_=Integer)
+    )
+
+
+@lru_cache(maxsize=64)
+def _year_items_sql(year: int | None, dialect: Dialect) -> tuple[str, Callable[[int, int], Any]]:
+    """`_year_items` as the driver takes it: its SQL, and its parameters from the cursor's
+    id and the limit (its other values bound as SQLAlchemy binds them)."""
+    compiled = _year_items(year, dialect.name).compile(dialect=dialect)
+    fixed = {}
+    for name, value in compiled.params.items():
+        process = compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
+        fixed[name] = value if process is None else process(value)
+    order = compiled.positiontup if compiled.positional else None
+
+    def params(after_id: int, limit: int) -> Any:
+        given = fixed | {"after_id": after_id, "page_limit": limit}
+        return given if order is None else [given[name] for name in order]
+
+    return str(compiled), params
+
+
+def _driver_rows(driver: Any, sql: str, params: Any) -> list[Any]:
+    cursor = driver.cursor()
+    try:
+        cursor.execute(sql, params)
+        return cursor.fetchall()  # type: ignore[no-any-return]
+    finally:
+        cursor.close()
+
+
+def year_page(
+    session: Session, year: int | None, after_id: int, limit: int
+) -> tuple[list[int], list[Any]]:
+    """The ids and items of `service.list_year_page`'s rows, the items as JSON written
+    byte for byte as orjson writes that function's dicts. Read through the driver: the
+    rows are ids, flags and text, which need no processing, and SQLAlchemy's execution of
+    the statement cost as much as the database's."""
+    connection = session.connection()
+    sql, params = _year_items_sql(year, connection.dialect)
+    driver = connection.connection.driver_connection
+    rows = _driver_rows(driver, sql, params(after_id, limit))
+    if not rows:
+        return [], []
+    names = None
+    if all(row[_FIGURE] is not None for row in rows):
+        key = (str(connection.engine.url), *rows[0][_VERSION_AT:])
+        names = _names_at(session, key)
+    if names is None:
+        joined = list_year_page(session, year, after_id, limit)
+        return [row["id"] for row in joined], joined
+    return [row[0] for row in rows], [_item(row, names) for row in rows]
+
+
+_FIGURE, _VERSION_AT = 10, 12  # where `_year_items` has the figure's JSON and the version
+
+
+# `within_window` as JSON, by `_inside`'s answer (SQLite's 1 and 0 are True and False here).
+_INSIDE = {None: "null", True: "true", False: "false"}
+
+
+def _item(row: Sequence[Any], names: _Names) -> orjson.Fragment:
+    (id_, source, operation, stage, country, substance, inside, adds, locator_json,
+     period_json, figure_json, is_left_out) = row[:12]  # fmt: skip
+    # Outside the window a report adds nothing to it (`null`); a report left out for the
+    # broader figure that holds it adds 0.
+    counted = "null" if inside is not None and not inside else 0 if is_left_out else adds
+    return orjson.Fragment(
+        f'{{"source":{names.sources[source]},{locator_json}}},"id":{id_},'
+        f'"operation":{names.operations[operation]},'
+        f'"stage":{"null" if stage is None else names.stages[stage]},'
+        f'"country":{"null" if country is None else names.countries[country]},{period_json},'
+        f'"substance":{names.substances[substance]},{figure_json},'
+        f'"within_window":{_INSIDE[inside]},"counted_amount":{counted},"allocated_amount":null}}'
+    )

@@ -1,0 +1,46 @@
+"""seizure_list_items: each report as the year list writes it, in JSON pieces
+
+A derived table like the sums (app/seizures/list_items.py): made here for every report, and
+kept current at each commit by app/seizures/derived_tables.py.
+
+Revision ID: 0020
+Revises: 0019
+Create Date: 2026-12-06 18:00:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.orm import Session
+
+revision: str = "0020"
+down_revision: str | None = "0019"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "seizure_list_items",
+        sa.Column("report_id", sa.Integer(), nullable=False),
+        sa.Column("adds", sa.BigInteger(), nullable=False),
+        sa.Column("locator_json", sa.Text(), nullable=False),
+        sa.Column("period_json", sa.Text(), nullable=False),
+        sa.Column("figure_json", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["report_id"],
+            ["seizure_reports.id"],
+            name=op.f("fk_seizure_list_items_report_id_seizure_reports"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("report_id", name=op.f("pk_seizure_list_items")),
+    )
+    from app.seizures import list_items
+
+    with Session(bind=op.get_bind()) as session:
+        list_items.rebuild(session)
+
+
+def downgrade() -> None:
+    op.drop_table("seizure_list_items")

@@ -1,0 +1,99 @@
+"""The year list's pieces kept at commit (app/seizures/list_items.py): a page read from them
+is byte for byte the page the joined statement gives, and a page that cannot trust them is
+read from the joined statement. `test_kept_current_equals_rebuilt` holds the pieces kept at
+each commit equal to a rebuild; tests/http/test_fast_paths.py holds the whole answers equal
+to FastAPI's."""
+
+import orjson
+import pytest
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from app.models import SeizureListItem, SeizureReport, Source
+from app.seizures import derived_tables
+from app.seizures.list_items import year_page
+from app.seizures.service import list_year_page
+from tests.seizures.test_totals_fast_path import RandomRegistry
+
+YEARS = [None, *range(2016, 2027)]
+
+
+@pytest.fixture
+def registry(session: Session) -> RandomRegistry:
+    """Reports of many shapes (parts, parts of parts, other sources' versions, corrections),
+    their derived tables kept current as at a commit."""
+    registry = RandomRegistry(session, 5)
+    registry.fill(120)
+    registry.correct(40)
+    derived_tables.settle(session)
+    return registry
+
+
+def _pages(session: Session, year: int | None, limit: int) -> list[tuple[list[int], bytes]]:
+    """Every page of the year's list from the pieces, and each checked against the joined
+    statement's page of the same year and cursor."""
+    pages, after = [], 0
+    while True:
+        ids, items = year_page(session, year, after, limit + 1)
+        joined = list_year_page(session, year, after, limit + 1)
+        assert ids == [row["id"] for row in joined]
+        assert orjson.dumps(items) == orjson.dumps(joined), (year, after)
+        pages.append((ids, orjson.dumps(items)))
+        if len(ids) <= limit:
+            return pages
+        after = ids[limit - 1]
+
+
+@pytest.mark.usefixtures("registry")
+@pytest.mark.parametrize("limit", [1, 7, 50])
+def test_every_page_is_the_joined_statements(session: Session, limit: int) -> None:
+    listed = 0
+    for year in YEARS:
+        for ids, _body in _pages(session, year, limit):
+            listed += len(ids)
+    assert listed > 200, "the random registry's reports are listed under their years"
+
+
+@pytest.mark.usefixtures("registry")
+def test_the_items_are_written_from_the_pieces(session: Session) -> None:
+    _ids, items = year_page(session, 2020, 0, 51)
+    assert items
+    assert all(isinstance(item, orjson.Fragment) for item in items)
+
+
+def test_a_report_without_pieces_is_read_from_the_joined_statement(
+    session: Session, registry: RandomRegistry
+) -> None:
+    report = registry.reports[0]
+    session.execute(delete(SeizureListItem).where(SeizureListItem.report_id == report.id))
+    year = report.period_start.year
+    ids, items = year_page(session, year, report.id - 1, 5)
+    assert ids[0] == report.id
+    assert all(isinstance(item, dict) for item in items), "no page from pieces it lacks"
+    assert orjson.dumps(items) == orjson.dumps(list_year_page(session, year, report.id - 1, 5))
+
+
+def test_a_name_changed_by_sql_is_read_at_once(session: Session, registry: RandomRegistry) -> None:
+    year = registry.reports[0].period_start.year
+    before = orjson.dumps(year_page(session, year, 0, 3)[1])
+    session.execute(
+        update(Source).where(Source.id == registry.source_id).values(title="A title by SQL")
+    )
+    _ids, items = year_page(session, year, 0, 3)
+    assert all(isinstance(item, orjson.Fragment) for item in items)
+    after = orjson.dumps(items)
+    assert after != before
+    assert b'"title":"A title by SQL"' in after
+    assert after == orjson.dumps(list_year_page(session, year, 0, 3))
+
+
+def test_a_part_changes_what_its_whole_adds(session: Session, registry: RandomRegistry) -> None:
+    whole = next(r for r in registry.reports if r.parent_id is None and r.alternative_to_id is None)
+    part = registry.report(whole)
+    part.amount = whole.amount // 2
+    session.flush()
+    derived_tables.settle(session)
+    adds = session.scalar(select(SeizureListItem.adds).where(SeizureListItem.report_id == whole.id))
+    parts = session.scalars(select(SeizureReport.amount).where(SeizureReport.parent_id == whole.id))
+    assert adds == whole.amount - sum(parts)
+    _pages(session, whole.period_start.year, 50)
