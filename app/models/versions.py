@@ -86,6 +86,14 @@ def changed_at_noted(session: Session) -> datetime | None:
     return noted if isinstance(noted, datetime) else None
 
 
+def note_read_with_facts(session: Session, stored: Any, dialect: Dialect) -> None:
+    """Notes `changed_at` (as the driver gave it) as read in one statement with the facts
+    of a read that needed no transaction of its own (app/seizures/list_items.py): the
+    same state of the facts, so the session need not begin one to read it first."""
+    if session.info.get(CHANGED_AT) is _ASKED:
+        session.info[CHANGED_AT] = in_utc(_as_datetime(dialect)(stored))
+
+
 @event.listens_for(Session, "after_begin")
 def _read_changed_at(session: Session, _transaction: SessionTransaction, connection: Any) -> None:
     if session.info.get(CHANGED_AT) is _ASKED:

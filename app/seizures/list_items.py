@@ -24,7 +24,17 @@ from functools import lru_cache
 from typing import Any
 
 import orjson
-from sqlalchemy import BindParameter, Integer, and_, bindparam, delete, null, select
+from sqlalchemy import (
+    BindParameter,
+    Connection,
+    Engine,
+    Integer,
+    and_,
+    bindparam,
+    delete,
+    null,
+    select,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
@@ -39,6 +49,7 @@ from app.models import (
     Stage,
     Substance,
 )
+from app.models.versions import note_read_with_facts
 from app.seizures.service import (
     CHUNK,
     SeizureFilters,
@@ -288,23 +299,49 @@ def year_page(
     session: Session, year: int | None, after_id: int, limit: int
 ) -> tuple[list[int], list[Any]]:
     """The ids and items of `service.list_year_page`'s rows, the items as JSON written
-    byte for byte as orjson writes that function's dicts. Read through the driver: the
-    rows are ids, flags and text, which need no processing, and SQLAlchemy's execution of
-    the statement cost as much as the database's."""
-    connection = session.connection()
-    sql, params = _year_items_sql(year, connection.dialect)
-    driver = connection.connection.driver_connection
-    rows = _driver_rows(driver, sql, params(after_id, limit))
+    byte for byte as orjson writes that function's dicts.
+
+    One statement reads the page, its data version and the time of the facts' last
+    change, through the driver (the rows are ids, flags and text: SQLAlchemy's execution
+    of the statement cost as much as the database's), and outside a transaction where
+    the session has none yet: one statement sees one state of the facts, and BEGIN, the
+    time read first and COMMIT were three more round trips on PostgreSQL."""
+    bind = session.get_bind()
+    rows = _read(session, bind, _year_items_sql(year, bind.dialect), (after_id, limit))
     if not rows:
         return [], []
     names = None
     if all(row[_FIGURE] is not None for row in rows):
-        key = (str(connection.engine.url), *rows[0][_VERSION_AT:])
-        names = _names_at(session, key)
+        names = _names_at(session, (str(bind.engine.url), *rows[0][_VERSION_AT:]))
     if names is None:
         joined = list_year_page(session, year, after_id, limit)
         return [row["id"] for row in joined], joined
+    note_read_with_facts(session, rows[0][_VERSION_AT + 1], bind.dialect)
     return [row[0] for row in rows], [_item(row, names) for row in rows]
+
+
+def _read(
+    session: Session,
+    bind: Engine | Connection,
+    statement: tuple[str, Callable[[int, int], Any]],
+    values: tuple[int, int],
+) -> list[Any]:
+    sql, params = statement
+    if not isinstance(bind, Engine) or session.in_transaction():
+        driver = session.connection().connection.driver_connection
+        return _driver_rows(driver, sql, params(*values))
+    pooled = bind.raw_connection()
+    try:
+        driver = pooled.driver_connection
+        if bind.dialect.name != "postgresql":  # SQLite's driver is in autocommit already
+            return _driver_rows(driver, sql, params(*values))
+        driver.autocommit = True  # type: ignore[union-attr]
+        try:
+            return _driver_rows(driver, sql, params(*values))
+        finally:
+            driver.autocommit = False  # type: ignore[union-attr]
+    finally:
+        pooled.close()
 
 
 _FIGURE, _VERSION_AT = 10, 12  # where `_year_items` has the figure's JSON and the version
