@@ -194,7 +194,8 @@ def _read(
     try:
         with session:
             response = found.answer(request, session, params)
-            session.commit()
+            if session.in_transaction():  # a read of one statement alone began none
+                session.commit()
             return response
     except Exception:
         logger.warning("fast path of %s failed; FastAPI answers", found.path, exc_info=True)

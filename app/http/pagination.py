@@ -85,6 +85,7 @@ def page_of(
     *,
     count: int | None = None,
     shaped: bool = False,
+    url_of: Callable[[Request, str], str] | None = None,
 ) -> Response:
     """A page from up to `limit + 1` rows: the extra row only tells that a next page exists.
 
@@ -96,13 +97,14 @@ def page_of(
     if len(rows) > page.limit:
         rows = rows[: page.limit]
         cursor = encode_cursor(key_of(rows[-1]))
-        next_url = page_url(request, cursor)
+        next_url = (url_of or page_url)(request, cursor)
         headers["Link"] = f'<{next_url}>; rel="next"'
     body = {"items": rows, "next": next_url, "cursor": cursor, "count": count}
     return represent(request, model, body, headers=headers, shaped=shaped)
 
 
 def page_url(request: Request, cursor: str) -> str:
-    """The request's URL with `cursor`, as `public_link` makes every link."""
+    """The request's URL with `cursor`, as `public_link` makes every link (a fast path
+    with its own parsed query gives `page_of` a quicker way to the same URL, `url_of`)."""
     query = request.url.include_query_params(cursor=cursor).query
     return public_link(request, f"{request.url.path}?{query}")

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from app.common import MAX_ID
 from app.errors import InvalidParameterError
 from app.http import fast_path
+from app.http.links import public_link
 from app.http.pagination import MAX_LIMIT, PageRequest, decode_cursor, encode_cursor, page_of
 from app.http.schemas import Page
 from app.seizures.list_items import year_page
@@ -48,7 +49,18 @@ def _page(request: Request, session: Session, params: Mapping[str, Any]) -> Resp
     ids, items = year_page(session, params.get("year"), after[0] if after else 0, page.limit + 1)
     # The items are JSON already (`orjson.Fragment`): the cursor names the last one by its id.
     last_id = ids[page.limit - 1] if len(ids) > page.limit else None
-    return page_of(request, _PAGE, items, page, lambda _last: [last_id], shaped=True)
+    return page_of(
+        request, _PAGE, items, page, lambda _last: [last_id], shaped=True, url_of=_next_page
+    )
+
+
+def _next_page(request: Request, cursor: str) -> str:
+    """`pagination.page_url` of a query the fast path took: its pairs are canonical, which
+    `urlencode` writes as they are, and Starlette's `include_query_params` puts the new
+    cursor last; parsing and encoding the query again took a tenth of a page's time."""
+    query = request.scope["query_string"].decode("latin-1")
+    kept = [pair for pair in query.split("&") if pair and not pair.startswith("cursor=")]
+    return public_link(request, f"{request.scope['path']}?{'&'.join([*kept, f'cursor={cursor}'])}")
 
 
 YEAR_LIST = fast_path.FastPath(
