@@ -690,7 +690,9 @@ def markdown(m: Measured) -> str:
         f"Every year in the data, `limit` of {', '.join(map(str, MIX_LIMITS))}, and the first "
         f"page or one after each of {MIX_CURSORS} reports spread over the year (the registry's "
         "`cursor`, Datasette's `after`), shuffled; wrk cycles through them (bench/url_mix.lua), "
-        "each thread from its own place.",
+        "each thread from its own place, every request with a header of its own "
+        "(`x-bench-request`), so that the registry gives no answer it kept for an earlier "
+        "request of the same URL: first reads only.",
         "",
         "### The year list with `Accept-Encoding: gzip`",
         "",
