@@ -19,7 +19,7 @@ the page's data version: it is never answered from pieces it cannot trust.
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
@@ -162,9 +162,10 @@ class _Names:
     substances: dict[int, str]
 
 
-# The data version's number and time name a state of the facts. Both, and the database:
-# a rolled-back write may give the next write the same number, never the same time.
-_VersionKey = tuple[str, int, datetime]
+# The data version's number and time (as the driver gives them) name a state of the facts.
+# Both, and the database (its engine): a rolled-back write may give the next write the same
+# number, never the same time.
+_VersionKey = tuple[Engine, int, Any]
 _kept_names: dict[_VersionKey, _Names] = {}
 
 
@@ -312,7 +313,7 @@ def year_page(
         return [], []
     names = None
     if all(row[_FIGURE] is not None for row in rows):
-        names = _names_at(session, (str(bind.engine.url), *rows[0][_VERSION_AT:]))
+        names = _names_at(session, (bind.engine, *rows[0][_VERSION_AT:]))
     if names is None:
         joined = list_year_page(session, year, after_id, limit)
         return [row["id"] for row in joined], joined
