@@ -193,17 +193,29 @@ class SeizureReportYear(Base):
 
 
 class SeizureListItem(Base):
-    """A report as the list writes it, in JSON pieces, kept current like the sums: the year
-    list reads a page of them without joining the names or summing each report's parts
+    """A report as the year list writes it, in JSON pieces, under each calendar year its
+    period touches, kept current like the sums: a page of a year is one range of this
+    table's key, read without joining the reports, the names or the report's parts
     (app/seizures/list_items.py says how the pieces fit together). What depends on the
     year asked (inside the window, left out of it) and the names of the operation, stage,
     country, substance and source are not here: they are added as the page is read."""
 
     __tablename__ = "seizure_list_items"
 
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
     report_id: Mapped[int] = mapped_column(
-        ForeignKey("seizure_reports.id", ondelete="CASCADE"), primary_key=True
+        ForeignKey("seizure_reports.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+    # The report's own, as the page needs them: the names it adds, and what `left_out`
+    # and the window compare.
+    source_id: Mapped[int] = mapped_column(Integer)
+    operation_id: Mapped[int] = mapped_column(Integer)
+    stage_id: Mapped[int | None] = mapped_column(Integer)
+    country_id: Mapped[int | None] = mapped_column(Integer)
+    substance_id: Mapped[int] = mapped_column(Integer)
+    within_id: Mapped[int | None] = mapped_column(Integer)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
     # What the report adds to a total that counts it: its amount less its parts' (nothing
     # for another source's version of a counted report).
     adds: Mapped[int] = mapped_column(BigInteger)

@@ -1,20 +1,21 @@
-"""Each report as the year list writes it, kept in JSON pieces at commit
-(`SeizureListItem`), and the year list's pages read from them.
+"""Each report as the year list writes it, kept in JSON pieces at commit under each year
+its period touches (`SeizureListItem`), and the year list's pages read from them.
 
 A page of the year list (`GET /api/v1/seizures?year=2018`) joined five tables and summed
 each report's parts for every row it wrote, then shaped each row into a dict for orjson:
 most of a page's time on a long tail of URLs, where nothing repeats to be kept. Here a
-page reads each report's pieces by its key, adds the names of its operation, stage,
-country, substance and source from small maps kept per data version, and writes the
-year's own fields (inside the window, what it adds to the window's totals). The item is
-`orjson.Fragment`: orjson writes it into the page as it is.
+page is one range of the table's key (year, report): each report's pieces, to which it
+adds the names of its operation, stage, country, substance and source from small maps
+kept per data version, and the year's own fields (inside the window, what it adds to the
+window's totals). The item is `orjson.Fragment`: orjson writes it into the page as it is.
 
 The pieces are what a report's own row and its parts decide; `derived_tables` rewrites
-them for every report a transaction touches (and its old and new parents), and
-`rebuild` writes them all. A page falls back to the joined statement
-(`service.list_year_page`) whenever a piece is missing or the names could not be read at
-the page's data version: it is never answered from pieces it cannot trust.
-`tests/seizures/test_list_items.py` holds the pieces to the joined statement's rows.
+them for every report a transaction touches (and its old and new parents), as it files
+the reports under their years (`seizure_report_years`, the joined statement's index), and
+`rebuild` writes them all. A page whose names moved while they were read is read by the
+joined statement (`service.list_year_page`) instead. `tests/seizures/test_list_items.py`
+holds the pages to the joined statement's, and `test_kept_current_equals_rebuilt` the
+pieces kept at each commit to a rebuild.
 """
 
 from collections.abc import Callable, Iterable, Sequence
@@ -31,7 +32,9 @@ from sqlalchemy import (
     Integer,
     and_,
     bindparam,
+    cast,
     delete,
+    extract,
     null,
     select,
 )
@@ -54,16 +57,14 @@ from app.seizures.service import (
     CHUNK,
     SeizureFilters,
     adds_to_totals,
-    conditions,
     covered_amount,
     figure_fields,
-    in_year_order,
     left_out,
     list_year_page,
     period_fields,
 )
 
-COLUMNS = ("report_id", "adds", "locator_json", "period_json", "figure_json")
+COLUMNS = tuple(column.name for column in SeizureListItem.__table__.columns)
 BATCH = 5000  # reports whose pieces are made and written at once by `rebuild`
 
 
@@ -82,6 +83,11 @@ def _own_columns(*, with_ids: bool) -> Any:
     report = SeizureReport
     stmt = select(
         report.id,
+        report.source_id,
+        report.operation_id,
+        report.stage_id,
+        report.country_id,
+        report.substance_id,
         report.locator,
         report.period_start,
         report.period_end,
@@ -103,21 +109,23 @@ def _own_columns(*, with_ids: bool) -> Any:
     return stmt.where(report.id > bindparam("after_id", type_=Integer)).limit(BATCH)
 
 
-def _pieces(row: Sequence[Any]) -> tuple[Any, ...]:
-    """A `SeizureListItem` row (`COLUMNS`) from an `_own_columns` row."""
-    (id_, locator, start, end, unit_kind, amount, qualifier, cases, as_reported, parent_id,
-     outside_stage, scope, alternative_to, within_id, covered) = row  # fmt: skip
+def _items(row: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """The `SeizureListItem` rows (`COLUMNS`) of an `_own_columns` row: one a year."""
+    (id_, source, operation, stage, country, substance, locator, start, end, unit_kind,
+     amount, qualifier, cases, as_reported, parent_id, outside_stage, scope, alternative_to,
+     within_id, covered) = row  # fmt: skip
     figure = figure_fields(
         unit_kind, amount, qualifier, cases, as_reported, parent_id, outside_stage, scope,
         alternative_to, within_id,
     )  # fmt: skip
-    return (
-        id_,
+    pieces = (
         adds_to_totals(amount, covered, alternative_to),
         _inner({"locator": locator}),
         _inner(period_fields(start, end)),
         _inner(figure),
     )
+    own = (id_, source, operation, stage, country, substance, within_id, start, end, *pieces)
+    return [(year, *own) for year in range(start.year, end.year + 1)]
 
 
 def refresh(session: Session, report_ids: Iterable[int], *, new: Iterable[int] = ()) -> None:
@@ -131,7 +139,7 @@ def refresh(session: Session, report_ids: Iterable[int], *, new: Iterable[int] =
             item = SeizureListItem
             session.execute(delete(item).where(item.report_id.in_(recorded)))
         rows = connection.execute(_own_columns(with_ids=True), {"ids": chunk})
-        _write(session, [_pieces(row) for row in rows])
+        _write(session, [item for row in rows for item in _items(row)])
 
 
 def rebuild(session: Session) -> None:
@@ -139,7 +147,7 @@ def rebuild(session: Session) -> None:
     connection = session.connection()
     after = 0
     while rows := connection.execute(_own_columns(with_ids=False), {"after_id": after}).all():
-        _write(session, [_pieces(row) for row in rows])
+        _write(session, [item for row in rows for item in _items(row)])
         after = rows[-1][0]
 
 
@@ -231,41 +239,42 @@ def _inside(window: tuple[date, date] | None) -> Any:
     ISO text), so that no row's dates are made Python dates for it."""
     if window is None:
         return null()
-    return and_(SeizureReport.period_start >= window[0], SeizureReport.period_end <= window[1])
+    item = SeizureListItem
+    return and_(item.period_start >= window[0], item.period_end <= window[1])
 
 
 @lru_cache(maxsize=64)
 def _year_items(year: int | None, dialect: str) -> Any:
-    """The year's reports after a bound id, with their pieces, whether each is left out of
-    the year's totals, and the data version the statement read them at (one statement:
-    one state of the facts, on PostgreSQL too)."""
+    """The year's reports after a bound id (every report's, under the year its period
+    starts in, without a year), with their pieces, whether each is left out of the year's
+    totals, and the data version the statement read them at (one statement: one state of
+    the facts, on PostgreSQL too)."""
     filters = SeizureFilters(year=year)
-    after = bindparam("after_id", type_=Integer)
-    report, item = SeizureReport, SeizureListItem
-    stmt = (
+    item = SeizureListItem
+    first_year = cast(extract("year", item.period_start), Integer)
+    return (
         select(
-            report.id,
-            report.source_id,
-            report.operation_id,
-            report.stage_id,
-            report.country_id,
-            report.substance_id,
+            item.report_id,
+            item.source_id,
+            item.operation_id,
+            item.stage_id,
+            item.country_id,
+            item.substance_id,
             _inside(filters.window).label("inside"),
             item.adds,
             item.locator_json,
             item.period_json,
             item.figure_json,
-            left_out(filters, report).label("left_out"),
+            left_out(filters, item).label("left_out"),
             select(DataVersion.version).scalar_subquery().label("version"),
             select(DataVersion.changed_at).scalar_subquery().label("changed_at"),
         )
-        .outerjoin(item, item.report_id == report.id)
-        .where(*conditions(filters))
-    )
-    if year is None:
-        stmt = stmt.where(report.id > after)
-    return in_year_order(stmt, filters, dialect, after=after).limit(
-        bindparam("page_limit", type_=Integer)
+        .where(
+            item.year == (first_year if year is None else year),
+            item.report_id > bindparam("after_id", type_=Integer),
+        )
+        .order_by(item.report_id)
+        .limit(bindparam("page_limit", type_=Integer))
     )
 
 
@@ -311,9 +320,7 @@ def year_page(
     rows = _read(session, bind, _year_items_sql(year, bind.dialect), (after_id, limit))
     if not rows:
         return [], []
-    names = None
-    if all(row[_FIGURE] is not None for row in rows):
-        names = _names_at(session, (bind.engine, *rows[0][_VERSION_AT:]))
+    names = _names_at(session, (bind.engine, *rows[0][_VERSION_AT:]))
     if names is None:
         joined = list_year_page(session, year, after_id, limit)
         return [row["id"] for row in joined], joined
@@ -345,7 +352,7 @@ def _read(
         pooled.close()
 
 
-_FIGURE, _VERSION_AT = 10, 12  # where `_year_items` has the figure's JSON and the version
+_VERSION_AT = 12  # where `_year_items` has the data version
 
 
 # `within_window` as JSON, by `_inside`'s answer (SQLite's 1 and 0 are True and False here).

@@ -346,7 +346,7 @@ def list_seizures(
 ) -> list[dict[str, Any]]:
     filters = _subtree_read(session, filters)
     dialect = session.get_bind().dialect.name
-    stmt = in_year_order(_seizures_query(filters), filters, dialect).limit(limit)
+    stmt = _in_year_order(_seizures_query(filters), filters, dialect).limit(limit)
     window = filters.window
     # On the connection: the session's ORM result path cost a third of the query's time.
     pro_rata = filters.allocate_pro_rata
@@ -373,7 +373,7 @@ def _year_page(year: int | None, dialect: str) -> Any:
     stmt = _seizures_query(filters)
     if year is None:
         stmt = stmt.where(SeizureReport.id > after)
-    return in_year_order(stmt, filters, dialect, after=after).limit(
+    return _in_year_order(stmt, filters, dialect, after=after).limit(
         bindparam("page_limit", type_=Integer)
     )
 
@@ -457,7 +457,7 @@ def seizure_csv_chunks(session: Session, filters: SeizureFilters) -> Iterator[by
     def as_bytes(column: Any) -> Any:
         return csv_sql.as_bytes(column, dialect)
 
-    stmt = in_year_order(
+    stmt = _in_year_order(
         select(
             report.id, report.operation_id, report.stage_id, report.country_id,
             csv_sql.period_key(dialect), report.substance_id,
@@ -667,14 +667,14 @@ def driver_batches(session: Session, stmt: Any) -> Iterator[Sequence[Sequence[An
 
 def _subtree_read(session: Session, filters: SeizureFilters) -> SeizureFilters:
     """`filters` with the substance's subtree read beforehand: a list may wrap its query in
-    a LATERAL subquery (`in_year_order`), where SQLAlchemy's check for cartesian products
+    a LATERAL subquery (`_in_year_order`), where SQLAlchemy's check for cartesian products
     mistakes the recursive CTE for one."""
     if filters.substance_id is None or filters.substance_ids is not None:
         return filters
     return replace(filters, substance_ids=tuple(sorted(subtree_ids(session, filters.substance_id))))
 
 
-def in_year_order(stmt: Any, filters: SeizureFilters, dialect: str, after: Any = None) -> Any:
+def _in_year_order(stmt: Any, filters: SeizureFilters, dialect: str, after: Any = None) -> Any:
     """In id order; with a year, driven by `seizure_report_years`, whose key (year, id)
     holds a year's reports in id order, so a page reads a hundred rows, not the years before.
     `after`: the id the year's rows start after, when not `filters.after_id` (a bound one)."""

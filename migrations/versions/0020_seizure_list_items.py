@@ -1,4 +1,4 @@
-"""seizure_list_items: each report as the year list writes it, in JSON pieces
+"""seizure_list_items: each report as the year list writes it, in JSON pieces, by year
 
 A derived table like the sums (app/seizures/list_items.py): made here for every report, and
 kept current at each commit by app/seizures/derived_tables.py.
@@ -23,7 +23,16 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_table(
         "seizure_list_items",
+        sa.Column("year", sa.Integer(), nullable=False),
         sa.Column("report_id", sa.Integer(), nullable=False),
+        sa.Column("source_id", sa.Integer(), nullable=False),
+        sa.Column("operation_id", sa.Integer(), nullable=False),
+        sa.Column("stage_id", sa.Integer(), nullable=True),
+        sa.Column("country_id", sa.Integer(), nullable=True),
+        sa.Column("substance_id", sa.Integer(), nullable=False),
+        sa.Column("within_id", sa.Integer(), nullable=True),
+        sa.Column("period_start", sa.Date(), nullable=False),
+        sa.Column("period_end", sa.Date(), nullable=False),
         sa.Column("adds", sa.BigInteger(), nullable=False),
         sa.Column("locator_json", sa.Text(), nullable=False),
         sa.Column("period_json", sa.Text(), nullable=False),
@@ -34,8 +43,12 @@ def upgrade() -> None:
             name=op.f("fk_seizure_list_items_report_id_seizure_reports"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("report_id", name=op.f("pk_seizure_list_items")),
+        sa.PrimaryKeyConstraint("year", "report_id", name=op.f("pk_seizure_list_items")),
     )
+    with op.batch_alter_table("seizure_list_items", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_seizure_list_items_report_id"), ["report_id"], unique=False
+        )
     from app.seizures import list_items
 
     with Session(bind=op.get_bind()) as session:
