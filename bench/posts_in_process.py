@@ -116,9 +116,7 @@ def main() -> None:
     parser.add_argument("--statements", action="store_true")
     args = parser.parse_args()
     statements = Statements() if args.statements else None
-    elapsed, cpu, done = asyncio.run(
-        measure(args.url, args.posts, args.concurrency, statements)
-    )
+    elapsed, cpu, done = asyncio.run(measure(args.url, args.posts, args.concurrency, statements))
     print(f"{done} posts in {elapsed:.2f} s: {done / elapsed:.1f} posts/s, "
           f"{1000 * elapsed / done:.2f} ms per post, {1000 * cpu / done:.2f} ms of CPU "
           f"(this process's) per post, concurrency {args.concurrency}")  # fmt: skip
