@@ -8,8 +8,9 @@ URL is a database made by `ksopn demo-data` (it is written to: use a copy). Prin
 and ms per post over `--posts` posts after a warm-up of 20; `--concurrency 2` is what
 `make bench` drives with wrk (-c2). `--statements` also counts, per timed post, what goes to
 the database: statements (an executemany is one), and transactions begun, committed and
-rolled back; on PostgreSQL each of those is a round trip, and so is the pool's ping of a
-connection taken out of it (`pool_pre_ping`), which is counted too.
+rolled back (not those of a connection in autocommit, which sends none); on PostgreSQL each
+of those is a round trip, and so is the pool's ping of a connection taken out of it
+(`pool_pre_ping`), which is counted too.
 """
 
 import argparse
@@ -20,7 +21,7 @@ from collections import Counter
 from typing import Any
 
 import httpx
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import Pool
 
@@ -56,12 +57,22 @@ class Statements:
         self.on = False
         event.listen(Engine, "before_cursor_execute", self._count("statements"))
         for kind in ("begin", "commit", "rollback"):
-            event.listen(Engine, kind, self._count(kind))
+            event.listen(Engine, kind, self._count_sent(kind))
         event.listen(Pool, "checkout", self._count("checkout"))
 
     def _count(self, kind: str) -> Any:
         def counted(*_args: object) -> None:
             if self.on:
+                self.counts[kind] += 1
+
+        return counted
+
+    def _count_sent(self, kind: str) -> Any:
+        """A transaction's begin or end, unless the connection is in autocommit."""
+
+        def counted(connection: Connection, *_args: object) -> None:
+            autocommit = connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+            if self.on and not autocommit:
                 self.counts[kind] += 1
 
         return counted
