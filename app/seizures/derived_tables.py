@@ -133,7 +133,8 @@ def _upsert(
         dict(zip(keys, key, strict=True)) | {"amount": amount, "reports": reports}
         for key, (amount, reports) in sorted(changes.items(), key=lambda item: repr(item[0]))
     ]
-    session.execute(_adding(model, tuple(keys), session.get_bind().dialect.name), rows)
+    adding = _adding(model, tuple(keys), session.get_bind().dialect.name)
+    session.connection().execute(adding, rows)
     if any(row["reports"] < 0 for row in rows):
         table = _table(model)
         session.execute(delete(table).where(table.c.reports <= 0))
@@ -206,7 +207,7 @@ def refresh_overlaps(
     joining = sorted((found & recheck) | (found - was_member))
     if joining:  # a few rows: one INSERT (COPY would wait for the server twice)
         rows_in = [{"report_id": report_id} for report_id in joining]
-        session.execute(insert(_table(SeizureOverlapMember)), rows_in)
+        session.connection().execute(_inserting(SeizureOverlapMember), rows_in)
 
 
 def neighbours_of(session: Session, report_ids: Iterable[int]) -> set[int]:
@@ -641,10 +642,17 @@ def _insert_years(session: Session, periods: Iterable[Any]) -> None:
     for report_id, start, end in periods:
         rows.extend({"year": y, "report_id": report_id} for y in range(start.year, end.year + 1))
         if len(rows) >= 10_000:
-            session.execute(insert(_table(SeizureReportYear)), rows)
+            session.connection().execute(_inserting(SeizureReportYear), rows)
             rows = []
     if rows:
-        session.execute(insert(_table(SeizureReportYear)), rows)
+        session.connection().execute(_inserting(SeizureReportYear), rows)
+
+
+@lru_cache(maxsize=2)
+def _inserting(model: Any) -> Any:
+    """A derived table's INSERT, built once, run on the session's connection (as the
+    upserts are): a Core statement needs none of the ORM's execution, which cost as much."""
+    return insert(_table(model))
 
 
 def _contributions_by_id(session: Session, report_ids: Iterable[int]) -> dict[int, tuple[Key, int]]:
