@@ -124,9 +124,21 @@ class Lanes:
         self.admission = anyio.Semaphore(budget.admitted)
 
 
-def make_sessionmaker(engine: Engine, *, writes: bool = False) -> sessionmaker[Session]:
-    """Sessions for reads, or (writes=True) for writes: on SQLite those BEGIN IMMEDIATE."""
-    bind = engine.execution_options(sqlite_begin="IMMEDIATE") if writes else engine
+def make_sessionmaker(
+    engine: Engine, *, writes: bool = False, autocommit: bool = False
+) -> sessionmaker[Session]:
+    """Sessions for reads, or (writes=True) for writes: on SQLite those BEGIN IMMEDIATE.
+
+    `autocommit=True`: reads that need no snapshot in common (a key check's two rows) and
+    so no transaction: on PostgreSQL its BEGIN and ROLLBACK are two round trips of the
+    four a key check made. SQLite keeps its transaction: there BEGIN and ROLLBACK cost no
+    round trip, and SQLAlchemy's reset of the level on the way back to the pool would
+    hand pysqlite its own BEGINs (`_configure_sqlite`)."""
+    bind = engine
+    if writes:
+        bind = engine.execution_options(sqlite_begin="IMMEDIATE")
+    elif autocommit and engine.dialect.name != "sqlite":
+        bind = engine.execution_options(isolation_level="AUTOCOMMIT")
     return sessionmaker(bind, expire_on_commit=False)
 
 

@@ -140,6 +140,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.snapshots_dir, settings.releases_dir, settings.snapshots_kept
         )
         app.state.write_sessionmaker = make_sessionmaker(engine, writes=True)
+        app.state.key_sessionmaker = make_sessionmaker(engine, autocommit=True)
         app.state.lanes = Lanes(budget)
         app.state.answers = VersionedCache(weigh=seizures.KeptTotals.weigh)
         app.state.page_answers = VersionedCache()  # what a page computes from the figures

@@ -11,11 +11,12 @@ import tempfile
 import time
 from collections import deque
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
-from sqlalchemy import Select, case, delete, func, select
+from sqlalchemy import Select, bindparam, case, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
@@ -81,6 +82,15 @@ def check_production_settings(settings: Settings) -> None:
 # --- failed key checks per client --------------------------------------------------------
 
 
+@cache
+def _failures_of() -> Select[int, float]:
+    """A client's failures and when their window began; built once, as every keyed request
+    reads it (building it took as long as running it on SQLite)."""
+    return select(AuthFailure.failures, AuthFailure.window_started_at).where(
+        AuthFailure.client == bindparam("client")
+    )
+
+
 class FailedAuthLimiter:
     """Counts failed key checks per client in the database (`auth_failures`), so that every
     server process, on every machine behind a proxy, counts the same ones: a client has
@@ -115,11 +125,7 @@ class FailedAuthLimiter:
 
     def retry_after(self, session: Session, client: str) -> int | None:
         """Whole seconds until `client` may present a key again; None when it may now."""
-        row = session.execute(
-            select(AuthFailure.failures, AuthFailure.window_started_at).where(
-                AuthFailure.client == client
-            )
-        ).first()
+        row = session.execute(_failures_of(), {"client": client}).first()
         if row is None or row.failures < self.limit:
             return None
         remaining = row.window_started_at + self.window_seconds - self.clock()

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any, ClassVar, cast
 
-from sqlalchemy import Row, Table, insert, inspect, select
+from sqlalchemy import Row, Table, bindparam, insert, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
@@ -68,18 +68,15 @@ class Refs:
     def _id(self, model: Any, column: Any, value: str, field: str, what: str) -> int:
         """The id of the row whose `column` is `value`; `what` is a key of THINGS."""
         first_of_table = model in self.READ_WHOLE and model not in self._read_whole
-        shown = self.SHOWN.get(model, ())
         if (model, value) not in self._known and first_of_table:
             self._read_whole.add(model)
-            for key, id_, *names in self.session.execute(select(column, model.id, *shown)):
+            for key, id_, *names in self.session.execute(_whole(model, column.key)):
                 self._known[(model, key)] = int(id_)
                 self._shown[(model, int(id_))] = tuple(names)
         if (model, value) not in self._known:
             found: Row[Any] | None = None  # a table read whole holds every name it has
             if model not in self._read_whole:
-                found = self.session.execute(
-                    select(model.id, *shown).where(column == value)
-                ).first()
+                found = self.session.execute(_one_by(model, column.key), {"key": value}).first()
             if found is None:
                 raise body_error(
                     field, said(f"no {what} {value!r}", f"нет {THINGS[what]} {value!r}")
@@ -135,6 +132,28 @@ class Refs:
         return columns
 
 
+# The statements of `Refs` and `insert_new`, built once: every stage post runs them, and
+# building a statement and its cache key took as long as running it on SQLite.
+
+
+@lru_cache(maxsize=16)
+def _whole(model: Any, name: str) -> Any:
+    """A table read whole: each row's name (column `name`), id and what an answer shows."""
+    return select(getattr(model, name), model.id, *Refs.SHOWN.get(model, ()))
+
+
+@lru_cache(maxsize=16)
+def _one_by(model: Any, name: str) -> Any:
+    """The id and what an answer shows of the row whose column `name` is `:key`."""
+    shown = Refs.SHOWN.get(model, ())
+    return select(model.id, *shown).where(getattr(model, name) == bindparam("key"))
+
+
+@lru_cache(maxsize=16)
+def _inserting(table: Table) -> Any:
+    return insert(table).returning(table.c.id)
+
+
 def insert_new(
     session: Session, rows: Sequence[m.Base], *, unless_taken: Sequence[str] = ()
 ) -> None:
@@ -149,30 +168,38 @@ def insert_new(
     derived tables (`app.seizures.derived_tables.inserting`)."""
     if not rows:
         return
-    mapper = inspect(type(rows[0]))
-    _refuse_insert_events(mapper)
-    table = cast(Table, mapper.local_table)
-    columns = [attr for attr in mapper.column_attrs if attr.key != "id"]
+    table, columns = _inserted_columns(type(rows[0]))
     values = []
     for row in rows:
-        for attr in columns:
-            if attr.key not in row.__dict__:
-                setattr(row, attr.key, _default_of(attr.columns[0]))
-        values.append({attr.columns[0].key: getattr(row, attr.key) for attr in columns})
+        for name, column in columns:
+            if name not in row.__dict__:
+                setattr(row, name, _default_of(column))
+        values.append({column.key: getattr(row, name) for name, column in columns})
     if unless_taken:
         returned = _insert_unless_taken(session, table, values, unless_taken)
     else:
         # One statement, whose ids SQLite and PostgreSQL both give the rows in the order of
         # their VALUES (an id sequence, or SQLite's rowid under the writer's lock): sorted,
         # the returned ids are the rows' in order, whatever order RETURNING sends them in.
-        stmt = insert(table).returning(table.c.id)
-        returned = sorted(session.execute(stmt, values).scalars().all())
+        # On the session's connection: a Core statement needs none of the ORM's execution.
+        inserted = session.connection().execute(_inserting(table), values)
+        returned = sorted(inserted.scalars().all())
     if not returned:
         return  # refused by `unless_taken`
     for row, id_ in zip(rows, returned, strict=True):
         row.id = id_  # type: ignore[attr-defined]
         make_transient_to_detached(row)
         session.add(row)
+
+
+@lru_cache(maxsize=16)
+def _inserted_columns(model: type[m.Base]) -> tuple[Table, tuple[tuple[str, Any], ...]]:
+    """The table of a model that `insert_new` may insert, and the attribute name and column
+    of each of its columns but the id (found once per model: a post inserts four)."""
+    mapper = inspect(model)
+    _refuse_insert_events(mapper)
+    columns = tuple((attr.key, attr.columns[0]) for attr in mapper.column_attrs if attr.key != "id")
+    return cast(Table, mapper.local_table), columns
 
 
 def _refuse_insert_events(mapper: Any) -> None:

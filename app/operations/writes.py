@@ -7,9 +7,10 @@ transaction (never commits), and logs every row it creates, changes or deletes.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, Select, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -54,11 +55,7 @@ def post_stage(
     """Creates a stage with its parties, results and seizure reports (and the versions of
     them from other sources, and a new source first if one is given): all of it, or
     nothing."""
-    operation = session.execute(
-        select(m.Operation.id, m.Operation.slug, m.Operation.name_en, m.Operation.name_ru).where(
-            by_key(m.Operation, operation_key)
-        )
-    ).first()
+    operation = _operation(session, operation_key)
     if operation is None:
         raise NotFoundError(f"no operation {operation_key}")
     if body.new_source is not None:
@@ -114,6 +111,23 @@ def post_stage(
         refs,
         with_results=bool(body.results),
     )
+
+
+def _operation(session: Session, key: str) -> Row[int, str, str, str] | None:
+    """The operation a post names (by slug, the usual way, or id): id, slug and names."""
+    if key.isascii() and key.isdigit():
+        found = select(*_OPERATION_NAMED).where(by_key(m.Operation, key))
+        return session.execute(found).first()
+    return session.execute(_operation_by_slug(), {"slug": key}).first()
+
+
+_OPERATION_NAMED = (m.Operation.id, m.Operation.slug, m.Operation.name_en, m.Operation.name_ru)
+
+
+@lru_cache(maxsize=1)
+def _operation_by_slug() -> Select[int, str, str, str]:
+    """Built once: building it and its cache key took as long as running it on SQLite."""
+    return select(*_OPERATION_NAMED).where(m.Operation.slug == bindparam("slug"))
 
 
 NOT_A_FIGURE = said(

@@ -7,7 +7,7 @@ bypass the ORM call `rebuild`.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence, Set
+from collections.abc import Iterable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import (
     BindParameter,
+    Connection,
     Integer,
     Select,
     Table,
@@ -27,6 +28,7 @@ from sqlalchemy import (
     insert,
     inspect,
     select,
+    union_all,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction
@@ -139,7 +141,8 @@ def _upsert(
         dict(zip(keys, key, strict=True)) | {"amount": amount, "reports": reports}
         for key, (amount, reports) in sorted(changes.items(), key=lambda item: repr(item[0]))
     ]
-    session.execute(_adding(model, tuple(keys), session.get_bind().dialect.name), rows)
+    adding = _adding(model, tuple(keys), session.get_bind().dialect.name)
+    session.connection().execute(adding, rows)
     if any(row["reports"] < 0 for row in rows):
         table = _table(model)
         session.execute(delete(table).where(table.c.reports <= 0))
@@ -172,26 +175,31 @@ def _adding(model: Any, keys: tuple[str, ...], dialect: str) -> Any:
 
 
 def refresh_overlaps(
-    session: Session, changed: Iterable[int], *, neighbours: Set[int] = frozenset()
+    session: Session,
+    changed: Iterable[int],
+    *,
+    neighbours: Set[int] = frozenset(),
+    known: Mapping[int, Candidate] = MappingProxyType({}),
 ) -> None:
     """Brings membership up to date after `changed` reports were written (made, edited, or
     moved under another parent, with their parts): those, and `neighbours` (members near
     the old versions of changed reports, which may have lost their only partner), are
     tested again against every report near them; a report near a changed one that was no
-    member joins when it now has a partner."""
+    member joins when it now has a partner. The reports in `known` (inserted in this
+    transaction, as they were inserted) are not read again to find what is near them."""
     changed_ids = set(changed)
     recheck = changed_ids | set(neighbours)
     if not recheck:
         return
     related = related_substances(session)
-    rows = _near(session, recheck, related)
+    rows = _near(session, recheck, related, known)
     kin = Kinship(related, _parents(session, rows))
     # A member may have lost its partner by becoming the whole of a report moved under it:
     # the wholes of changed reports are tested again too, against everything near them.
     whole_ids = {w for report in changed_ids for w in wholes(report, kin.parent_of)}
     relinked = {i for i in whole_ids - recheck if (row := rows.get(i)) is not None and row.member}
     if relinked:
-        rows |= _near(session, relinked, related)
+        rows |= _near(session, relinked, related, known)
         recheck |= relinked
         kin = Kinship(kin.related, _parents(session, rows))
     was_member = {row.id for row in rows.values() if row.member}
@@ -205,9 +213,9 @@ def refresh_overlaps(
             )
         )
     joining = sorted((found & recheck) | (found - was_member))
-    if joining:
-        table = SeizureOverlapMember.__tablename__
-        bulk_insert(session.connection(), table, ["report_id"], ((i,) for i in joining))
+    if joining:  # a few rows: one INSERT (COPY would wait for the server twice)
+        rows_in = [{"report_id": report_id} for report_id in joining]
+        session.connection().execute(_inserting(SeizureOverlapMember), rows_in)
 
 
 def neighbours_of(session: Session, report_ids: Iterable[int]) -> set[int]:
@@ -225,19 +233,19 @@ NOT_ALTERNATIVE = SeizureReport.alternative_to_id.is_(None)
 
 
 def _near(
-    session: Session, report_ids: Set[int], related: dict[int, set[int]]
+    session: Session,
+    report_ids: Set[int],
+    related: dict[int, set[int]],
+    known: Mapping[int, Candidate] = MappingProxyType({}),
 ) -> dict[int, Candidate]:
     """The reports themselves and every report that may pair with one of them, by id: a
-    query or two for each operation, unit kind and stage of theirs (a stage post's reports
-    share them: the stage's own reports, and those of no stage)."""
-    ids = sorted(report_ids)
+    query for each operation, unit kind and stage of theirs (a stage post's reports share
+    them: the stage's own reports, and those of no stage). The reports in `known` are
+    taken as they are there, the others read."""
     connection = session.connection()
     groups: dict[tuple[int, str, int | None], list[Candidate]] = defaultdict(list)
-    for start in range(0, len(ids), CHUNK):
-        chunk = {"ids": ids[start : start + CHUNK]}
-        for row in connection.execute(_candidates(), chunk):
-            report = Candidate(*row)
-            groups[(report.operation, report.unit_kind, report.stage)].append(report)
+    for report in _candidates_of(connection, report_ids, known):
+        groups[(report.operation, report.unit_kind, report.stage)].append(report)
     found: dict[int, Candidate] = {}
     for (operation, unit_kind, stage), group in groups.items():
         near = {
@@ -248,10 +256,30 @@ def _near(
             "end": max(report.end for report in group),
             "stage": stage,
         }
-        for by_stage in ("any",) if stage is None else ("this", "none"):
-            rows = connection.execute(_nearby(by_stage), near)
-            found.update((row[0], Candidate(*tuple(row))) for row in rows)
+        rows = connection.execute(_nearby(of_a_stage=stage is not None), near)
+        found.update((row[0], Candidate(*tuple(row))) for row in rows)
     return found
+
+
+def _candidates_of(
+    connection: Connection, report_ids: Set[int], known: Mapping[int, Candidate]
+) -> Iterator[Candidate]:
+    """These reports as the pair test sees them, but versions of another figure (never
+    counted, so never paired): those in `known` as they are there, the others read."""
+    yield from (known[report_id] for report_id in sorted(report_ids & known.keys()))
+    unread = sorted(report_ids - known.keys())
+    for start in range(0, len(unread), CHUNK):
+        rows = connection.execute(_candidates(), {"ids": unread[start : start + CHUNK]})
+        yield from (Candidate(*row) for row in rows)
+
+
+def candidate_of(report: SeizureReport) -> Candidate:
+    """A report as the pair test sees it, from the record itself (CANDIDATE_COLUMNS)."""
+    return Candidate(
+        report.id, report.parent_id, report.operation_id, report.unit_kind,
+        report.substance_id, report.country_id, report.stage_id, report.period_start,
+        report.period_end, report.scope, report.within_id,
+    )  # fmt: skip
 
 
 # The statements a write runs at its commit, built once: building them took most of the time
@@ -264,10 +292,20 @@ def _candidates() -> Any:
     return select(*CANDIDATE_COLUMNS).where(SeizureReport.id.in_(ids), NOT_ALTERNATIVE)
 
 
-@lru_cache(maxsize=3)
-def _nearby(by_stage: str) -> Any:
-    """The reports that may pair with a group's (`_near`): of its stage ("this"), of none
-    ("none"), or of any ("any", for a group of no stage)."""
+@lru_cache(maxsize=2)
+def _nearby(*, of_a_stage: bool) -> Any:
+    """The reports that may pair with a group's (`_near`): for a group of a stage, those of
+    its stage and those of no stage, in one statement (on PostgreSQL, one round trip);
+    for a group of no stage, those of any."""
+    if not of_a_stage:
+        return _nearby_of("any")
+    return union_all(_nearby_of("this"), _nearby_of("none"))
+
+
+def _nearby_of(by_stage: str) -> Any:
+    """`_nearby`'s reports of the group's stage ("this"), of none ("none"), or of any
+    ("any"). A union of the first two rather than `stage_id = :stage OR stage_id IS NULL`:
+    each keeps its index (`ix_seizure_reports_stage_overlap`)."""
     other = SeizureReport
     where = [
         other.operation_id == bindparam("operation", type_=Integer),
@@ -428,6 +466,10 @@ class _Pending:
     # the commit files them under their years without reading them back. A flush that
     # changes one of them drops it from here.
     periods: dict[int, tuple[int, date, date]] = field(default_factory=dict)
+    # The same reports as the pair test sees them (`candidate_of`), but versions of another
+    # figure: the commit finds what is near them without reading them back. A flush that
+    # changes one of them drops it from here too.
+    candidates: dict[int, Candidate] = field(default_factory=dict)
 
 
 PENDING = "ksopn_summaries_pending"
@@ -451,6 +493,7 @@ def _before_flush(session: Session, _flush: UOWTransaction, _instances: object) 
     pending = _pending(session)
     for obj in changed:
         pending.periods.pop(obj.id, None)
+        pending.candidates.pop(obj.id, None)
     with session.no_autoflush:
         stored = [obj.id for obj in changed if obj.id is not None and obj not in session.new]
         old_parents = {
@@ -510,6 +553,7 @@ def inserted(session: Session, reports: Sequence[SeizureReport]) -> None:
     pending = _pending(session)
     ids = {report.id for report in reports}
     pending.periods |= {r.id: (r.id, r.period_start, r.period_end) for r in reports}
+    pending.candidates |= {r.id: candidate_of(r) for r in reports if r.alternative_to_id is None}
     pending.created |= ids - pending.touched - pending.deleted
     pending.touched |= ids
     pending.written |= ids - pending.deleted
@@ -571,6 +615,7 @@ def settle(session: Session) -> None:
         session,
         written | descendants(session, pending.moved - pending.deleted),
         neighbours=pending.neighbours - pending.deleted,
+        known=pending.candidates,
     )
 
 
@@ -608,10 +653,17 @@ def _insert_years(session: Session, periods: Iterable[Any]) -> None:
     for report_id, start, end in periods:
         rows.extend({"year": y, "report_id": report_id} for y in range(start.year, end.year + 1))
         if len(rows) >= 10_000:
-            session.execute(insert(_table(SeizureReportYear)), rows)
+            session.connection().execute(_inserting(SeizureReportYear), rows)
             rows = []
     if rows:
-        session.execute(insert(_table(SeizureReportYear)), rows)
+        session.connection().execute(_inserting(SeizureReportYear), rows)
+
+
+@lru_cache(maxsize=2)
+def _inserting(model: Any) -> Any:
+    """A derived table's INSERT, built once, run on the session's connection (as the
+    upserts are): a Core statement needs none of the ORM's execution, which cost as much."""
+    return insert(_table(model))
 
 
 def _contributions_by_id(session: Session, report_ids: Iterable[int]) -> dict[int, tuple[Key, int]]:

@@ -883,9 +883,7 @@ CHUNK = 500  # ids per IN list, well under every database's bound-parameter limi
 
 def related_substances(session: Session) -> dict[int, set[int]]:
     """For each substance: itself, its ancestors and its descendants."""
-    parent_of = {
-        row.id: row.parent_id for row in session.execute(select(Substance.id, Substance.parent_id))
-    }
+    parent_of = {row.id: row.parent_id for row in session.execute(_substance_parents())}
     related: dict[int, set[int]] = defaultdict(set)
     for substance in parent_of:
         node: int | None = substance
@@ -894,6 +892,12 @@ def related_substances(session: Session) -> dict[int, set[int]]:
             related[node].add(substance)
             node = parent_of.get(node)
     return related
+
+
+@lru_cache(maxsize=1)
+def _substance_parents() -> Any:
+    """Built once: every write of a report reads it at its commit."""
+    return select(Substance.id, Substance.parent_id)
 
 
 def parents(session: Session, report_ids: Iterable[int]) -> dict[int, int | None]:

@@ -51,7 +51,8 @@ class KeySessions:
 
 
 async def get_key_sessions(request: Request) -> KeySessions:
-    return KeySessions(request.app.state.sessionmaker, request.app.state.write_sessionmaker)
+    # A key check reads in autocommit: no transaction to begin and end on PostgreSQL.
+    return KeySessions(request.app.state.key_sessionmaker, request.app.state.write_sessionmaker)
 
 
 # Failures are written in a thread of their own, one at a time per process: not in the

@@ -9,8 +9,9 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from app.errors import ConflictError, NotFoundError
@@ -56,16 +57,20 @@ def revoke_key(session: Session, name: str) -> None:
         key.revoked_at = datetime.now(UTC)
 
 
+@cache
+def _key_by_prefix() -> Select[int, str, str, str, datetime | None]:
+    """Built once: every keyed request reads it."""
+    return select(ApiKey.id, ApiKey.name, ApiKey.role, ApiKey.key_hash, ApiKey.revoked_at).where(
+        ApiKey.prefix == bindparam("prefix")
+    )
+
+
 def authenticate(session: Session, presented: str) -> Caller | None:
     """The caller a key belongs to, or None for an unknown, malformed or revoked key."""
     parts = presented.split("_")
     if len(parts) < 3 or parts[0] != KEY_PREFIX:
         return None
-    row = session.execute(
-        select(ApiKey.id, ApiKey.name, ApiKey.role, ApiKey.key_hash, ApiKey.revoked_at).where(
-            ApiKey.prefix == parts[1]
-        )
-    ).first()
+    row = session.execute(_key_by_prefix(), {"prefix": parts[1]}).first()
     # Compare even when no row matched, so that timing does not tell a prefix exists.
     expected = row.key_hash if row else _digest("")
     matches = hmac.compare_digest(_digest(presented), expected)

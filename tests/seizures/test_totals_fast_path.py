@@ -179,7 +179,8 @@ def _group_sets() -> list[list[str]]:
     return [[], ["year"], ["year", "substance"], ["substance", "country"], list(GROUP_KEYS)]
 
 
-def _sum_tables(session: Session) -> dict[str, list[tuple[Any, ...]]]:
+def sum_tables(session: Session) -> dict[str, list[tuple[Any, ...]]]:
+    """Every derived table's rows, in an order of their own (for a test to compare)."""
     tables: dict[str, list[tuple[Any, ...]]] = {}
     for model in (SeizureSum, SeizureSumBySubstance):
         columns = [c for c in model.__table__.columns if c.name != "id"]
@@ -228,10 +229,10 @@ def test_kept_current_equals_rebuilt(session: Session) -> None:
     registry.fill(150)
     registry.correct(60)
     derived_tables.settle(session)
-    kept = _sum_tables(session)
+    kept = sum_tables(session)
     assert kept["seizure_sums"], "the random registry holds reports"
     derived_tables.rebuild(session)
-    assert _sum_tables(session) == kept
+    assert sum_tables(session) == kept
 
 
 def test_year_index_lists_what_the_periods_say(session: Session) -> None:
