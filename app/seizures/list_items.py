@@ -35,6 +35,7 @@ from sqlalchemy import (
     cast,
     delete,
     extract,
+    insert,
     null,
     select,
 )
@@ -139,7 +140,9 @@ def refresh(session: Session, report_ids: Iterable[int], *, new: Iterable[int] =
             item = SeizureListItem
             session.execute(delete(item).where(item.report_id.in_(recorded)))
         rows = connection.execute(_own_columns(with_ids=True), {"ids": chunk})
-        _write(session, [item for row in rows for item in _items(row)])
+        items = [dict(zip(COLUMNS, item, strict=True)) for row in rows for item in _items(row)]
+        if items:  # a few rows: one INSERT (COPY would wait for PostgreSQL twice)
+            connection.execute(_inserting(), items)
 
 
 def rebuild(session: Session) -> None:
@@ -149,6 +152,11 @@ def rebuild(session: Session) -> None:
     while rows := connection.execute(_own_columns(with_ids=False), {"after_id": after}).all():
         _write(session, [item for row in rows for item in _items(row)])
         after = rows[-1][0]
+
+
+@lru_cache(maxsize=1)
+def _inserting() -> Any:
+    return insert(SeizureListItem)
 
 
 def _write(session: Session, rows: list[tuple[Any, ...]]) -> None:
