@@ -40,8 +40,8 @@ logger = logging.getLogger(__name__)
 # A query value's spelling, checked on the raw query string: what matches needs no
 # percent-decoding, so the value is the same text FastAPI reads.
 Parse = Callable[[str], Any]
-# The answer from the request's session and the parsed parameters.
-Answer = Callable[[Request, Session, Mapping[str, Any]], Response]
+# The answer from the request's session and the parsed parameters; None: FastAPI answers.
+Answer = Callable[[Request, Session, Mapping[str, Any]], Response | None]
 
 JSON_ACCEPTS = frozenset({"application/json", "*/*"})
 # Reads of at most this many rows (a page of 100 and the row that tells a next page exists)
@@ -51,6 +51,8 @@ LOOP_ROWS = 101
 
 @dataclass(frozen=True)
 class FastPath:
+    # The route's path, as it declares it (`/api/v1/seizures/{report_id}`): at most its last
+    # segment a parameter, read by `segment` and given to `answer` with the query's.
     path: str
     # Each parameter it takes, by name: a function from its raw text to its value, or
     # None when that text is not one the fast path answers for.
@@ -58,6 +60,20 @@ class FastPath:
     answer: Answer
     # How many rows the answer reads at most, given the parameters (`read_on_loop`).
     rows: Callable[[Mapping[str, Any]], int]
+    segment: Parse | None = None
+
+    @property
+    def prefix(self) -> str:
+        """The path up to its parameter segment (with its slash), or the whole path."""
+        return self.path.rpartition("{")[0] if self.segment else self.path
+
+    @property
+    def segment_name(self) -> str:
+        return self.path.rpartition("{")[2].rstrip("}") if self.segment else ""
+
+    def path_params(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """What routing would put in the scope's `path_params`."""
+        return {self.segment_name: params[self.segment_name]} if self.segment else {}
 
 
 def install(app: FastAPI, paths: Sequence[FastPath]) -> None:
@@ -65,7 +81,7 @@ def install(app: FastAPI, paths: Sequence[FastPath]) -> None:
     them (Starlette wraps the middleware added first innermost). Not when reads need a key:
     then every read checks one (`reader_check`)."""
     if app.state.settings.fast_paths and not app.state.settings.require_key_for_reads:
-        app.add_middleware(FastPaths, paths={path.path: path for path in paths})
+        app.add_middleware(FastPaths, paths={path.prefix: path for path in paths})
 
 
 def canonical_int(low: int, high: int) -> Parse:
@@ -85,7 +101,7 @@ def canonical_int(low: int, high: int) -> Parse:
 class FastPaths:
     def __init__(self, app: ASGIApp, paths: Mapping[str, FastPath]) -> None:
         self.app = app
-        self.paths = paths
+        self.paths = paths  # by `FastPath.prefix`
         self.hits = 0  # answers it gave (tests/http/test_fast_paths.py checks it answered)
         self._routes: dict[str, APIRoute | None] = {}
 
@@ -95,7 +111,8 @@ class FastPaths:
         if taken is not None:
             found, params, route = taken
             # What routing would tell the middleware outside (`Cache-Control`, `Vary`).
-            scope.update({"route": route, "endpoint": route.endpoint, "path_params": {}})
+            path_params = found.path_params(params)
+            scope.update({"route": route, "endpoint": route.endpoint, "path_params": path_params})
             response = await _answer(Request(scope, receive), found, params)
         if response is None:  # not one of its requests, or it failed: FastAPI answers
             await self.app(scope, receive, send)
@@ -131,7 +148,7 @@ class FastPaths:
 def _fast_path(scope: Scope, paths: Mapping[str, FastPath]) -> FastPath | None:
     if scope["type"] != "http" or scope["method"] != "GET" or scope.get("root_path"):
         return None
-    found = paths.get(scope["path"])
+    found = _by_path(scope["path"], paths)
     if found is None:
         return None
     for name, value in scope["headers"]:
@@ -142,10 +159,26 @@ def _fast_path(scope: Scope, paths: Mapping[str, FastPath]) -> FastPath | None:
     return found
 
 
+def _by_path(path: str, paths: Mapping[str, FastPath]) -> FastPath | None:
+    """The fast path of the path itself, or of the path up to its last segment when that
+    one is a parameter: `/api/v1/seizures/totals` is not `/api/v1/seizures/{report_id}`."""
+    found = paths.get(path)
+    if found is not None and found.segment is None:
+        return found
+    found = paths.get(path.rpartition("/")[0] + "/")
+    return found if found is not None and found.segment is not None else None
+
+
 def _params(found: FastPath, scope: Scope) -> dict[str, Any] | None:
-    """The parameters of a query the fast path answers for, or None."""
-    query: bytes = scope["query_string"]
+    """The parameters of the path's segment and of the query the fast path answers for,
+    or None."""
     params: dict[str, Any] = {}
+    if found.segment is not None:
+        value = found.segment(scope["path"].rpartition("/")[2])
+        if value is None:
+            return None
+        params[found.segment_name] = value
+    query: bytes = scope["query_string"]
     if not query:
         return params
     for pair in query.decode("latin-1").split("&"):
