@@ -62,7 +62,19 @@ class DataVersion(Base):
 
 def data_version(session: Session) -> int:
     """The data version as this session's transaction sees it."""
-    return session.execute(select(DataVersion.version)).scalar_one()
+    return session.execute(_VERSION).scalar_one()
+
+
+def read_data_version(session: Session) -> int:
+    """`data_version` for a session that only reads, so has nothing to flush first: on its
+    connection, past the ORM's execution, which took a third of a kept totals' answer."""
+    return session.connection().execute(_VERSION).scalar_one()
+
+
+# Built once: every read asks them, and building a statement and its cache key each time
+# took a fifth of a report's read on the fast path (the rest of it 0.5 ms).
+_VERSION = select(DataVersion.version)
+_CHANGED_AT = select(DataVersion.changed_at)
 
 
 # The key in `Session.info` under which a read session keeps the time it began at.
@@ -86,7 +98,7 @@ def changed_at_noted(session: Session) -> datetime | None:
 @event.listens_for(Session, "after_begin")
 def _read_changed_at(session: Session, _transaction: SessionTransaction, connection: Any) -> None:
     if session.info.get(CHANGED_AT) is _ASKED:
-        moment = connection.execute(select(DataVersion.changed_at)).scalar_one()
+        moment = connection.execute(_CHANGED_AT).scalar_one()
         session.info[CHANGED_AT] = in_utc(moment)
 
 

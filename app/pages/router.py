@@ -26,7 +26,7 @@ from app.http.answers import VersionedCache
 from app.http.as_of import as_of
 from app.http.schemas import nest_source
 from app.http.strict_query import refuse_unknown_query_parameters
-from app.models.versions import data_version
+from app.models.versions import data_version, read_data_version
 from app.pages import (
     changelog,
     charts,
@@ -181,7 +181,7 @@ def _front_page_read(
 ) -> tuple[int, bytes | None, FrontFigures | None]:
     """The data version, and the page kept at it, or else its figures."""
     with _released(session):
-        version = data_version(session)
+        version = read_data_version(session)
         page: bytes | None = None if kept is None else kept.get(version, key)
         if page is not None:
             return version, page, None

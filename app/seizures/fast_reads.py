@@ -16,10 +16,9 @@ from sqlalchemy.orm import Session
 from app.common import MAX_ID
 from app.errors import NotFoundError
 from app.http import fast_path
-from app.http.representation import represent, respond
+from app.http.representation import respond
 from app.seizures.kept_totals import kept_already
-from app.seizures.schemas import SeizureDetail
-from app.seizures.service import get_seizure_detail
+from app.seizures.router import report_answer
 from app.seizures.totals import GROUP_KEYS
 
 
@@ -27,10 +26,9 @@ def _report(request: Request, session: Session, params: Mapping[str, Any]) -> Re
     """What `get_seizure` answers; None for a report that does not exist, whose 404 the
     route writes."""
     try:
-        found = get_seizure_detail(session, params["report_id"])
+        return report_answer(request, session, params["report_id"])
     except NotFoundError:
         return None
-    return represent(request, SeizureDetail, found)
 
 
 REPORT = fast_path.FastPath(

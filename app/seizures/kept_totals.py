@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.http.answers import VersionedCache
 from app.http.representation import Rendered
-from app.models.versions import data_version
+from app.models.versions import read_data_version
 from app.seizures.service import SeizureFilters
 from app.seizures.totals import seizure_totals, totals_lines
 
@@ -59,7 +59,7 @@ def kept_totals(
         list_url=partial(_list_url, request),
     )
     answers: VersionedCache = request.app.state.answers
-    version = data_version(session)
+    version = read_data_version(session)
     kept: KeptTotals = answers.get_or_make(version, _key(request), lambda: KeptTotals(make()))
     return kept
 
@@ -67,7 +67,7 @@ def kept_totals(
 def kept_already(request: Request, session: Session) -> KeptTotals | None:
     """The totals of the request's path and query if they are kept at the data version."""
     answers: VersionedCache = request.app.state.answers
-    kept: KeptTotals | None = answers.get(data_version(session), _key(request))
+    kept: KeptTotals | None = answers.get(read_data_version(session), _key(request))
     return kept
 
 
