@@ -61,6 +61,12 @@ class FastPath:
     # How many rows the answer reads at most, given the parameters (`read_on_loop`).
     rows: Callable[[Mapping[str, Any]], int]
     segment: Parse | None = None
+    # The `Accept` headers it answers (and a request without one); None: any, as a page's
+    # route answers any.
+    accepts: frozenset[str] | None = JSON_ACCEPTS
+    # Whether its reads note the time of the facts' last change (`Last-Modified`), as the
+    # API's routes do (their `dated_read` dependency); the pages' routes do not.
+    dated: bool = True
 
     @property
     def prefix(self) -> str:
@@ -154,9 +160,13 @@ def _fast_path(scope: Scope, paths: Mapping[str, FastPath]) -> FastPath | None:
     for name, value in scope["headers"]:
         if name == b"authorization":
             return None  # a key sent is checked (`reader_check`): FastAPI does that
-        if name == b"accept" and value.decode("latin-1").strip() not in JSON_ACCEPTS:
+        if name == b"accept" and not _accepted(found, value):
             return None
     return found
+
+
+def _accepted(found: FastPath, accept: bytes) -> bool:
+    return found.accepts is None or accept.decode("latin-1").strip() in found.accepts
 
 
 def _by_path(path: str, paths: Mapping[str, FastPath]) -> FastPath | None:
@@ -197,7 +207,8 @@ async def _answer(request: Request, found: FastPath, params: dict[str, Any]) -> 
     """The answer, read as the route reads it: a slot of the sessions' lane taken in the
     event loop (`app.deps.get_session`), a session dated as a read of the record."""
     state = request.app.state
-    await dated_read(request)
+    if found.dated:
+        await dated_read(request)
     async with state.lanes.sessions:
         session = read_session(request, state.sessionmaker())
         if read_on_loop(session, found.rows(params), state.lanes):

@@ -101,7 +101,7 @@ async def front_page(
     """Seizures at a glance: the totals by year and substance, charted and tabled."""
     pro_rata = allocate == "pro_rata"
     kept = _kept_front_pages(request)
-    key = (lang, request.url.path, tuple(request.query_params.multi_items()))
+    key = front_page_key(request, lang)
     # The figures read in a worker thread, as any read; the charts drawn after the session
     # has ended (app/pages/chart_images.py); the page written in a worker thread again.
     version, page, figures = await to_thread.run_sync(
@@ -158,6 +158,11 @@ FRONT_PAGE_BYTES = 32 * 2**20
 
 def new_front_pages() -> VersionedCache:
     return VersionedCache(max_weight=FRONT_PAGE_BYTES, weigh=len)
+
+
+def front_page_key(request: Request, lang: str) -> Hashable:
+    """What a front page kept at a data version is kept under: all its page depends on."""
+    return lang, request.url.path, tuple(request.query_params.multi_items())
 
 
 def _kept_front_pages(request: Request) -> VersionedCache | None:

@@ -347,3 +347,43 @@ async def test_what_the_reads_fast_paths_do_not_take_goes_to_fastapi(
     await compare.same(REPORT.format(3), method="DELETE", answered_fast=False)
     await compare.same(REPORT.format(4) + "/")  # the transport's slash rule, then the path
     await compare.same("/api/v1/seizures/%35")  # the path as ASGI gives it, decoded: 5
+
+
+FRONT_PAGE_WAYS: list[dict[str, Any]] = [
+    {},
+    {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"},
+    {"Accept-Language": "ru-RU,ru;q=0.9,en;q=0.8"},
+    {"Accept-Language": "de, en;q=0.5"},
+    {"Accept-Encoding": "gzip"},
+    {"Accept-Encoding": "gzip, br, zstd", "User-Agent": "a browser"},
+]
+
+
+async def test_the_front_page_answers_as_fastapi_does(
+    clients: tuple[httpx.AsyncClient, httpx.AsyncClient],
+) -> None:
+    """The fast path gives the front page the route kept: the first asking of each
+    language is the route's, every other asking of it the fast path's."""
+    compare = Comparison(*clients)
+    for url in ("/", "/?lang=ru", "/?lang=en"):
+        for turn, headers in enumerate(FRONT_PAGE_WAYS):
+            # A page of its own: the first of each query, and `/` in Russian by its header.
+            first = turn == 0 or (url == "/" and "ru-RU" in headers.get("Accept-Language", ""))
+            answer = await compare.same(url, answered_fast=not first, **headers)
+            assert answer.status == 200
+            assert answer.header("content-type") == "text/html; charset=utf-8"
+            await compare.same(url, method="HEAD", **headers)
+    # Every GET but the four first ones (each HEAD after it is the kept answer of its GET).
+    assert layer_of(clients[0], FastPaths).hits == 3 * len(FRONT_PAGE_WAYS) - 4
+
+
+async def test_what_the_front_pages_fast_path_does_not_take_goes_to_fastapi(
+    clients: tuple[httpx.AsyncClient, httpx.AsyncClient],
+) -> None:
+    compare = Comparison(*clients)
+    await compare.same("/", answered_fast=False)  # kept by the route
+    for query in ("lang=", "lang=de", "lang=RU", "lang=ru&lang=en", "to=2018-12-31", "x=1"):
+        await compare.same(f"/?{query}", answered_fast=False)
+    await compare.same("/?as_of=2020-01-01", answered_fast=False)
+    await compare.same("/", answered_fast=False, Authorization="Bearer nonsense")
+    await compare.same("/", method="POST", answered_fast=False)
