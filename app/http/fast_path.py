@@ -42,6 +42,9 @@ logger = logging.getLogger(__name__)
 Parse = Callable[[str], Any]
 # The answer from the request's session and the parsed parameters; None: FastAPI answers.
 Answer = Callable[[Request, Session, Mapping[str, Any]], Response | None]
+# An answer the app keeps, found without a session (by the data version committed now,
+# `app.state.data_version_now`), in the event loop; None: FastAPI answers.
+KeptAnswer = Callable[[Request, Mapping[str, Any]], Response | None]
 
 JSON_ACCEPTS = frozenset({"application/json", "*/*"})
 # Reads of at most this many rows (a page of 100 and the row that tells a next page exists)
@@ -57,9 +60,11 @@ class FastPath:
     # Each parameter it takes, by name: a function from its raw text to its value, or
     # None when that text is not one the fast path answers for.
     params: Mapping[str, Parse]
-    answer: Answer
+    # The answer read in a session, or else (`answer` None) the answer kept.
+    answer: Answer | None = None
+    kept: KeptAnswer | None = None
     # How many rows the answer reads at most, given the parameters (`read_on_loop`).
-    rows: Callable[[Mapping[str, Any]], int]
+    rows: Callable[[Mapping[str, Any]], int] = lambda params: 1
     segment: Parse | None = None
     # The `Accept` headers it answers (and a request without one); None: any, as a page's
     # route answers any.
@@ -205,7 +210,10 @@ def _params(found: FastPath, scope: Scope) -> dict[str, Any] | None:
 
 async def _answer(request: Request, found: FastPath, params: dict[str, Any]) -> Response | None:
     """The answer, read as the route reads it: a slot of the sessions' lane taken in the
-    event loop (`app.deps.get_session`), a session dated as a read of the record."""
+    event loop (`app.deps.get_session`), a session dated as a read of the record. Or the
+    answer kept: no session, no slot, no thread."""
+    if found.answer is None:
+        return _kept(request, found, params)
     state = request.app.state
     if found.dated:
         await dated_read(request)
@@ -231,13 +239,25 @@ def read_on_loop(session: Session, rows: int, lanes: Lanes) -> bool:
     )
 
 
+def _kept(request: Request, found: FastPath, params: Mapping[str, Any]) -> Response | None:
+    """The answer kept; None when there is none, or anything failed."""
+    try:
+        return None if found.kept is None else found.kept(request, params)
+    except Exception:
+        logger.warning("fast path of %s failed; FastAPI answers", found.path, exc_info=True)
+        return None
+
+
 def _read(
     request: Request, session: Session, found: FastPath, params: Mapping[str, Any]
 ) -> Response | None:
     """The answer, the session committed and closed; None when anything failed."""
+    answer = found.answer
+    if answer is None:
+        return None
     try:
         with session:
-            response = found.answer(request, session, params)
+            response = answer(request, session, params)
             session.commit()
             return response
     except Exception:

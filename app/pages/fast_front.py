@@ -8,11 +8,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from fastapi import Request, Response
-from sqlalchemy.orm import Session
 
 from app.http import fast_path
 from app.http.answers import VersionedCache
-from app.models.versions import read_data_version
 from app.pages.i18n import LANGUAGES
 from app.pages.router import front_page_key
 from app.pages.routing import language_of
@@ -23,19 +21,23 @@ def _language(text: str) -> str | None:
     return text if text in LANGUAGES else None
 
 
-def _kept_page(request: Request, session: Session, params: Mapping[str, Any]) -> Response | None:
-    """The page `front_page` keeps for the request, or None: the route writes it."""
+def _kept_page(request: Request, params: Mapping[str, Any]) -> Response | None:
+    """The page `front_page` keeps for the request at the data version committed now (as
+    the kept answers find theirs: app/http/kept_answers.py), or None: the route writes it.
+    No session: on PostgreSQL its worker thread and three round trips took 1.5-2 ms."""
+    version = request.app.state.data_version_now()
+    if version is None:
+        return None
     lang = language_of(request)  # `lang=`, else Accept-Language, as `page_language` reads it
     kept: VersionedCache = request.app.state.front_pages
-    page: bytes | None = kept.get(read_data_version(session), front_page_key(request, lang))
+    page: bytes | None = kept.get(version, front_page_key(request, lang))
     return None if page is None else page_response(page, lang)
 
 
 FRONT_PAGE = fast_path.FastPath(
     path="/",
     params={"lang": _language},
-    answer=_kept_page,
-    rows=lambda params: 1,
+    kept=_kept_page,
     accepts=None,
     dated=False,
 )
