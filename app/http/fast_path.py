@@ -5,8 +5,9 @@ variant. A fast path answers only the requests it can answer exactly as the rout
 with the same code (`app.http.pagination.page_of`, `app.http.representation.respond`):
 a GET (or HEAD, which `transport.HeadAsGet` makes a GET) of one path, whose query holds
 only parameters the path names, each in the one spelling the route would also read the
-same way, no `Authorization`, and an `Accept` that asks for JSON. Anything else, and any
-request that fails on the way, goes on to FastAPI untouched.
+same way, no `Authorization`, and an `Accept` that asks for JSON (a page's: any). Anything
+else, and any request that fails on the way or whose answer is not kept yet (the totals,
+the front page: the route computes and keeps it), goes on to FastAPI untouched.
 
 It sits inside every middleware (compression, caching and security headers, the crowd's
 gate), so those treat its answers as the route's: it marks the request with the route
@@ -69,9 +70,6 @@ class FastPath:
     # The `Accept` headers it answers (and a request without one); None: any, as a page's
     # route answers any.
     accepts: frozenset[str] | None = JSON_ACCEPTS
-    # Whether its reads note the time of the facts' last change (`Last-Modified`), as the
-    # API's routes do (their `dated_read` dependency); the pages' routes do not.
-    dated: bool = True
 
     @property
     def prefix(self) -> str:
@@ -215,8 +213,7 @@ async def _answer(request: Request, found: FastPath, params: dict[str, Any]) -> 
     if found.answer is None:
         return _kept(request, found, params)
     state = request.app.state
-    if found.dated:
-        await dated_read(request)
+    await dated_read(request)
     async with state.lanes.sessions:
         session = read_session(request, state.sessionmaker())
         if read_on_loop(session, found.rows(params), state.lanes):

@@ -39,5 +39,4 @@ FRONT_PAGE = fast_path.FastPath(
     params={"lang": _language},
     kept=_kept_page,
     accepts=None,
-    dated=False,
 )
