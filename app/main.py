@@ -27,6 +27,7 @@ from app.http.negotiation import check_media_types
 from app.http.strict_query import install as install_strict_query
 from app.http.strict_query import refuse_unknown_query_parameters
 from app.operations import router as operations
+from app.pages import fast_front
 from app.pages import feedback as feedback_page
 from app.pages import router as pages
 from app.pages import staff as staff_page
@@ -37,8 +38,9 @@ from app.releases.snapshots import PastRecords
 from app.search import router as search
 from app.search.service import new_cache as new_search_cache
 from app.security import check_production_settings, install_security
-from app.seizures import derived_tables, fast_list
+from app.seizures import derived_tables, fast_list, fast_reads
 from app.seizures import router as seizures
+from app.seizures.kept_totals import KeptTotals
 from app.settings import Settings, get_settings
 from app.staff import router as staff
 from app.staff.auth import reader_check
@@ -142,8 +144,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.write_sessionmaker = make_sessionmaker(engine, writes=True)
         app.state.key_sessionmaker = make_sessionmaker(engine, autocommit=True)
         app.state.lanes = Lanes(budget)
-        app.state.answers = VersionedCache(weigh=seizures.KeptTotals.weigh)
+        app.state.answers = VersionedCache(weigh=KeptTotals.weigh)
         app.state.page_answers = VersionedCache()  # what a page computes from the figures
+        app.state.front_pages = pages.new_front_pages()
         app.state.chart_images = ChartImages()
         # Whole answers kept per data version, read for each request (app/http/kept_answers.py).
         version_now = DataVersionNow(engine)
@@ -180,7 +183,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
     # First, so that it sits inside every middleware: they treat its answers as the routes'.
-    fast_path.install(app, [fast_list.YEAR_LIST])
+    fast_path.install(
+        app, [fast_list.YEAR_LIST, fast_reads.REPORT, fast_reads.TOTALS, fast_front.FRONT_PAGE]
+    )
     install_security(app, settings)
     app.add_middleware(
         CacheHeaders,

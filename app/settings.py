@@ -38,8 +38,9 @@ class Settings(BaseSettings):
     require_key_for_reads: bool = False
     fast_paths: bool = Field(
         default=True,
-        description="The shorter ways, each giving the same bytes and headers: the year list "
-        "past FastAPI's routing (app/http/fast_path.py), and a repeated read given the answer "
+        description="The shorter ways, each giving the same bytes and headers: the year list, "
+        "a report, and the totals and front page once kept, past FastAPI's routing "
+        "(app/http/fast_path.py), and a repeated read given the answer "
         "kept for it at the same data version (app/http/kept_answers.py); false sends every "
         "request through FastAPI and keeps no answer",
     )

@@ -5,8 +5,9 @@ variant. A fast path answers only the requests it can answer exactly as the rout
 with the same code (`app.http.pagination.page_of`, `app.http.representation.respond`):
 a GET (or HEAD, which `transport.HeadAsGet` makes a GET) of one path, whose query holds
 only parameters the path names, each in the one spelling the route would also read the
-same way, no `Authorization`, and an `Accept` that asks for JSON. Anything else, and any
-request that fails on the way, goes on to FastAPI untouched.
+same way, no `Authorization`, and an `Accept` that asks for JSON (a page's: any). Anything
+else, and any request that fails on the way or whose answer is not kept yet (the totals,
+the front page: the route computes and keeps it), goes on to FastAPI untouched.
 
 It sits inside every middleware (compression, caching and security headers, the crowd's
 gate), so those treat its answers as the route's: it marks the request with the route
@@ -40,8 +41,11 @@ logger = logging.getLogger(__name__)
 # A query value's spelling, checked on the raw query string: what matches needs no
 # percent-decoding, so the value is the same text FastAPI reads.
 Parse = Callable[[str], Any]
-# The answer from the request's session and the parsed parameters.
-Answer = Callable[[Request, Session, Mapping[str, Any]], Response]
+# The answer from the request's session and the parsed parameters; None: FastAPI answers.
+Answer = Callable[[Request, Session, Mapping[str, Any]], Response | None]
+# An answer the app keeps, found without a session (by the data version committed now,
+# `app.state.data_version_now`), in the event loop; None: FastAPI answers.
+KeptAnswer = Callable[[Request, Mapping[str, Any]], Response | None]
 
 JSON_ACCEPTS = frozenset({"application/json", "*/*"})
 # Reads of at most this many rows (a page of 100 and the row that tells a next page exists)
@@ -51,13 +55,34 @@ LOOP_ROWS = 101
 
 @dataclass(frozen=True)
 class FastPath:
+    # The route's path, as it declares it (`/api/v1/seizures/{report_id}`): at most its last
+    # segment a parameter, read by `segment` and given to `answer` with the query's.
     path: str
     # Each parameter it takes, by name: a function from its raw text to its value, or
     # None when that text is not one the fast path answers for.
     params: Mapping[str, Parse]
-    answer: Answer
+    # The answer read in a session, or else (`answer` None) the answer kept.
+    answer: Answer | None = None
+    kept: KeptAnswer | None = None
     # How many rows the answer reads at most, given the parameters (`read_on_loop`).
-    rows: Callable[[Mapping[str, Any]], int]
+    rows: Callable[[Mapping[str, Any]], int] = lambda params: 1
+    segment: Parse | None = None
+    # The `Accept` headers it answers (and a request without one); None: any, as a page's
+    # route answers any.
+    accepts: frozenset[str] | None = JSON_ACCEPTS
+
+    @property
+    def prefix(self) -> str:
+        """The path up to its parameter segment (with its slash), or the whole path."""
+        return self.path.rpartition("{")[0] if self.segment else self.path
+
+    @property
+    def segment_name(self) -> str:
+        return self.path.rpartition("{")[2].rstrip("}") if self.segment else ""
+
+    def path_params(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """What routing would put in the scope's `path_params`."""
+        return {self.segment_name: params[self.segment_name]} if self.segment else {}
 
 
 def install(app: FastAPI, paths: Sequence[FastPath]) -> None:
@@ -65,7 +90,7 @@ def install(app: FastAPI, paths: Sequence[FastPath]) -> None:
     them (Starlette wraps the middleware added first innermost). Not when reads need a key:
     then every read checks one (`reader_check`)."""
     if app.state.settings.fast_paths and not app.state.settings.require_key_for_reads:
-        app.add_middleware(FastPaths, paths={path.path: path for path in paths})
+        app.add_middleware(FastPaths, paths={path.prefix: path for path in paths})
 
 
 def canonical_int(low: int, high: int) -> Parse:
@@ -85,7 +110,7 @@ def canonical_int(low: int, high: int) -> Parse:
 class FastPaths:
     def __init__(self, app: ASGIApp, paths: Mapping[str, FastPath]) -> None:
         self.app = app
-        self.paths = paths
+        self.paths = paths  # by `FastPath.prefix`
         self.hits = 0  # answers it gave (tests/http/test_fast_paths.py checks it answered)
         self._routes: dict[str, APIRoute | None] = {}
 
@@ -95,7 +120,8 @@ class FastPaths:
         if taken is not None:
             found, params, route = taken
             # What routing would tell the middleware outside (`Cache-Control`, `Vary`).
-            scope.update({"route": route, "endpoint": route.endpoint, "path_params": {}})
+            path_params = found.path_params(params)
+            scope.update({"route": route, "endpoint": route.endpoint, "path_params": path_params})
             response = await _answer(Request(scope, receive), found, params)
         if response is None:  # not one of its requests, or it failed: FastAPI answers
             await self.app(scope, receive, send)
@@ -131,21 +157,41 @@ class FastPaths:
 def _fast_path(scope: Scope, paths: Mapping[str, FastPath]) -> FastPath | None:
     if scope["type"] != "http" or scope["method"] != "GET" or scope.get("root_path"):
         return None
-    found = paths.get(scope["path"])
+    found = _by_path(scope["path"], paths)
     if found is None:
         return None
     for name, value in scope["headers"]:
         if name == b"authorization":
             return None  # a key sent is checked (`reader_check`): FastAPI does that
-        if name == b"accept" and value.decode("latin-1").strip() not in JSON_ACCEPTS:
+        if name == b"accept" and not _accepted(found, value):
             return None
     return found
 
 
+def _accepted(found: FastPath, accept: bytes) -> bool:
+    return found.accepts is None or accept.decode("latin-1").strip() in found.accepts
+
+
+def _by_path(path: str, paths: Mapping[str, FastPath]) -> FastPath | None:
+    """The fast path of the path itself, or of the path up to its last segment when that
+    one is a parameter: `/api/v1/seizures/totals` is not `/api/v1/seizures/{report_id}`."""
+    found = paths.get(path)
+    if found is not None and found.segment is None:
+        return found
+    found = paths.get(path.rpartition("/")[0] + "/")
+    return found if found is not None and found.segment is not None else None
+
+
 def _params(found: FastPath, scope: Scope) -> dict[str, Any] | None:
-    """The parameters of a query the fast path answers for, or None."""
-    query: bytes = scope["query_string"]
+    """The parameters of the path's segment and of the query the fast path answers for,
+    or None."""
     params: dict[str, Any] = {}
+    if found.segment is not None:
+        value = found.segment(scope["path"].rpartition("/")[2])
+        if value is None:
+            return None
+        params[found.segment_name] = value
+    query: bytes = scope["query_string"]
     if not query:
         return params
     for pair in query.decode("latin-1").split("&"):
@@ -162,7 +208,10 @@ def _params(found: FastPath, scope: Scope) -> dict[str, Any] | None:
 
 async def _answer(request: Request, found: FastPath, params: dict[str, Any]) -> Response | None:
     """The answer, read as the route reads it: a slot of the sessions' lane taken in the
-    event loop (`app.deps.get_session`), a session dated as a read of the record."""
+    event loop (`app.deps.get_session`), a session dated as a read of the record. Or the
+    answer kept: no session, no slot, no thread."""
+    if found.answer is None:
+        return _kept(request, found, params)
     state = request.app.state
     await dated_read(request)
     async with state.lanes.sessions:
@@ -187,13 +236,25 @@ def read_on_loop(session: Session, rows: int, lanes: Lanes) -> bool:
     )
 
 
+def _kept(request: Request, found: FastPath, params: Mapping[str, Any]) -> Response | None:
+    """The answer kept; None when there is none, or anything failed."""
+    try:
+        return None if found.kept is None else found.kept(request, params)
+    except Exception:
+        logger.warning("fast path of %s failed; FastAPI answers", found.path, exc_info=True)
+        return None
+
+
 def _read(
     request: Request, session: Session, found: FastPath, params: Mapping[str, Any]
 ) -> Response | None:
     """The answer, the session committed and closed; None when anything failed."""
+    answer = found.answer
+    if answer is None:
+        return None
     try:
         with session:
-            response = found.answer(request, session, params)
+            response = answer(request, session, params)
             if session.in_transaction():  # a read of one statement alone began none
                 session.commit()
             return response

@@ -65,7 +65,18 @@ class DataVersion(Base):
 
 def data_version(session: Session) -> int:
     """The data version as this session's transaction sees it."""
-    return session.execute(select(DataVersion.version)).scalar_one()
+    return session.execute(_VERSION).scalar_one()
+
+
+def read_data_version(session: Session) -> int:
+    """`data_version` for a session that only reads, so has nothing to flush first: on its
+    connection, past the ORM's execution, which took a third of a kept totals' answer."""
+    return session.connection().execute(_VERSION).scalar_one()
+
+
+# Built once: every read asks it, and building a statement and its cache key each time
+# took a fifth of a report's read on the fast path (the rest of it 0.5 ms).
+_VERSION = select(DataVersion.version)
 
 
 # The key in `Session.info` under which a read session keeps the time it began at.

@@ -2,7 +2,7 @@
 of /api/v1/seizures/totals, through the same dependency), so a page's URL and the API URL
 of its figures differ only in their path, and an unknown parameter is a 422 page naming it."""
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Hashable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from datetime import date
@@ -23,9 +23,10 @@ from app import wording
 from app.coverage import service as coverage
 from app.deps import SessionDep, session_done
 from app.http.answers import VersionedCache
+from app.http.as_of import as_of
 from app.http.schemas import nest_source
 from app.http.strict_query import refuse_unknown_query_parameters
-from app.models.versions import data_version
+from app.models.versions import data_version, read_data_version
 from app.pages import (
     changelog,
     charts,
@@ -41,7 +42,7 @@ from app.pages.chart_images import ChartImages
 from app.pages.i18n import LangDep, translations
 from app.pages.record import record_helpers
 from app.pages.routing import PageRoute
-from app.pages.templating import format_day, format_period, render_page
+from app.pages.templating import format_day, format_period, page_response, render_page
 from app.search import service as search_service
 from app.search.index import MIN_QUERY
 from app.seizures.filters import FiltersDep
@@ -99,12 +100,18 @@ async def front_page(
 ) -> Response:
     """Seizures at a glance: the totals by year and substance, charted and tabled."""
     pro_rata = allocate == "pro_rata"
+    kept = _kept_front_pages(request)
+    key = front_page_key(request, lang)
     # The figures read in a worker thread, as any read; the charts drawn after the session
     # has ended (app/pages/chart_images.py); the page written in a worker thread again.
-    version, view, options, to_draw = await to_thread.run_sync(
-        _front_page_figures, session, filters, pro_rata, lang
+    version, page, figures = await to_thread.run_sync(
+        _front_page_read, session, filters, pro_rata, lang, kept, key
     )
     session_done(request)
+    if page is not None:
+        return page_response(page, lang)
+    assert figures is not None
+    view, options, to_draw = figures
     # Each chart twice: wide for the page's column, narrow for a phone (pages.css shows one).
     drawn = [
         {"kind": kind, "title": layouts["wide"].title,
@@ -136,17 +143,62 @@ async def front_page(
             + ([] if pro_rata else [("allocate", "pro_rata")]),
         ),
     }
-    return await to_thread.run_sync(partial(render_page, request, "front.html", lang, context))
+    response = await to_thread.run_sync(partial(render_page, request, "front.html", lang, context))
+    if kept is not None:
+        kept.keep(version, key, bytes(response.body))
+    return response
+
+
+# The front pages written at the data version, by language and query, for reads of the
+# record as it stands: a page of a million reports' figures took 345 ms to read and
+# write, most of it the template's table of every year and substance, and its answer
+# depends on nothing else (`render_page`: the URL, the language and `as_of`). 32 MB.
+FRONT_PAGE_BYTES = 32 * 2**20
+
+
+def new_front_pages() -> VersionedCache:
+    return VersionedCache(max_weight=FRONT_PAGE_BYTES, weigh=len)
+
+
+def front_page_key(request: Request, lang: str) -> Hashable:
+    """What a front page kept at a data version is kept under: all its page depends on."""
+    return lang, request.url.path, tuple(request.query_params.multi_items())
+
+
+def _kept_front_pages(request: Request) -> VersionedCache | None:
+    """The front pages kept, or None for a read of the record as it stood (`as_of`)."""
+    if as_of(request) is not None:
+        return None
+    kept: VersionedCache = request.app.state.front_pages
+    return kept
+
+
+FrontFigures = tuple[service.SeizureView, Any, dict[str, dict[str, charts.Chart]]]
+
+
+def _front_page_read(
+    session: Session,
+    filters: SeizureFilters,
+    pro_rata: bool,
+    lang: str,
+    kept: VersionedCache | None,
+    key: Hashable,
+) -> tuple[int, bytes | None, FrontFigures | None]:
+    """The data version, and the page kept at it, or else its figures."""
+    with _released(session):
+        version = read_data_version(session)
+        page: bytes | None = None if kept is None else kept.get(version, key)
+        if page is not None:
+            return version, page, None
+        return version, None, _front_page_figures(session, filters, pro_rata, lang)
 
 
 def _front_page_figures(
     session: Session, filters: SeizureFilters, pro_rata: bool, lang: str
-) -> tuple[int, service.SeizureView, Any, dict[str, dict[str, charts.Chart]]]:
-    """The data version, the figures, the filter form's choices and the charts to draw."""
-    with _released(session):
-        version = data_version(session)
-        view = service.seizure_view(session, filters, pro_rata=pro_rata)
-        options = service.filter_options(session, lang)
+) -> FrontFigures:
+    """The figures, the filter form's choices and the charts to draw."""
+    view = service.seizure_view(session, filters, pro_rata=pro_rata)
+    options = service.filter_options(session, lang)
     gettext = translations(lang).gettext
     to_draw = {
         kind: {
@@ -155,7 +207,7 @@ def _front_page_figures(
         }
         for kind in view.unit_kinds
     }
-    return version, view, options, to_draw
+    return view, options, to_draw
 
 
 @contextmanager

@@ -161,6 +161,17 @@ def render_page(
     )
     if past is not None:
         page = carry_as_of(page, past.asked.text)
+    return page_response(page, lang, status_code=status_code, headers=headers)
+
+
+def page_response(
+    page: str | bytes,
+    lang: str,
+    *,
+    status_code: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> HTMLResponse:
+    """A page written by `render_page` (or kept from it) with its headers."""
     response = HTMLResponse(page, status_code=status_code, headers=dict(headers or {}))
     response.headers.setdefault("Content-Security-Policy", PAGES_CSP)
     response.headers["Content-Language"] = lang

@@ -1,19 +1,18 @@
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
-from functools import cached_property, partial
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import urlencode
 
 import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlalchemy.orm import Session
 
 from app.db import lock_row
 from app.deps import SessionDep, WriteSessionDep
 from app.errors import InvalidParameterError
 from app.http import contract, examples
-from app.http.answers import VersionedCache
 from app.http.listing import (
     CSV,
     EXPORTS,
@@ -28,7 +27,7 @@ from app.http.listing import (
 )
 from app.http.pagination import EntityId
 from app.http.preconditions import locked_for_edit
-from app.http.representation import Rendered, represent, respond
+from app.http.representation import represent, respond
 from app.http.schemas import (
     EDIT_PROBLEMS,
     NOT_FOUND,
@@ -38,10 +37,10 @@ from app.http.schemas import (
     Problem,
 )
 from app.models import SeizureReport, Stage
-from app.models.versions import data_version
 from app.seizures import service as seizures_service
 from app.seizures import writes as seizure_writes
 from app.seizures.filters import FiltersDep
+from app.seizures.kept_totals import kept_totals
 from app.seizures.schemas import (
     SeizureCreate,
     SeizureDetail,
@@ -57,7 +56,7 @@ from app.seizures.service import (
     list_seizures,
     seizure_csv_chunks,
 )
-from app.seizures.totals import GROUP_KEYS, Window, seizure_totals, totals_lines
+from app.seizures.totals import GROUP_KEYS, Window
 from app.staff.auth import EditorDep
 from app.staff.idempotency import IdempotencyDep, respond_created
 from app.wording import DIVISORS, estimate_in_display_unit
@@ -143,10 +142,6 @@ TOTALS_CSV: dict[int | str, dict[str, Any]] = {
 }
 
 
-WINDOW_PARAMS = ("year", "from", "to")
-TOTALS_ONLY = ("group_by", "allocate", "format")
-
-
 @router.get(
     "/seizures/totals",
     response_model=SeizureTotals,
@@ -200,43 +195,10 @@ def totals(
             "pro_rata splits a report by the days that fall in a window or in each year: "
             "give `year`, `from` or `to`, or `group_by=year`",
         )
-    make = partial(
-        seizure_totals,
-        session,
-        filters,
-        keys,
-        pro_rata=allocate == "pro_rata",
-        list_url=partial(_list_url, request),
-    )
-    # Kept by data version (app/http/answers.py): a cached total is never stale. The answer
-    # depends on the path and the query alone (the links in it too). p50 at 4 connections,
-    # 20,000 reports: 200 ms computed, 10 ms kept.
-    answers: VersionedCache = request.app.state.answers
-    kept: KeptTotals = answers.get_or_make(
-        data_version(session), (request.url.path, request.url.query), lambda: KeptTotals(make())
-    )
+    kept = kept_totals(request, session, filters, keys, pro_rata=allocate == "pro_rata")
     if negotiate(format_, request.headers.get("accept")) == CSV.extension:
         return _totals_csv(request, kept.body, filters.window)
     return respond(request, kept.json)
-
-
-class KeptTotals:
-    """A totals answer as the answers cache keeps it: its lines, and its JSON once written.
-    Grouped by year and substance, a million reports give 1 MB of JSON, whose writing and
-    hashing for every request were most of a kept answer's time (p50 at one connection:
-    5.1 ms written each time, 1.7 ms kept)."""
-
-    def __init__(self, body: dict[str, Any]) -> None:
-        self.body = body
-
-    @cached_property
-    def json(self) -> Rendered:
-        # Only the keys asked for appear in a line (the model's `exclude_unset`); the
-        # shape is the model's (tests/seizures/test_shaped_bodies.py).
-        return Rendered.of(orjson.dumps(self.body))
-
-    def weigh(self) -> int:
-        return totals_lines(self.body)
 
 
 add_exports(
@@ -248,21 +210,6 @@ add_exports(
     "line's keys, flags and citations (`source locator`, `;`-joined). The stated totals and "
     "warnings stay in the JSON answer.",
 )
-
-
-def _list_url(request: Request, selects: dict[str, str]) -> str:
-    """The seizure list of the request's filters, narrowed to a line by `selects`."""
-    dropped = set(selects) | set(TOTALS_ONLY)
-    if dropped & set(WINDOW_PARAMS):
-        dropped |= set(WINDOW_PARAMS)
-    if "period" in selects:  # a line beyond the window: its period without the window
-        dropped |= {*WINDOW_PARAMS, "within_window"}
-    if "substance" in selects:
-        dropped.add("descendants")
-    kept = [(name, value) for name, value in request.query_params.multi_items()]
-    query = [(name, value) for name, value in kept if name not in dropped]
-    path = request.url.path.rpartition("/totals")[0]  # of `/totals` and `/totals.csv`
-    return f"{path}?{urlencode([*query, *selects.items()])}"
 
 
 def _totals_csv(request: Request, body: dict[str, Any], window: Window | None) -> Response:
@@ -348,8 +295,15 @@ def _group_keys(group_by: list[str] | None) -> list[str]:
 )
 def get_seizure(request: Request, session: SessionDep, report_id: EntityId) -> Response:
     """A seizure report by id, with the other sources' versions of its figure."""
+    return report_answer(request, session, report_id)
+
+
+def report_answer(request: Request, session: Session, report_id: int) -> Response:
+    """The report's answer, of the route and its fast path (app/seizures/fast_reads.py),
+    written without the model's validation pass, which took a tenth of the fast path's
+    time: tests/seizures/test_shaped_bodies.py holds the two byte-equal."""
     found = seizures_service.get_seizure_detail(session, report_id)
-    return represent(request, SeizureDetail, found)
+    return represent(request, SeizureDetail, found, shaped=True)
 
 
 async def _report_for_edit(

@@ -1,6 +1,8 @@
-"""The fast path of the year list (app/http/fast_path.py, app/seizures/fast_list.py) answers
-exactly as FastAPI's route does: over thousands of URLs (every year of a demo registry and
-beyond it, many limits, the pages their `next` links lead to, HEAD, gzip, revalidations),
+"""The fast paths of the year list, a report and the totals (app/http/fast_path.py,
+app/seizures/fast_list.py, app/seizures/fast_reads.py) answer exactly as FastAPI's routes
+do: over thousands of URLs (every year of a demo registry and beyond it, many limits, the
+pages their `next` links lead to, every report and ids of none, the totals of every year by
+every grouping, each asked as it is and as HEAD, gzip and revalidations),
 two apps on one database, one with the fast paths and one without, give the same status,
 the same headers in the same order and the same bytes. The fast path must have answered
 every URL meant for it, and none of the near misses, which FastAPI answers."""
@@ -9,6 +11,7 @@ import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
+from itertools import combinations
 from typing import Any, TypeVar
 
 import httpx
@@ -23,6 +26,7 @@ from app.http.kept_answers import KeptAnswers
 from app.http.pagination import encode_cursor
 from app.main import create_app
 from app.models import SeizureReport
+from app.seizures.totals import GROUP_KEYS
 from app.settings import Settings
 from tests.helpers import seed_database
 
@@ -226,10 +230,160 @@ async def test_what_the_fast_path_does_not_take_goes_to_fastapi(
         {"Authorization": "Basic eDp5"},
     ):
         await compare.same(LIST + "?year=2018&limit=3", answered_fast=False, **headers)
-    for url in (LIST + ".csv?year=2018", LIST + "/totals?year=2018", "/api/v1/seizures/1"):
-        await compare.same(url, answered_fast=False)
+    await compare.same(LIST + ".csv?year=2018", answered_fast=False)
     await compare.same(LIST + "?year=2018", method="POST", answered_fast=False)
     # What the transport makes of a URL first, the fast path answers as the route would.
     await compare.same(LIST + "/?year=2018&limit=3")
     await compare.same(LIST + "?year=2018&limit=3&cursor=" + encode_cursor([7]))
     await compare.same(LIST + "?cursor=" + encode_cursor([0]) + "&limit=2&year=2019")
+
+
+REPORT = "/api/v1/seizures/{}"
+
+
+def report_ids(demo_url: str) -> list[int]:
+    engine = make_engine(demo_url)
+    try:
+        with Session(engine) as session:
+            return list(session.scalars(select(SeizureReport.id).order_by(SeizureReport.id)))
+    finally:
+        engine.dispose()
+
+
+async def test_every_report_answers_as_fastapi_does(
+    clients: tuple[httpx.AsyncClient, httpx.AsyncClient], demo_url: str
+) -> None:
+    compare = Comparison(*clients)
+    ids = report_ids(demo_url)
+    assert len(ids) >= 600
+    # Ids of no report: the route's 404, which the fast path leaves to it.
+    missing = [ids[-1] + 1, ids[-1] + 2, 10_000_000, 2**31 - 1]
+    for turn, report_id in enumerate(ids):
+        answer = await compare.same(REPORT.format(report_id))
+        assert answer.json()["id"] == report_id
+        await _variant(compare, REPORT.format(report_id), answer, turn)
+    for report_id in missing:
+        answer = await compare.same(REPORT.format(report_id), answered_fast=False)
+        assert answer.status == 404
+        assert answer.header("content-type") == "application/problem+json"
+        await compare.same(
+            REPORT.format(report_id), answered_fast=False, **{"Accept-Language": "ru"}
+        )
+
+
+TOTALS = "/api/v1/seizures/totals"
+# Every grouping by one or two keys, as one comma-separated value, and a few of three.
+GROUPINGS = [",".join(keys) for size in (1, 2) for keys in combinations(GROUP_KEYS, size)]
+GROUPINGS += ["year,substance,country", "stage,operation,year"]
+
+
+def totals_url(year: int | None, group_by: str | None) -> str:
+    params = [f"year={year}"] if year is not None else []
+    params += [f"group_by={group_by}"] if group_by is not None else []
+    return TOTALS + ("?" + "&".join(params) if params else "")
+
+
+async def test_the_totals_answer_as_fastapi_does(
+    clients: tuple[httpx.AsyncClient, httpx.AsyncClient], demo_url: str
+) -> None:
+    compare = Comparison(*clients)
+    turn = 0
+    for year in years_of(demo_url):
+        for group_by in [None, *GROUPINGS]:
+            url = totals_url(year, group_by)
+            # The route sums and keeps them; the fast path gives only totals kept.
+            answer = await compare.same(url, answered_fast=False)
+            assert answer.status == 200
+            await _variant(compare, url, answer, turn)
+            turn += 1
+    # The parameters the other way round: a key of its own for the kept totals, the same body.
+    await compare.same(TOTALS + "?group_by=year,substance&year=2018", answered_fast=False)
+    await compare.same(TOTALS + "?group_by=year,substance&year=2018", Accept="*/*")
+    assert compare.compared > 300
+    assert layer_of(clients[0], FastPaths).hits > turn / 2  # the variants, mostly
+
+
+NEAR_MISSES_OF_READS = [
+    "/api/v1/seizures/01",
+    "/api/v1/seizures/0",
+    "/api/v1/seizures/+1",
+    "/api/v1/seizures/-1",
+    "/api/v1/seizures/2147483648",
+    "/api/v1/seizures/1?as_of=2020-01-01",
+    "/api/v1/seizures/1?report_id=2",
+    "/api/v1/seizures/1?foo=1",
+    "/api/v1/seizures/1.csv",
+    "/api/v1/seizures/totals.csv?year=2018",
+    "/api/v1/seizures/totals?year=02018",
+    "/api/v1/seizures/totals?year=1899",
+    "/api/v1/seizures/totals?year=2018&year=2019",
+    "/api/v1/seizures/totals?group_by=",
+    "/api/v1/seizures/totals?group_by=year,year",
+    "/api/v1/seizures/totals?group_by=year,%20substance",
+    "/api/v1/seizures/totals?group_by=year%2Csubstance",
+    "/api/v1/seizures/totals?group_by=year&group_by=substance",
+    "/api/v1/seizures/totals?group_by=nothing",
+    "/api/v1/seizures/totals?group_by=year,",
+    "/api/v1/seizures/totals?year=2018&allocate=pro_rata",
+    "/api/v1/seizures/totals?allocate=pro_rata",
+    "/api/v1/seizures/totals?year=2018&format=json",
+    "/api/v1/seizures/totals?year=2018&format=csv",
+    "/api/v1/seizures/totals?year=2018&country=KAZ",
+    "/api/v1/seizures/totals?year=2018&from=2018-02-01",
+    "/api/v1/seizures/totals?year=2018&as_of=2020-01-01",
+]
+
+
+async def test_what_the_reads_fast_paths_do_not_take_goes_to_fastapi(
+    clients: tuple[httpx.AsyncClient, httpx.AsyncClient],
+) -> None:
+    compare = Comparison(*clients)
+    await compare.same(REPORT.format(1))  # builds the stack
+    for url in NEAR_MISSES_OF_READS:
+        await compare.same(url, answered_fast=False)
+    for headers in ({"Accept": "text/csv"}, {"Authorization": "Bearer nonsense"}):
+        await compare.same(REPORT.format(2), answered_fast=False, **headers)
+        await compare.same(TOTALS + "?year=2018", answered_fast=False, **headers)
+    await compare.same(REPORT.format(3), method="DELETE", answered_fast=False)
+    await compare.same(REPORT.format(4) + "/")  # the transport's slash rule, then the path
+    await compare.same("/api/v1/seizures/%35")  # the path as ASGI gives it, decoded: 5
+
+
+FRONT_PAGE_WAYS: list[dict[str, Any]] = [
+    {},
+    {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"},
+    {"Accept-Language": "ru-RU,ru;q=0.9,en;q=0.8"},
+    {"Accept-Language": "de, en;q=0.5"},
+    {"Accept-Encoding": "gzip"},
+    {"Accept-Encoding": "gzip, br, zstd", "User-Agent": "a browser"},
+]
+
+
+async def test_the_front_page_answers_as_fastapi_does(
+    clients: tuple[httpx.AsyncClient, httpx.AsyncClient],
+) -> None:
+    """The fast path gives the front page the route kept: the first asking of each
+    language is the route's, every other asking of it the fast path's."""
+    compare = Comparison(*clients)
+    for url in ("/", "/?lang=ru", "/?lang=en"):
+        for turn, headers in enumerate(FRONT_PAGE_WAYS):
+            # A page of its own: the first of each query, and `/` in Russian by its header.
+            first = turn == 0 or (url == "/" and "ru-RU" in headers.get("Accept-Language", ""))
+            answer = await compare.same(url, answered_fast=not first, **headers)
+            assert answer.status == 200
+            assert answer.header("content-type") == "text/html; charset=utf-8"
+            await compare.same(url, method="HEAD", **headers)
+    # Every GET but the four first ones (each HEAD after it is the kept answer of its GET).
+    assert layer_of(clients[0], FastPaths).hits == 3 * len(FRONT_PAGE_WAYS) - 4
+
+
+async def test_what_the_front_pages_fast_path_does_not_take_goes_to_fastapi(
+    clients: tuple[httpx.AsyncClient, httpx.AsyncClient],
+) -> None:
+    compare = Comparison(*clients)
+    await compare.same("/", answered_fast=False)  # kept by the route
+    for query in ("lang=", "lang=de", "lang=RU", "lang=ru&lang=en", "to=2018-12-31", "x=1"):
+        await compare.same(f"/?{query}", answered_fast=False)
+    await compare.same("/?as_of=2020-01-01", answered_fast=False)
+    await compare.same("/", answered_fast=False, Authorization="Bearer nonsense")
+    await compare.same("/", method="POST", answered_fast=False)

@@ -201,6 +201,7 @@ def test_a_page_of_the_past_record_says_so_and_its_links_stay_in_it(
         assert f'href="/releases?lang={lang}"' in page.text  # releases answer as they stand
     front = client.get("/?lang=en&as_of=1.0.0")
     assert '<input type="hidden" name="as_of" value="1.0.0">' in front.text
+    assert not client.app.state.front_pages  # type: ignore[attr-defined]  # kept: now's only
 
 
 def test_a_release_older_than_the_history_answers_from_its_own_file(

@@ -127,3 +127,11 @@ def test_covered_ranges_add_up_to_the_parts(reports: Session) -> None:
             assert all(first <= parent < first + width for parent in part)
             found |= part
         assert found == expected, width
+
+
+def test_the_export_runs_without_jit_on_postgresql(session: Session) -> None:
+    """Its cursor opened without JIT compiling the statement first (`_without_jit`)."""
+    list(seizure_csv_chunks(session, SeizureFilters()))
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's JIT")
+    assert session.scalar(text("SELECT current_setting('jit')")) == "off"

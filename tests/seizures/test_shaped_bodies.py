@@ -8,13 +8,15 @@ from typing import Any
 
 import orjson
 import pytest
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app import demo
 from app.http.representation import render
 from app.http.schemas import Page
-from app.seizures.schemas import SeizureOut, SeizureTotals
-from app.seizures.service import SeizureFilters, list_seizures
+from app.models import SeizureReport
+from app.seizures.schemas import SeizureDetail, SeizureOut, SeizureTotals
+from app.seizures.service import SeizureFilters, get_seizure_detail, list_seizures
 from app.seizures.totals import GROUP_KEYS, seizure_totals
 
 
@@ -49,3 +51,21 @@ def test_totals_are_what_the_model_writes(
     body = seizure_totals(registry, SeizureFilters(), group_by, pro_rata=pro_rata)
     assert body["groups"]
     assert orjson.dumps(body) == render(SeizureTotals, body, exclude_unset=True)
+
+
+def test_every_report_is_what_the_model_writes(registry: Session) -> None:
+    """`get_seizure_detail` as the record's route writes it (`represent(..., shaped=True)`),
+    with its alternatives: two reports made alternatives of a third."""
+    ids = list(registry.scalars(select(SeizureReport.id).order_by(SeizureReport.id)))
+    counted, *others = ids[10], ids[11], ids[500]
+    registry.execute(
+        update(SeizureReport).where(SeizureReport.id.in_(others)).values(alternative_to_id=counted)
+    )
+    for report_id in ids:
+        body = get_seizure_detail(registry, report_id)
+        assert orjson.dumps(body) == render(SeizureDetail, body)
+    assert len(get_seizure_detail(registry, counted)["alternatives"]) == 2
+    assert [v["id"] for v in get_seizure_detail(registry, others[1])["alternatives"]] == [
+        counted,
+        others[0],
+    ]
