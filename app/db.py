@@ -3,11 +3,12 @@
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import anyio
-from sqlalchemy import Connection, Engine, create_engine, event, select
+from sqlalchemy import Connection, Engine, Insert, create_engine, event, insert, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
@@ -148,6 +149,15 @@ def lock_row(session: Session, model: Any, entity_id: int) -> Any:
     if row is None:
         raise NotFoundError(f"no {entity_name(model)} {entity_id}")
     return row
+
+
+@lru_cache(maxsize=8)
+def plain_insert(model: Any) -> Insert:
+    """A mapped table's INSERT, built once, for a few rows run on the session's connection
+    (the derived tables at a commit): a Core statement needs none of the ORM's execution,
+    which cost as much as the statement, and a few rows go in by one INSERT where COPY
+    (`bulk_insert`) would wait for PostgreSQL twice."""
+    return insert(model.__table__)
 
 
 def bulk_insert(

@@ -33,7 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction
 
-from app.db import bulk_insert
+from app.db import bulk_insert, plain_insert
 from app.models import (
     SeizureListItem,
     SeizureOverlapMember,
@@ -215,7 +215,7 @@ def refresh_overlaps(
     joining = sorted((found & recheck) | (found - was_member))
     if joining:  # a few rows: one INSERT (COPY would wait for the server twice)
         rows_in = [{"report_id": report_id} for report_id in joining]
-        session.connection().execute(_inserting(SeizureOverlapMember), rows_in)
+        session.connection().execute(plain_insert(SeizureOverlapMember), rows_in)
 
 
 def neighbours_of(session: Session, report_ids: Iterable[int]) -> set[int]:
@@ -653,17 +653,10 @@ def _insert_years(session: Session, periods: Iterable[Any]) -> None:
     for report_id, start, end in periods:
         rows.extend({"year": y, "report_id": report_id} for y in range(start.year, end.year + 1))
         if len(rows) >= 10_000:
-            session.connection().execute(_inserting(SeizureReportYear), rows)
+            session.connection().execute(plain_insert(SeizureReportYear), rows)
             rows = []
     if rows:
-        session.connection().execute(_inserting(SeizureReportYear), rows)
-
-
-@lru_cache(maxsize=2)
-def _inserting(model: Any) -> Any:
-    """A derived table's INSERT, built once, run on the session's connection (as the
-    upserts are): a Core statement needs none of the ORM's execution, which cost as much."""
-    return insert(_table(model))
+        session.connection().execute(plain_insert(SeizureReportYear), rows)
 
 
 def _contributions_by_id(session: Session, report_ids: Iterable[int]) -> dict[int, tuple[Key, int]]:

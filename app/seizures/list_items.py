@@ -18,7 +18,8 @@ holds the pages to the joined statement's, and `test_kept_current_equals_rebuilt
 pieces kept at each commit to a rebuild.
 """
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -35,14 +36,13 @@ from sqlalchemy import (
     cast,
     delete,
     extract,
-    insert,
     null,
     select,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
-from app.db import bulk_insert
+from app.db import bulk_insert, plain_insert
 from app.models import (
     Country,
     DataVersion,
@@ -142,7 +142,7 @@ def refresh(session: Session, report_ids: Iterable[int], *, new: Iterable[int] =
         rows = connection.execute(_own_columns(with_ids=True), {"ids": chunk})
         items = [dict(zip(COLUMNS, item, strict=True)) for row in rows for item in _items(row)]
         if items:  # a few rows: one INSERT (COPY would wait for PostgreSQL twice)
-            connection.execute(_inserting(), items)
+            connection.execute(plain_insert(SeizureListItem), items)
 
 
 def rebuild(session: Session) -> None:
@@ -152,11 +152,6 @@ def rebuild(session: Session) -> None:
     while rows := connection.execute(_own_columns(with_ids=False), {"after_id": after}).all():
         _write(session, [item for row in rows for item in _items(row)])
         after = rows[-1][0]
-
-
-@lru_cache(maxsize=1)
-def _inserting() -> Any:
-    return insert(SeizureListItem)
 
 
 def _write(session: Session, rows: list[tuple[Any, ...]]) -> None:
@@ -348,16 +343,24 @@ def _read(
         return _driver_rows(driver, sql, params(*values))
     pooled = bind.raw_connection()
     try:
-        driver = pooled.driver_connection
-        if bind.dialect.name != "postgresql":  # SQLite's driver is in autocommit already
-            return _driver_rows(driver, sql, params(*values))
-        driver.autocommit = True  # type: ignore[union-attr]
-        try:
-            return _driver_rows(driver, sql, params(*values))
-        finally:
-            driver.autocommit = False  # type: ignore[union-attr]
+        with _autocommit(pooled.driver_connection, bind.dialect):
+            return _driver_rows(pooled.driver_connection, sql, params(*values))
     finally:
         pooled.close()
+
+
+@contextmanager
+def _autocommit(driver: Any, dialect: Dialect) -> Iterator[None]:
+    """The driver's connection in autocommit while a statement runs alone: SQLite's is
+    always (`app.db._configure_sqlite`), psycopg's is switched, and back for the pool."""
+    if dialect.name != "postgresql":
+        yield
+        return
+    driver.autocommit = True
+    try:
+        yield
+    finally:
+        driver.autocommit = False
 
 
 _VERSION_AT = 12  # where `_year_items` has the data version
