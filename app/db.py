@@ -119,10 +119,10 @@ class Lanes:
 
     def __init__(self, budget: ConnectionBudget) -> None:
         self.budget = budget
-        self.sessions = anyio.Semaphore(budget.sessions)
+        self.sessions = anyio.Semaphore(budget.sessions, fast_acquire=True)
         self.exports = anyio.Semaphore(budget.exports)
         self.health = anyio.CapacityLimiter(budget.health)
-        self.admission = anyio.Semaphore(budget.admitted)
+        self.admission = anyio.Semaphore(budget.admitted, fast_acquire=True)
 
 
 def make_sessionmaker(

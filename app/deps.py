@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from app.errors import InvalidParameterError
-from app.models.versions import note_changed_at
+from app.models.versions import VERSIONS_READ, VersionsRead, note_changed_at, note_versions_read
 
 # Dependencies that do no I/O are `async def`: FastAPI runs every plain `def` dependency in
 # a worker thread, and each such hop costs about a millisecond and, under load, far more in
@@ -69,11 +69,24 @@ DATED_READ = "dated_read"
 
 def read_session(request: Request, session: Session) -> Session:
     """The request's read session, noting the time of the facts' last change when the
-    request reads facts (app/http/modified.py finds it in `request.state.read_session`)."""
+    request reads facts (app/http/modified.py finds it in `request.state.read_session`),
+    and the data versions it reads facts at when the kept answers ask for them
+    (app/http/kept_answers.py: a list in the request's state)."""
     if getattr(request.state, DATED_READ, False):
         note_changed_at(session)
         request.state.read_session = session
+    versions: VersionsRead | None = getattr(request.state, VERSIONS_READ, None)
+    if versions is not None:
+        note_versions_read(session, versions)
     return session
+
+
+def note_version_answered(request: Request, version: int) -> None:
+    """Notes, for the kept answers, that the request is answered with what was made at the
+    data version `version` and no other (a page kept at that version)."""
+    versions: VersionsRead | None = getattr(request.state, VERSIONS_READ, None)
+    if versions is not None:
+        versions.append((version, True))
 
 
 # Where the crowd's gate (app/http/admission.py) leaves the request a way out before its end.

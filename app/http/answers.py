@@ -59,11 +59,21 @@ class VersionedCache:
                 return self._answers[key][0]
         return None
 
+    def holds(self, key: Hashable) -> bool:
+        """Whether an answer is kept for `key` at the newest version seen: if none is, no
+        request need read the version to look for one."""
+        return key in self._answers
+
     def keep(self, version: int, key: Hashable, answer: Any) -> None:
-        """Keeps `answer`, made at `version` after `get` found none, unless a newer version
-        has been seen since (the answer may be stale) or it alone outweighs the cache."""
+        """Keeps `answer`, made at `version`, unless a newer version has been seen (the
+        answer may be stale) or it alone outweighs the cache. A newer version than the
+        kept answers' empties the cache, as in `get`."""
         weight = self.weigh(answer)
         with self._lock:
+            if self._version is None or version > self._version:
+                self._answers.clear()
+                self._weight = 0
+                self._version = version
             if version == self._version and key not in self._answers and weight <= self.max_weight:
                 self._answers[key] = (answer, weight)
                 self._weight += weight

@@ -82,6 +82,14 @@ _VERSION = select(DataVersion.version)
 # The key in `Session.info` under which a read session keeps the time it began at.
 CHANGED_AT = "data_changed_at"
 _ASKED = object()
+# The key in `Session.info` (and in the request's state: `app.deps.read_session`) of the
+# list where a read session notes each data version it read facts at, as `(version,
+# whole)`: `whole` when the facts and the version were read in one statement (the facts
+# are that version's), else read first thing in a transaction, before any fact (the facts
+# are that version's if the version is still the same after them). The kept answers keep
+# an answer under it (app/http/kept_answers.py).
+VERSIONS_READ = "data_versions_read"
+VersionsRead = list[tuple[int, bool]]
 
 
 def note_changed_at(session: Session) -> None:
@@ -97,32 +105,52 @@ def changed_at_noted(session: Session) -> datetime | None:
     return noted if isinstance(noted, datetime) else None
 
 
-def note_read_with_facts(session: Session, stored: Any, dialect: Dialect) -> None:
-    """Notes `changed_at` (as the driver gave it) as read in one statement with the facts
-    of a read that needed no transaction of its own (app/seizures/list_items.py): the
-    same state of the facts, so the session need not begin one to read it first."""
+def note_versions_read(session: Session, versions: VersionsRead) -> None:
+    """Has the session note in `versions` the data version of each transaction it begins
+    (and of each read of one statement that needed none: `note_read_with_facts`)."""
+    session.info[VERSIONS_READ] = versions
+
+
+def note_read_with_facts(session: Session, version: int, stored: Any, dialect: Dialect) -> None:
+    """Notes the data version and `changed_at` (as the driver gave it) as read in one
+    statement with the facts of a read that needed no transaction of its own
+    (app/seizures/list_items.py): the same state of the facts, so the session need not
+    begin one to read them first."""
     if session.info.get(CHANGED_AT) is _ASKED:
         session.info[CHANGED_AT] = in_utc(_as_datetime(dialect)(stored))
+    versions: VersionsRead | None = session.info.get(VERSIONS_READ)
+    if versions is not None:
+        versions.append((version, True))
 
 
 @event.listens_for(Session, "after_begin")
-def _read_changed_at(session: Session, _transaction: SessionTransaction, connection: Any) -> None:
-    if session.info.get(CHANGED_AT) is _ASKED:
-        session.info[CHANGED_AT] = in_utc(_changed_at(connection))
+def _read_version_first(
+    session: Session, _transaction: SessionTransaction, connection: Any
+) -> None:
+    asked = session.info.get(CHANGED_AT) is _ASKED
+    versions: VersionsRead | None = session.info.get(VERSIONS_READ)
+    if not asked and versions is None:
+        return
+    version, changed_at = _version_and_changed_at(connection)
+    if asked:
+        session.info[CHANGED_AT] = in_utc(changed_at)
+    if versions is not None:
+        versions.append((version, False))
 
 
-def _changed_at(connection: Connection) -> datetime:
-    """`changed_at`, read through the driver's cursor in the connection's transaction and
-    made a datetime as SQLAlchemy makes it: every read of the record asks it, and
-    SQLAlchemy's execution of one statement (its result's metadata above all) took a
-    quarter of a small page's time, the query itself a twentieth."""
+def _version_and_changed_at(connection: Connection) -> tuple[int, datetime]:
+    """The data version and `changed_at`, read through the driver's cursor in the
+    connection's transaction, the time made a datetime as SQLAlchemy makes it: every read
+    of the record asks them, and SQLAlchemy's execution of one statement (its result's
+    metadata above all) took a quarter of a small page's time, the query itself a
+    twentieth."""
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        cursor.execute("SELECT changed_at FROM data_version")
-        (stored,) = cursor.fetchone()
+        cursor.execute("SELECT version, changed_at FROM data_version")
+        version, stored = cursor.fetchone()
     finally:
         cursor.close()
-    return _as_datetime(connection.dialect)(stored)  # type: ignore[no-any-return]
+    return int(version), _as_datetime(connection.dialect)(stored)
 
 
 @lru_cache(maxsize=4)

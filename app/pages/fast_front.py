@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import Request, Response
 
+from app.deps import note_version_answered
 from app.http import fast_path
 from app.http.answers import VersionedCache
 from app.pages.i18n import LANGUAGES
@@ -31,7 +32,10 @@ def _kept_page(request: Request, params: Mapping[str, Any]) -> Response | None:
     lang = language_of(request)  # `lang=`, else Accept-Language, as `page_language` reads it
     kept: VersionedCache = request.app.state.front_pages
     page: bytes | None = kept.get(version, front_page_key(request, lang))
-    return None if page is None else page_response(page, lang)
+    if page is None:
+        return None
+    note_version_answered(request, version)
+    return page_response(page, lang)
 
 
 FRONT_PAGE = fast_path.FastPath(

@@ -327,7 +327,8 @@ def year_page(
     if names is None:
         joined = list_year_page(session, year, after_id, limit)
         return [row["id"] for row in joined], joined
-    note_read_with_facts(session, rows[0][_VERSION_AT + 1], bind.dialect)
+    version, changed_at = rows[0][_VERSION_AT], rows[0][_VERSION_AT + 1]
+    note_read_with_facts(session, version, changed_at, bind.dialect)
     return [row[0] for row in rows], [_item(row, names) for row in rows]
 
 

@@ -25,6 +25,7 @@ from app.http.kept_answers import (
 )
 from app.models import SeizureReport
 from app.models.reference import Source
+from app.models.versions import VERSIONS_READ
 
 # The hot reads of issue 25 and a page of each kind, in both languages and codings.
 READS = [
@@ -110,8 +111,10 @@ def test_a_deleted_record_is_gone_at_once(client: TestClient, session: Session) 
 class Versions:
     def __init__(self) -> None:
         self.now: int | None = 1
+        self.reads = 0
 
     def __call__(self) -> int | None:
+        self.reads += 1
         return self.now
 
 
@@ -131,11 +134,17 @@ def _app(
     headers: list[tuple[bytes, bytes]] | None = None,
     body: bytes = b"the answer",
     during: Callable[[], None] = lambda: None,
+    reads: Callable[[int], list[tuple[int, bool]]] = lambda version: [(version, False)],
 ) -> tuple[list[Scope], Callable[[Scope, Receive, Send], object]]:
+    """An app that notes the versions its reads saw (`reads` of the version now: by
+    default one session's transaction, which reads it first thing), as a session does."""
     calls: list[Scope] = []
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         calls.append(scope)
+        version = scope["app"].state.data_version_now.now
+        if version is not None and VERSIONS_READ in scope.get("state", {}):
+            scope["state"][VERSIONS_READ].extend(reads(version))
         during()
         await send({"type": "http.response.start", "status": status,
                     "headers": headers if headers is not None else PUBLIC})  # fmt: skip
@@ -181,6 +190,35 @@ def test_an_answer_is_given_again_until_the_version_changes() -> None:
     assert _ask(layer, owner) == (200, b"the answer2")
     assert _ask(layer, owner, query=b"limit=1") == (200, b"the answer3")
     assert len(calls) == 3
+
+
+def test_a_first_read_reads_the_version_only_after_its_answer() -> None:
+    """Nothing kept for the request: no version to look one up at. A transaction's
+    version, read before its facts, is read again after them; a version read in one
+    statement with the facts (the year list's page) is not."""
+    for reads, after in (([(1, False)], 1), ([(1, True)], 0), ([(1, True), (1, True)], 0)):
+        versions = Versions()
+        calls, app = _app(reads=lambda version, reads=reads: reads)  # type: ignore[misc]
+        layer, owner = KeptAnswers(app), Owner(versions)  # type: ignore[arg-type]
+        _ask(layer, owner)
+        assert versions.reads == after
+        assert _ask(layer, owner) == (200, b"the answer1")  # kept: one read, to find it
+        assert (len(calls), versions.reads) == (1, after + 1)
+
+
+@pytest.mark.parametrize(
+    "reads",
+    [[], [(1, True), (0, True)], [(0, False), (1, False)]],
+    ids=["none", "two-versions-in-statements", "two-transactions"],
+)
+def test_an_answer_of_no_one_known_version_is_not_kept(reads: list[tuple[int, bool]]) -> None:
+    """An answer that read no version, or facts of two, is not kept."""
+    versions = Versions()
+    calls, app = _app(reads=lambda _version: reads)
+    layer, owner = KeptAnswers(app), Owner(versions)  # type: ignore[arg-type]
+    _ask(layer, owner)
+    _ask(layer, owner)
+    assert len(calls) == 2
 
 
 def test_an_answer_read_while_the_facts_changed_is_not_kept() -> None:
