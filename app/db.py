@@ -1,5 +1,6 @@
 """Engine construction: one place that knows the differences between SQLite and PostgreSQL."""
 
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -10,6 +11,7 @@ from typing import Any
 import anyio
 from sqlalchemy import Connection, Engine, Insert, create_engine, event, insert, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
@@ -38,7 +40,9 @@ def make_engine(
     if not pooled:
         pool = {"poolclass": NullPool}
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, echo=echo, pool_pre_ping=True, **pool)
+        engine = create_engine(url, echo=echo, **pool)
+        _ping_when_idle(engine)
+        return engine
 
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -47,6 +51,36 @@ def make_engine(
     engine = create_engine(url, echo=echo, **pool)
     _configure_sqlite(engine, sqlite_busy_timeout_ms, durable)
     return engine
+
+
+# A pooled connection given back longer ago than this is pinged before it is handed out.
+PING_AFTER_IDLE_S = 5.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """SQLAlchemy's pre-ping, but only for a connection that has been idle: a server
+    restarted, or a connection dropped by a time-out, is found before a request uses it.
+    Pinging every checkout (`pool_pre_ping`) was a round trip of each read's two on
+    PostgreSQL (the year list's mix: 1,363 against 1,478 requests/s without it). A
+    connection that dies while it is busy fails its statement, and SQLAlchemy then
+    discards every connection of the pool made before (its disconnect handling)."""
+
+    @event.listens_for(engine, "checkin")
+    def on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            record.info["given_back_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        given_back_at = record.info.get("given_back_at")
+        if given_back_at is None or time.monotonic() - given_back_at < PING_AFTER_IDLE_S:
+            return  # new, or used a moment ago
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            raise DisconnectionError(f"the pooled connection is gone: {error}") from error
+        if not alive:
+            raise DisconnectionError("the pooled connection is gone")
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int, durable: bool) -> None:
