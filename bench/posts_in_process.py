@@ -9,8 +9,9 @@ and ms per post over `--posts` posts after a warm-up of 20; `--concurrency 2` is
 `make bench` drives with wrk (-c2). `--statements` also counts, per timed post, what goes to
 the database: statements (an executemany is one), and transactions begun, committed and
 rolled back (not those of a connection in autocommit, which sends none); on PostgreSQL each
-of those is a round trip, and so is the pool's ping of a connection taken out of it
-(`pool_pre_ping`), which is counted too.
+of those is a round trip. Connections taken out of the pool are counted too: each was a
+round trip when the pool pinged every one (it now pings one idle for a while only,
+`app.db._ping_when_idle`).
 """
 
 import argparse
