@@ -11,12 +11,12 @@ client last read (`current_etag`). A read of the registry's facts also carries
 `Last-Modified` and answers `If-Modified-Since` (app/http/modified.py).
 """
 
-import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 import orjson
+import xxhash
 from fastapi import Request, Response
 from pydantic import BaseModel, TypeAdapter
 
@@ -34,7 +34,10 @@ def render(model: Any, data: Any, *, exclude_unset: bool = False) -> bytes:
 
 
 def etag_of(body: bytes) -> str:
-    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    """A strong validator of the body: 128 bits of XXH3, a hash made for telling contents
+    apart, not for secrets (nothing is signed with it). SHA-256 took 17 us of a 35 KB page
+    (a sixteenth of a year page's first read); XXH3 takes 0.3."""
+    return '"' + xxhash.xxh3_128_hexdigest(body) + '"'
 
 
 def current_etag(model: type[BaseModel] | Any, data: Any) -> str:
