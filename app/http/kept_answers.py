@@ -293,7 +293,12 @@ class _Recorder:
     def answer(self) -> KeptAnswer | None:
         if self._start is None or not self._keepable or not self._complete:
             return None
-        headers = [(bytes(name), bytes(value)) for name, value in self._start["headers"]]
+        headers = [
+            (name, value)
+            if type(name) is bytes and type(value) is bytes
+            else (bytes(name), bytes(value))
+            for name, value in self._start["headers"]
+        ]
         return KeptAnswer(self._start["status"], headers, b"".join(self._body))
 
 

@@ -17,6 +17,7 @@ both are sent (RFC 9110 13.2.2).
 import re
 from datetime import UTC, datetime
 from email.utils import format_datetime
+from functools import lru_cache
 
 from fastapi import Request
 from sqlalchemy.orm import Session
@@ -70,6 +71,7 @@ def parse_http_date(value: str) -> datetime | None:
     return None
 
 
+@lru_cache(maxsize=256)  # the time of the last change, on every read of the record
 def http_date(moment: datetime) -> str:
     """IMF-fixdate, the form a sender must use: `Sun, 06 Nov 1994 08:49:37 GMT`."""
     return format_datetime(moment.astimezone(UTC), usegmt=True)

@@ -25,7 +25,10 @@ class PageRequest:
 
 
 def encode_cursor(key: Sequence[Any]) -> str:
-    raw = json.dumps(list(key), separators=(",", ":"), default=str).encode()
+    if len(key) == 1 and type(key[0]) is int:  # an id: what `json.dumps` writes, sooner
+        raw = b"[%d]" % key[0]
+    else:
+        raw = json.dumps(list(key), separators=(",", ":"), default=str).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 

@@ -8,6 +8,7 @@ spelling) go to the route. The app factory installs it (app/main.py)."""
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from fastapi import Request, Response
@@ -27,9 +28,11 @@ _CURSOR = re.compile(r"[A-Za-z0-9_-]{1,512}")
 _PAGE = Page[SeizureOut]
 
 
+@lru_cache(maxsize=4096)
 def _cursor(text: str) -> tuple[int] | None:
     """An id-ordered list's cursor as `next` writes it: one id, encoded as `encode_cursor`
-    encodes it (so no other spelling of it comes here)."""
+    encodes it (so no other spelling of it comes here). Kept for the cursors asked most:
+    the `next` links of a year's pages are followed by every reader of that year."""
     if not _CURSOR.fullmatch(text):
         return None
     try:
