@@ -11,7 +11,7 @@ from sqlalchemy.engine import make_url
 from app.changelog import router as changelog
 from app.council import router as council
 from app.coverage import router as coverage
-from app.db import ConnectionBudget, Lanes, make_engine, make_sessionmaker
+from app.db import ConnectionBudget, Lanes, LoopReads, make_engine, make_sessionmaker
 from app.deps import refuse_nul_characters
 from app.errors import install_error_handlers
 from app.feedback import router as feedback
@@ -112,6 +112,12 @@ def default_threads(dialect: str) -> int:
     return 8 if dialect == "postgresql" else 2
 
 
+# PostgreSQL connections of a process for the statements read in its event loop
+# (`app.db.LoopReads`), beside its pool: the year list's pages, one statement each. With
+# them all busy, a page is read in a worker thread, as on any other path.
+LOOP_READS = 4
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     check_production_settings(settings)
@@ -144,6 +150,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.write_sessionmaker = make_sessionmaker(engine, writes=True)
         app.state.key_sessionmaker = make_sessionmaker(engine, autocommit=True)
         app.state.lanes = Lanes(budget)
+        app.state.loop_reads = LoopReads.for_engine(engine, LOOP_READS)
         app.state.answers = VersionedCache(weigh=KeptTotals.weigh)
         app.state.page_answers = VersionedCache()  # what a page computes from the figures
         app.state.front_pages = pages.new_front_pages()
@@ -163,6 +170,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             with _startup_objects_frozen():
                 yield
         finally:
+            if app.state.loop_reads is not None:
+                await app.state.loop_reads.close()
             app.state.past_records.close()
             version_now.close()
             history_engine.dispose()

@@ -22,7 +22,7 @@ kit imports no domain.
 
 import logging
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +43,8 @@ logger = logging.getLogger(__name__)
 Parse = Callable[[str], Any]
 # The answer from the request's session and the parsed parameters; None: FastAPI answers.
 Answer = Callable[[Request, Session, Mapping[str, Any]], Response | None]
+# The answer read in the event loop (`app.db.LoopReads`, PostgreSQL); None: read as `Answer`.
+LoopAnswer = Callable[[Request, Session, Mapping[str, Any]], Awaitable[Response | None]]
 # An answer the app keeps, found without a session (by the data version committed now,
 # `app.state.data_version_now`), in the event loop; None: FastAPI answers.
 KeptAnswer = Callable[[Request, Mapping[str, Any]], Response | None]
@@ -64,6 +66,9 @@ class FastPath:
     # The answer read in a session, or else (`answer` None) the answer kept.
     answer: Answer | None = None
     kept: KeptAnswer | None = None
+    # The answer read in the event loop where the app reads there (`loop_reads`), tried
+    # before `answer`.
+    loop_answer: LoopAnswer | None = None
     # How many rows the answer reads at most, given the parameters (`read_on_loop`).
     rows: Callable[[Mapping[str, Any]], int] = lambda params: 1
     segment: Parse | None = None
@@ -216,7 +221,12 @@ async def _answer(request: Request, found: FastPath, params: dict[str, Any]) -> 
     await dated_read(request)
     async with state.lanes.sessions:
         session = read_session(request, state.sessionmaker())
-        if read_on_loop(session, found.rows(params), state.lanes):
+        rows = found.rows(params)
+        if found.loop_answer is not None and loop_reads(state, rows):
+            response = await _read_in_loop(request, session, found, params)
+            if response is not None:
+                return response
+        if read_on_loop(session, rows, state.lanes):
             return _read(request, session, found, params)
         return await to_thread.run_sync(_read, request, session, found, params)
 
@@ -225,15 +235,44 @@ def read_on_loop(session: Session, rows: int, lanes: Lanes) -> bool:
     """Whether a read runs in the event loop rather than a worker thread. On SQLite, a
     page of up to a hundred reports takes a millisecond or two, and the thread's round trip
     and the wait for the GIL after it cost more; in WAL mode a reader does not wait for a
-    writer's lock. But not in a crowd (issue 20): with the gate more than half full, reads
-    in the loop, one after another, kept /healthz waiting 70-130 ms under 400 readers (in
-    threads, which leave the loop the GIL every switch interval, 5-20 ms). Longer pages, and
-    PostgreSQL (a network round trip), always go to a thread."""
+    writer's lock. But not in a crowd (`_uncrowded`). Longer pages, and PostgreSQL's
+    sessions (a network round trip), go to a thread; PostgreSQL's statements that the
+    loop can wait for are `loop_reads`'."""
+    return rows <= LOOP_ROWS and session.get_bind().dialect.name == "sqlite" and _uncrowded(lanes)
+
+
+def loop_reads(state: Any, rows: int) -> bool:
+    """Whether a fast path's `loop_answer` is tried: on PostgreSQL (`app.db.LoopReads`),
+    for a page of up to LOOP_ROWS rows, which the loop then makes, not in a crowd."""
     return (
-        rows <= LOOP_ROWS
-        and session.get_bind().dialect.name == "sqlite"
-        and lanes.admission.value >= lanes.budget.admitted // 2
+        getattr(state, "loop_reads", None) is not None
+        and rows <= LOOP_ROWS
+        and _uncrowded(state.lanes)
     )
+
+
+def _uncrowded(lanes: Lanes) -> bool:
+    """The gate is at most half full. In a crowd (issue 20), reads in the loop, one after
+    another, kept /healthz waiting 70-130 ms under 400 readers (in threads, which leave the
+    loop the GIL every switch interval, 5-20 ms)."""
+    return bool(lanes.admission.value >= lanes.budget.admitted // 2)
+
+
+async def _read_in_loop(
+    request: Request, session: Session, found: FastPath, params: Mapping[str, Any]
+) -> Response | None:
+    """The answer read in the event loop; None when it is not (nothing failed the request:
+    it is read as `answer` reads it)."""
+    if found.loop_answer is None:
+        return None
+    try:
+        response = await found.loop_answer(request, session, params)
+    except Exception:
+        logger.warning("fast path of %s failed in the loop", found.path, exc_info=True)
+        return None
+    if response is not None:
+        session.close()
+    return response
 
 
 def _kept(request: Request, found: FastPath, params: Mapping[str, Any]) -> Response | None:

@@ -20,7 +20,7 @@ from app.http import fast_path
 from app.http.links import public_link
 from app.http.pagination import MAX_LIMIT, PageRequest, decode_cursor, encode_cursor, page_of
 from app.http.schemas import Page
-from app.seizures.list_items import year_page
+from app.seizures.list_items import year_page, year_page_in_loop
 from app.seizures.schemas import SeizureOut
 
 DEFAULT_LIMIT = 50  # as `app.http.pagination.page_request` has it
@@ -47,9 +47,30 @@ def _cursor(text: str) -> tuple[int] | None:
 
 def _page(request: Request, session: Session, params: Mapping[str, Any]) -> Response:
     """What `seizures` answers through `Listing.respond` for a JSON page."""
+    page, after_id = _asked(params)
+    ids, items = year_page(session, params.get("year"), after_id, page.limit + 1)
+    return _answer(request, page, ids, items)
+
+
+async def _page_in_loop(
+    request: Request, session: Session, params: Mapping[str, Any]
+) -> Response | None:
+    """`_page`, its statement read in the event loop (PostgreSQL); None: read as `_page`."""
+    page, after_id = _asked(params)
+    read = await year_page_in_loop(
+        request.app.state.loop_reads, session, params.get("year"), after_id, page.limit + 1
+    )
+    return None if read is None else _answer(request, page, *read)
+
+
+def _asked(params: Mapping[str, Any]) -> tuple[PageRequest, int]:
+    """The page asked for, and the id it starts after."""
     after = params.get("cursor")
     page = PageRequest(limit=params.get("limit", DEFAULT_LIMIT), after=after)
-    ids, items = year_page(session, params.get("year"), after[0] if after else 0, page.limit + 1)
+    return page, after[0] if after else 0
+
+
+def _answer(request: Request, page: PageRequest, ids: list[int], items: list[Any]) -> Response:
     # The items are JSON already (`orjson.Fragment`): the cursor names the last one by its id.
     last_id = ids[page.limit - 1] if len(ids) > page.limit else None
     return page_of(
@@ -74,5 +95,6 @@ YEAR_LIST = fast_path.FastPath(
         "cursor": _cursor,
     },
     answer=_page,
+    loop_answer=_page_in_loop,
     rows=lambda params: params.get("limit", DEFAULT_LIMIT) + 1,
 )

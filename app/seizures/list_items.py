@@ -42,7 +42,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
-from app.db import bulk_insert, plain_insert
+from app.db import LoopReads, bulk_insert, plain_insert
 from app.models import (
     Country,
     DataVersion,
@@ -327,6 +327,28 @@ def year_page(
     if names is None:
         joined = list_year_page(session, year, after_id, limit)
         return [row["id"] for row in joined], joined
+    version, changed_at = rows[0][_VERSION_AT], rows[0][_VERSION_AT + 1]
+    note_read_with_facts(session, version, changed_at, bind.dialect)
+    return [row[0] for row in rows], [_item(row, names) for row in rows]
+
+
+async def year_page_in_loop(
+    reads: LoopReads, session: Session, year: int | None, after_id: int, limit: int
+) -> tuple[list[int], list[Any]] | None:
+    """`year_page`, its statement read in the event loop (`app.db.LoopReads`, PostgreSQL);
+    None when it is read as `year_page` reads it: no connection of the loop's was free,
+    the statement failed, or the names of its data version are not kept yet (reading them
+    takes several statements, in a worker thread)."""
+    bind = session.get_bind()
+    sql, params = _year_items_sql(year, bind.dialect)
+    rows = await reads.fetch(sql, params(after_id, limit))
+    if rows is None:
+        return None
+    if not rows:
+        return [], []
+    names = _kept_names.get((bind.engine, *rows[0][_VERSION_AT:]))
+    if names is None:
+        return None
     version, changed_at = rows[0][_VERSION_AT], rows[0][_VERSION_AT + 1]
     note_read_with_facts(session, version, changed_at, bind.dialect)
     return [row[0] for row in rows], [_item(row, names) for row in rows]

@@ -1,0 +1,107 @@
+"""Statements read in the event loop on PostgreSQL (app/db.py `LoopReads`): the rows a
+worker thread's cursor would give, on at most `size` connections of their own; when none is
+free or a statement fails, None (the caller reads as before), and a connection that failed
+or was cancelled mid-statement is not used again."""
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from datetime import date, datetime
+
+import pytest
+from sqlalchemy import Engine
+
+from app.db import LoopReads, make_engine
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+async def engine(new_database: Callable[[], str]) -> AsyncIterator[Engine]:
+    made = make_engine(new_database())
+    yield made
+    made.dispose()
+
+
+async def _reads(engine: Engine, size: int) -> LoopReads:
+    reads = LoopReads.for_engine(engine, size)
+    if reads is None:
+        pytest.skip("SQLite reads in the loop through its own connections")
+    return reads
+
+
+async def test_sqlite_has_none(new_database: Callable[[], str]) -> None:
+    engine = make_engine(new_database())
+    try:
+        if engine.dialect.name == "sqlite":
+            assert LoopReads.for_engine(engine, 4) is None
+        else:
+            assert isinstance(LoopReads.for_engine(engine, 4), LoopReads)
+    finally:
+        engine.dispose()
+
+
+async def test_the_rows_are_the_drivers_with_the_engines_types(engine: Engine) -> None:
+    reads = await _reads(engine, 2)
+    try:
+        rows = await reads.fetch(
+            "SELECT %(day)s::DATE + 1, now(), 'текст', true", {"day": date(2018, 12, 31)}
+        )
+        assert rows is not None
+        ((day, moment, text, flag),) = rows
+        assert (day, text, flag) == (date(2019, 1, 1), "текст", True)
+        assert isinstance(moment, datetime)
+        assert moment.tzinfo is not None
+        assert await reads.fetch("SELECT 1", {}) == [(1,)]
+        assert reads.answered == 2
+    finally:
+        await reads.close()
+
+
+async def test_no_more_than_size_at_once(engine: Engine) -> None:
+    reads = await _reads(engine, 1)
+    try:
+        slow = asyncio.create_task(reads.fetch("SELECT 2 FROM pg_sleep(0.3)", {}))
+        await asyncio.sleep(0.1)
+        assert await reads.fetch("SELECT 1", {}) is None  # none free: read elsewhere
+        assert await slow == [(2,)]
+        assert await reads.fetch("SELECT 1", {}) == [(1,)]  # given back
+    finally:
+        await reads.close()
+
+
+async def test_a_failed_statement_is_none_and_its_connection_is_not_used_again(
+    engine: Engine,
+) -> None:
+    reads = await _reads(engine, 1)
+    try:
+        first = await reads.fetch("SELECT pg_backend_pid()", {})
+        assert await reads.fetch("SELECT 1/0", {}) is None
+        after = await reads.fetch("SELECT pg_backend_pid()", {})
+        assert first is not None
+        assert after is not None
+        assert first != after
+    finally:
+        await reads.close()
+
+
+async def test_a_cancelled_statement_is_cancelled_and_its_connection_dropped(
+    engine: Engine,
+) -> None:
+    reads = await _reads(engine, 1)
+    try:
+        first = await reads.fetch("SELECT pg_backend_pid()", {})
+        slow = asyncio.create_task(reads.fetch("SELECT pg_sleep(5)", {}))
+        await asyncio.sleep(0.1)
+        slow.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await slow
+        after = await reads.fetch("SELECT pg_backend_pid()", {})
+        assert after is not None
+        assert after != first
+    finally:
+        await reads.close()
