@@ -113,8 +113,8 @@ def default_threads(dialect: str) -> int:
 
 
 # PostgreSQL connections of a process for the statements read in its event loop
-# (`app.db.LoopReads`), beside its pool: the year list's pages, one statement each. With
-# them all busy, a page is read in a worker thread, as on any other path.
+# (`app.db.LoopReads`; SQLite's has one), beside its pool: the year list's pages, one
+# statement each. With them all busy, a page is read in a worker thread, as on any other path.
 LOOP_READS = 4
 
 
@@ -170,8 +170,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             with _startup_objects_frozen():
                 yield
         finally:
-            if app.state.loop_reads is not None:
-                await app.state.loop_reads.close()
+            await app.state.loop_reads.close()
             app.state.past_records.close()
             version_now.close()
             history_engine.dispose()

@@ -236,14 +236,14 @@ def read_on_loop(session: Session, rows: int, lanes: Lanes) -> bool:
     page of up to a hundred reports takes a millisecond or two, and the thread's round trip
     and the wait for the GIL after it cost more; in WAL mode a reader does not wait for a
     writer's lock. But not in a crowd (`_uncrowded`). Longer pages, and PostgreSQL's
-    sessions (a network round trip), go to a thread; PostgreSQL's statements that the
-    loop can wait for are `loop_reads`'."""
+    sessions (a network round trip), go to a thread; the statements the loop reads on
+    connections of its own are `loop_reads`'."""
     return rows <= LOOP_ROWS and session.get_bind().dialect.name == "sqlite" and _uncrowded(lanes)
 
 
 def loop_reads(state: Any, rows: int) -> bool:
-    """Whether a fast path's `loop_answer` is tried: on PostgreSQL (`app.db.LoopReads`),
-    for a page of up to LOOP_ROWS rows, which the loop then makes, not in a crowd."""
+    """Whether a fast path's `loop_answer` is tried (`app.db.LoopReads`): for a page of up
+    to LOOP_ROWS rows, which the loop then makes, not in a crowd."""
     return (
         getattr(state, "loop_reads", None) is not None
         and rows <= LOOP_ROWS

@@ -28,7 +28,6 @@ a compressed answer is kept compressed. `KSOPN_FAST_PATHS=0` switches it off.
 """
 
 import contextlib
-import sqlite3
 import struct
 import time
 from collections.abc import Callable
@@ -39,6 +38,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.db import detached_connection
 from app.http.answers import VersionedCache
 from app.models.versions import VERSIONS_READ, VersionsRead
 
@@ -139,7 +139,7 @@ class DataVersionNow:
     def __call__(self) -> int | None:
         try:
             if self._connection is None:
-                self._connection = self._connect()
+                self._connection = detached_connection(self.engine)
             cursor = self._connection.cursor()
             try:
                 cursor.execute("SELECT version FROM data_version")
@@ -150,17 +150,6 @@ class DataVersionNow:
             self.close()
             return None
         return int(row[0]) if row else None
-
-    def _connect(self) -> Any:
-        # A connection of the engine's (its set-up included: SQLite's WAL and timeouts),
-        # taken out of the pool for good.
-        raw = self.engine.raw_connection()
-        connection: Any = raw.driver_connection
-        raw.detach()
-        if not isinstance(connection, sqlite3.Connection):
-            connection.rollback()
-            connection.autocommit = True
-        return connection
 
     def close(self) -> None:
         if self._connection is not None:

@@ -1,5 +1,5 @@
-"""Statements read in the event loop on PostgreSQL (app/db.py `LoopReads`): the rows a
-worker thread's cursor would give, on at most `size` connections of their own; when none is
+"""Statements read in the event loop (app/db.py `LoopReads`): the rows a worker thread's
+cursor would give, on connections of their own (on PostgreSQL at most `size`); when none is
 free or a statement fails, None (the caller reads as before), and a connection that failed
 or was cancelled mid-statement is not used again."""
 
@@ -27,43 +27,48 @@ async def engine(new_database: Callable[[], str]) -> AsyncIterator[Engine]:
     made.dispose()
 
 
-async def _reads(engine: Engine, size: int) -> LoopReads:
-    reads = LoopReads.for_engine(engine, size)
-    if reads is None:
-        pytest.skip("SQLite reads in the loop through its own connections")
-    return reads
+async def _postgres_reads(engine: Engine, size: int) -> LoopReads:
+    if engine.dialect.name == "sqlite":
+        pytest.skip("SQLite's statements in the loop are calls that return their rows")
+    return LoopReads.for_engine(engine, size)
 
 
-async def test_sqlite_has_none(new_database: Callable[[], str]) -> None:
-    engine = make_engine(new_database())
+async def test_the_rows_are_the_drivers(engine: Engine) -> None:
+    reads = LoopReads.for_engine(engine, 2)
     try:
-        if engine.dialect.name == "sqlite":
-            assert LoopReads.for_engine(engine, 4) is None
-        else:
-            assert isinstance(LoopReads.for_engine(engine, 4), LoopReads)
-    finally:
-        engine.dispose()
-
-
-async def test_the_rows_are_the_drivers_with_the_engines_types(engine: Engine) -> None:
-    reads = await _reads(engine, 2)
-    try:
-        rows = await reads.fetch(
-            "SELECT %(day)s::DATE + 1, now(), 'текст', true", {"day": date(2018, 12, 31)}
-        )
-        assert rows is not None
-        ((day, moment, text, flag),) = rows
-        assert (day, text, flag) == (date(2019, 1, 1), "текст", True)
-        assert isinstance(moment, datetime)
-        assert moment.tzinfo is not None
-        assert await reads.fetch("SELECT 1", {}) == [(1,)]
+        assert await reads.fetch("SELECT 1, 'текст'", {}) == [(1, "текст")]
+        assert await reads.fetch("SELECT 2, 'text'", {}) == [(2, "text")]
         assert reads.answered == 2
     finally:
         await reads.close()
 
 
+async def test_a_failed_statement_is_none_and_the_next_one_is_read(engine: Engine) -> None:
+    reads = LoopReads.for_engine(engine, 1)
+    try:
+        assert await reads.fetch("SELECT no_such_column FROM data_version_none", {}) is None
+        assert await reads.fetch("SELECT 1", {}) == [(1,)]
+    finally:
+        await reads.close()
+
+
+async def test_postgresql_gives_the_engines_types(engine: Engine) -> None:
+    reads = await _postgres_reads(engine, 2)
+    try:
+        rows = await reads.fetch(
+            "SELECT %(day)s::DATE + 1, now(), true", {"day": date(2018, 12, 31)}
+        )
+        assert rows is not None
+        ((day, moment, flag),) = rows
+        assert (day, flag) == (date(2019, 1, 1), True)
+        assert isinstance(moment, datetime)
+        assert moment.tzinfo is not None
+    finally:
+        await reads.close()
+
+
 async def test_no_more_than_size_at_once(engine: Engine) -> None:
-    reads = await _reads(engine, 1)
+    reads = await _postgres_reads(engine, 1)
     try:
         slow = asyncio.create_task(reads.fetch("SELECT 2 FROM pg_sleep(0.3)", {}))
         await asyncio.sleep(0.1)
@@ -74,10 +79,10 @@ async def test_no_more_than_size_at_once(engine: Engine) -> None:
         await reads.close()
 
 
-async def test_a_failed_statement_is_none_and_its_connection_is_not_used_again(
+async def test_postgresql_does_not_use_a_failed_connection_again(
     engine: Engine,
 ) -> None:
-    reads = await _reads(engine, 1)
+    reads = await _postgres_reads(engine, 1)
     try:
         first = await reads.fetch("SELECT pg_backend_pid()", {})
         assert await reads.fetch("SELECT 1/0", {}) is None
@@ -92,7 +97,7 @@ async def test_a_failed_statement_is_none_and_its_connection_is_not_used_again(
 async def test_a_cancelled_statement_is_cancelled_and_its_connection_dropped(
     engine: Engine,
 ) -> None:
-    reads = await _reads(engine, 1)
+    reads = await _postgres_reads(engine, 1)
     try:
         first = await reads.fetch("SELECT pg_backend_pid()", {})
         slow = asyncio.create_task(reads.fetch("SELECT pg_sleep(5)", {}))
