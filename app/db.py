@@ -233,6 +233,7 @@ class _PostgresLoopReads(LoopReads):
         self.size = size
         self._idle: list[Any] = []
         self._open = 0
+        self._closing: set[asyncio.Task[None]] = set()  # held until done (asyncio's advice)
 
     async def fetch(self, sql: str, params: Any) -> list[Any] | None:
         connection = await self._take()
@@ -242,9 +243,11 @@ class _PostgresLoopReads(LoopReads):
             async with connection.cursor() as cursor:
                 await cursor.execute(sql, params)
                 rows: list[Any] = await cursor.fetchall()
-        except asyncio.CancelledError:
+        except asyncio.CancelledError:  # its client went away: closed beside, not awaited
             self._open -= 1
-            asyncio.get_running_loop().create_task(_close(connection))
+            closing = asyncio.get_running_loop().create_task(_close(connection))
+            self._closing.add(closing)
+            closing.add_done_callback(self._closing.discard)
             raise
         except Exception:
             self._open -= 1
