@@ -14,7 +14,7 @@ import anyio
 import psycopg
 from sqlalchemy import Connection, Engine, Insert, create_engine, event, insert, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
@@ -81,9 +81,11 @@ def _ping_when_idle(engine: Engine) -> None:
         try:
             alive = engine.dialect.do_ping(dbapi_connection)
         except Exception as error:
-            raise DisconnectionError(f"the pooled connection is gone: {error}") from error
+            # The others given back before it are likely gone too (a restart): the pool
+            # replaces every connection older than now.
+            raise InvalidatePoolError(f"the pooled connection is gone: {error}") from error
         if not alive:
-            raise DisconnectionError("the pooled connection is gone")
+            raise InvalidatePoolError("the pooled connection is gone")
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int, durable: bool) -> None:
@@ -196,8 +198,11 @@ class _SQLiteLoopReads(LoopReads):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._connection: Any = None
+        self._closed = False
 
     async def fetch(self, sql: str, params: Any) -> list[Any] | None:
+        if self._closed:
+            return None
         try:
             if self._connection is None:
                 self._connection = detached_connection(self.engine)
@@ -208,12 +213,16 @@ class _SQLiteLoopReads(LoopReads):
             finally:
                 cursor.close()
         except Exception:
-            await self.close()
+            self._drop()
             return None
         self.answered += 1
         return rows
 
     async def close(self) -> None:
+        self._closed = True
+        self._drop()
+
+    def _drop(self) -> None:
         connection, self._connection = self._connection, None
         if connection is not None:
             with contextlib.suppress(Exception):  # closing a broken connection
@@ -234,6 +243,10 @@ class _PostgresLoopReads(LoopReads):
         self._idle: list[Any] = []
         self._open = 0
         self._closing: set[asyncio.Task[None]] = set()  # held until done (asyncio's advice)
+        self._closed = False
+        # After a failed connect (the server down, or refusing connections), none is tried
+        # again for a while: the pages meanwhile are read in worker threads.
+        self._no_connect_until = 0.0
 
     async def fetch(self, sql: str, params: Any) -> list[Any] | None:
         connection = await self._take()
@@ -244,23 +257,23 @@ class _PostgresLoopReads(LoopReads):
                 await cursor.execute(sql, params)
                 rows: list[Any] = await cursor.fetchall()
         except asyncio.CancelledError:  # its client went away: closed beside, not awaited
-            self._open -= 1
-            closing = asyncio.get_running_loop().create_task(_close(connection))
-            self._closing.add(closing)
-            closing.add_done_callback(self._closing.discard)
+            self._close_beside(connection)
             raise
         except Exception:
             self._open -= 1
             await _close(connection)
             return None
-        self._idle.append(connection)
+        if self._closed:  # the app stopped while it read
+            self._close_beside(connection)
+        else:
+            self._idle.append(connection)
         self.answered += 1
         return rows
 
     async def _take(self) -> Any:
         if self._idle:
             return self._idle.pop()
-        if self._open >= self.size:
+        if self._closed or self._open >= self.size or time.monotonic() < self._no_connect_until:
             return None
         self._open += 1
         try:
@@ -268,13 +281,30 @@ class _PostgresLoopReads(LoopReads):
             return await psycopg.AsyncConnection.connect(*args, autocommit=True, **kwargs)
         except Exception:
             self._open -= 1
+            self._no_connect_until = time.monotonic() + CONNECT_AGAIN_AFTER_S
             return None
+        except BaseException:  # cancelled while it connected
+            self._open -= 1
+            raise
+
+    def _close_beside(self, connection: Any) -> None:
+        self._open -= 1
+        closing = asyncio.get_running_loop().create_task(_close(connection))
+        self._closing.add(closing)
+        closing.add_done_callback(self._closing.discard)
 
     async def close(self) -> None:
+        self._closed = True
         idle, self._idle = self._idle, []
         for connection in idle:
             self._open -= 1
             await _close(connection)
+        if self._closing:
+            await asyncio.gather(*self._closing)
+
+
+# Seconds without a new connection of the loop's after one failed to open.
+CONNECT_AGAIN_AFTER_S = 1.0
 
 
 async def _close(connection: Any) -> None:

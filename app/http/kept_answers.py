@@ -186,7 +186,8 @@ class KeptAnswers:
                 await _give(answer, send)
                 return
         read: VersionsRead = []
-        scope.setdefault("state", {})[VERSIONS_READ] = read
+        # The request's own state (a copy: a server may share the dict it gives requests).
+        scope["state"] = {**scope.get("state", {}), VERSIONS_READ: read}
         recorded = _Recorder(send)
         await self.app(scope, receive, recorded.send)
         answered = recorded.answer()

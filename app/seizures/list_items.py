@@ -335,17 +335,16 @@ def year_page(
 async def year_page_in_loop(
     reads: LoopReads, session: Session, year: int | None, after_id: int, limit: int
 ) -> tuple[list[int], list[Any]] | None:
-    """`year_page`, its statement read in the event loop (`app.db.LoopReads`, PostgreSQL);
-    None when it is read as `year_page` reads it: no connection of the loop's was free,
-    the statement failed, or the names of its data version are not kept yet (reading them
-    takes several statements, in a worker thread)."""
+    """`year_page`, its statement read in the event loop (`app.db.LoopReads`); None when it
+    is read as `year_page` reads it: no connection of the loop's was free, the statement
+    failed, the names of its data version are not kept yet (reading them takes several
+    statements, in a worker thread), or the page is empty (its `Last-Modified` is read in a
+    transaction of its own)."""
     bind = session.get_bind()
     sql, params = _year_items_sql(year, bind.dialect)
     rows = await reads.fetch(sql, params(after_id, limit))
-    if rows is None:
+    if not rows:  # None, or an empty page: that one's time is read in a transaction
         return None
-    if not rows:
-        return [], []
     names = _kept_names.get((bind.engine, *rows[0][_VERSION_AT:]))
     if names is None:
         return None

@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from datetime import date, datetime
 
+import psycopg
 import pytest
 from sqlalchemy import Engine
 
@@ -110,3 +111,40 @@ async def test_a_cancelled_statement_is_cancelled_and_its_connection_dropped(
         assert after != first
     finally:
         await reads.close()
+
+
+async def test_a_connect_cancelled_or_failed_gives_its_place_back(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client gone while its connection opened, or a server refusing it: the place is
+    free again, and after a refusal no connection is tried for a while."""
+    reads = await _postgres_reads(engine, 1)
+    tries: list[str] = []
+
+    async def slow_connect(*_args: object, **_kwargs: object) -> None:
+        tries.append("slow")
+        await asyncio.sleep(5)
+
+    monkeypatch.setattr(psycopg.AsyncConnection, "connect", slow_connect)
+    waiting = asyncio.create_task(reads.fetch("SELECT 1", {}))
+    await asyncio.sleep(0.05)
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+
+    async def refused(*_args: object, **_kwargs: object) -> None:
+        tries.append("refused")
+        raise psycopg.OperationalError("too many clients already")
+
+    monkeypatch.setattr(psycopg.AsyncConnection, "connect", refused)
+    assert await reads.fetch("SELECT 1", {}) is None  # its place was given back: tried
+    assert await reads.fetch("SELECT 1", {}) is None  # not tried again at once
+    assert tries == ["slow", "refused"]
+    await reads.close()
+
+
+async def test_after_close_nothing_is_read(engine: Engine) -> None:
+    reads = LoopReads.for_engine(engine, 1)
+    assert await reads.fetch("SELECT 1", {}) == [(1,)]
+    await reads.close()
+    assert await reads.fetch("SELECT 1", {}) is None

@@ -4,6 +4,7 @@ read from the joined statement. `test_kept_current_equals_rebuilt` holds the pie
 each commit equal to a rebuild; tests/http/test_fast_paths.py holds the whole answers equal
 to FastAPI's."""
 
+import asyncio
 import itertools
 from types import SimpleNamespace
 
@@ -13,11 +14,12 @@ from fastapi import Request
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from app.db import LoopReads
 from app.http.pagination import encode_cursor, page_url
 from app.models import SeizureListItem, SeizureReport, Source
 from app.seizures import derived_tables
 from app.seizures.fast_list import _next_page
-from app.seizures.list_items import year_page
+from app.seizures.list_items import year_page, year_page_in_loop
 from app.seizures.service import list_year_page
 from tests.seizures.test_totals_fast_path import RandomRegistry
 
@@ -127,3 +129,18 @@ def test_the_next_pages_url_is_the_one_page_url_makes(public_url: str | None) ->
             request = Request(scope)
             cursor = encode_cursor([977])
             assert _next_page(request, cursor) == page_url(request, cursor), query
+
+
+def test_an_empty_page_is_not_answered_in_the_event_loop(session: Session) -> None:
+    """Its `Last-Modified` has no row to come with: it is read in a transaction (in a worker
+    thread on PostgreSQL), as `year_page` reads it, not in the loop."""
+    reads = LoopReads.for_engine(session.get_bind().engine, 1)
+
+    async def read() -> tuple[object, int]:
+        try:
+            return await year_page_in_loop(reads, session, 1901, 0, 5), reads.answered
+        finally:
+            await reads.close()
+
+    assert asyncio.run(read()) == (None, 1)
+    assert year_page(session, 1901, 0, 5) == ([], [])
