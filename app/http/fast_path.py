@@ -222,8 +222,8 @@ async def _answer(request: Request, found: FastPath, params: dict[str, Any]) -> 
     async with state.lanes.sessions:
         session = read_session(request, state.sessionmaker())
         rows = found.rows(params)
-        if found.loop_answer is not None and loop_reads(state, rows):
-            response = await _read_in_loop(request, session, found, params)
+        if (loop_answer := found.loop_answer) is not None and loop_reads(state, rows):
+            response = await _read_in_loop(request, session, found.path, loop_answer, params)
             if response is not None:
                 return response
         if read_on_loop(session, rows, state.lanes):
@@ -259,16 +259,18 @@ def _uncrowded(lanes: Lanes) -> bool:
 
 
 async def _read_in_loop(
-    request: Request, session: Session, found: FastPath, params: Mapping[str, Any]
+    request: Request,
+    session: Session,
+    path: str,
+    loop_answer: LoopAnswer,
+    params: Mapping[str, Any],
 ) -> Response | None:
     """The answer read in the event loop; None when it is not (nothing failed the request:
     it is read as `answer` reads it)."""
-    if found.loop_answer is None:
-        return None
     try:
-        response = await found.loop_answer(request, session, params)
+        response = await loop_answer(request, session, params)
     except Exception:
-        logger.warning("fast path of %s failed in the loop", found.path, exc_info=True)
+        logger.warning("fast path of %s failed in the loop", path, exc_info=True)
         return None
     if response is not None:
         session.close()

@@ -38,7 +38,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.db import detached_connection
+from app.db import detached_connection, driver_rows
 from app.http.answers import VersionedCache
 from app.models.versions import VERSIONS_READ, VersionsRead
 
@@ -140,16 +140,11 @@ class DataVersionNow:
         try:
             if self._connection is None:
                 self._connection = detached_connection(self.engine)
-            cursor = self._connection.cursor()
-            try:
-                cursor.execute("SELECT version FROM data_version")
-                row = cursor.fetchone()
-            finally:
-                cursor.close()
+            rows = driver_rows(self._connection, "SELECT version FROM data_version", ())
         except Exception:  # any failure: answer as if nothing were kept
             self.close()
             return None
-        return int(row[0]) if row else None
+        return int(rows[0][0]) if rows else None
 
     def close(self) -> None:
         if self._connection is not None:

@@ -42,7 +42,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
-from app.db import LoopReads, bulk_insert, plain_insert
+from app.db import LoopReads, bulk_insert, driver_rows, plain_insert
 from app.models import (
     Country,
     DataVersion,
@@ -223,7 +223,7 @@ def _names_at(session: Session, key: _VersionKey) -> _Names | None:
         return kept
     names = _read_names(session)
     driver = session.connection().connection.driver_connection
-    if (key[0], *_driver_rows(driver, _VERSION_SQL, ())[0]) != key:
+    if (key[0], *driver_rows(driver, _VERSION_SQL, ())[0]) != key:
         return None
     _kept_names.clear()  # one state of the facts at a time: older ones are not asked again
     _kept_names[key] = names
@@ -299,15 +299,6 @@ def _year_items_sql(year: int | None, dialect: Dialect) -> tuple[str, Callable[[
     return str(compiled), params
 
 
-def _driver_rows(driver: Any, sql: str, params: Any) -> list[Any]:
-    cursor = driver.cursor()
-    try:
-        cursor.execute(sql, params)
-        return cursor.fetchall()  # type: ignore[no-any-return]
-    finally:
-        cursor.close()
-
-
 def year_page(
     session: Session, year: int | None, after_id: int, limit: int
 ) -> tuple[list[int], list[Any]]:
@@ -327,9 +318,7 @@ def year_page(
     if names is None:
         joined = list_year_page(session, year, after_id, limit)
         return [row["id"] for row in joined], joined
-    version, changed_at = rows[0][_VERSION_AT], rows[0][_VERSION_AT + 1]
-    note_read_with_facts(session, version, changed_at, bind.dialect)
-    return [row[0] for row in rows], [_item(row, names) for row in rows]
+    return _page_of(session, rows, names, bind.dialect)
 
 
 async def year_page_in_loop(
@@ -348,8 +337,16 @@ async def year_page_in_loop(
     names = _kept_names.get((bind.engine, *rows[0][_VERSION_AT:]))
     if names is None:
         return None
+    return _page_of(session, rows, names, bind.dialect)
+
+
+def _page_of(
+    session: Session, rows: list[Any], names: _Names, dialect: Dialect
+) -> tuple[list[int], list[Any]]:
+    """The ids and items of a page's rows, the data version and time they were read at
+    noted in the session."""
     version, changed_at = rows[0][_VERSION_AT], rows[0][_VERSION_AT + 1]
-    note_read_with_facts(session, version, changed_at, bind.dialect)
+    note_read_with_facts(session, version, changed_at, dialect)
     return [row[0] for row in rows], [_item(row, names) for row in rows]
 
 
@@ -362,11 +359,11 @@ def _read(
     sql, params = statement
     if not isinstance(bind, Engine) or session.in_transaction():
         driver = session.connection().connection.driver_connection
-        return _driver_rows(driver, sql, params(*values))
+        return driver_rows(driver, sql, params(*values))
     pooled = bind.raw_connection()
     try:
         with _autocommit(pooled.driver_connection, bind.dialect):
-            return _driver_rows(pooled.driver_connection, sql, params(*values))
+            return driver_rows(pooled.driver_connection, sql, params(*values))
     finally:
         pooled.close()
 
