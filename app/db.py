@@ -20,6 +20,7 @@ from sqlalchemy.pool import NullPool
 
 from app.errors import NotFoundError
 from app.models.base import entity_name
+from app.models.versions import note_read_with_facts
 
 
 def make_engine(
@@ -273,6 +274,7 @@ class _PostgresLoopReads(LoopReads):
         self._open += 1
         try:
             args, kwargs = self.engine.dialect.create_connect_args(self.engine.url)
+            kwargs["options"] = f"{kwargs.get('options', '')} {GENERIC_PLANS}".strip()
             return await psycopg.AsyncConnection.connect(*args, autocommit=True, **kwargs)
         except Exception:
             self._open -= 1
@@ -298,6 +300,28 @@ class _PostgresLoopReads(LoopReads):
             await asyncio.gather(*self._closing)
 
 
+async def version_in_loop(reads: LoopReads, session: Session) -> int | None:
+    """The data version committed now, read in the event loop (`LoopReads`) with the time
+    of the facts' last change, both noted in the session as read with an answer's facts
+    (`note_read_with_facts`): for an answer whose facts are that version's (one kept at it,
+    or read in the same statement). None when the loop read nothing."""
+    rows = await reads.fetch(VERSION_SQL, ())
+    if not rows:
+        return None
+    version, changed_at = rows[0]
+    note_read_with_facts(session, version, changed_at, session.get_bind().dialect)
+    return int(version)
+
+
+VERSION_SQL = "SELECT version, changed_at FROM data_version"
+
+
+# The loop's statements are few and of fixed shapes (a year's page after an id, a report by
+# its id, the version), each best read by the same index whatever its values: planned once
+# (psycopg prepares a statement run five times), not again at every execution, as
+# PostgreSQL kept choosing to (a page of the year list: 254 against 123 us a statement).
+GENERIC_PLANS = "-c plan_cache_mode=force_generic_plan"
+
 # Seconds without a new connection of the loop's after one failed to open.
 CONNECT_AGAIN_AFTER_S = 1.0
 
@@ -305,6 +329,37 @@ CONNECT_AGAIN_AFTER_S = 1.0
 async def _close(connection: Any) -> None:
     with contextlib.suppress(Exception):  # closing a broken connection
         await connection.close()
+
+
+@dataclass(frozen=True)
+class DriverStatement:
+    """A statement as a database driver takes it: its SQL for the dialect, the values it
+    binds as SQLAlchemy would bind them (a date as SQLite's text), and the order of its
+    parameters where the driver takes them by position."""
+
+    sql: str
+    fixed: dict[str, Any]
+    order: Sequence[str] | None
+
+    @classmethod
+    def of(cls, stmt: Any, dialect: Any, *, processed: bool = True) -> "DriverStatement":
+        """`processed`: the values made what SQLAlchemy would send; else as they are
+        given (the export's statements bind text that their SQL casts to a blob)."""
+        # render_postcompile: an IN list's values become plain parameters of the SQL text.
+        compiled = stmt.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+        fixed = dict(compiled.params)
+        for name, value in fixed.items() if processed else ():
+            bind = compiled.binds.get(name)
+            process = (
+                None if bind is None else bind.type.dialect_impl(dialect).bind_processor(dialect)
+            )
+            fixed[name] = value if process is None else process(value)
+        return cls(str(compiled), fixed, compiled.positiontup if compiled.positional else None)
+
+    def params(self, values: dict[str, Any] | None = None) -> Any:
+        """The parameters, with `values` given for some (`bindparam`)."""
+        given = self.fixed if not values else self.fixed | values
+        return given if self.order is None else [given[name] for name in self.order]
 
 
 def driver_rows(driver: Any, sql: str, params: Any) -> list[Any]:

@@ -14,7 +14,7 @@ from app.http import contract, examples
 from app.http.listing import EXPORTS, Listing, ListingDep, add_exports
 from app.http.pagination import EntityId, SlugOrId
 from app.http.preconditions import locked_for_edit
-from app.http.representation import represent
+from app.http.representation import Rendered, render_with_items, represent, respond
 from app.http.schemas import EDIT_PROBLEMS, NOT_FOUND, PROBLEMS, WRITE_PROBLEMS, Page, Problem
 from app.models import Participation, Stage
 from app.models.enums import OperationKind
@@ -154,7 +154,9 @@ add_exports(router, list_stages, "Stages")
 )
 def get_stage(session: SessionDep, request: Request, stage_id: EntityId) -> Response:
     """A stage with its participants, observers and seizure reports."""
-    return represent(request, StageDetail, operations.get_stage(session, stage_id))
+    stage, seizures = operations.get_stage_with_items(session, stage_id)
+    body = render_with_items(StageDetail, stage, "seizures", seizures)
+    return respond(request, Rendered.of(body))
 
 
 @router.get(

@@ -14,11 +14,14 @@ from fastapi import Request, Response
 from sqlalchemy.orm import Session
 
 from app.common import MAX_ID
+from app.db import version_in_loop
 from app.errors import NotFoundError
 from app.http import fast_path
-from app.http.representation import respond
-from app.seizures.kept_totals import kept_already
+from app.http.representation import represent, respond
+from app.seizures.kept_totals import kept_already, kept_at
 from app.seizures.router import report_answer
+from app.seizures.schemas import SeizureDetail
+from app.seizures.service import report_in_loop
 from app.seizures.totals import GROUP_KEYS
 
 
@@ -31,10 +34,20 @@ def _report(request: Request, session: Session, params: Mapping[str, Any]) -> Re
         return None
 
 
+async def _report_in_loop(
+    request: Request, session: Session, params: Mapping[str, Any]
+) -> Response | None:
+    """`_report`, its one statement read in the event loop (`app.db.LoopReads`); None
+    when it is read as `_report` reads it (see `report_in_loop`)."""
+    found = await report_in_loop(request.app.state.loop_reads, session, params["report_id"])
+    return None if found is None else represent(request, SeizureDetail, found, shaped=True)
+
+
 REPORT = fast_path.FastPath(
     path="/api/v1/seizures/{report_id}",
     params={},
     answer=_report,
+    loop_answer=_report_in_loop,
     rows=lambda params: 1,
     segment=fast_path.canonical_int(1, MAX_ID),
 )
@@ -57,9 +70,21 @@ def _totals(request: Request, session: Session, params: Mapping[str, Any]) -> Re
     return None if kept is None else respond(request, kept.json)
 
 
+async def _totals_in_loop(
+    request: Request, session: Session, params: Mapping[str, Any]
+) -> Response | None:
+    """`_totals`, the version read in the event loop, with the time of the facts' last
+    change, in one statement (`app.db.LoopReads`): on PostgreSQL the session's read took a
+    worker thread, BEGIN, the time, the version and COMMIT."""
+    version = await version_in_loop(request.app.state.loop_reads, session)
+    kept = None if version is None else kept_at(request, version)
+    return None if kept is None else respond(request, kept.json)
+
+
 TOTALS = fast_path.FastPath(
     path="/api/v1/seizures/totals",
     params={"year": fast_path.canonical_int(1900, 2100), "group_by": _group_by},
     answer=_totals,
+    loop_answer=_totals_in_loop,
     rows=lambda params: 1,
 )

@@ -66,8 +66,13 @@ def kept_totals(
 
 def kept_already(request: Request, session: Session) -> KeptTotals | None:
     """The totals of the request's path and query if they are kept at the data version."""
+    return kept_at(request, read_data_version(session))
+
+
+def kept_at(request: Request, version: int) -> KeptTotals | None:
+    """The totals of the request's path and query if they are kept at `version`."""
     answers: VersionedCache = request.app.state.answers
-    kept: KeptTotals | None = answers.get(read_data_version(session), _key(request))
+    kept: KeptTotals | None = answers.get(version, _key(request))
     return kept
 
 

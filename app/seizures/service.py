@@ -27,13 +27,16 @@ from sqlalchemy import (
     true,
     union_all,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session, aliased
 
 from app.common import cited_columns, subtree_ids, subtree_ids_query
+from app.db import DriverStatement, LoopReads
 from app.errors import NotFoundError
 from app.http.listing import FORMULA_STARTS, csv_text
 from app.models import (
     Country,
+    DataVersion,
     Operation,
     SeizureReport,
     SeizureReportYear,
@@ -42,6 +45,7 @@ from app.models import (
     Substance,
 )
 from app.models.enums import Qualifier, UnitKind
+from app.models.versions import note_read_with_facts
 from app.seizures import csv_sql
 
 BASE_UNITS = {UnitKind.MASS: "g", UnitKind.VOLUME: "ml", UnitKind.COUNT: "items"}
@@ -630,15 +634,8 @@ def _for_driver(session: Session, stmt: Any) -> tuple[Any, str, Callable[[dict[s
     """The session's driver connection, the statement's SQL for it, and its parameters as
     the driver takes them, with `values` given for some (`bindparam`)."""
     connection = session.connection()
-    # render_postcompile: an IN list's values become plain parameters of the SQL text.
-    compiled = stmt.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
-    names = compiled.positiontup if compiled.positional else None
-
-    def params(values: dict[str, Any]) -> Any:
-        given = compiled.params | values
-        return given if names is None else [given[name] for name in names]
-
-    return connection.connection.driver_connection, str(compiled), params
+    statement = DriverStatement.of(stmt, connection.dialect, processed=False)
+    return connection.connection.driver_connection, statement.sql, statement.params
 
 
 def _without_jit(session: Session) -> None:
@@ -879,11 +876,60 @@ def get_seizure_detail(session: Session, report_id: int) -> dict[str, Any]:
     counted = report["alternative_to"] or report_id
     if counted != report_id:  # an alternative: the versions are the counted report's
         versions = _reports(session, counted, with_alternatives=True)
-    # The counted report first, then its alternatives in id order.
+    return _with_versions(report, versions, counted)
+
+
+def _with_versions(
+    report: dict[str, Any], versions: list[dict[str, Any]], counted: int
+) -> dict[str, Any]:
+    """The report with the other versions of its figure: the counted report first, then
+    its alternatives in id order."""
     versions.sort(key=lambda version: version["id"] != counted)
-    report["alternatives"] = [v for v in versions if v["id"] != report_id]
+    report["alternatives"] = [v for v in versions if v["id"] != report["id"]]
     report["sources_disagree"] = bool(report["alternatives"])
     return report
+
+
+async def report_in_loop(
+    reads: LoopReads, session: Session, report_id: int
+) -> dict[str, Any] | None:
+    """`get_seizure_detail` of a counted report, its one statement read in the event loop
+    with the data version and the time of the facts' last change (`app.db.LoopReads`):
+    on PostgreSQL the session's read took a worker thread, BEGIN, the time and version,
+    the statement and COMMIT. None when it is read as `get_seizure_detail` reads it: the
+    loop read nothing, there is no such report (the route's 404), or the report is
+    another's version (the counted report's versions are a second statement)."""
+    bind = session.get_bind()
+    statement, processors = _reports_in_loop(bind.dialect)
+    rows = await reads.fetch(statement.sql, statement.params({"report_id": report_id}))
+    if not rows:
+        return None
+    versions = [
+        _seizure_out([p(v) if p else v for p, v in zip(processors, row, strict=False)], None)
+        for row in rows
+    ]
+    report = next((version for version in versions if version["id"] == report_id), None)
+    if report is None or report["alternative_to"] is not None:
+        return None
+    version, changed_at = rows[0][-2:]
+    note_read_with_facts(session, version, changed_at, bind.dialect)
+    return _with_versions(report, versions, report_id)
+
+
+@lru_cache(maxsize=4)
+def _reports_in_loop(dialect: Dialect) -> tuple[DriverStatement, list[Any]]:
+    """`_reports_statement` with the data version and its time after the report's columns,
+    for the driver, with the result processors SQLAlchemy would apply to each column (on
+    SQLite a date is text to the driver)."""
+    stmt = _reports_statement(True).add_columns(
+        select(DataVersion.version).scalar_subquery(),
+        select(DataVersion.changed_at).scalar_subquery(),
+    )
+    processors = [
+        column.type.dialect_impl(dialect).result_processor(dialect, None)
+        for column in stmt.selected_columns[:-2]
+    ]
+    return DriverStatement.of(stmt, dialect), processors
 
 
 def _reports(session: Session, report_id: int, *, with_alternatives: bool) -> list[dict[str, Any]]:

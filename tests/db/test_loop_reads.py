@@ -63,6 +63,10 @@ async def test_a_failed_statement_is_none_and_the_next_one_is_read(reads: LoopRe
     assert await reads.fetch("SELECT 1", {}) == [(1,)]
 
 
+async def test_postgresql_plans_the_loops_statements_once(postgres_reads: LoopReads) -> None:
+    assert await postgres_reads.fetch("SHOW plan_cache_mode", {}) == [("force_generic_plan",)]
+
+
 async def test_postgresql_gives_the_engines_types(postgres_reads: LoopReads) -> None:
     rows = await postgres_reads.fetch(
         "SELECT %(day)s::DATE + 1, now(), true", {"day": date(2018, 12, 31)}

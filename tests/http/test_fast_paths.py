@@ -26,6 +26,7 @@ from app.http.kept_answers import KeptAnswers
 from app.http.pagination import encode_cursor
 from app.main import create_app
 from app.models import SeizureReport
+from app.seizures import fast_reads
 from app.seizures.totals import GROUP_KEYS
 from app.settings import Settings
 from tests.helpers import seed_database
@@ -271,6 +272,43 @@ async def test_every_report_answers_as_fastapi_does(
         await compare.same(
             REPORT.format(report_id), answered_fast=False, **{"Accept-Language": "ru"}
         )
+
+
+async def test_a_report_and_kept_totals_are_read_in_the_event_loop(
+    clients: tuple[httpx.AsyncClient, httpx.AsyncClient],
+    demo_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Their answers read by one statement on the loop's connection (app.db.LoopReads):
+    with the worker thread's reads failing, the fast path still answers, as FastAPI does."""
+    compare = Comparison(*clients)
+    url = TOTALS + "?year=2018&group_by=substance"
+    await compare.same(url, answered_fast=False)  # the route sums them and keeps them
+
+    def fails(*_args: Any) -> None:
+        raise RuntimeError("read in a worker thread")
+
+    monkeypatch.setattr(fast_reads, "report_answer", fails)
+    monkeypatch.setattr(fast_reads, "kept_already", fails)
+    reads = clients[0]._transport.app.state.loop_reads  # type: ignore[attr-defined]
+    before = reads.answered
+    engine = make_engine(demo_url)
+    try:
+        with Session(engine) as session:
+            counted = session.scalars(
+                select(SeizureReport.id)
+                .where(SeizureReport.alternative_to_id.is_(None))
+                .order_by(SeizureReport.id)
+                .limit(40)
+            ).all()
+    finally:
+        engine.dispose()
+    for report_id in counted:
+        answer = await compare.same(REPORT.format(report_id))
+        assert answer.json()["id"] == report_id
+    # A header of its own: not an answer kept whole for the first request (kept_answers).
+    await compare.same(url, **{"X-Asked-By": "a test"})
+    assert reads.answered - before == len(counted) + 1
 
 
 TOTALS = "/api/v1/seizures/totals"

@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 from app.db import LoopReads
 from app.http.pagination import encode_cursor, page_url
 from app.models import SeizureListItem, SeizureReport, Source
-from app.seizures import derived_tables
+from app.seizures import derived_tables, list_items
 from app.seizures.fast_list import _next_page
-from app.seizures.list_items import year_page, year_page_in_loop
-from app.seizures.service import list_year_page
+from app.seizures.list_items import stage_items, year_page, year_page_in_loop
+from app.seizures.service import SeizureFilters, list_seizures, list_year_page
 from tests.seizures.test_totals_fast_path import RandomRegistry
 
 YEARS = [None, *range(2016, 2027)]
@@ -93,6 +93,27 @@ def test_a_name_changed_by_sql_is_read_at_once(session: Session, registry: Rando
     assert after != before
     assert b'"title":"A title by SQL"' in after
     assert after == orjson.dumps(list_year_page(session, year, 0, 3))
+
+
+def test_a_stages_items_are_the_joined_statements(
+    session: Session, registry: RandomRegistry
+) -> None:
+    for stage in registry.stages:
+        items, alternatives = stage_items(session, stage.id)
+        joined = list_seizures(session, SeizureFilters(stage_id=stage.id), limit=None)
+        assert items
+        assert all(isinstance(item, orjson.Fragment) for item in items)
+        assert orjson.dumps(items) == orjson.dumps(joined), stage.id
+        assert alternatives == any(report["alternative_to"] is not None for report in joined)
+
+
+def test_a_stage_whose_names_moved_is_read_by_the_joined_statement(
+    session: Session, registry: RandomRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stage_id = registry.stages[0].id
+    monkeypatch.setattr(list_items, "_names_at", lambda _session, _key: None)
+    items, _alternatives = stage_items(session, stage_id)
+    assert items == list_seizures(session, SeizureFilters(stage_id=stage_id), limit=None)
 
 
 def test_a_part_changes_what_its_whole_adds(session: Session, registry: RandomRegistry) -> None:
