@@ -37,8 +37,10 @@ def dicts(rows: Sequence[AnyRow]) -> list[dict[str, Any]]:
     return [dict(row._mapping) for row in rows]
 
 
-def one(stmt: AnySelect, session: Any, what: str, key: object) -> dict[str, Any]:
-    row = session.execute(stmt).first()
+def one(
+    stmt: AnySelect, session: Any, what: str, key: object, params: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    row = session.execute(stmt, params).first()
     if row is None:
         raise NotFoundError(f"no {what} {key!s}")
     return dict(row._mapping)

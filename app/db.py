@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import os
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -20,7 +21,6 @@ from sqlalchemy.pool import NullPool
 
 from app.errors import NotFoundError
 from app.models.base import entity_name
-from app.models.versions import note_read_with_facts
 
 
 def make_engine(
@@ -228,7 +228,8 @@ class _SQLiteLoopReads(LoopReads):
 class _PostgresLoopReads(LoopReads):
     """On PostgreSQL: at most `size` statements at once, on psycopg's asynchronous
     connections in autocommit, each opened the first time it is needed (with the engine's
-    own connection arguments and type adapters). Through a worker thread, the page's
+    own connection arguments; psycopg's own types, which are SQLAlchemy's for the columns
+    they read). Through a worker thread, the page's
     round trip cost more than its statement: a request took 546 us of the server's CPU,
     129 of them in the kernel with thirteen context switches. A connection whose statement
     was cancelled (its client went away) is closed too."""
@@ -274,7 +275,9 @@ class _PostgresLoopReads(LoopReads):
         self._open += 1
         try:
             args, kwargs = self.engine.dialect.create_connect_args(self.engine.url)
-            kwargs["options"] = f"{kwargs.get('options', '')} {GENERIC_PLANS}".strip()
+            # An `options` given replaces PGOPTIONS, as it would for the pool's connections.
+            given = kwargs.get("options", os.environ.get("PGOPTIONS", ""))
+            kwargs["options"] = f"{given} {GENERIC_PLANS}".strip()
             return await psycopg.AsyncConnection.connect(*args, autocommit=True, **kwargs)
         except Exception:
             self._open -= 1
@@ -300,17 +303,16 @@ class _PostgresLoopReads(LoopReads):
             await asyncio.gather(*self._closing)
 
 
-async def version_in_loop(reads: LoopReads, session: Session) -> int | None:
-    """The data version committed now, read in the event loop (`LoopReads`) with the time
-    of the facts' last change, both noted in the session as read with an answer's facts
-    (`note_read_with_facts`): for an answer whose facts are that version's (one kept at it,
-    or read in the same statement). None when the loop read nothing."""
+async def version_in_loop(reads: LoopReads) -> tuple[int, Any] | None:
+    """The data version committed now and the time of the facts' last change (as the
+    driver gives it), read in the event loop (`LoopReads`) in one statement; None when the
+    loop read nothing. A read that answers with facts of that version notes both
+    (`note_read_with_facts`)."""
     rows = await reads.fetch(VERSION_SQL, ())
     if not rows:
         return None
     version, changed_at = rows[0]
-    note_read_with_facts(session, version, changed_at, session.get_bind().dialect)
-    return int(version)
+    return int(version), changed_at
 
 
 VERSION_SQL = "SELECT version, changed_at FROM data_version"

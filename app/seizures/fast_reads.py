@@ -18,6 +18,7 @@ from app.db import version_in_loop
 from app.errors import NotFoundError
 from app.http import fast_path
 from app.http.representation import represent, respond
+from app.models.versions import note_read_with_facts
 from app.seizures.kept_totals import kept_already, kept_at
 from app.seizures.router import report_answer
 from app.seizures.schemas import SeizureDetail
@@ -75,10 +76,14 @@ async def _totals_in_loop(
 ) -> Response | None:
     """`_totals`, the version read in the event loop, with the time of the facts' last
     change, in one statement (`app.db.LoopReads`): on PostgreSQL the session's read took a
-    worker thread, BEGIN, the time, the version and COMMIT."""
-    version = await version_in_loop(request.app.state.loop_reads, session)
-    kept = None if version is None else kept_at(request, version)
-    return None if kept is None else respond(request, kept.json)
+    worker thread, BEGIN, the time, the version and COMMIT. Noted only when the totals are
+    kept at that version: else the route reads and notes its own."""
+    read = await version_in_loop(request.app.state.loop_reads)
+    kept = None if read is None else kept_at(request, read[0])
+    if read is None or kept is None:
+        return None
+    note_read_with_facts(session, *read, session.get_bind().dialect)
+    return respond(request, kept.json)
 
 
 TOTALS = fast_path.FastPath(

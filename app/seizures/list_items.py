@@ -350,8 +350,8 @@ async def year_page_in_loop(
 def _stage_items(stage_id: int, dialect: Dialect) -> DriverStatement:
     """The stage's reports in id order, each with its pieces (under the year its period
     starts in), whether it is left out of the stage's totals, and whether it is another
-    source's version of a report. The stage's id is a literal of the statement, whose
-    `left_out` is built for it: one statement a stage, kept."""
+    source's version of a report. Its `left_out` is built for the stage (the filters take
+    no bound value): one statement a stage, kept."""
     item, report = SeizureListItem, SeizureReport
     first_year = cast(extract("year", report.period_start), Integer)
     is_left_out = left_out(SeizureFilters(stage_id=stage_id), item)

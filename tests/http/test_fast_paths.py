@@ -307,7 +307,8 @@ async def test_a_report_and_kept_totals_are_read_in_the_event_loop(
         answer = await compare.same(REPORT.format(report_id))
         assert answer.json()["id"] == report_id
     # A header of its own: not an answer kept whole for the first request (kept_answers).
-    await compare.same(url, **{"X-Asked-By": "a test"})
+    asked_anew: dict[str, Any] = {"X-Asked-By": "a test"}
+    await compare.same(url, **asked_anew)
     assert reads.answered - before == len(counted) + 1
 
 

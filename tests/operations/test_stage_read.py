@@ -6,6 +6,7 @@ which the pages and an edit's If-Match go by."""
 import orjson
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import BaseModel
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -66,3 +67,14 @@ def test_the_items_go_into_the_stages_own_key() -> None:
     stage = {"seizures": [], "name": '"seizures":[]'}
     body = render_with_items(dict[str, object], stage, "seizures", items)
     assert orjson.loads(body) == {"seizures": [{"id": 1}, {"id": 2}], "name": '"seizures":[]'}
+
+
+class _Named(BaseModel):
+    name: str
+
+
+def test_a_model_that_does_not_write_the_key_writes_the_body_itself() -> None:
+    """A key the model leaves out (or writes under another name) is not searched for in
+    its body: the model writes the whole, items included."""
+    body = render_with_items(_Named, {"name": "x"}, "seizures", [orjson.Fragment(b"{}")])
+    assert body == render(_Named, {"name": "x"})
