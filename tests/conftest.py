@@ -35,10 +35,17 @@ from app.seizures import derived_tables
 from app.settings import Settings
 from app.staff.auth import KeySessions, get_key_sessions
 from app.staff.keys import create_key
-from tests.helpers import SERVER_URL, seed_database
+from tests.helpers import SERVER_URL, forget_built_apps, seed_database
 
 # As the app and the `ksopn` command do where they start: the tests write reports too.
 derived_tables.keep_current()
+
+
+@pytest.fixture(autouse=True)
+def _apps_of_a_test_end_with_it() -> Iterator[None]:
+    """An app that a test built is freed when the test ends (`forget_built_apps`)."""
+    yield
+    forget_built_apps()
 
 
 @pytest.fixture(scope="session")
