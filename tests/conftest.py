@@ -114,8 +114,9 @@ def session(connection: Connection) -> Iterator[Session]:
 @pytest.fixture(scope="session")
 def client_app(database_url: str) -> FastAPI:
     """The app behind `client`, built once per run: building one reads the dependencies of
-    every route (a quarter of a second), and FastAPI's caches keep every app built alive, so
-    one app per test made the suite twice as slow. Its sessions are the test's transaction
+    every route (a quarter of a second), and one app per test made the suite twice as slow
+    (when FastAPI's caches still kept every app built alive: now each test's are freed,
+    `_apps_of_a_test_end_with_it`). Its sessions are the test's transaction
     (the overrides in `client`), which the year list's fast path, reading in sessions of the
     app's own, would not see: tests/http/test_fast_paths.py holds it to FastAPI's answers.
     Kept answers are put back on in `client`, with the test transaction's data version."""
