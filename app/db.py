@@ -177,6 +177,7 @@ class LoopReads:
     was free, or anything failed; a connection that failed is not used again."""
 
     answered = 0  # statements it ran: what the tests count
+    engine: Engine  # whose database it reads, in that database's SQL
 
     @staticmethod
     def for_engine(engine: Engine, size: int) -> "LoopReads":

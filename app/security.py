@@ -125,10 +125,15 @@ class FailedAuthLimiter:
 
     def retry_after(self, session: Session, client: str) -> int | None:
         """Whole seconds until `client` may present a key again; None when it may now."""
-        row = session.execute(_failures_of(), {"client": client}).first()
-        if row is None or row.failures < self.limit:
+        # On the connection: a Core statement needs none of the ORM's execution.
+        row = session.connection().execute(_failures_of(), {"client": client}).first()
+        return None if row is None else self.wait(row.failures, row.window_started_at)
+
+    def wait(self, failures: int | None, window_started_at: float | None) -> int | None:
+        """`retry_after` of a client's row in `auth_failures` (None, None: it has none)."""
+        if failures is None or window_started_at is None or failures < self.limit:
             return None
-        remaining = row.window_started_at + self.window_seconds - self.clock()
+        remaining = window_started_at + self.window_seconds - self.clock()
         return max(1, math.ceil(remaining)) if remaining > 0 else None
 
     def record_failure(self, session: Session, client: str) -> None:

@@ -7,7 +7,9 @@ and no wrk, so that a change to the write path is timed alone.
 URL is a database made by `ksopn demo-data` (it is written to: use a copy). Prints posts/s
 and ms per post over `--posts` posts after a warm-up of 20; `--concurrency 2` is what
 `make bench` drives with wrk (-c2). `--statements` also counts, per timed post, what goes to
-the database: statements (an executemany is one), and transactions begun, committed and
+the database through SQLAlchemy: statements (an executemany is one; the key check's one
+statement, read in the event loop on a driver connection of the loop's own, is not among
+them), and transactions begun, committed and
 rolled back (not those of a connection in autocommit, which sends none); on PostgreSQL each
 of those is a round trip. Connections taken out of the pool are counted too: each was a
 round trip when the pool pinged every one (it now pings one idle for a while only,

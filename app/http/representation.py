@@ -126,4 +126,7 @@ def represent(
 
 
 def created(request: Request, model: Any, data: Any, location: str) -> Response:
-    return represent(request, model, data, status_code=201, headers={"Location": location})
+    """201 with `data` as `model` writes it; or, given a `Rendered`, that body as written
+    (a stage post writes its reports apart, as its read does: `render_with_items`)."""
+    rendered = data if isinstance(data, Rendered) else Rendered.of(render(model, data))
+    return respond(request, rendered, status_code=201, headers={"Location": location})

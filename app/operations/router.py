@@ -235,7 +235,11 @@ def post_stage(
     def make() -> tuple[Any, Any, str]:
         posted = writes.post_stage(session, caller, operation, body)
         location = f"/api/v1/stages/{posted.stage.id}"
-        return StageDetail, stage_detail(session, posted), location
+        detail = stage_detail(session, posted)
+        # The reports are shaped as the list writes them: written as they are, as the
+        # stage's read writes its own, not validated again one by one.
+        written = render_with_items(StageDetail, detail, "seizures", detail["seizures"])
+        return StageDetail, Rendered.of(written), location
 
     return respond_created(request, session, caller, idem, make)
 

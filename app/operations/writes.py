@@ -117,8 +117,8 @@ def _operation(session: Session, key: str) -> Row[int, str, str, str] | None:
     """The operation a post names (by slug, the usual way, or id): id, slug and names."""
     if key.isascii() and key.isdigit():
         found = select(*_OPERATION_NAMED).where(by_key(m.Operation, key))
-        return session.execute(found).first()
-    return session.execute(_operation_by_slug(), {"slug": key}).first()
+        return session.connection().execute(found).first()
+    return session.connection().execute(_operation_by_slug(), {"slug": key}).first()
 
 
 _OPERATION_NAMED = (m.Operation.id, m.Operation.slug, m.Operation.name_en, m.Operation.name_ru)

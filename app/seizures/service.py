@@ -965,7 +965,8 @@ CHUNK = 500  # ids per IN list, well under every database's bound-parameter limi
 
 def related_substances(session: Session) -> dict[int, set[int]]:
     """For each substance: itself, its ancestors and its descendants."""
-    parent_of = {row.id: row.parent_id for row in session.execute(_substance_parents())}
+    substances = session.connection().execute(_substance_parents())
+    parent_of = {row.id: row.parent_id for row in substances}
     related: dict[int, set[int]] = defaultdict(set)
     for substance in parent_of:
         node: int | None = substance

@@ -58,10 +58,11 @@ def record(
 
 def record_created(session: Session, caller: Caller, rows: Iterable[Base]) -> None:
     """Logs the creation of `rows`, already written, in one statement: the entries `record`
-    would add one by one, in the same order."""
+    would add one by one, in the same order, at one time (they are one write)."""
+    at = datetime.now(UTC)
     entries = [
         {
-            "at": datetime.now(UTC),
+            "at": at,
             "actor": caller.name,
             "action": AuditAction.CREATE,
             "entity": row.__tablename__,

@@ -110,7 +110,7 @@ def store(session: Session, caller: Caller, key: str, response: StoredResponse) 
 @dataclass(frozen=True)
 class IdempotencyRequest:
     key: str | None
-    request_hash: str
+    request_hash: str  # "" without a key: no retry to compare with
 
 
 async def _idempotency_request(
@@ -127,6 +127,8 @@ async def _idempotency_request(
         ),
     ] = None,
 ) -> IdempotencyRequest:
+    if key is None:  # nothing to compare a retry with: no hash of the body to make
+        return IdempotencyRequest(None, "")
     body = await request.body()
     try:  # the same JSON, however spaced or ordered, is the same request
         canonical = orjson.dumps(orjson.loads(body), option=orjson.OPT_SORT_KEYS)

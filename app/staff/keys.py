@@ -10,6 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
+from typing import Any
 
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
@@ -67,13 +68,26 @@ def _key_by_prefix() -> Select[int, str, str, str, datetime | None]:
 
 def authenticate(session: Session, presented: str) -> Caller | None:
     """The caller a key belongs to, or None for an unknown, malformed or revoked key."""
+    prefix = prefix_of(presented)
+    if prefix is None:
+        return None
+    row = session.connection().execute(_key_by_prefix(), {"prefix": prefix}).first()
+    return caller_of(presented, None if row is None else tuple(row))
+
+
+def prefix_of(presented: str) -> str | None:
+    """The part of a presented key that finds its row; None when it is no key of ours."""
     parts = presented.split("_")
-    if len(parts) < 3 or parts[0] != KEY_PREFIX:
-        return None
-    row = session.execute(_key_by_prefix(), {"prefix": parts[1]}).first()
+    return parts[1] if len(parts) >= 3 and parts[0] == KEY_PREFIX else None
+
+
+def caller_of(presented: str, row: tuple[Any, ...] | None) -> Caller | None:
+    """The caller of a presented key given the row its prefix found (`_key_by_prefix`'s
+    columns: id, name, role, hash, revoked at), or None for no row, another key's hash or a
+    revoked key."""
     # Compare even when no row matched, so that timing does not tell a prefix exists.
-    expected = row.key_hash if row else _digest("")
+    expected = row[3] if row else _digest("")
     matches = hmac.compare_digest(_digest(presented), expected)
-    if row is None or not matches or row.revoked_at is not None:
+    if row is None or not matches or row[4] is not None:
         return None
-    return Caller(key_id=row.id, name=row.name, role=KeyRole(row.role))
+    return Caller(key_id=row[0], name=row[1], role=KeyRole(row[2]))

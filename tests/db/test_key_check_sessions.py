@@ -1,19 +1,25 @@
-"""A key check reads in sessions of its own (`app.staff.auth.KeySessions`), which on
-PostgreSQL open no transaction: its two rows need no snapshot in common, and a BEGIN and a
-ROLLBACK were two of the four round trips every keyed request spent on its key."""
+"""A key check reads in the event loop, in one statement on a connection of the loop's own
+(`app.db.LoopReads`); where the loop reads nothing, in sessions of its own
+(`app.staff.auth.KeySessions`), which on PostgreSQL open no transaction: its two rows need
+no snapshot in common, and a BEGIN and a ROLLBACK were two of the four round trips every
+keyed request spent on its key."""
 
+import asyncio
 import uuid
+from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, delete, event, select
+from sqlalchemy import Engine, delete, event, func, select, update
 from sqlalchemy.orm import Session
 
-from app.db import make_engine, make_sessionmaker
+from app.db import LoopReads, make_engine, make_sessionmaker
 from app.main import create_app
-from app.models import ApiKey, DataVersion
+from app.models import ApiKey, AuthFailure, DataVersion
 from app.models.enums import KeyRole
+from app.security import FailedAuthLimiter
 from app.settings import Settings
-from app.staff.keys import create_key
+from app.staff.auth import KeySessions, _check_key, _check_key_in_loop
+from app.staff.keys import Caller, create_key
 
 
 def _in_transaction(session: Session) -> bool:
@@ -50,9 +56,10 @@ def _statements_sent(engine: Engine) -> list[str]:
     return sent
 
 
-def test_the_apps_key_check_reads_in_those_sessions(database_url: str) -> None:
-    """Through the app itself (no test override of its sessions): a keyed read answers,
-    and its key was read in the key check's own sessions."""
+def test_the_apps_key_check_reads_in_the_loop_else_in_those_sessions(database_url: str) -> None:
+    """Through the app itself (no test override of its sessions): a keyed read answers, its
+    key read in the event loop (`LoopReads`), none of it through the engine; when the loop
+    reads nothing (its connections closed), in the key check's own sessions."""
     app = create_app(Settings(_env_file=None, database_url=database_url))
     with TestClient(app) as client:
         state = app.state
@@ -63,8 +70,69 @@ def test_the_apps_key_check_reads_in_those_sessions(database_url: str) -> None:
         isolation = engine.get_execution_options().get("isolation_level")
         assert isolation == (None if engine.dialect.name == "sqlite" else "AUTOCOMMIT")
         sent = _statements_sent(engine.engine)
-        answer = client.get("/api/v1/audit?limit=1", headers={"Authorization": f"Bearer {key}"})
-        assert answer.status_code == 200
+        keyed = {"Authorization": f"Bearer {key}"}
+        read_in_loop = state.loop_reads.answered
+        assert client.get("/api/v1/audit?limit=1", headers=keyed).status_code == 200
+        assert state.loop_reads.answered == read_in_loop + 1
+        assert not any(ApiKey.__tablename__ in statement for statement in sent)
+        client.portal.call(state.loop_reads.close)  # type: ignore[union-attr]
+        assert client.get("/api/v1/audit?limit=1", headers=keyed).status_code == 200
         assert any(ApiKey.__tablename__ in statement for statement in sent)
         with state.write_sessionmaker() as session, session.begin():
             session.execute(delete(ApiKey).where(ApiKey.name == name))
+
+
+NOW = 1_000_000.0
+
+
+def test_the_check_in_the_loop_answers_as_the_check_in_a_thread(database_url: str) -> None:
+    """`_check_key_in_loop` (one statement on the loop's connection) against `_check_key`
+    (two through the sessions), for every kind of key and of client, on committed rows."""
+    engine = make_engine(database_url)
+    limiter = FailedAuthLimiter(limit=3, window_seconds=60, max_clients=100, clock=lambda: NOW)
+    writes = make_sessionmaker(engine, writes=True)
+    sessions = KeySessions(make_sessionmaker(engine, autocommit=True), writes)
+    tag = uuid.uuid4().hex[:6]
+    names = {f"loop-live-{tag}", f"loop-revoked-{tag}"}
+    clients = {"fresh": f"203.0.113.1-{tag}", "barred": f"203.0.113.2-{tag}",
+               "past": f"203.0.113.3-{tag}"}  # fmt: skip
+    with writes() as session, session.begin():
+        live = create_key(session, f"loop-live-{tag}", KeyRole.EDITOR)
+        revoked = create_key(session, f"loop-revoked-{tag}", KeyRole.ADMIN)
+        session.execute(
+            update(ApiKey).where(ApiKey.name == f"loop-revoked-{tag}").values(revoked_at=func.now())
+        )
+        for client, started in ((clients["barred"], NOW - 10), (clients["past"], NOW - 600)):
+            session.add(AuthFailure(client=client, failures=5, window_started_at=started))
+    prefix = live.split("_")[1]
+    presented = [live, revoked, f"ksopn_{prefix}_not-the-secret", "ksopn_nosuch_x", "nope", ""]
+
+    async def in_loop() -> list[Any]:
+        reads = LoopReads.for_engine(engine, 1)
+        try:
+            return [
+                await _check_key_in_loop(reads, limiter, client, key)
+                for client in clients.values()
+                for key in presented
+            ]
+        finally:
+            await reads.close()
+
+    try:
+        in_thread = [
+            _check_key(limiter, sessions, client, key)
+            for client in clients.values()
+            for key in presented
+        ]
+        assert asyncio.run(in_loop()) == in_thread
+        live_caller = in_thread[0]
+        assert isinstance(live_caller, Caller)
+        assert live_caller.role == KeyRole.EDITOR
+        assert in_thread[1:6] == [None] * 5  # revoked, wrong secret, unknown, two malformed
+        assert in_thread[6:12] == [50] * 6  # barred: its key is not even looked at
+        assert in_thread[12] == live_caller  # its window has passed
+    finally:
+        with writes() as session, session.begin():
+            session.execute(delete(ApiKey).where(ApiKey.name.in_(names)))
+            session.execute(delete(AuthFailure).where(AuthFailure.client.in_(clients.values())))
+        engine.dispose()
