@@ -6,6 +6,7 @@ the hash of the whole key is what is compared. The key itself is shown once, at 
 
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -75,10 +76,17 @@ def authenticate(session: Session, presented: str) -> Caller | None:
     return caller_of(presented, None if row is None else tuple(row))
 
 
+# A prefix as `create_key` makes them (hex). One that is not finds no row, and is not sent:
+# PostgreSQL refuses text with a NUL (a 500, where the client is owed a 401).
+_PREFIX = re.compile(r"[0-9a-f]{1,16}")
+
+
 def prefix_of(presented: str) -> str | None:
     """The part of a presented key that finds its row; None when it is no key of ours."""
     parts = presented.split("_")
-    return parts[1] if len(parts) >= 3 and parts[0] == KEY_PREFIX else None
+    if len(parts) < 3 or parts[0] != KEY_PREFIX or not _PREFIX.fullmatch(parts[1]):
+        return None
+    return parts[1]
 
 
 def caller_of(presented: str, row: tuple[Any, ...] | None) -> Caller | None:

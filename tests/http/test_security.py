@@ -112,6 +112,14 @@ def test_a_revoked_key_counts_as_a_failure(
     assert statuses == [401, 401, 401, 429]
 
 
+@pytest.mark.parametrize("prefix", ["a\x00b", "ABCDEF", "x" * 40, ""])
+def test_a_key_whose_prefix_no_key_has_is_a_401(client: TestClient, prefix: str) -> None:
+    """Not sent to the database: PostgreSQL refused a NUL in it with a 500."""
+    answer = client.get("/api/v1/audit", headers={"Authorization": f"Bearer ksopn_{prefix}_x"})
+    assert answer.status_code == 401
+    assert answer.headers["content-type"] == "application/problem+json"
+
+
 def test_successful_checks_do_not_count(
     client: TestClient, admin: dict[str, str], clock: FakeClock
 ) -> None:
