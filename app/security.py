@@ -82,13 +82,15 @@ def check_production_settings(settings: Settings) -> None:
 # --- failed key checks per client --------------------------------------------------------
 
 
+# What a key check reads of a client's row, in the order `FailedAuthLimiter.wait` takes it.
+FAILURE_ROW = (AuthFailure.failures, AuthFailure.window_started_at)
+
+
 @cache
 def _failures_of() -> Select[int, float]:
     """A client's failures and when their window began; built once, as every keyed request
     reads it (building it took as long as running it on SQLite)."""
-    return select(AuthFailure.failures, AuthFailure.window_started_at).where(
-        AuthFailure.client == bindparam("client")
-    )
+    return select(*FAILURE_ROW).where(AuthFailure.client == bindparam("client"))
 
 
 class FailedAuthLimiter:

@@ -20,8 +20,8 @@ from app.errors import DomainError, TooManyRequestsError
 from app.http.negotiation import key_check
 from app.models import ApiKey, AuthFailure
 from app.models.enums import KeyRole
-from app.security import FailedAuthLimiter, client_address
-from app.staff.keys import Caller, authenticate, caller_of, prefix_of
+from app.security import FAILURE_ROW, FailedAuthLimiter, client_address
+from app.staff.keys import KEY_ROW, Caller, authenticate, caller_of, prefix_of
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -112,7 +112,7 @@ async def _check_key_in_loop(
     rows = await reads.fetch(statement.sql, statement.params(values))
     if not rows:
         return _Unread.UNREAD
-    failures, window_started_at, *key = rows[0]
+    failures, window_started_at, *key = rows[0]  # FAILURE_ROW, KEY_ROW
     if (wait := limiter.wait(failures, window_started_at)) is not None:
         return wait
     if prefix is None:
@@ -125,20 +125,11 @@ def _key_check_statement(dialect: Any) -> DriverStatement:
     """The client's failures (`FailedAuthLimiter.retry_after`) and the key's row by its
     prefix (`authenticate`), each joined to one row: the statement always gives one, its
     columns null where there is no such client or key."""
-    failure, key = AuthFailure, ApiKey
     one = select(literal(1).label("one")).subquery()
-    both = one.outerjoin(failure, failure.client == bindparam("client", type_=String())).outerjoin(
-        key, key.prefix == bindparam("prefix", type_=String())
-    )
-    stmt = select(
-        failure.failures,
-        failure.window_started_at,
-        key.id,
-        key.name,
-        key.role,
-        key.key_hash,
-        key.revoked_at,
-    ).select_from(both)
+    by_client = AuthFailure.client == bindparam("client", type_=String())
+    by_prefix = ApiKey.prefix == bindparam("prefix", type_=String())
+    both = one.outerjoin(AuthFailure, by_client).outerjoin(ApiKey, by_prefix)
+    stmt = select(*FAILURE_ROW, *KEY_ROW).select_from(both)
     return DriverStatement.of(stmt, dialect)
 
 

@@ -59,12 +59,14 @@ def revoke_key(session: Session, name: str) -> None:
         key.revoked_at = datetime.now(UTC)
 
 
+# What a key check reads of a key's row, in the order `caller_of` takes it.
+KEY_ROW = (ApiKey.id, ApiKey.name, ApiKey.role, ApiKey.key_hash, ApiKey.revoked_at)
+
+
 @cache
 def _key_by_prefix() -> Select[int, str, str, str, datetime | None]:
     """Built once: every keyed request reads it."""
-    return select(ApiKey.id, ApiKey.name, ApiKey.role, ApiKey.key_hash, ApiKey.revoked_at).where(
-        ApiKey.prefix == bindparam("prefix")
-    )
+    return select(*KEY_ROW).where(ApiKey.prefix == bindparam("prefix"))
 
 
 def authenticate(session: Session, presented: str) -> Caller | None:
@@ -90,9 +92,8 @@ def prefix_of(presented: str) -> str | None:
 
 
 def caller_of(presented: str, row: tuple[Any, ...] | None) -> Caller | None:
-    """The caller of a presented key given the row its prefix found (`_key_by_prefix`'s
-    columns: id, name, role, hash, revoked at), or None for no row, another key's hash or a
-    revoked key."""
+    """The caller of a presented key given the row its prefix found (`KEY_ROW`: id, name,
+    role, hash, revoked at), or None for no row, another key's hash or a revoked key."""
     # Compare even when no row matched, so that timing does not tell a prefix exists.
     expected = row[3] if row else _digest("")
     matches = hmac.compare_digest(_digest(presented), expected)
