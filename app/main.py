@@ -26,6 +26,7 @@ from app.http.kept_answers import DataVersionNow, new_kept_answers
 from app.http.negotiation import check_media_types
 from app.http.strict_query import install as install_strict_query
 from app.http.strict_query import refuse_unknown_query_parameters
+from app.operations import fast_reads as operations_fast_reads
 from app.operations import router as operations
 from app.pages import fast_front
 from app.pages import feedback as feedback_page
@@ -192,7 +193,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     # First, so that it sits inside every middleware: they treat its answers as the routes'.
     fast_path.install(
-        app, [fast_list.YEAR_LIST, fast_reads.REPORT, fast_reads.TOTALS, fast_front.FRONT_PAGE]
+        app,
+        [
+            fast_list.YEAR_LIST,
+            fast_reads.REPORT,
+            fast_reads.TOTALS,
+            operations_fast_reads.STAGE,
+            fast_front.FRONT_PAGE,
+        ],
     )
     install_security(app, settings)
     app.add_middleware(

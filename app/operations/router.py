@@ -5,6 +5,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi import Body as RequestBody
+from sqlalchemy.orm import Session
 
 from app.common import operation_id_of
 from app.db import lock_row
@@ -154,6 +155,11 @@ add_exports(router, list_stages, "Stages")
 )
 def get_stage(session: SessionDep, request: Request, stage_id: EntityId) -> Response:
     """A stage with its participants, observers and seizure reports."""
+    return stage_answer(request, session, stage_id)
+
+
+def stage_answer(request: Request, session: Session, stage_id: int) -> Response:
+    """The stage's answer, of the route and its fast path (app/operations/fast_reads.py)."""
     stage, seizures = operations.get_stage_with_items(session, stage_id)
     body = render_with_items(StageDetail, stage, "seizures", seizures)
     return respond(request, Rendered.of(body))

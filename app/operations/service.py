@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
-from app.common import AnySelect, by_key, cited_columns, dicts, matches, one
+from app.common import AnySelect, by_key, cited_columns, core_rows, dicts, matches, one
 from app.errors import NotFoundError
 from app.http.schemas import fuzzy
 from app.models import (
@@ -165,8 +165,7 @@ def participations_of(
 ) -> dict[int, list[dict[str, Any]]]:
     """Participations of several targets (operations, stages, events...) in one query."""
     grouped: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    rows = session.execute(_participations(target), {"ids": ids}).all()
-    for row in dicts(rows):
+    for row in dicts(core_rows(session, _participations(target), {"ids": ids})):
         grouped[row.pop("target_id")].append(_with_party(row))
     return grouped
 
@@ -303,7 +302,10 @@ def get_stage_with_items(session: Session, stage_id: int) -> tuple[dict[str, Any
 def _stage_alone(session: Session, stage_id: int) -> dict[str, Any]:
     """The stage's own row and its parties; a 404 when there is no such stage."""
     by_id = _stage_by_id()
-    stage = _stage_out(one(by_id, session, "stage", stage_id, {"stage_id": stage_id}))
+    found = core_rows(session, by_id, {"stage_id": stage_id})
+    if not found:
+        raise NotFoundError(f"no stage {stage_id}")
+    stage = _stage_out(dict(found[0]._mapping))
     return stage | _participants_and_observers(
         participations_of(session, Participation.stage_id, [stage_id])[stage_id]
     )
@@ -351,7 +353,7 @@ def claims_of(
     used: Mapping[str, set[str]],
 ) -> list[dict[str, Any]]:
     """A stage's or a meeting's claims, each marked `used` when the record holds its value."""
-    rows = dicts(session.execute(_claims(target), {"target_id": target_id}).all())
+    rows = dicts(core_rows(session, _claims(target), {"target_id": target_id}))
     for row in rows:
         row["used"] = row["value"] is not None and row["value"] in used.get(row["field"], set())
     return rows
@@ -376,7 +378,7 @@ def _claims(target: InstrumentedAttribute[int | None]) -> AnySelect:
 
 def stage_results(session: Session, stage_id: int) -> list[dict[str, Any]]:
     """The stage's results, each with the other sources' versions of it."""
-    rows = dicts(session.execute(_results(), {"stage_id": stage_id}).all())
+    rows = dicts(core_rows(session, _results(), {"stage_id": stage_id}))
     alternatives: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         if row["alternative_to_id"] is not None:

@@ -1,15 +1,16 @@
-"""The fast paths of the year list, a report and the totals (app/http/fast_path.py,
-app/seizures/fast_list.py, app/seizures/fast_reads.py) answer exactly as FastAPI's routes
-do: over thousands of URLs (every year of a demo registry and beyond it, many limits, the
-pages their `next` links lead to, every report and ids of none, the totals of every year by
-every grouping, each asked as it is and as HEAD, gzip and revalidations),
+"""The fast paths of the year list, a report, the totals and a stage (app/http/fast_path.py,
+app/seizures/fast_list.py, app/seizures/fast_reads.py, app/operations/fast_reads.py) answer
+exactly as FastAPI's routes do: over thousands of URLs (every year of a demo registry and
+beyond it, many limits, the pages their `next` links lead to, every report and stage and ids
+of none, the totals of every year by every grouping, each asked as it is and as HEAD, gzip
+and revalidations),
 two apps on one database, one with the fast paths and one without, give the same status,
 the same headers in the same order and the same bytes. The fast path must have answered
 every URL meant for it, and none of the near misses, which FastAPI answers."""
 
 import json
 from collections.abc import AsyncIterator, Callable
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from itertools import combinations
 from typing import Any, TypeVar
@@ -19,17 +20,18 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app import demo
+from app import demo, migrate
 from app.db import make_engine
 from app.http.fast_path import FastPaths
 from app.http.kept_answers import KeptAnswers
 from app.http.pagination import encode_cursor
 from app.main import create_app
-from app.models import SeizureReport
+from app.models import SeizureReport, Stage, StageResult
+from app.seeding.loader import apply_seeds, read_seed_files
 from app.seizures import fast_reads
 from app.seizures.totals import GROUP_KEYS
 from app.settings import Settings
-from tests.helpers import seed_database
+from tests.helpers import SEEDS_DIR, seed_database
 
 pytestmark = pytest.mark.anyio
 LIST = "/api/v1/seizures"
@@ -53,12 +55,18 @@ def demo_url(new_database: Callable[[], str]) -> str:
 
 @pytest.fixture
 async def clients(demo_url: str) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
+    async with app_pair(demo_url) as pair:
+        yield pair
+
+
+@asynccontextmanager
+async def app_pair(url: str) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
     """The app with its fast paths and without, each started (its lifespan) and asked in
     process."""
     async with AsyncExitStack() as stack:
         pair = []
         for fast in (True, False):
-            app = create_app(Settings(database_url=demo_url, fast_paths=fast))
+            app = create_app(Settings(database_url=url, fast_paths=fast))
             await stack.enter_async_context(app.router.lifespan_context(app))
             transport = httpx.ASGITransport(app=app)
             client = httpx.AsyncClient(transport=transport, base_url="http://registry.test")
@@ -372,7 +380,66 @@ NEAR_MISSES_OF_READS = [
     "/api/v1/seizures/totals?year=2018&country=KAZ",
     "/api/v1/seizures/totals?year=2018&from=2018-02-01",
     "/api/v1/seizures/totals?year=2018&as_of=2020-01-01",
+    "/api/v1/stages/01",
+    "/api/v1/stages/0",
+    "/api/v1/stages/+1",
+    "/api/v1/stages/2147483648",
+    "/api/v1/stages/1?as_of=2020-01-01",
+    "/api/v1/stages/1?stage_id=2",
+    "/api/v1/stages/1?foo=1",
+    "/api/v1/stages/1.csv",
+    "/api/v1/stages/grom-1",
 ]
+
+
+STAGE = "/api/v1/stages/{}"
+RUSSIAN: dict[str, Any] = {"Accept-Language": "ru"}
+
+
+@pytest.fixture(scope="module")
+def record_url(new_database: Callable[[], str]) -> str:
+    """A database with every seed, the public record's stages among them: their parties,
+    results, claims and the sources' versions that disagree; committed."""
+    url = new_database()
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session, session.begin():
+            apply_seeds(session, read_seed_files(SEEDS_DIR))
+    finally:
+        engine.dispose()
+    return url
+
+
+async def test_every_stage_answers_as_fastapi_does(record_url: str) -> None:
+    """Every stage of the public record, with reports and without, and ids of none: the
+    route's 404, which the fast path leaves to it."""
+    engine = make_engine(record_url)
+    try:
+        with Session(engine) as session:
+            ids = list(session.scalars(select(Stage.id).order_by(Stage.id)))
+            with_reports = set(session.scalars(select(SeizureReport.stage_id).distinct()))
+            with_results = set(session.scalars(select(StageResult.stage_id).distinct()))
+    finally:
+        engine.dispose()
+    assert len(ids) >= 20
+    assert set(ids) - with_reports  # stages without reports
+    assert with_reports
+    assert with_results
+    async with app_pair(record_url) as (fast, slow):
+        compare = Comparison(fast, slow)
+        disagreeing = 0
+        for turn, stage_id in enumerate(ids):
+            answer = await compare.same(STAGE.format(stage_id))
+            assert answer.json()["id"] == stage_id
+            disagreeing += answer.json()["sources_disagree"]
+            await _variant(compare, STAGE.format(stage_id), answer, turn)
+            await compare.same(STAGE.format(stage_id), **RUSSIAN)
+        assert disagreeing > 0
+        for stage_id in (ids[-1] + 1, 2**31 - 1):
+            answer = await compare.same(STAGE.format(stage_id), answered_fast=False)
+            assert answer.status == 404
+            await compare.same(STAGE.format(stage_id), answered_fast=False, **RUSSIAN)
 
 
 async def test_what_the_reads_fast_paths_do_not_take_goes_to_fastapi(
@@ -388,6 +455,10 @@ async def test_what_the_reads_fast_paths_do_not_take_goes_to_fastapi(
     await compare.same(REPORT.format(3), method="DELETE", answered_fast=False)
     await compare.same(REPORT.format(4) + "/")  # the transport's slash rule, then the path
     await compare.same("/api/v1/seizures/%35")  # the path as ASGI gives it, decoded: 5
+    await compare.same(STAGE.format(1) + "/")
+    await compare.same(STAGE.format(1), answered_fast=False, Accept="text/csv")
+    await compare.same(STAGE.format(1), answered_fast=False, Authorization="Bearer nonsense")
+    await compare.same(STAGE.format(1), method="DELETE", answered_fast=False)
 
 
 FRONT_PAGE_WAYS: list[dict[str, Any]] = [

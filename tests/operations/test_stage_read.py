@@ -78,3 +78,19 @@ def test_a_model_that_does_not_write_the_key_writes_the_body_itself() -> None:
     its body: the model writes the whole, items included."""
     body = render_with_items(_Named, {"name": "x"}, "seizures", [orjson.Fragment(b"{}")])
     assert body == render(_Named, {"name": "x"})
+
+
+def test_a_stage_read_sees_what_its_session_has_not_flushed_yet(
+    session: Session, registry: RandomRegistry
+) -> None:
+    """Its parts are read on the session's connection (`app.common.core_rows`), past the
+    ORM's execution, after the same autoflush: an edit's answer is read in the session that
+    made the edit, before the commit flushes it."""
+    stage = session.scalars(select(Stage).order_by(Stage.id)).first()
+    assert stage is not None
+    stage.name_en = "Renamed, not yet flushed"
+    stage.hq_city_en = "Astana"
+    assert session.dirty
+    read = operations.get_stage(session, stage.id)
+    assert read["name_en"] == "Renamed, not yet flushed"
+    assert read["headquarters"]["city_en"] == "Astana"
