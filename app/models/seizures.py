@@ -12,6 +12,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -54,6 +55,14 @@ class SeizureReport(Cited, Base):
             "operation_id",
             "substance_id",
             "period_end",
+        ),
+        # Whether a stage holds another source's version of a report (its read says its
+        # sources disagree): a look at the few versions, not at each of its reports.
+        Index(
+            "ix_seizure_reports_versions_by_stage",
+            "stage_id",
+            postgresql_where=text("alternative_to_id IS NOT NULL"),
+            sqlite_where=text("alternative_to_id IS NOT NULL"),
         ),
         IDS_NEVER_REUSED,
     )
@@ -201,6 +210,8 @@ class SeizureListItem(Base):
     country, substance and source are not here: they are added as the page is read."""
 
     __tablename__ = "seizure_list_items"
+    # A stage's reports, in id order: the stage's read (`list_items.stage_items`).
+    __table_args__ = (Index("ix_seizure_list_items_stage_id", "stage_id", "report_id"),)
 
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     report_id: Mapped[int] = mapped_column(
