@@ -21,6 +21,7 @@ from sqlalchemy.pool import NullPool
 
 from app.errors import NotFoundError
 from app.models.base import entity_name
+from app.models.versions import version_sql
 
 
 def make_engine(
@@ -309,14 +310,11 @@ async def version_in_loop(reads: LoopReads) -> tuple[int, Any] | None:
     driver gives it), read in the event loop (`LoopReads`) in one statement; None when the
     loop read nothing. A read that answers with facts of that version notes both
     (`note_read_with_facts`)."""
-    rows = await reads.fetch(VERSION_SQL, ())
+    rows = await reads.fetch(version_sql(reads.engine.dialect.name), ())
     if not rows:
         return None
     version, changed_at = rows[0]
     return int(version), changed_at
-
-
-VERSION_SQL = "SELECT version, changed_at FROM data_version"
 
 
 # The loop's statements are few and of fixed shapes (a year's page after an id, a report by

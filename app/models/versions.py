@@ -16,11 +16,22 @@ facts would be told by If-Modified-Since that they are current.
 """
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, Connection, DateTime, Integer, event, select
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ColumnElement,
+    Connection,
+    DateTime,
+    Integer,
+    cast,
+    event,
+    extract,
+    select,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
 
@@ -112,12 +123,12 @@ def note_versions_read(session: Session, versions: VersionsRead) -> None:
 
 
 def note_read_with_facts(session: Session, version: int, stored: Any, dialect: Dialect) -> None:
-    """Notes the data version and `changed_at` (as the driver gave it) as read in one
-    statement with the facts of a read that needed no transaction of its own
+    """Notes the data version and `changed_at` (as `changed_at_selected` selects it) as
+    read in one statement with the facts of a read that needed no transaction of its own
     (app/seizures/list_items.py): the same state of the facts, so the session need not
     begin one to read them first."""
     if session.info.get(CHANGED_AT) is _ASKED:
-        session.info[CHANGED_AT] = in_utc(_as_datetime(dialect)(stored))
+        session.info[CHANGED_AT] = changed_at_from(dialect)(stored)
     versions: VersionsRead | None = session.info.get(VERSIONS_READ)
     if versions is not None:
         versions.append((version, True))
@@ -136,6 +147,37 @@ def _read_version_first(
         session.info[CHANGED_AT] = in_utc(changed_at)
     if versions is not None:
         versions.append((version, False))
+
+
+def changed_at_selected(dialect_name: str) -> ColumnElement[Any]:
+    """`changed_at` as the reads that note it beside their facts (`note_read_with_facts`)
+    select it, a scalar subquery on each of their rows. On PostgreSQL as microseconds since
+    1970, an integer: psycopg read a timestamptz on each row of a year's page in a third of
+    the page's statement (150 µs of 430), an integer in almost nothing. On SQLite the stored
+    text, which the driver does not parse. `changed_at_from` makes either the time."""
+    if dialect_name == "postgresql":
+        return cast(extract("epoch", DataVersion.changed_at) * 1_000_000, BigInteger)
+    return DataVersion.__table__.c.changed_at
+
+
+def version_sql(dialect_name: str) -> str:
+    """The data version and `changed_at`, as `changed_at_selected` has it, for the driver."""
+    changed_at = "changed_at"
+    if dialect_name == "postgresql":
+        changed_at = "CAST(EXTRACT(EPOCH FROM changed_at) * 1000000 AS BIGINT)"
+    return f"SELECT version, {changed_at} FROM data_version"
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@lru_cache(maxsize=4)
+def changed_at_from(dialect: Dialect) -> Callable[[Any], datetime]:
+    """The time in UTC from `changed_at` as `changed_at_selected` selects it."""
+    if dialect.name == "postgresql":
+        return lambda micros: _EPOCH + timedelta(microseconds=int(micros))
+    as_datetime = _as_datetime(dialect)
+    return lambda stored: in_utc(as_datetime(stored))
 
 
 def _version_and_changed_at(connection: Connection) -> tuple[int, datetime]:

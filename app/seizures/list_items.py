@@ -44,7 +44,6 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from app.db import (
-    VERSION_SQL,
     DriverStatement,
     LoopReads,
     bulk_insert,
@@ -61,7 +60,7 @@ from app.models import (
     Stage,
     Substance,
 )
-from app.models.versions import note_read_with_facts
+from app.models.versions import changed_at_selected, note_read_with_facts, version_sql
 from app.seizures.service import (
     CHUNK,
     SeizureFilters,
@@ -232,7 +231,7 @@ def _names_at(session: Session, key: _VersionKey) -> _Names | None:
         return kept
     names = _read_names(session)
     driver = session.connection().connection.driver_connection
-    if (key[0], *driver_rows(driver, VERSION_SQL, ())[0]) != key:
+    if (key[0], *driver_rows(driver, version_sql(key[0].dialect.name), ())[0]) != key:
         return None
     _kept_names.clear()  # one state of the facts at a time: older ones are not asked again
     _kept_names[key] = names
@@ -252,10 +251,10 @@ def _inside(window: tuple[date, date] | None) -> Any:
     return and_(item.period_start >= window[0], item.period_end <= window[1])
 
 
-def _item_columns(inside: Any, is_left_out: Any) -> tuple[Any, ...]:
+def _item_columns(inside: Any, is_left_out: Any, dialect: str) -> tuple[Any, ...]:
     """The columns `_item` makes an item of, then the data version and the time of the
     facts' last change the statement read them at (one statement: one state of the facts,
-    on PostgreSQL too)."""
+    on PostgreSQL too; the time as `changed_at_selected` has it)."""
     item = SeizureListItem
     return (
         item.report_id,
@@ -271,7 +270,7 @@ def _item_columns(inside: Any, is_left_out: Any) -> tuple[Any, ...]:
         item.figure_json,
         is_left_out.label("left_out"),
         select(DataVersion.version).scalar_subquery().label("version"),
-        select(DataVersion.changed_at).scalar_subquery().label("changed_at"),
+        select(changed_at_selected(dialect)).scalar_subquery().label("changed_at"),
     )
 
 
@@ -284,7 +283,7 @@ def _year_items(year: int | None, dialect: str) -> Any:
     item = SeizureListItem
     first_year = cast(extract("year", item.period_start), Integer)
     return (
-        select(*_item_columns(_inside(filters.window), left_out(filters, item)))
+        select(*_item_columns(_inside(filters.window), left_out(filters, item), dialect))
         .where(
             item.year == (first_year if year is None else year),
             item.report_id > bindparam("after_id", type_=Integer),
@@ -364,7 +363,10 @@ def _stage_items(stage_id: int, dialect: Dialect) -> DriverStatement:
     is_left_out = left_out(SeizureFilters(stage_id=stage_id), item)
     versions = exists().where(report.stage_id == stage_id, report.alternative_to_id.is_not(None))
     stmt = (
-        select(*_item_columns(null(), is_left_out), select(versions).scalar_subquery())
+        select(
+            *_item_columns(null(), is_left_out, dialect.name),
+            select(versions).scalar_subquery(),
+        )
         .where(item.stage_id == stage_id, item.year == first_year)
         .order_by(item.report_id)
     )

@@ -45,7 +45,7 @@ from app.models import (
     Substance,
 )
 from app.models.enums import Qualifier, UnitKind
-from app.models.versions import note_read_with_facts
+from app.models.versions import changed_at_selected, note_read_with_facts
 from app.seizures import csv_sql
 
 BASE_UNITS = {UnitKind.MASS: "g", UnitKind.VOLUME: "ml", UnitKind.COUNT: "items"}
@@ -923,7 +923,7 @@ def _reports_in_loop(dialect: Dialect) -> tuple[DriverStatement, list[Any]]:
     SQLite a date is text to the driver)."""
     stmt = _reports_statement(True).add_columns(
         select(DataVersion.version).scalar_subquery(),
-        select(DataVersion.changed_at).scalar_subquery(),
+        select(changed_at_selected(dialect.name)).scalar_subquery(),
     )
     processors = [
         column.type.dialect_impl(dialect).result_processor(dialect, None)

@@ -10,9 +10,16 @@ from sqlalchemy.orm import Session
 
 from app import migrate
 from app.backup import backup_sqlite, restore_sqlite
-from app.db import make_engine
+from app.db import DriverStatement, driver_rows, make_engine
 from app.models import Base, Country, DataVersion
-from app.models.versions import VERSIONED_TABLES, data_version, in_utc
+from app.models.versions import (
+    VERSIONED_TABLES,
+    changed_at_from,
+    changed_at_selected,
+    data_version,
+    in_utc,
+    version_sql,
+)
 from tests.helpers import SERVER_URL
 
 # Tables whose changes are not facts of the registry: kept from the facts (the sums), or
@@ -147,3 +154,32 @@ def test_every_change_sets_the_time_in_the_same_update(session: Session) -> None
 def _countries(engine: Engine) -> list[tuple[str]]:
     with engine.connect() as connection:
         return [(row[0],) for row in connection.execute(text("SELECT iso3 FROM countries"))]
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2026, 12, 7, 10, 3, 32, 123456, tzinfo=UTC),
+        datetime(2026, 12, 7, 10, 3, 32, 999999, tzinfo=UTC),
+        datetime(2000, 1, 1, tzinfo=UTC),
+        datetime(1999, 12, 31, 23, 59, 59, 1, tzinfo=UTC),
+    ],
+)
+def test_the_time_the_hot_reads_select_is_the_stored_time(
+    session: Session, moment: datetime
+) -> None:
+    """The year list, a stage and a report select `changed_at` beside their facts as
+    `changed_at_selected` does (on PostgreSQL an integer of microseconds) and the raw
+    statement of the loop's version (`version_sql`) the same: read back, each is the time
+    the column holds, to the microsecond."""
+    session.execute(update(DataVersion).values(changed_at=moment))
+    dialect = session.get_bind().dialect
+    stored = session.scalar(select(DataVersion.changed_at))
+    # As those reads run them: through the driver, past SQLAlchemy's result processing.
+    driver = session.connection().connection.driver_connection
+    selected = DriverStatement.of(select(changed_at_selected(dialect.name)), dialect)
+    ((from_select,),) = driver_rows(driver, selected.sql, selected.params())
+    ((_version, from_raw),) = driver_rows(driver, version_sql(dialect.name), ())
+    assert stored is not None
+    assert changed_at_from(dialect)(from_select) == in_utc(stored) == moment
+    assert changed_at_from(dialect)(from_raw) == moment
