@@ -20,16 +20,21 @@ PROBLEM = "application/problem+json"
 
 
 def seed_database(
-    url: str, revision: str = "head", then: Callable[[Session], object] | None = None
+    url: str,
+    revision: str = "head",
+    then: Callable[[Session], object] | None = None,
+    *,
+    public_record: bool = False,
 ) -> None:
     """Migrates the empty database at `url` (to `revision`) and loads the core seeds (the
     files at the top of seeds/, which the suite's figures are written against), committed;
-    `then` runs in the same transaction."""
+    `then` runs in the same transaction. `public_record`: every seed, the public record's
+    (seeds/ and its subfolders) included."""
     migrate.upgrade(url, revision)
     engine = make_engine(url)
     try:
         with Session(engine) as session, session.begin():
-            apply_seeds(session, read_seed_files(SEEDS_DIR, subfolders=False))
+            apply_seeds(session, read_seed_files(SEEDS_DIR, subfolders=public_record))
             if then is not None:
                 then(session)
     finally:

@@ -20,18 +20,17 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app import demo, migrate
+from app import demo
 from app.db import make_engine
 from app.http.fast_path import FastPaths
 from app.http.kept_answers import KeptAnswers
 from app.http.pagination import encode_cursor
 from app.main import create_app
 from app.models import SeizureReport, Stage, StageResult
-from app.seeding.loader import apply_seeds, read_seed_files
 from app.seizures import fast_reads
 from app.seizures.totals import GROUP_KEYS
 from app.settings import Settings
-from tests.helpers import SEEDS_DIR, seed_database
+from tests.helpers import seed_database
 
 pytestmark = pytest.mark.anyio
 LIST = "/api/v1/seizures"
@@ -401,13 +400,7 @@ def record_url(new_database: Callable[[], str]) -> str:
     """A database with every seed, the public record's stages among them: their parties,
     results, claims and the sources' versions that disagree; committed."""
     url = new_database()
-    migrate.upgrade(url)
-    engine = make_engine(url)
-    try:
-        with Session(engine) as session, session.begin():
-            apply_seeds(session, read_seed_files(SEEDS_DIR))
-    finally:
-        engine.dispose()
+    seed_database(url, public_record=True)
     return url
 
 

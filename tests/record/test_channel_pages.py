@@ -8,15 +8,11 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session
 
-from app import migrate
-from app.db import make_engine
 from app.main import create_app
 from app.operations.stage_table import stated_day
-from app.seeding.loader import apply_seeds, read_seed_files
 from app.settings import Settings
-from tests.helpers import SEEDS_DIR
+from tests.helpers import seed_database
 from tests.pages.test_russian_pages import english_prose
 
 
@@ -24,11 +20,7 @@ from tests.pages.test_russian_pages import english_prose
 def record_client(new_database: Callable[[], str]) -> Iterator[TestClient]:
     """The app on a database with every seed, the public record included."""
     url = new_database()
-    migrate.upgrade(url)
-    engine = make_engine(url)
-    with Session(engine) as session, session.begin():
-        apply_seeds(session, read_seed_files(SEEDS_DIR))
-    engine.dispose()
+    seed_database(url, public_record=True)
     with TestClient(create_app(Settings(database_url=url))) as client:
         client.headers["Accept-Encoding"] = "identity"
         yield client

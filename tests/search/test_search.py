@@ -16,16 +16,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import migrate
 from app import models as m
 from app.db import make_engine
 from app.main import create_app
 from app.operations.schemas import EXAMPLE_SOURCE
 from app.pages.search import in_field_language
 from app.search import service
-from app.seeding.loader import apply_seeds, read_seed_files
 from app.settings import Settings
-from tests.helpers import PROBLEM, SEEDS_DIR
+from tests.helpers import PROBLEM, seed_database
 from tests.pages.test_russian_pages import english_prose
 
 LANGS = ("en", "ru")
@@ -34,13 +32,7 @@ LANGS = ("en", "ru")
 @pytest.fixture(scope="module")
 def record_url(new_database: Callable[[], str]) -> str:
     url = new_database()
-    migrate.upgrade(url)
-    engine = make_engine(url)
-    try:
-        with Session(engine) as session, session.begin():
-            apply_seeds(session, read_seed_files(SEEDS_DIR))
-    finally:
-        engine.dispose()
+    seed_database(url, public_record=True)
     return url
 
 

@@ -13,27 +13,24 @@ from pydantic import BaseModel
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, aliased
 
-from app import migrate
 from app import models as m
 from app.db import make_engine
 from app.models.enums import ClaimField, DatePrecision, Qualifier, UnitKind
 from app.quantities import parse_count, parse_reported
 from app.rules import chosen_version
 from app.seeding import schema as s
-from app.seeding.loader import apply_seeds, read_seed_files
+from app.seeding.loader import read_seed_files
 from app.seizures.service import SeizureFilters
 from app.seizures.totals import seizure_totals
-from tests.helpers import SEEDS_DIR
+from tests.helpers import SEEDS_DIR, seed_database
 
 
 @pytest.fixture(scope="module")
 def record(new_database: Callable[[], str]) -> Iterator[Engine]:
     """A database with every seed, the public record included."""
     url = new_database()
-    migrate.upgrade(url)
+    seed_database(url, public_record=True)
     engine = make_engine(url)
-    with Session(engine) as session, session.begin():
-        apply_seeds(session, read_seed_files(SEEDS_DIR))
     yield engine
     engine.dispose()
 
