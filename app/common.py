@@ -37,22 +37,25 @@ def dicts(rows: Sequence[AnyRow]) -> list[dict[str, Any]]:
     return [dict(row._mapping) for row in rows]
 
 
-def core_rows(session: Session, stmt: AnySelect, params: dict[str, Any]) -> Sequence[AnyRow]:
+def core_rows(
+    session: Session, stmt: AnySelect, params: dict[str, Any] | None = None
+) -> Sequence[AnyRow]:
     """The rows of a select of columns (no ORM entities) as `session.execute` gives them,
-    after the same autoflush, but on the session's connection: the ORM's execution of a
-    small read took as long as the read itself."""
-    if session.new or session.dirty or session.deleted:
+    after the same autoflush (a record added in this request is found), but on the
+    session's connection: the ORM's execution of a small read took as long as the read."""
+    # As `execute` would: not inside `no_autoflush`; a clean session's flush sends nothing.
+    if session.autoflush:
         session.flush()
     return session.connection().execute(stmt, params).all()
 
 
 def one(
-    stmt: AnySelect, session: Any, what: str, key: object, params: dict[str, Any] | None = None
+    stmt: AnySelect, session: Session, what: str, key: object, params: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    row = session.execute(stmt, params).first()
-    if row is None:
+    rows = core_rows(session, stmt, params)
+    if not rows:
         raise NotFoundError(f"no {what} {key!s}")
-    return dict(row._mapping)
+    return dict(rows[0]._mapping)
 
 
 def by_key(model: Any, key: str) -> ColumnElement[bool]:

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from app import models as m
+from app.common import core_rows
 from app.error_words import said
 from app.errors import ConflictError, DomainError, InvalidParameterError
 from app.http import bodies as w
@@ -70,13 +71,14 @@ class Refs:
         first_of_table = model in self.READ_WHOLE and model not in self._read_whole
         if (model, value) not in self._known and first_of_table:
             self._read_whole.add(model)
-            for key, id_, *names in self._query(_whole(model, column.key), {}):
+            for key, id_, *names in core_rows(self.session, _whole(model, column.key)):
                 self._known[(model, key)] = int(id_)
                 self._shown[(model, int(id_))] = tuple(names)
         if (model, value) not in self._known:
             found: Row[Any] | None = None  # a table read whole holds every name it has
             if model not in self._read_whole:
-                found = self._query(_one_by(model, column.key), {"key": value}).first()
+                rows = core_rows(self.session, _one_by(model, column.key), {"key": value})
+                found = rows[0] if rows else None
             if found is None:
                 raise body_error(
                     field, said(f"no {what} {value!r}", f"нет {THINGS[what]} {value!r}")
@@ -84,12 +86,6 @@ class Refs:
             self._known[(model, value)] = int(found[0])
             self._shown[(model, int(found[0]))] = tuple(found[1:])
         return self._known[(model, value)]
-
-    def _query(self, statement: Any, values: dict[str, Any]) -> Any:
-        """Runs a statement of `Refs` on the session's connection, after the flush that the
-        session's own `execute` would make (a record added in this request is found)."""
-        self.session.flush()
-        return self.session.connection().execute(statement, values)
 
     def named(self, model: Any, id_: int) -> tuple[Any, ...]:
         """What an answer shows of a record this resolved (the columns of `SHOWN`)."""

@@ -302,10 +302,7 @@ def get_stage_with_items(session: Session, stage_id: int) -> tuple[dict[str, Any
 def _stage_alone(session: Session, stage_id: int) -> dict[str, Any]:
     """The stage's own row and its parties; a 404 when there is no such stage."""
     by_id = _stage_by_id()
-    found = core_rows(session, by_id, {"stage_id": stage_id})
-    if not found:
-        raise NotFoundError(f"no stage {stage_id}")
-    stage = _stage_out(dict(found[0]._mapping))
+    stage = _stage_out(one(by_id, session, "stage", stage_id, {"stage_id": stage_id}))
     return stage | _participants_and_observers(
         participations_of(session, Participation.stage_id, [stage_id])[stage_id]
     )
