@@ -11,7 +11,8 @@ in immutable mode, at its own best setting (one SQL thread) and at its default. 
 every target in interleaved rounds: the year list on one URL, on a long-tail mix of
 thousands of URLs (bench/url_mix.lua) and with gzip, and the totals. Then it times the CSV
 export and stage posts in rounds, each hot read's cost in process (bench/fixed_cost.py),
-a crowd, single posts of growing size, and takes py-spy profiles. It prints every goal of
+the floors under them (bench/floors.py: the same stack and database without the registry's
+work), a crowd, single posts of growing size, and takes py-spy profiles. It prints every goal of
 issue 25, met or missed, each figure as the median of the rounds with their range. Every
 process it starts is stopped at the end. `make bench` runs it on 200,000 and 1,000,000
 reports; `--quick` is the small version CI runs.
@@ -37,6 +38,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import httpx
@@ -457,6 +459,23 @@ def in_process(
     return {name: micros[path] for name, path in reads.items()}
 
 
+def floors_of(
+    database_url: str, reads: dict[str, str], seconds: float, rounds: int, quick: bool
+) -> dict[str, Any]:
+    """bench/floors.py's floors on this database: the same stack and database with none
+    of the registry's work, for the report and the stage of `reads` (`hot_reads`)."""
+    ids = {what: reads[f"a {what}"].rsplit("/", 1)[1] for what in ("record", "stage")}
+    command = [str(BIN / "python"), str(PROJECT / "bench" / "floors.py"), database_url,
+               "--seconds", str(seconds), "--rounds", str(rounds),
+               "--posts", "100" if quick else "400",
+               "--report", ids["record"], "--stage", ids["stage"]]  # fmt: skip
+    done = subprocess.run(command, cwd=PROJECT, capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"bench/floors.py failed:\n{done.stderr[-3000:]}")
+    floors: dict[str, Any] = json.loads(done.stdout)
+    return floors
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -599,11 +618,15 @@ def run(
             costs_in_process["SQLite, fast paths off"] = in_process(
                 url, reads[name], seconds, args.rounds + 2, off
             )
+    floors = {
+        name: floors_of(url, reads[name], seconds, args.rounds, args.quick)
+        for name, url in databases.items()
+    }
     before_pid = server_pid(int(before.rsplit(":", 1)[1]))
     profiled = profiles(registries["SQLite"], pids["SQLite"], before, before_pid, keys["SQLite"])
     measured = Measured(
         args, reports, mix_size, one, mixed, gzipped, totals, exports, posts, imports, crowds,
-        costs, costs_in_process,
+        costs, costs_in_process, floors,
     )  # fmt: skip
     return markdown(measured) + profiled
 
@@ -625,6 +648,7 @@ class Measured:
     crowds: dict[str, dict[str, float]]
     post_costs: dict[str, dict[int, dict[str, float]]]
     in_process: dict[str, dict[str, list[float]]]
+    floors: dict[str, dict[str, Any]]  # bench/floors.py's, per database
 
     def target(self, group: list[Target], name: str) -> Target | None:
         return next((t for t in group if t.name.startswith(name)), None)
@@ -718,6 +742,7 @@ def markdown(m: Measured) -> str:
     for read in reads:
         cells = [spread(micros[read]) for micros in m.in_process.values()]
         lines.append(f"| {read} | " + " | ".join(cells) + " |")
+    lines += floors_table(m)
     lines += ["", "### CSV export of every report, stage posts, bulk import", "",
               "| database | CSV rows | CSV rows/s | server peak RSS MB "
               "| stage posts/s (10 reports each) | `ksopn demo-data` s |",
@@ -748,6 +773,38 @@ def markdown(m: Measured) -> str:
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     lines += goals(m)
     return "\n".join(lines) + "\n"
+
+
+def floors_table(m: Measured) -> list[str]:
+    """The floors (bench/floors.py) beside the registry's own figures of the same run."""
+    names = list(m.floors)
+    lines = [
+        "",
+        "### The floors: the same stack and database with none of the registry's work",
+        "",
+        "bench/floors.py, after the reads above, on each database. Reads: a FastAPI route "
+        "timed as bench/fixed_cost.py times the registry. The stage `make bench` reads: "
+        "statements on one driver connection. Posts: the bench's stage post validated by a "
+        "Pydantic model and written as eleven rows in a worker thread, committed; no key, "
+        "audit, history, derived tables or answer (httpx's ASGI transport, two at a time; "
+        "the registry's stage posts above went through uvicorn).",
+        "",
+        "| floor | " + " | ".join(names) + " |",
+        "| --- |" + " ---: |" * len(names),
+    ]
+    first = m.floors[names[0]]
+    for read in first["reads"]:
+        cells = [spread(m.floors[name]["reads"][read]) for name in names]
+        lines.append(f"| a read, µs: {read} | " + " | ".join(cells) + " |")
+    stage = first["stage"]
+    of = f"{stage['reports']:,} reports, an answer of {stage['answer_bytes']:,} bytes"
+    for part in [key for key in stage if key not in ("stage", "reports", "answer_bytes")]:
+        cells = [spread(m.floors[name]["stage"][part]) for name in names]
+        lines.append(f"| a stage ({of}), µs: {part} | " + " | ".join(cells) + " |")
+    for what, spec in (("posts/s", ",.0f"), ("CPU ms a post", ".2f")):
+        cells = [spread(m.floors[name]["posts"][what], spec) for name in names]
+        lines.append(f"| a stage post of 10 reports: {what} | " + " | ".join(cells) + " |")
+    return lines
 
 
 Goal = tuple[str, list[float] | None, str, bool | None]  # what, measured, how shown, met
