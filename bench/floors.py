@@ -18,7 +18,8 @@ chose before its posts added stages). Three floors:
 - `stage`: the stage `make bench` reads (the middle one by id), on one driver connection in
   a loop: the registry's statement of its reports (`list_items._stage_items`); a bare
   statement of four of their columns; and one stored value of its answer's size read by key
-  (a temporary table): what a body kept whole in the database would cost to read.
+  (a temporary table; in binary on PostgreSQL): what a body kept whole in the database would
+  cost to read.
 - `posts`: a FastAPI route that validates the bench's stage post (bench/posts_in_process.py's
   body: a stage and ten reports) with a Pydantic model and writes it as eleven rows in a
   worker thread through a SQLAlchemy session on the registry's engine (SQLite's WAL and
@@ -194,13 +195,21 @@ def stage(url: str, engine: Engine, stage_id: int, seconds: float, rounds: int) 
                 driver, registry.sql, registry.params()
             ),
             "four columns of its reports": lambda: driver_rows(driver, bare, (stage_id,)),
-            "one stored value of the answer's size, by key": lambda: driver_rows(
-                driver, f"SELECT body FROM bench_floor_bodies WHERE id = {mark}", (1,)
-            ),
+            "one stored value of the answer's size, by key": lambda: _stored(driver, mark),
         }
         micros = {name: _per_statement(run, seconds, rounds) for name, run in timed.items()}
         driver.execute("DROP TABLE bench_floor_bodies")
     return {"stage": stage_id, "reports": reports, "answer_bytes": len(answer), **micros}
+
+
+def _stored(driver: Any, mark: str) -> list[Any]:
+    """The stored value, in binary on PostgreSQL: bytea as text is twice its size in hex."""
+    sql = f"SELECT body FROM bench_floor_bodies WHERE id = {mark}"
+    if isinstance(driver, sqlite3.Connection):
+        return driver.execute(sql, (1,)).fetchall()
+    with driver.cursor(binary=True) as cursor:
+        cursor.execute(sql, (1,))
+        return cursor.fetchall()  # type: ignore[no-any-return]
 
 
 # -- posts --------------------------------------------------------------------------------
