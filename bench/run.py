@@ -418,23 +418,37 @@ def compressed(url: str) -> bool:
     return bool(response.headers.get("content-encoding") == "gzip")
 
 
+# The first stage that holds no report: its read is a stage's fixed cost (its row, parties,
+# results and claims), apart from the cost of each report that the middle one adds.
+NO_REPORTS = (
+    "SELECT min(id) FROM stages WHERE NOT EXISTS "
+    "(SELECT 1 FROM seizure_reports WHERE seizure_reports.stage_id = stages.id)"
+)
+
+
 def hot_reads(database_url: str) -> dict[str, str]:
-    """The hot reads whose cost in process is a goal: a record and a stage from the middle."""
+    """The hot reads whose cost in process is a goal: a record and a stage from the middle,
+    and a stage without reports (none where every stage holds some)."""
     engine = create_engine(database_url)
     try:
         with engine.connect() as connection:
             middle = "SELECT id FROM {0} ORDER BY id LIMIT 1 OFFSET (SELECT count(*) / 2 FROM {0})"
             report = connection.execute(text(middle.format("seizure_reports"))).scalar_one()
             stage = connection.execute(text(middle.format("stages"))).scalar_one()
+            empty = connection.execute(text(NO_REPORTS)).scalar_one()
     finally:
         engine.dispose()
-    return {
+    reads = {
         "the year list": YEAR_QUERY,
         "the totals": TOTALS_QUERY,
         "a record": f"/api/v1/seizures/{report}",
         "a stage": f"/api/v1/stages/{stage}",
+        "a stage without reports": f"/api/v1/stages/{empty}",
         "the front page": "/",
     }
+    if empty is None:
+        del reads["a stage without reports"]
+    return reads
 
 
 def in_process(
