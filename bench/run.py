@@ -930,6 +930,10 @@ def profile(title: str, load: list[str], pid: int) -> str:
     total = 0
     for line in samples.read_text().splitlines():
         stack, _, samples_here = line.rpartition(" ")
+        # A name with a line break in it splits its sample over two lines: the first part
+        # has no count (a run of round nine stopped on one). Its samples are left out.
+        if not samples_here.isdigit():
+            continue
         frames = [re.sub(r":\d+\)$", ")", frame) for frame in stack.split(";")]
         count = int(samples_here)
         own[frames[-1]] = own.get(frames[-1], 0) + count
