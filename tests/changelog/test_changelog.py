@@ -50,7 +50,11 @@ def test_a_correction_through_the_api_is_listed_with_before_after_and_source(
     assert added["after"] == corrected["before"]
     assert added["fields"] is None
     assert corrected["data_version"] > added["data_version"]
-    assert corrected["changed_at"] >= added["changed_at"]
+    # As times, not as text: a time on a whole second is written without its fraction
+    # ("...:00Z"), which sorts after "...:00.057000Z" as text.
+    assert datetime.fromisoformat(corrected["changed_at"]) >= datetime.fromisoformat(
+        added["changed_at"]
+    )
     assert corrected["id"] > added["id"]
     source = corrected["source"]
     assert source["id"] == corrected["after"]["source_id"]
