@@ -60,9 +60,9 @@ from app.seizures.list_items import _stage_items
 from app.settings import Settings
 from bench import fixed_cost
 from bench.posts_in_process import body
+from bench.run import MIDDLE
 
 ROW_SQL = "SELECT id, locator, period_start, period_end, amount FROM seizure_reports WHERE id = "
-MIDDLE = "SELECT id FROM {0} ORDER BY id LIMIT 1 OFFSET (SELECT count(*) / 2 FROM {0})"
 JSON = "application/json"
 
 

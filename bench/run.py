@@ -418,6 +418,9 @@ def compressed(url: str) -> bool:
     return bool(response.headers.get("content-encoding") == "gzip")
 
 
+# The row in the middle of a table by id: the record and the stage the hot reads ask for.
+MIDDLE = "SELECT id FROM {0} ORDER BY id LIMIT 1 OFFSET (SELECT count(*) / 2 FROM {0})"
+
 # The first stage that holds no report: its read is a stage's fixed cost (its row, parties,
 # results and claims), apart from the cost of each report that the middle one adds.
 NO_REPORTS = (
@@ -432,9 +435,8 @@ def hot_reads(database_url: str) -> dict[str, str]:
     engine = create_engine(database_url)
     try:
         with engine.connect() as connection:
-            middle = "SELECT id FROM {0} ORDER BY id LIMIT 1 OFFSET (SELECT count(*) / 2 FROM {0})"
-            report = connection.execute(text(middle.format("seizure_reports"))).scalar_one()
-            stage = connection.execute(text(middle.format("stages"))).scalar_one()
+            report = connection.execute(text(MIDDLE.format("seizure_reports"))).scalar_one()
+            stage = connection.execute(text(MIDDLE.format("stages"))).scalar_one()
             empty = connection.execute(text(NO_REPORTS)).scalar_one()
     finally:
         engine.dispose()
